@@ -1,0 +1,1 @@
+"""The `loyalty` subcommands: parse options, call the core, render the result."""

@@ -1,0 +1,85 @@
+"""What every command gets: the environment (data directory, operator, clock) and shared options."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from loyalty_cli.clock import Clock
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.store import Store
+
+
+@dataclass
+class Env:
+    """The environment of one invocation; tests replace its parts."""
+
+    data_dir: Path
+    operator: str
+    wait: float
+    clock: Clock
+
+    @classmethod
+    def create(cls, *, data_dir: str | None, operator: str | None, wait: float) -> Env:
+        if data_dir is None:
+            from platformdirs import user_data_dir
+
+            data_dir = user_data_dir("loyalty", appauthor=False)
+        if not operator:
+            try:
+                operator = getpass.getuser()
+            except (KeyError, OSError):
+                operator = "unknown"
+        return cls(Path(data_dir), operator, wait, Clock.system())
+
+    def store(self) -> Store:
+        return Store(self.data_dir, self.wait)
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+def json_option(function):
+    """--json: one JSON document on stdout instead of text for people."""
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(function)
+
+
+def output_options(function):
+    """--json / --csv for listings: the same flags on every list."""
+    function = click.option("--csv", "as_csv", is_flag=True, help="Print CSV (for spreadsheets).")(function)
+    return json_option(function)
+
+
+class Amount(click.ParamType):
+    """Money as typed at the till: 12.30 or 12,30."""
+
+    name = "amount"
+
+    def convert(self, value, param, ctx):
+        from loyalty_cli.money import parse_amount
+
+        try:
+            return parse_amount(value)
+        except InvalidInput as error:
+            self.fail(str(error), param, ctx)
+
+
+class Day(click.ParamType):
+    """A calendar date, YYYY-MM-DD."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        from loyalty_cli.clock import parse_date
+
+        try:
+            return parse_date(value)
+        except InvalidInput as error:
+            self.fail(str(error), param, ctx)
+
+
+AMOUNT = Amount()
+DAY = Day()

@@ -1,0 +1,216 @@
+"""`enroll` and `member ...`: who the members are and what they hold."""
+
+from __future__ import annotations
+
+import click
+
+from loyalty_cli import cards, clock, members, projection
+from loyalty_cli.money import to_text
+
+from .context import DAY, Env, json_option, output_options, pass_env
+from .render import emit_csv, emit_json, emit_pairs, emit_table
+
+LIST_COLUMNS = ["card", "name", "phone", "email", "status", "tier", "balance"]
+
+
+@click.command()
+@click.argument("name")
+@click.option("--phone", help="Phone number; the programme's region is the default.")
+@click.option("--email", help="E-mail address.")
+@click.option("--birthday", help="Date of birth, YYYY-MM-DD.")
+@click.option("--card", help="Use this card number instead of generating one.")
+@click.option("--referred-by", metavar="MEMBER", help="Card or phone of the member who referred them.")
+@click.option("--consent/--no-consent", default=False, help="Agreed to receive offers.  [default: no]")
+@click.option("--at", "when", metavar="WHEN", help="Enrolment time, for migrating history.")
+@json_option
+@pass_env
+def enroll(env: Env, name, phone, email, birthday, card, referred_by, consent, when, as_json):
+    """Enrol a new member and print their card number.
+
+    Generated card numbers have 12 digits, the last a Luhn check digit.
+
+    \b
+    Example:
+      loyalty enroll "Anna Bērziņa" --phone 29123456 --birthday 1990-04-17 --consent
+    """
+    with env.store().transaction() as shop:
+        at = clock.parse_at(when, env.clock, shop.programme().tz)
+        member = members.enroll(
+            shop,
+            name=name,
+            at=at,
+            phone=phone,
+            email=email,
+            birthday=birthday,
+            card=card,
+            consent=consent,
+            referred_by=referred_by,
+        )
+    if as_json:
+        emit_json(member_json(member, shop.programme(), env.clock.now.strftime("%Y-%m")))
+    else:
+        click.echo(member["card"])
+
+
+@click.group()
+def member():
+    """Look up, list and look after members."""
+
+
+@member.command("show")
+@click.argument("member_ref", metavar="MEMBER")
+@click.option("--as-of", type=DAY, help="Show what the member held at the end of this day.")
+@json_option
+@pass_env
+def member_show(env: Env, member_ref, as_of, as_json):
+    """Show one member: details, balance, lots by expiry month, tier.
+
+    MEMBER is a card number (spaces and dashes ignored) or a phone number.
+
+    \b
+    Example:
+      loyalty member show 2912 3456
+      loyalty member show 123456789015 --as-of 2025-12-31 --json
+    """
+    shop = env.store().read()
+    found = members.find(shop, member_ref)
+    programme = shop.programme()
+    day = as_of or env.clock.today(programme.tz)
+    if as_of is not None:
+        until = clock.iso(clock.end_of_day(as_of, programme.tz))
+        found["points"] = projection.rebuild(e for e in shop.ledger.entries(found["card"]) if e.at <= until)
+    document = member_json(found, programme, day.strftime("%Y-%m"))
+    if as_json:
+        emit_json(document)
+        return
+    lots = ", ".join(f"{k}: {v}" for k, v in sorted(document["lots"].items())) or "none"
+    emit_pairs(
+        [
+            ("Card", cards.display(document["card"])),
+            ("Name", document["name"]),
+            ("Phone", document["phone"]),
+            ("E-mail", document["email"]),
+            ("Birthday", document["birthday"]),
+            ("Status", document["status"]),
+            ("Tier", document["tier"]),
+            ("Balance", f"{document['balance']} points"),
+            ("Lots (expire end of)", lots),
+            ("Spend, 12 months", f"{document['spend_12m']} {programme.currency}"),
+            ("Enrolled", document["enrolled_at"]),
+        ]
+    )
+
+
+@member.command("list")
+@click.option("--tier", help="Only members of this tier.")
+@click.option("--status", type=click.Choice(members.STATUSES), help="Only members with this status.")
+@click.option(
+    "--search", metavar="TEXT", help="Only members whose name, phone, e-mail or card contains TEXT."
+)
+@output_options
+@pass_env
+def member_list(env: Env, tier, status, search, as_json, as_csv):
+    """List members, optionally filtered.
+
+    \b
+    Example:
+      loyalty member list --status active --search berz
+      loyalty member list --tier Gold --csv > gold.csv
+    """
+    shop = env.store().read()
+    needle = (search or "").casefold()
+    rows = []
+    for doc in shop.members.all():
+        if tier and (doc.get("tier") or "").casefold() != tier.casefold():
+            continue
+        if status and doc["status"] != status:
+            continue
+        haystack = " ".join(str(doc.get(k) or "") for k in ("card", "name", "phone", "email"))
+        if needle and needle not in haystack.casefold():
+            continue
+        rows.append({**{k: doc.get(k) for k in LIST_COLUMNS}, "balance": doc["points"]["balance"]})
+    if as_json:
+        emit_json(rows)
+    elif as_csv:
+        emit_csv(rows, LIST_COLUMNS, numeric=("balance",))
+    else:
+        emit_table(rows, [(c, c.capitalize()) for c in LIST_COLUMNS])
+
+
+@member.command("edit")
+@click.argument("member_ref", metavar="MEMBER")
+@click.option("--name")
+@click.option("--phone", help="New phone; an empty string removes it.")
+@click.option("--email", help="New e-mail; an empty string removes it.")
+@click.option("--birthday", help="YYYY-MM-DD; an empty string removes it.")
+@click.option("--consent/--no-consent", default=None)
+@json_option
+@pass_env
+def member_edit(env: Env, member_ref, as_json, **given):
+    """Change a member's personal details.
+
+    \b
+    Example:
+      loyalty member edit 123456789015 --phone 29999999 --consent
+    """
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise click.UsageError("give at least one of --name, --phone, --email, --birthday, --consent")
+    with env.store().transaction() as shop:
+        found = members.find(shop, member_ref)
+        updated = members.edit(shop, found, changes, env.clock.today(shop.programme().tz))
+    _print_member_change(env, updated, shop, as_json, "Updated")
+
+
+def _status_command(action: str, summary: str):
+    @member.command(action)
+    @click.argument("member_ref", metavar="MEMBER")
+    @click.option("--reason", help="Why; kept with the member.")
+    @json_option
+    @pass_env
+    def command(env: Env, member_ref, reason, as_json):
+        with env.store().transaction() as shop:
+            found = members.find(shop, member_ref)
+            updated = members.set_status(shop, found, action, reason)
+        _print_member_change(env, updated, shop, as_json, summary)
+
+    command.__doc__ = (
+        f"{summary} a member. Blocked and closed members cannot earn or redeem.\n\n"
+        f'    \b\n    Example:\n      loyalty member {action} 123456789015 --reason "..."\n'
+    )
+    command.help = command.__doc__
+    return command
+
+
+block = _status_command("block", "Block")
+unblock = _status_command("unblock", "Unblock")
+close = _status_command("close", "Close")
+
+
+def _print_member_change(env: Env, found: dict, shop, as_json: bool, verb: str) -> None:
+    if as_json:
+        programme = shop.programme()
+        emit_json(member_json(found, programme, env.clock.today(programme.tz).strftime("%Y-%m")))
+    else:
+        click.echo(f"{verb} member {found['card']} ({found['status']})")
+
+
+def member_json(doc: dict, programme, month: str) -> dict:
+    """The SPEC keys of `member show --json` (spend over the 12 months to `month`), and more."""
+    points = doc["points"]
+    return {
+        "card": doc["card"],
+        "name": doc.get("name"),
+        "phone": doc.get("phone"),
+        "email": doc.get("email"),
+        "birthday": doc.get("birthday"),
+        "status": doc["status"],
+        "tier": doc.get("tier"),
+        "balance": points["balance"],
+        "lots": dict(sorted(points["lots"].items())),
+        "spend_12m": to_text(projection.spend_in_window(points, month)),
+        "enrolled_at": doc["enrolled_at"],
+        "consent": doc.get("consent", False),
+        "purchases": points["purchases"],
+        "last_purchase": points["last_purchase"],
+    }

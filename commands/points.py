@@ -1,0 +1,122 @@
+"""`purchase`, `redeem` and `adjust`: the everyday changes of points."""
+
+from __future__ import annotations
+
+import click
+
+from loyalty_cli import clock
+from loyalty_cli import points as core
+from loyalty_cli.money import to_text
+
+from .context import AMOUNT, Env, json_option, pass_env
+from .render import emit_json
+
+
+@click.command()
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("amount", type=AMOUNT)
+@click.option("--receipt", help="The till receipt; recording it twice is refused.  [default: generated]")
+@click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
+@click.option("--store", help="Which shop of the business, if more than one.")
+@json_option
+@pass_env
+def purchase(env: Env, member_ref, amount, receipt, when, store, as_json):
+    """Record a purchase; it earns floor(AMOUNT x rate x tier multiplier) points.
+
+    MEMBER is a card number or a phone number; AMOUNT takes 12.30 or 12,30.
+
+    \b
+    Example:
+      loyalty purchase 123456789015 12,30 --receipt K1-004512
+      loyalty purchase 29123456 8.90 --at 2025-01-15T10:30
+    """
+    with env.store().transaction() as shop:
+        at = clock.parse_at(when, env.clock, shop.programme().tz)
+        done = core.purchase(
+            shop, member_ref, amount, at=at, operator=env.operator, receipt=receipt, store=store
+        )
+    entry = done.entry
+    if as_json:
+        emit_json(
+            {
+                "card": entry.card,
+                "receipt": entry.receipt,
+                "amount": entry.amount,
+                "points": entry.points,
+                "balance": done.balance,
+                "tier": done.member.get("tier"),
+            }
+        )
+    else:
+        click.echo(
+            f"{entry.card}: +{entry.points} points for {entry.amount} (receipt {entry.receipt}); "
+            f"balance {done.balance}"
+        )
+
+
+@click.command()
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("points", type=int)
+@click.option("--receipt", help="The till receipt the points were spent on.")
+@click.option("--reason", help="What the points paid for.")
+@click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
+@json_option
+@pass_env
+def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
+    """Spend POINTS of a member's balance; the soonest-expiring points go first.
+
+    More than the balance is refused (exit 1) and nothing is written.
+
+    \b
+    Example:
+      loyalty redeem 123456789015 200 --receipt K1-004513 --reason "coffee"
+    """
+    with env.store().transaction() as shop:
+        at = clock.parse_at(when, env.clock, shop.programme().tz)
+        done = core.redeem(
+            shop, member_ref, points, at=at, operator=env.operator, receipt=receipt, reason=reason
+        )
+        value = to_text(shop.programme().redeem_value * points)
+    if as_json:
+        emit_json(
+            {
+                "card": done.entry.card,
+                "receipt": done.entry.receipt,
+                "points": points,
+                "value": value,
+                "balance": done.balance,
+            }
+        )
+    else:
+        click.echo(f"{done.entry.card}: -{points} points (worth {value}); balance {done.balance}")
+
+
+@click.command()
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("points", type=int)
+@click.option("--reason", required=True, help="Why; kept on the ledger entry (required).")
+@click.option("--at", "when", metavar="WHEN", help="When it takes effect (ISO 8601), if not now.")
+@json_option
+@pass_env
+def adjust(env: Env, member_ref, points, reason, when, as_json):
+    """Add (positive POINTS) or remove (negative POINTS) points by hand, with a reason.
+
+    \b
+    Example:
+      loyalty adjust 123456789015 50 --reason "apology for a wrong order"
+      loyalty adjust 123456789015 -- -20 --reason "duplicate paper card"
+    """
+    with env.store().transaction() as shop:
+        at = clock.parse_at(when, env.clock, shop.programme().tz)
+        done = core.adjust(shop, member_ref, points, reason=reason, at=at, operator=env.operator)
+    if as_json:
+        emit_json(
+            {
+                "card": done.entry.card,
+                "points": points,
+                "reason": done.entry.reason,
+                "balance": done.balance,
+            }
+        )
+    else:
+        click.echo(f"{done.entry.card}: {points:+d} points ({done.entry.reason}); balance {done.balance}")

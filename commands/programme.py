@@ -1,0 +1,124 @@
+"""`init` and `program show|set`: create the programme and change its rules."""
+
+from __future__ import annotations
+
+import click
+
+from loyalty_cli import program as rules
+from loyalty_cli.errors import Refused
+
+from .context import Env, json_option, pass_env
+from .render import emit_json, emit_pairs, note
+
+
+@click.command()
+@click.option("--name", help="The shop's name, printed on statements.")
+@click.option("--currency", help="ISO 4217 currency code.  [default: EUR]")
+@click.option("--timezone", help="Timezone for days, months and birthdays.  [default: Europe/Riga]")
+@click.option("--region", help="Default phone region.  [default: LV]")
+@click.option("--earn-rate", help="Points per currency unit.  [default: 1]")
+@click.option("--expiry-months", help="Months until points expire, 0 = never.  [default: 12]")
+@click.option("--sample", is_flag=True, help="Load the demo shop: 50 members, 18 months of purchases.")
+@json_option
+@pass_env
+def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, sample, as_json):
+    """Create the loyalty programme in the data directory.
+
+    Refuses (exit 1) when a programme already exists there; nothing is changed.
+
+    \b
+    Example:
+      loyalty init --name "Maiznīca Rīts" --currency EUR --timezone Europe/Riga --region LV
+      loyalty --data-dir demo-shop init --sample
+    """
+    from loyalty_cli import clock
+    from loyalty_cli import sample as sample_shop
+
+    store = env.store()
+    given = {
+        "name": name,
+        "currency": currency,
+        "timezone": timezone,
+        "region": region,
+        "earn.rate": earn_rate,
+        "expiry.months": expiry_months,
+    }
+    with store.transaction(create=True) as shop:
+        if shop.has_programme():
+            raise Refused(f"a programme already exists in {store.root}; nothing was changed")
+        settings = sample_shop.sample_settings() if sample else dict(rules.DEFAULTS)
+        for key, value in given.items():
+            if value is None:
+                continue
+            settings[key] = rules.parse_setting(key, value)
+        settings["created_at"] = clock.iso(env.clock.now)
+        shop.save_settings(settings)
+        results = sample_shop.load_sample(shop, now=env.clock, operator=env.operator) if sample else []
+    document = {
+        "data_dir": str(store.root),
+        "name": settings["name"],
+        "imported": {r.what: r.imported for r in results},
+    }
+    if as_json:
+        emit_json(document)
+        return
+    click.echo(f"Created the loyalty programme {settings['name']!r} in {store.root}")
+    for result in results:
+        note(f"Sample {result.what}: {result.imported} imported")
+
+
+@click.group()
+def program():
+    """Show or change the programme's rules (rates, expiry, tiers, bonuses)."""
+
+
+@program.command("show")
+@json_option
+@pass_env
+def program_show(env: Env, as_json):
+    """Show every setting of the programme.
+
+    \b
+    Example:
+      loyalty program show --json
+    """
+    settings = env.store().read().programme().settings
+    shown = {k: settings.get(k, rules.DEFAULTS[k]) for k in rules.DEFAULTS}
+    if as_json:
+        emit_json(shown)
+    else:
+        emit_pairs(list(shown.items()))
+
+
+@program.command("set")
+@click.argument("key", metavar="KEY")
+@click.argument("value")
+@json_option
+@pass_env
+def program_set(env: Env, key, value, as_json):
+    """Change one setting. A changed rate applies to new entries only.
+
+    \b
+    Keys:
+    """
+    with env.store().transaction() as shop:
+        settings = dict(shop.programme().settings)
+        settings[key] = rules.parse_setting(key, value)
+        shop.save_settings(settings)
+    if as_json:
+        emit_json({"key": key, "value": settings[key]})
+    else:
+        click.echo(f"{key} = {settings[key]}")
+
+
+program_set.help = (
+    (program_set.help or "")
+    + "".join(f"\n      {key:<18} {text}" for key, text in rules.KEY_HELP.items())
+    + """
+
+    \b
+    Example:
+      loyalty program set earn.rate 2
+      loyalty program set tiers "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
+"""
+)

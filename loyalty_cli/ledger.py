@@ -1,0 +1,52 @@
+"""Ledger entries: immutable records of every change of points, chained by hashes.
+
+An entry is never edited or deleted; a mistake is corrected by a new entry that refers to
+the old one (`ref`). Each entry carries the SHA-256 of the previous entry's canonical form
+(`prev`), so an edit anywhere in history breaks the chain where it was made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+
+import orjson
+
+KINDS = ("earn", "redeem", "expire", "refund", "adjust", "bonus", "prize")
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One change of a member's points. `lots` says which lots it added to or consumed."""
+
+    id: int
+    at: str
+    card: str
+    kind: str
+    points: int
+    lots: dict = field(default_factory=dict)
+    operator: str = ""
+    prev: str = GENESIS
+    amount: str | None = None
+    month: str | None = None
+    receipt: str | None = None
+    rate: str | None = None
+    multiplier: str | None = None
+    reason: str | None = None
+    store: str | None = None
+    ref: int | None = None
+
+    def to_doc(self) -> dict:
+        """The stored form: every field that has a value."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> LedgerEntry:
+        """An entry from its stored form."""
+        return cls(**doc)
+
+
+def entry_hash(doc: dict) -> str:
+    """SHA-256 of an entry's canonical form (sorted keys, compact JSON)."""
+    return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()

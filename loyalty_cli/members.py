@@ -1,0 +1,152 @@
+"""Members: enrolment, lookup by card or phone, personal details and status."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from . import cards, clock, phones, projection
+from .errors import InvalidInput, MemberNotActive, Refused, UnknownMember
+from .shop import Shop
+
+STATUSES = ("active", "blocked", "closed")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def find(shop: Shop, text: str) -> dict:
+    """The member named by card number (spaces and dashes ignored) or by phone number."""
+    card = cards.normalise(text)
+    member = shop.members.get(card) if card else None
+    if member is None and card:
+        phone = phones.try_normalise(text, shop.programme().region)
+        if phone:
+            member = shop.members.by_phone(phone)
+    if member is None:
+        raise UnknownMember(f"no member with card or phone {str(text).strip()!r}")
+    return member
+
+
+def require_active(member: dict) -> None:
+    """Blocked and closed members cannot earn or redeem."""
+    if member["status"] != "active":
+        raise MemberNotActive(f"member {member['card']} is {member['status']}")
+
+
+def enroll(
+    shop: Shop,
+    *,
+    name: str,
+    at: datetime,
+    phone: str | None = None,
+    email: str | None = None,
+    birthday: str | None = None,
+    card: str | None = None,
+    consent: bool = False,
+    referred_by: str | None = None,
+) -> dict:
+    """A new member with a fresh card (or the given one); their phone and card must be free."""
+    programme = shop.programme()
+    doc = {
+        "card": None,
+        "name": clean_name(name),
+        "phone": None,
+        "email": clean_email(email),
+        "birthday": clean_birthday(birthday, at),
+        "consent": bool(consent),
+        "status": "active",
+        "tier": programme.tiers[0].name if programme.tiers else None,
+        "enrolled_at": clock.iso(at),
+        "referred_by": None,
+        "points": projection.empty(),
+    }
+    doc["phone"] = _free_phone(shop, phone, None)
+    if card:
+        doc["card"] = cards.validate(card)
+        if doc["card"] in shop.members:
+            raise Refused(f"card {doc['card']} is already taken")
+    else:
+        doc["card"] = cards.generate(shop.members)
+    if referred_by:
+        doc["referred_by"] = find(shop, referred_by)["card"]
+    shop.members.add(doc)
+    return doc
+
+
+def edit(shop: Shop, member: dict, changes: dict, today: date) -> dict:
+    """Change personal details; keys: name, phone, email, birthday, consent."""
+    if "name" in changes:
+        member["name"] = clean_name(changes["name"])
+    if "phone" in changes:
+        member["phone"] = _free_phone(shop, changes["phone"], member["card"])
+    if "email" in changes:
+        member["email"] = clean_email(changes["email"])
+    if "birthday" in changes:
+        member["birthday"] = clean_birthday(changes["birthday"], None, today)
+    if "consent" in changes:
+        member["consent"] = bool(changes["consent"])
+    shop.members.put(member)
+    return member
+
+
+def set_status(shop: Shop, member: dict, action: str, reason: str | None) -> dict:
+    """block, unblock or close a member; the reason is kept on the member."""
+    current = member["status"]
+    if action == "block":
+        if current != "active":
+            raise Refused(f"member {member['card']} is {current}; only active members can be blocked")
+        member["status"] = "blocked"
+    elif action == "unblock":
+        if current != "blocked":
+            raise Refused(f"member {member['card']} is {current}, not blocked")
+        member["status"] = "active"
+    elif action == "close":
+        if current == "closed":
+            raise Refused(f"member {member['card']} is already closed")
+        member["status"] = "closed"
+    else:
+        raise ValueError(action)
+    member["status_reason"] = reason
+    shop.members.put(member)
+    return member
+
+
+def clean_name(name: str | None) -> str:
+    """A name is 1-200 printable characters."""
+    text = " ".join(str(name or "").split())
+    if not text:
+        raise InvalidInput("the name must not be empty")
+    if len(text) > 200 or _CONTROL.search(text):
+        raise InvalidInput("the name must be at most 200 printable characters")
+    return text
+
+
+def clean_email(email: str | None) -> str | None:
+    """An address like name@example.com, or None."""
+    if email is None or not str(email).strip():
+        return None
+    text = str(email).strip()
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise InvalidInput(f"{text!r} is not an e-mail address")
+    return text
+
+
+def clean_birthday(text: str | None, at: datetime | None, today: date | None = None) -> str | None:
+    """A past date YYYY-MM-DD, or None."""
+    if text is None or not str(text).strip():
+        return None
+    day = clock.parse_date(text)
+    limit = today or (at.date() if at else None)
+    if day.year < 1900 or (limit and day > limit):
+        raise InvalidInput(f"birthday {text} is not a plausible date of birth")
+    return day.isoformat()
+
+
+def _free_phone(shop: Shop, phone: str | None, card: str | None) -> str | None:
+    if phone is None or not str(phone).strip():
+        return None
+    normalised = phones.normalise(phone, shop.programme().region)
+    holder = shop.members.by_phone(normalised)
+    if holder is not None and holder["card"] != card:
+        raise Refused(f"phone {normalised} already belongs to member {holder['card']}")
+    return normalised

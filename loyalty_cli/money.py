@@ -1,0 +1,54 @@
+"""Money is Decimal, quantised to the currency's minor unit, stored as a string."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import InvalidInput
+
+CENT = Decimal("0.01")
+# Amounts above this are typing mistakes, not purchases at a small shop.
+LARGEST_AMOUNT = Decimal("10000000")
+
+
+def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
+    """Read an amount such as "12.30" or "12,30"; refuse anything that is not money."""
+    cleaned = str(text).strip().replace(" ", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise InvalidInput(f"{text!r} is not an amount of money (use 12.30 or 12,30)") from None
+    if not value.is_finite():
+        raise InvalidInput(f"{text!r} is not an amount of money")
+    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise InvalidInput(f"{text!r} has more than two decimal places")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise InvalidInput(f"{text!r}: the amount must be more than zero")
+    if value > LARGEST_AMOUNT:
+        raise InvalidInput(f"{text!r} is larger than any purchase this tool accepts")
+    return value.quantize(CENT)
+
+
+def parse_rate(text: str, what: str) -> Decimal:
+    """Read a non-negative decimal factor (a rate, a multiplier, a point's value)."""
+    try:
+        value = Decimal(str(text).strip().replace(",", "."))
+    except InvalidOperation:
+        raise InvalidInput(f"{what} must be a number, not {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise InvalidInput(f"{what} must be zero or more, not {text!r}")
+    if value > 1_000_000:
+        raise InvalidInput(f"{what} {text!r} is too large")
+    return value.normalize() if value == value.to_integral() else value
+
+
+def to_text(amount: Decimal) -> str:
+    """The stored and printed form of an amount: two decimals, dot separator."""
+    return str(amount.quantize(CENT))
+
+
+def points_for(amount: Decimal, rate: Decimal, multiplier: Decimal = Decimal(1)) -> int:
+    """floor(amount x rate x multiplier): points are whole and never rounded up."""
+    return int((amount * rate * multiplier).to_integral_value(rounding=ROUND_FLOOR))

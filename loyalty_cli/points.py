@@ -1,0 +1,198 @@
+"""Points: purchases earn, redemptions spend (oldest first), adjustments correct."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from . import clock, lots, members, projection
+from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
+from .ledger import LedgerEntry
+from .money import points_for, to_text
+from .shop import Shop
+
+MAX_POINTS = 10**9
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a points command did: the entry written and the member afterwards."""
+
+    entry: LedgerEntry
+    member: dict
+
+    @property
+    def balance(self) -> int:
+        return self.member["points"]["balance"]
+
+
+def record(shop: Shop, member: dict, *, at: datetime, operator: str, **fields) -> LedgerEntry:
+    """Append an entry for `member` and fold it into their projection."""
+    entry = shop.ledger.append(card=member["card"], at=clock.iso(at), operator=operator, **fields)
+    projection.apply_entry(member["points"], entry)
+    shop.members.put(member)
+    return entry
+
+
+def purchase(
+    shop: Shop,
+    member_ref: str,
+    amount: Decimal,
+    *,
+    at: datetime,
+    operator: str,
+    receipt: str | None = None,
+    store: str | None = None,
+) -> Recorded:
+    """Record a purchase: floor(amount x rate x tier multiplier) points join this month's lot."""
+    member = members.find(shop, member_ref)
+    members.require_active(member)
+    receipt = _new_receipt(shop, receipt, "earn")
+    return earn(shop, member, amount, at=at, operator=operator, receipt=receipt, store=store)
+
+
+def earn(
+    shop: Shop,
+    member: dict,
+    amount: Decimal,
+    *,
+    at: datetime,
+    operator: str,
+    receipt: str,
+    store: str | None = None,
+) -> Recorded:
+    """The earn entry of a purchase whose member and receipt have been checked."""
+    programme = shop.programme()
+    rate = programme.earn_rate
+    multiplier = tier_multiplier(programme, member)
+    earned = 0 if amount < programme.min_purchase else points_for(amount, rate, multiplier)
+    month = clock.month_of(at, programme.tz)
+    deltas = lots.earn(member["points"]["lots"], earned, programme.expiry_month(month))
+    entry = record(
+        shop,
+        member,
+        at=at,
+        operator=operator,
+        kind="earn",
+        points=earned,
+        lots=deltas,
+        amount=to_text(amount),
+        month=month,
+        receipt=receipt,
+        rate=str(rate),
+        multiplier=str(multiplier),
+        store=_text(store, "store"),
+    )
+    return Recorded(entry, member)
+
+
+def redeem(
+    shop: Shop,
+    member_ref: str,
+    points: int,
+    *,
+    at: datetime,
+    operator: str,
+    receipt: str | None = None,
+    reason: str | None = None,
+) -> Recorded:
+    """Spend points, the soonest-expiring lot first; never more than the balance."""
+    member = members.find(shop, member_ref)
+    members.require_active(member)
+    programme = shop.programme()
+    _check_points(points, positive=True)
+    if points < programme.redeem_min_points:
+        raise Refused(f"the smallest redemption is {programme.redeem_min_points} points")
+    balance = member["points"]["balance"]
+    if points > balance:
+        raise InsufficientPoints(f"member {member['card']} holds {balance} points; cannot redeem {points}")
+    receipt = _new_receipt(shop, receipt, "redeem") if receipt else None
+    deltas = lots.spend(member["points"]["lots"], points)
+    entry = record(
+        shop,
+        member,
+        at=at,
+        operator=operator,
+        kind="redeem",
+        points=-points,
+        lots=deltas,
+        receipt=receipt,
+        reason=_text(reason, "reason"),
+    )
+    return Recorded(entry, member)
+
+
+def adjust(shop: Shop, member_ref: str, points: int, *, reason: str, at: datetime, operator: str) -> Recorded:
+    """Add or remove points by hand, with a reason; removals never exceed the balance."""
+    member = members.find(shop, member_ref)
+    _check_points(points, positive=False)
+    reason = _text(reason, "reason")
+    if not reason:
+        raise InvalidInput("an adjustment needs a --reason")
+    programme = shop.programme()
+    current = member["points"]
+    if points > 0:
+        lot = programme.expiry_month(clock.month_of(at, programme.tz))
+        deltas = lots.earn(current["lots"], points, lot)
+    else:
+        if -points > current["balance"]:
+            raise InsufficientPoints(
+                f"member {member['card']} holds {current['balance']} points; cannot remove {-points}"
+            )
+        deltas = lots.spend(current["lots"], -points)
+    entry = record(
+        shop,
+        member,
+        at=at,
+        operator=operator,
+        kind="adjust",
+        points=points,
+        lots=deltas,
+        reason=reason,
+    )
+    return Recorded(entry, member)
+
+
+def tier_multiplier(programme, member: dict) -> Decimal:
+    """The earn multiplier of the member's tier (1 without tiers)."""
+    for tier in programme.tiers:
+        if tier.name == member.get("tier"):
+            return tier.multiplier
+    return Decimal(1)
+
+
+def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:
+    if receipt is None:
+        number = shop.meta["next_id"]
+        while shop.ledger.by_receipt(f"L{number}"):
+            number += 1
+        return f"L{number}"
+    text = _text(receipt, "receipt")
+    if not text:
+        raise InvalidInput("the receipt must not be empty")
+    for earlier in shop.ledger.by_receipt(text):
+        if earlier.kind == kind:
+            what = "purchase" if kind == "earn" else "redemption"
+            raise DuplicateReceipt(
+                f"receipt {text} is already recorded ({what} of member {earlier.card}"
+                f"{', ' + earlier.amount if earlier.amount else ''} on {earlier.at[:10]})"
+            )
+    return text
+
+
+def _check_points(points: int, *, positive: bool) -> None:
+    if points == 0 or abs(points) > MAX_POINTS or (positive and points < 0):
+        raise InvalidInput(
+            f"points must be a whole number {'from 1' if positive else 'other than 0, up'} to {MAX_POINTS}"
+        )
+
+
+def _text(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"the {what} must be at most {MAX_TEXT} characters")
+    return text

@@ -1,0 +1,214 @@
+"""The programme: the shop's rules (rates, expiry, tiers, bonuses), one set per data directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from . import clock, phones
+from .errors import InvalidInput
+from .money import parse_amount, parse_rate, to_text
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A tier: reached at `spend` over the last 12 months, earning at `multiplier`."""
+
+    name: str
+    spend: Decimal
+    multiplier: Decimal
+
+
+DEFAULTS: dict[str, object] = {
+    "name": "My shop",
+    "currency": "EUR",
+    "timezone": "Europe/Riga",
+    "region": "LV",
+    "earn.rate": "1",
+    "earn.min_purchase": "0.00",
+    "redeem.value": "0.01",
+    "redeem.min_points": 1,
+    "expiry.months": 12,
+    "tiers": "",
+    "bonus.welcome": 0,
+    "bonus.birthday": 0,
+    "bonus.referral": 0,
+}
+
+KEY_HELP = {
+    "name": "the shop's name, printed on statements",
+    "currency": "ISO 4217 code, e.g. EUR",
+    "timezone": "IANA timezone for days, months and birthdays, e.g. Europe/Riga",
+    "region": "default phone region, e.g. LV",
+    "earn.rate": "points per currency unit spent",
+    "earn.min_purchase": "smallest purchase that earns points",
+    "redeem.value": "what one point is worth in money",
+    "redeem.min_points": "smallest redemption",
+    "expiry.months": "months after the month of earning that points expire (0 = never)",
+    "tiers": "name:12-month spend:multiplier, comma separated",
+    "bonus.welcome": "points on enrolment",
+    "bonus.birthday": "points on the member's birthday",
+    "bonus.referral": "points to the referrer at the referred member's first purchase",
+}
+
+
+def _text(value: str) -> str:
+    text = str(value).strip()
+    if not text or len(text) > 200:
+        raise InvalidInput("the value must be 1 to 200 characters")
+    return text
+
+
+def _currency(value: str) -> str:
+    code = str(value).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise InvalidInput(f"{value!r} is not a currency code (such as EUR)")
+    return code
+
+
+def _timezone(value: str) -> str:
+    clock.zone(value)
+    return str(value).strip()
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a whole number") from None
+    if number < 0 or number > 1_000_000:
+        raise InvalidInput(f"{value!r} must be between 0 and 1000000")
+    return number
+
+
+def _months(value: str) -> int:
+    number = _count(value)
+    if number > 1200:
+        raise InvalidInput("expiry.months must be at most 1200 (0 means never)")
+    return number
+
+
+def parse_tiers(value: str) -> list[Tier]:
+    """ "Bronze:0:1,Silver:500:1.25" -> tiers ordered by spend; the first must start at 0."""
+    text = str(value).strip()
+    if not text:
+        return []
+    tiers = []
+    for part in text.split(","):
+        pieces = part.strip().split(":")
+        if len(pieces) != 3 or not pieces[0].strip():
+            raise InvalidInput(f"tier {part.strip()!r} is not name:spend:multiplier")
+        name = pieces[0].strip()
+        spend = parse_amount(pieces[1], allow_zero=True)
+        multiplier = parse_rate(pieces[2], f"the multiplier of {name}")
+        tiers.append(Tier(name, spend, multiplier))
+    tiers.sort(key=lambda t: t.spend)
+    names = [t.name.lower() for t in tiers]
+    if len(set(names)) != len(names):
+        raise InvalidInput("tier names must be different")
+    if len({t.spend for t in tiers}) != len(tiers):
+        raise InvalidInput("tier thresholds must be different")
+    if tiers[0].spend != 0:
+        raise InvalidInput("the first tier must start at spend 0")
+    return tiers
+
+
+def format_tiers(tiers: list[Tier]) -> str:
+    """The stored form of a tier list."""
+    return ",".join(f"{t.name}:{to_text(t.spend)}:{t.multiplier}" for t in tiers)
+
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    "name": _text,
+    "currency": _currency,
+    "timezone": _timezone,
+    "region": phones.check_region,
+    "earn.rate": lambda v: str(parse_rate(v, "earn.rate")),
+    "earn.min_purchase": lambda v: to_text(parse_amount(v, allow_zero=True)),
+    "redeem.value": lambda v: str(parse_rate(v, "redeem.value")),
+    "redeem.min_points": _count,
+    "expiry.months": _months,
+    "tiers": lambda v: format_tiers(parse_tiers(v)),
+    "bonus.welcome": _count,
+    "bonus.birthday": _count,
+    "bonus.referral": _count,
+}
+
+
+def parse_setting(key: str, value: str) -> object:
+    """The stored form of `value` for `key`, or InvalidInput naming what is wrong."""
+    if key not in PARSERS:
+        known = ", ".join(PARSERS)
+        raise InvalidInput(f"{key!r} is not a programme setting; known settings: {known}")
+    try:
+        return PARSERS[key](value)
+    except InvalidInput as error:
+        raise InvalidInput(f"{key}: {error}") from None
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The settings as typed values; built from the stored document."""
+
+    settings: dict
+
+    @property
+    def name(self) -> str:
+        return self.settings["name"]
+
+    @property
+    def currency(self) -> str:
+        return self.settings["currency"]
+
+    @cached_property
+    def tz(self):
+        return clock.zone(self.settings["timezone"])
+
+    @property
+    def region(self) -> str:
+        return self.settings["region"]
+
+    @cached_property
+    def earn_rate(self) -> Decimal:
+        return Decimal(self.settings["earn.rate"])
+
+    @property
+    def min_purchase(self) -> Decimal:
+        return Decimal(self.settings["earn.min_purchase"])
+
+    @property
+    def redeem_value(self) -> Decimal:
+        return Decimal(self.settings["redeem.value"])
+
+    @property
+    def redeem_min_points(self) -> int:
+        return int(self.settings["redeem.min_points"])
+
+    @property
+    def expiry_months(self) -> int:
+        return int(self.settings["expiry.months"])
+
+    @cached_property
+    def tiers(self) -> list[Tier]:
+        return parse_tiers(self.settings["tiers"])
+
+    def bonus(self, kind: str) -> int:
+        """Points for the welcome, birthday or referral bonus (0 = none)."""
+        return int(self.settings[f"bonus.{kind}"])
+
+    def expiry_month(self, earned_month: str) -> str:
+        """The lot that points earned in `earned_month` join: their expiry month, or "never"."""
+        if self.expiry_months == 0:
+            return "never"
+        return clock.add_months(earned_month, self.expiry_months)
+
+
+def new_settings(**given: object) -> dict:
+    """Defaults overlaid with the given values, each validated."""
+    settings = dict(DEFAULTS)
+    for key, value in given.items():
+        if value is not None:
+            settings[key] = parse_setting(key, str(value))
+    return settings

@@ -1,0 +1,34 @@
+"""The demo shop: programme settings, members and 18 months of purchases from sample_data/."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from . import clock, importing, program
+from .shop import Shop
+
+
+def sample_dir() -> Path:
+    """Where the installed sample data lives."""
+    return Path(str(resources.files("loyalty_cli.sample_data")))
+
+
+def sample_settings() -> dict:
+    """The demo programme's settings."""
+    text = (sample_dir() / "program.json").read_text(encoding="utf-8")
+    return program.new_settings(**json.loads(text))
+
+
+def load_sample(shop: Shop, *, now: clock.Clock, operator: str) -> list[importing.ImportResult]:
+    """Import the sample members and purchases through the ordinary import path."""
+    results = []
+    folder = sample_dir()
+    for name, required, run in (
+        ("members.csv", importing.MEMBER_COLUMNS, importing.import_members),
+        ("purchases.csv", importing.PURCHASE_COLUMNS, importing.import_purchases),
+    ):
+        _header, rows = importing.read_rows(folder / name, required)
+        results.append(run(shop, rows, now=now, operator=operator))
+    return results

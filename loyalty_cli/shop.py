@@ -1,0 +1,254 @@
+"""A shop's data inside one transaction: programme, members and ledger, over TinyDB.
+
+TinyDB rewrites its whole table on every operation, so the repositories here buffer
+changes and hand them to TinyDB in one batch per table when the transaction commits;
+reads see the buffered changes at once. TinyDB's document ids stay internal: members
+are found by card (or phone), entries by their ledger id.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document
+
+from . import ledger as ledger_mod
+from .errors import UnknownMember
+from .ledger import LedgerEntry
+from .program import Programme
+
+SCHEMA_VERSION = 1
+META_ID = 1
+
+
+def new_data() -> dict:
+    """The content of an empty data file."""
+    meta = {
+        "schema": SCHEMA_VERSION,
+        "next_id": 1,
+        "last_hash": ledger_mod.GENESIS,
+        "partitions": [],
+    }
+    return {"meta": {str(META_ID): meta}, "program": {}, "members": {}, "ledger": {}}
+
+
+class SnapshotStorage(Storage):
+    """TinyDB storage over a dict already read from disk; the Store writes it at commit."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def read(self) -> dict:
+        return self.data
+
+    def write(self, data: dict) -> None:
+        self.data = data
+
+
+class Shop:
+    """The unit of work: what a command reads and changes."""
+
+    def __init__(self, data: dict, *, writable: bool, root: Path):
+        self.root = root
+        self.writable = writable
+        self._db = TinyDB(storage=SnapshotStorage, data=data)
+        self._storage: SnapshotStorage = self._db.storage
+        self.meta: dict = data["meta"][str(META_ID)]
+        self.members = Members(self._db.table("members"), self)
+        self.ledger = Ledger(self._db.table("ledger"), self)
+        self._program_changed = False
+        self._meta_changed = False
+        self._programme: Programme | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the transaction has anything to write."""
+        return self._program_changed or self._meta_changed or self.members.dirty or self.ledger.dirty
+
+    def has_programme(self) -> bool:
+        return bool(self._storage.data.get("program"))
+
+    def programme(self) -> Programme:
+        """The programme's settings."""
+        if self._programme is None:
+            self._programme = Programme(dict(self._storage.data["program"][str(META_ID)]))
+        return self._programme
+
+    def save_settings(self, settings: dict) -> None:
+        """Replace the programme's settings."""
+        self._check_writable()
+        table = self._db.table("program")
+        if table.contains(doc_id=META_ID):
+            table.update(settings, doc_ids=[META_ID])
+        else:
+            table.insert(Document(settings, doc_id=META_ID))
+        self._program_changed = True
+        self._programme = None
+
+    def touch_meta(self) -> None:
+        """Mark meta as changed (the ledger's counters, job dates)."""
+        self._check_writable()
+        self._meta_changed = True
+
+    def to_bytes(self) -> bytes:
+        """Flush every buffered change into TinyDB and serialise the whole file."""
+        self.members.flush()
+        self.ledger.flush()
+        self._db.table("meta").update(dict(self.meta), doc_ids=[META_ID])
+        return orjson.dumps(self._storage.data)
+
+    def _check_writable(self) -> None:
+        if not self.writable:
+            raise RuntimeError("this command opened the store read-only")
+
+
+class Members:
+    """Member documents by card; get() hands out copies, put() buffers the change."""
+
+    def __init__(self, table, shop: Shop):
+        self._table = table
+        self._shop = shop
+        self._by_card: dict[str, dict] | None = None
+        self._by_phone: dict[str, str] | None = None
+        self._changed: dict[str, dict] = {}
+        self._added: dict[str, dict] = {}
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._changed or self._added)
+
+    def _index(self) -> dict[str, dict]:
+        if self._by_card is None:
+            raw = self._table.storage.read().get(self._table.name, {})
+            self._by_card = {doc["card"]: doc for doc in raw.values()}
+        return self._by_card
+
+    def _phones(self) -> dict[str, str]:
+        if self._by_phone is None:
+            self._by_phone = {d["phone"]: c for c, d in self._index().items() if d.get("phone")}
+        return self._by_phone
+
+    def __len__(self) -> int:
+        return len(self._index())
+
+    def __contains__(self, card: str) -> bool:
+        return card in self._index()
+
+    def get(self, card: str) -> dict | None:
+        """A copy of the member with this exact card, or None."""
+        doc = self._index().get(card)
+        return copy.deepcopy(doc) if doc is not None else None
+
+    def by_phone(self, phone: str) -> dict | None:
+        """A copy of the member with this E.164 phone, or None."""
+        card = self._phones().get(phone)
+        return self.get(card) if card else None
+
+    def require(self, card: str) -> dict:
+        """The member with this card, or UnknownMember."""
+        doc = self.get(card)
+        if doc is None:
+            raise UnknownMember(f"no member with card {card}")
+        return doc
+
+    def all(self) -> Iterator[dict]:
+        """Every member document, read-only, in enrolment order."""
+        return iter(self._index().values())
+
+    def add(self, doc: dict) -> None:
+        """A new member (the caller has checked the card and phone are free)."""
+        self._shop._check_writable()
+        self._index()[doc["card"]] = doc
+        self._added[doc["card"]] = doc
+        if doc.get("phone"):
+            self._phones()[doc["phone"]] = doc["card"]
+
+    def put(self, doc: dict) -> None:
+        """Store a changed member (a document from get())."""
+        self._shop._check_writable()
+        card = doc["card"]
+        old = self._index()[card]
+        if old.get("phone") != doc.get("phone"):
+            self._phones().pop(old.get("phone"), None)
+            if doc.get("phone"):
+                self._phones()[doc["phone"]] = card
+        self._index()[card] = doc
+        if card in self._added:
+            self._added[card] = doc
+        else:
+            self._changed[card] = doc
+
+    def flush(self) -> None:
+        """Hand the buffered changes to TinyDB: one update and one insert, whatever the count."""
+        if self._changed:
+            changed = self._changed
+
+            def replace(raw: dict) -> None:
+                new = changed.get(raw["card"])
+                if new is not None and new is not raw:
+                    raw.clear()
+                    raw.update(new)
+
+            raw_table = self._table.storage.read().get(self._table.name, {})
+            ids = [int(i) for i, d in raw_table.items() if d["card"] in changed]
+            self._table.update(replace, doc_ids=ids)
+        if self._added:
+            self._table.insert_multiple(list(self._added.values()))
+        self._changed, self._added = {}, {}
+
+
+class Ledger:
+    """The append-only ledger: entries get the next id and the hash of the one before."""
+
+    def __init__(self, table, shop: Shop):
+        self._table = table
+        self._shop = shop
+        self._pending: list[LedgerEntry] = []
+        self._receipts: dict[str, list[LedgerEntry]] | None = None
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._pending)
+
+    def append(self, **fields) -> LedgerEntry:
+        """Write a new entry; returns it with its id and chain hash."""
+        self._shop._check_writable()
+        meta = self._shop.meta
+        entry = LedgerEntry(id=meta["next_id"], prev=meta["last_hash"], **fields)
+        meta["next_id"] += 1
+        meta["last_hash"] = ledger_mod.entry_hash(entry.to_doc())
+        self._shop.touch_meta()
+        self._pending.append(entry)
+        if entry.receipt is not None and self._receipts is not None:
+            self._receipts.setdefault(entry.receipt, []).append(entry)
+        return entry
+
+    def entries(self, card: str | None = None) -> Iterator[LedgerEntry]:
+        """Every entry (of one member, if `card`), oldest first."""
+        raw = self._table.storage.read().get(self._table.name, {})
+        for doc in raw.values():
+            if card is None or doc["card"] == card:
+                yield LedgerEntry.from_doc(doc)
+        for entry in self._pending:
+            if card is None or entry.card == card:
+                yield entry
+
+    def by_receipt(self, receipt: str) -> list[LedgerEntry]:
+        """The entries recorded under a receipt, oldest first."""
+        if self._receipts is None:
+            self._receipts = {}
+            for entry in self.entries():
+                if entry.receipt is not None:
+                    self._receipts.setdefault(entry.receipt, []).append(entry)
+        return list(self._receipts.get(receipt, []))
+
+    def flush(self) -> None:
+        """Hand the new entries to TinyDB in one batch."""
+        if self._pending:
+            self._table.insert_multiple(Document(e.to_doc(), doc_id=e.id) for e in self._pending)
+            self._pending = []

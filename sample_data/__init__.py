@@ -1,0 +1,1 @@
+"""The demo shop that `loyalty init --sample` loads: programme settings, members, purchases."""
