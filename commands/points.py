@@ -91,7 +91,7 @@ def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
         click.echo(f"{done.entry.card}: -{points} points (worth {value}); balance {done.balance}")
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("points", type=int)
 @click.option("--reason", required=True, help="Why; kept on the ledger entry (required).")
@@ -104,7 +104,7 @@ def adjust(env: Env, member_ref, points, reason, when, as_json):
     \b
     Example:
       loyalty adjust 123456789015 50 --reason "apology for a wrong order"
-      loyalty adjust 123456789015 -- -20 --reason "duplicate paper card"
+      loyalty adjust 123456789015 -20 --reason "duplicate paper card"
     """
     with env.store().transaction() as shop:
         at = clock.parse_at(when, env.clock, shop.programme().tz)

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from .errors import InvalidInput
 
 CENT = Decimal("0.01")
 # Amounts above this are typing mistakes, not purchases at a small shop.
 LARGEST_AMOUNT = Decimal("10000000")
+_AMOUNT = re.compile(r"^(-)?[0-9]{1,12}(?:[.,][0-9]{1,2})?$")
 
 
 def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
     """Read an amount such as "12.30" or "12,30"; refuse anything that is not money."""
     cleaned = str(text).strip().replace(" ", "")
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise InvalidInput(f"{text!r} is not an amount of money (use 12.30 or 12,30)") from None
-    if not value.is_finite():
-        raise InvalidInput(f"{text!r} is not an amount of money")
-    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise InvalidInput(f"{text!r} has more than two decimal places")
-    if value < 0 or (value == 0 and not allow_zero):
+    match = _AMOUNT.match(cleaned)
+    if not match:
+        raise InvalidInput(f"{text!r} is not an amount of money (use 12.30 or 12,30)")
+    if match.group(1):
+        raise InvalidInput(f"{text!r}: the amount must be more than zero")
+    value = Decimal(cleaned.lstrip("-").replace(",", "."))
+    if value == 0 and not allow_zero:
         raise InvalidInput(f"{text!r}: the amount must be more than zero")
     if value > LARGEST_AMOUNT:
         raise InvalidInput(f"{text!r} is larger than any purchase this tool accepts")

@@ -34,7 +34,7 @@ def new_data() -> dict:
         "last_hash": ledger_mod.GENESIS,
         "partitions": [],
     }
-    return {"meta": {str(META_ID): meta}, "program": {}, "members": {}, "ledger": {}}
+    return {"meta": {str(META_ID): meta}, "program": {}, "members": {}, "draws": {}, "ledger": {}}
 
 
 class SnapshotStorage(Storage):
@@ -61,6 +61,7 @@ class Shop:
         self.meta: dict = data["meta"][str(META_ID)]
         self.members = Members(self._db.table("members"), self)
         self.ledger = Ledger(self._db.table("ledger"), self)
+        self.draws = Records(self._db.table("draws"), self, key="name")
         self._program_changed = False
         self._meta_changed = False
         self._programme: Programme | None = None
@@ -68,7 +69,15 @@ class Shop:
     @property
     def changed(self) -> bool:
         """Whether the transaction has anything to write."""
-        return self._program_changed or self._meta_changed or self.members.dirty or self.ledger.dirty
+        return any(
+            (
+                self._program_changed,
+                self._meta_changed,
+                self.members.dirty,
+                self.ledger.dirty,
+                self.draws.dirty,
+            )
+        )
 
     def has_programme(self) -> bool:
         return bool(self._storage.data.get("program"))
@@ -98,6 +107,7 @@ class Shop:
     def to_bytes(self) -> bytes:
         """Flush every buffered change into TinyDB and serialise the whole file."""
         self.members.flush()
+        self.draws.flush()
         self.ledger.flush()
         self._db.table("meta").update(dict(self.meta), doc_ids=[META_ID])
         return orjson.dumps(self._storage.data)
@@ -228,14 +238,20 @@ class Ledger:
             self._receipts.setdefault(entry.receipt, []).append(entry)
         return entry
 
-    def entries(self, card: str | None = None) -> Iterator[LedgerEntry]:
-        """Every entry (of one member, if `card`), oldest first."""
+    def entries(
+        self, card: str | None = None, *, since: str | None = None, until: str | None = None
+    ) -> Iterator[LedgerEntry]:
+        """Entries in ledger order: of one member if `card`; with since <= at <= until if given.
+
+        `since` and `until` are stored-form moments (clock.iso); giving them lets the ledger
+        skip history it does not need.
+        """
         raw = self._table.storage.read().get(self._table.name, {})
         for doc in raw.values():
-            if card is None or doc["card"] == card:
+            if _wanted(doc, card, since, until):
                 yield LedgerEntry.from_doc(doc)
         for entry in self._pending:
-            if card is None or entry.card == card:
+            if _wanted(entry.to_doc(), card, since, until):
                 yield entry
 
     def by_receipt(self, receipt: str) -> list[LedgerEntry]:
@@ -252,3 +268,67 @@ class Ledger:
         if self._pending:
             self._table.insert_multiple(Document(e.to_doc(), doc_id=e.id) for e in self._pending)
             self._pending = []
+
+
+def _wanted(doc: dict, card: str | None, since: str | None, until: str | None) -> bool:
+    return (
+        (card is None or doc["card"] == card)
+        and (since is None or doc["at"] >= since)
+        and (until is None or doc["at"] <= until)
+    )
+
+
+class Records:
+    """Small documents addressed by a natural key (draws by name)."""
+
+    def __init__(self, table, shop: Shop, *, key: str):
+        self._table = table
+        self._shop = shop
+        self._key = key
+        self._changed: dict[str, dict] = {}
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._changed)
+
+    def _raw(self) -> dict[str, dict]:
+        raw = self._table.storage.read().get(self._table.name, {})
+        return {doc[self._key]: doc for doc in raw.values()}
+
+    def get(self, name: str) -> dict | None:
+        """A copy of the record, or None."""
+        doc = self._changed.get(name) or self._raw().get(name)
+        return copy.deepcopy(doc) if doc is not None else None
+
+    def all(self) -> list[dict]:
+        """Every record, oldest first."""
+        merged = self._raw()
+        merged.update(self._changed)
+        return [copy.deepcopy(d) for d in merged.values()]
+
+    def put(self, doc: dict) -> None:
+        """Add or replace a record."""
+        self._shop._check_writable()
+        self._changed[doc[self._key]] = doc
+
+    def flush(self) -> None:
+        """Write the changed records in one update and one insert."""
+        if not self._changed:
+            return
+        raw = self._table.storage.read().get(self._table.name, {})
+        ids = {doc[self._key]: int(i) for i, doc in raw.items()}
+        changed = self._changed
+
+        existing = [ids[k] for k in changed if k in ids]
+        if existing:
+            self._table.update(lambda doc: _replace(doc, changed, self._key), doc_ids=existing)
+        new = [d for k, d in changed.items() if k not in ids]
+        if new:
+            self._table.insert_multiple(new)
+        self._changed = {}
+
+
+def _replace(raw: dict, changed: dict[str, dict], key: str) -> None:
+    new = changed[raw[key]]
+    raw.clear()
+    raw.update(new)

@@ -1,0 +1,68 @@
+"""Shared fixtures: a data directory, a CLI runner with a fixed clock, file snapshots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from loyalty_cli.cli import cli
+
+NOW = "2026-11-22T12:00:00+00:00"
+
+
+class Loyalty:
+    """Runs `loyalty` in-process against one data directory, with the clock at `now`."""
+
+    def __init__(self, data_dir: Path, now: str = NOW):
+        self.data_dir = data_dir
+        self.now = now
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, now: str | None = None, expect: int | None = 0, input=None):
+        result = self.runner.invoke(
+            cli,
+            ["--data-dir", str(self.data_dir), "--operator", "tester", *map(str, args)],
+            env={"LOYALTY_NOW": now or self.now, "LOYALTY_WAIT": "2"},
+            input=input,
+            catch_exceptions=True,
+        )
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        if expect is not None:
+            assert result.exit_code == expect, (
+                f"exit {result.exit_code}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+            )
+        return result
+
+    def json(self, *args: str, **kwargs):
+        """Run with --json and parse stdout."""
+        return json.loads(self(*args, "--json", **kwargs).stdout)
+
+    def enroll(self, name: str = "Anna Bērziņa", *args: str, **kwargs) -> str:
+        return self("enroll", name, *args, **kwargs).stdout.strip()
+
+
+@pytest.fixture
+def loyalty(tmp_path: Path) -> Loyalty:
+    """A runner for a fresh data directory with a default programme (EUR, Europe/Riga, LV)."""
+    runner = Loyalty(tmp_path / "shop")
+    runner("init", "--name", "Test shop")
+    return runner
+
+
+@pytest.fixture
+def empty_loyalty(tmp_path: Path) -> Loyalty:
+    """A runner for a data directory with no programme yet."""
+    return Loyalty(tmp_path / "shop")
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    """Every file under `directory` with its bytes, to prove a refusal wrote nothing."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
