@@ -118,30 +118,38 @@ class Shop:
 
 
 class Members:
-    """Member documents by card; get() hands out copies, put() buffers the change."""
+    """Member documents by card, with an identity map.
+
+    Within one transaction get() hands out one working copy per member, so every part of
+    a command sees the same document; put() marks it changed. The stored documents are
+    never touched until flush().
+    """
 
     def __init__(self, table, shop: Shop):
         self._table = table
         self._shop = shop
-        self._by_card: dict[str, dict] | None = None
-        self._by_phone: dict[str, str] | None = None
-        self._changed: dict[str, dict] = {}
-        self._added: dict[str, dict] = {}
+        self._stored: dict[str, dict] | None = None
+        self._working: dict[str, dict] = {}
+        self._phones: dict[str, str] | None = None
+        self._phone_of: dict[str, str] = {}
+        self._changed: set[str] = set()
+        self._added: dict[str, None] = {}
 
     @property
     def dirty(self) -> bool:
         return bool(self._changed or self._added)
 
     def _index(self) -> dict[str, dict]:
-        if self._by_card is None:
+        if self._stored is None:
             raw = self._table.storage.read().get(self._table.name, {})
-            self._by_card = {doc["card"]: doc for doc in raw.values()}
-        return self._by_card
+            self._stored = {doc["card"]: doc for doc in raw.values()}
+        return self._stored
 
-    def _phones(self) -> dict[str, str]:
-        if self._by_phone is None:
-            self._by_phone = {d["phone"]: c for c, d in self._index().items() if d.get("phone")}
-        return self._by_phone
+    def _phone_index(self) -> dict[str, str]:
+        if self._phones is None:
+            self._phone_of = {c: d["phone"] for c, d in self._index().items() if d.get("phone")}
+            self._phones = {phone: card for card, phone in self._phone_of.items()}
+        return self._phones
 
     def __len__(self) -> int:
         return len(self._index())
@@ -150,13 +158,18 @@ class Members:
         return card in self._index()
 
     def get(self, card: str) -> dict | None:
-        """A copy of the member with this exact card, or None."""
-        doc = self._index().get(card)
-        return copy.deepcopy(doc) if doc is not None else None
+        """The working copy of the member with this exact card, or None."""
+        doc = self._working.get(card)
+        if doc is None:
+            stored = self._index().get(card)
+            if stored is None:
+                return None
+            doc = self._working[card] = copy.deepcopy(stored)
+        return doc
 
     def by_phone(self, phone: str) -> dict | None:
-        """A copy of the member with this E.164 phone, or None."""
-        card = self._phones().get(phone)
+        """The member with this E.164 phone, or None."""
+        card = self._phone_index().get(phone)
         return self.get(card) if card else None
 
     def require(self, card: str) -> dict:
@@ -167,49 +180,48 @@ class Members:
         return doc
 
     def all(self) -> Iterator[dict]:
-        """Every member document, read-only, in enrolment order."""
-        return iter(self._index().values())
+        """Every member document (the latest version; do not change them), in enrolment order."""
+        working = self._working
+        return (working.get(card, doc) for card, doc in self._index().items())
 
     def add(self, doc: dict) -> None:
         """A new member (the caller has checked the card and phone are free)."""
         self._shop._check_writable()
-        self._index()[doc["card"]] = doc
-        self._added[doc["card"]] = doc
-        if doc.get("phone"):
-            self._phones()[doc["phone"]] = doc["card"]
+        card = doc["card"]
+        self._index()[card] = doc
+        self._working[card] = doc
+        self._added[card] = None
+        self._index_phone(card, doc.get("phone"))
 
     def put(self, doc: dict) -> None:
-        """Store a changed member (a document from get())."""
+        """Mark a member (a document from get()) as changed."""
         self._shop._check_writable()
         card = doc["card"]
-        old = self._index()[card]
-        if old.get("phone") != doc.get("phone"):
-            self._phones().pop(old.get("phone"), None)
-            if doc.get("phone"):
-                self._phones()[doc["phone"]] = card
-        self._index()[card] = doc
-        if card in self._added:
-            self._added[card] = doc
-        else:
-            self._changed[card] = doc
+        self._working[card] = doc
+        if card not in self._added:
+            self._changed.add(card)
+        self._index_phone(card, doc.get("phone"))
+
+    def _index_phone(self, card: str, phone: str | None) -> None:
+        phones = self._phone_index()
+        old = self._phone_of.pop(card, None)
+        if old is not None and phones.get(old) == card:
+            del phones[old]
+        if phone:
+            phones[phone] = card
+            self._phone_of[card] = phone
 
     def flush(self) -> None:
-        """Hand the buffered changes to TinyDB: one update and one insert, whatever the count."""
+        """Hand the changes to TinyDB: one update and one insert, whatever the count."""
         if self._changed:
-            changed = self._changed
-
-            def replace(raw: dict) -> None:
-                new = changed.get(raw["card"])
-                if new is not None and new is not raw:
-                    raw.clear()
-                    raw.update(new)
-
+            working = self._working
             raw_table = self._table.storage.read().get(self._table.name, {})
-            ids = [int(i) for i, d in raw_table.items() if d["card"] in changed]
-            self._table.update(replace, doc_ids=ids)
+            ids = [int(i) for i, d in raw_table.items() if d["card"] in self._changed]
+            self._table.update(lambda raw: _replace(raw, working, "card"), doc_ids=ids)
         if self._added:
-            self._table.insert_multiple(list(self._added.values()))
-        self._changed, self._added = {}, {}
+            self._table.insert_multiple([self._working[c] for c in self._added])
+        self._changed, self._added = set(), {}
+        self._stored = None
 
 
 class Ledger:
