@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 
-from loyalty_cli import cards, clock, members, projection
+from loyalty_cli import cards, clock, expiry, lots, members, projection, tiers
 from loyalty_cli.money import to_text
 
 from .context import DAY, Env, json_option, output_options, pass_env
@@ -45,6 +47,7 @@ def enroll(env: Env, name, phone, email, birthday, card, referred_by, consent, w
             card=card,
             consent=consent,
             referred_by=referred_by,
+            operator=env.operator,
         )
     if as_json:
         emit_json(member_json(member, shop.programme(), env.clock.now.strftime("%Y-%m")))
@@ -83,7 +86,14 @@ def member_show(env: Env, member_ref, as_of, as_json):
     if as_json:
         emit_json(document)
         return
-    lots = ", ".join(f"{k}: {v}" for k, v in sorted(document["lots"].items())) or "none"
+    lots = ", ".join(f"{k}: {v}" for k, v in sorted(document["lots"].items()) if k != "debt") or "none"
+    balance = f"{document['balance']} points"
+    if document["debt"]:
+        balance += f" (owes {document['debt']} points from a refund; the next purchases pay it off first)"
+    tier = document["tier"] or "-"
+    if document["next_tier"]:
+        tier += f" ({document['spend_to_next_tier']} {programme.currency} more to {document['next_tier']})"
+    expiring = document["next_expiry"]
     emit_pairs(
         [
             ("Card", cards.display(document["card"])),
@@ -92,9 +102,13 @@ def member_show(env: Env, member_ref, as_of, as_json):
             ("E-mail", document["email"]),
             ("Birthday", document["birthday"]),
             ("Status", document["status"]),
-            ("Tier", document["tier"]),
-            ("Balance", f"{document['balance']} points"),
+            ("Tier", tier),
+            ("Balance", balance),
             ("Lots (expire end of)", lots),
+            (
+                "Next expiry",
+                f"{expiring['points']} points at the end of {expiring['month']}" if expiring else "-",
+            ),
             ("Spend, 12 months", f"{document['spend_12m']} {programme.currency}"),
             ("Enrolled", document["enrolled_at"]),
         ]
@@ -198,6 +212,9 @@ def _print_member_change(env: Env, found: dict, shop, as_json: bool, verb: str) 
 def member_json(doc: dict, programme, month: str) -> dict:
     """The SPEC keys of `member show --json` (spend over the 12 months to `month`), and more."""
     points = doc["points"]
+    spend = projection.spend_in_window(points, month)
+    above = tiers.next_tier(programme, doc)
+    soonest = expiry.next_expiry(doc)
     return {
         "card": doc["card"],
         "name": doc.get("name"),
@@ -208,9 +225,13 @@ def member_json(doc: dict, programme, month: str) -> dict:
         "tier": doc.get("tier"),
         "balance": points["balance"],
         "lots": dict(sorted(points["lots"].items())),
-        "spend_12m": to_text(projection.spend_in_window(points, month)),
+        "spend_12m": to_text(spend),
         "enrolled_at": doc["enrolled_at"],
         "consent": doc.get("consent", False),
         "purchases": points["purchases"],
         "last_purchase": points["last_purchase"],
+        "debt": -points["lots"].get(lots.DEBT, 0),
+        "next_expiry": {"month": soonest[0], "points": soonest[1]} if soonest else None,
+        "next_tier": above.name if above else None,
+        "spend_to_next_tier": to_text(max(above.spend - spend, Decimal(0))) if above else None,
     }

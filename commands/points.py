@@ -120,3 +120,42 @@ def adjust(env: Env, member_ref, points, reason, when, as_json):
         )
     else:
         click.echo(f"{done.entry.card}: {points:+d} points ({done.entry.reason}); balance {done.balance}")
+
+
+@click.command()
+@click.argument("receipt")
+@click.option(
+    "--amount", type=AMOUNT, help="Refund only this much of the purchase.  [default: all that is left]"
+)
+@click.option("--reason", help="Why; kept on the ledger entry.")
+@click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
+@json_option
+@pass_env
+def refund(env: Env, receipt, amount, reason, when, as_json):
+    """Refund a purchase by its RECEIPT and take back its points in proportion.
+
+    The points are taken back at the rate and tier multiplier the purchase earned at.
+    Refunds of a receipt never exceed its amount. If the member already spent the points,
+    the balance goes negative and the next purchases pay it off first. Points redeemed
+    under the same receipt are given back.
+
+    \b
+    Example:
+      loyalty refund K1-004512 --amount 4,00 --reason "stale bread"
+      loyalty refund K1-004512
+    """
+    from loyalty_cli import refunds
+
+    with env.store().transaction() as shop:
+        at = clock.parse_at(when, env.clock, shop.programme().tz)
+        result = refunds.refund(shop, receipt, amount, at=at, operator=env.operator, reason=reason)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    line = (
+        f"{result.card}: refunded {to_text(result.amount)} of receipt {result.receipt}, "
+        f"-{result.points_taken} points"
+    )
+    if result.points_returned:
+        line += f", +{result.points_returned} redeemed points given back"
+    click.echo(f"{line}; balance {result.balance}")

@@ -20,6 +20,11 @@ COMMANDS = {
     "purchase": "points:purchase",
     "redeem": "points:redeem",
     "adjust": "points:adjust",
+    "refund": "points:refund",
+    "expire": "jobs:expire",
+    "birthdays": "jobs:birthdays",
+    "tiers": "jobs:tiers_group",
+    "maintain": "jobs:maintain",
     "import": "exchange:import_group",
     "verify": "maintenance:verify",
 }

@@ -169,6 +169,7 @@ def import_members(
                     birthday=row.get("birthday") or None,
                     card=row.get("card") or None,
                     consent=(row.get("consent") or "").strip().lower() in ("1", "yes", "true", "y"),
+                    operator=operator,
                 )
                 result.imported += 1
         except LoyaltyError as error:

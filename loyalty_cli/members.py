@@ -44,8 +44,12 @@ def enroll(
     card: str | None = None,
     consent: bool = False,
     referred_by: str | None = None,
+    operator: str = "",
 ) -> dict:
-    """A new member with a fresh card (or the given one); their phone and card must be free."""
+    """A new member with a fresh card (or the given one); their phone and card must be free.
+
+    The programme's welcome bonus, if any, is credited at once.
+    """
     programme = shop.programme()
     doc = {
         "card": None,
@@ -70,6 +74,9 @@ def enroll(
     if referred_by:
         doc["referred_by"] = find(shop, referred_by)["card"]
     shop.members.add(doc)
+    from . import bonuses  # bonuses record entries through points, which uses this module
+
+    bonuses.welcome(shop, doc, at=at, operator=operator)
     return doc
 
 

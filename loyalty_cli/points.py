@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from . import clock, lots, members, projection
+from . import clock, lots, members, projection, tiers
 from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -66,9 +66,10 @@ def earn(
     """The earn entry of a purchase whose member and receipt have been checked."""
     programme = shop.programme()
     rate = programme.earn_rate
-    multiplier = tier_multiplier(programme, member)
+    multiplier = tiers.multiplier(programme, member)
     earned = 0 if amount < programme.min_purchase else points_for(amount, rate, multiplier)
     month = clock.month_of(at, programme.tz)
+    first_purchase = member["points"]["purchases"] == 0
     deltas = lots.earn(member["points"]["lots"], earned, programme.expiry_month(month))
     entry = record(
         shop,
@@ -85,6 +86,11 @@ def earn(
         multiplier=str(multiplier),
         store=_text(store, "store"),
     )
+    tiers.upgrade_after_purchase(programme, member, month)
+    if first_purchase and member.get("referred_by"):
+        from . import bonuses  # bonuses record entries through this module
+
+        bonuses.referral(shop, member, at=at, operator=operator)
     return Recorded(entry, member)
 
 
@@ -153,14 +159,6 @@ def adjust(shop: Shop, member_ref: str, points: int, *, reason: str, at: datetim
         reason=reason,
     )
     return Recorded(entry, member)
-
-
-def tier_multiplier(programme, member: dict) -> Decimal:
-    """The earn multiplier of the member's tier (1 without tiers)."""
-    for tier in programme.tiers:
-        if tier.name == member.get("tier"):
-            return tier.multiplier
-    return Decimal(1)
 
 
 def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:

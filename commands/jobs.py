@@ -1,0 +1,145 @@
+"""The nightly jobs: `expire`, `birthdays`, `tiers review` and `maintain`, which runs them all."""
+
+from __future__ import annotations
+
+import click
+
+from loyalty_cli import jobs
+
+from .context import DAY, Env, json_option, pass_env
+from .render import emit_json
+
+
+def job_options(function):
+    """--as-of, --dry-run and --json, the same on every job."""
+    function = json_option(function)
+    function = click.option("--dry-run", is_flag=True, help="Show what would be done; write nothing.")(
+        function
+    )
+    return click.option(
+        "--as-of", type=DAY, help="Run as of this day (default today); a later day needs --dry-run."
+    )(function)
+
+
+@click.command()
+@job_options
+@pass_env
+def maintain(env: Env, as_of, dry_run, as_json):
+    """Run every due nightly job: expiry, birthdays, tier review, scheduled draws.
+
+    Every day since the last run is done in order, so after missed nights one run catches
+    up and writes the same entries the nightly runs would have. Run again for a day that
+    is done, it changes nothing. One crontab line is enough:
+
+    \b
+      5 0 * * * loyalty maintain
+
+    \b
+    Example:
+      loyalty maintain --json
+      loyalty maintain --as-of 2026-12-01 --dry-run
+    """
+    store = env.store()
+    with store.transaction(dry_run=dry_run) as shop:
+        day = jobs.job_day(as_of, env.clock, shop.programme().tz, dry_run=dry_run)
+        result = jobs.maintain(shop, day, operator=env.operator, now=env.clock)
+    if as_json:
+        emit_json({**result.to_json(), "dry_run": dry_run})
+        return
+    if not result.days:
+        click.echo(f"Nothing to do: the jobs are done through {day}.")
+        return
+    verb = "Would have" if dry_run else "Done"
+    click.echo(
+        f"{verb}: {result.days} day(s) from {result.first_day} to {day}: "
+        f"{result.expired_points} points expired ({result.expired_members} members), "
+        f"{result.birthday_bonuses} birthday bonus(es), {len(result.tier_changes)} tier change(s), "
+        f"{len(result.draws)} draw(s)."
+    )
+
+
+@click.command()
+@job_options
+@pass_env
+def expire(env: Env, as_of, dry_run, as_json):
+    """Expire points whose lots have lapsed by the end of the day before --as-of.
+
+    Points earned in month M lapse at the end of month M + expiry.months. One `expire`
+    entry per member takes what is left of their lapsed lots. A second run the same day
+    finds nothing; a run after missed days expires everything that lapsed meanwhile.
+
+    \b
+    Example:
+      loyalty expire --as-of 2026-02-01 --dry-run --json
+    """
+    from loyalty_cli import expiry
+
+    with env.store().transaction(dry_run=dry_run) as shop:
+        day = jobs.job_day(as_of, env.clock, shop.programme().tz, dry_run=dry_run)
+        result = expiry.expire(shop, day, operator=env.operator)
+    if as_json:
+        emit_json({**result.to_json(), "dry_run": dry_run})
+    else:
+        verb = "Would expire" if dry_run else "Expired"
+        click.echo(f"{verb} {result.expired_points} points of {result.members} member(s) as of {day}.")
+
+
+@click.command()
+@job_options
+@pass_env
+def birthdays(env: Env, as_of, dry_run, as_json):
+    """Give the birthday bonus to active members whose birthday it is.
+
+    Once per member per year; 29 February counts on 28 February in other years. Days
+    missed since the last run are caught up.
+
+    \b
+    Example:
+      loyalty birthdays --json
+    """
+    with env.store().transaction(dry_run=dry_run) as shop:
+        day = jobs.job_day(as_of, env.clock, shop.programme().tz, dry_run=dry_run)
+        result = jobs.birthdays(shop, day, operator=env.operator)
+    if as_json:
+        emit_json(
+            {
+                "as_of": day.isoformat(),
+                "members": result.birthday_bonuses,
+                "points": result.birthday_points,
+                "dry_run": dry_run,
+            }
+        )
+    else:
+        verb = "Would give" if dry_run else "Gave"
+        click.echo(f"{verb} {result.birthday_bonuses} birthday bonus(es), {result.birthday_points} points.")
+
+
+@click.group("tiers")
+def tiers_group():
+    """Tiers: review who holds which tier."""
+
+
+@tiers_group.command("review")
+@job_options
+@pass_env
+def tiers_review(env: Env, as_of, dry_run, as_json):
+    """Move every member to the tier their spend over the last 12 months earns.
+
+    Members move up at once when they buy; this review (run monthly by `maintain`) moves
+    down those whose spend has fallen below their tier.
+
+    \b
+    Example:
+      loyalty tiers review --as-of 2026-12-01 --dry-run
+    """
+    from loyalty_cli import tiers
+
+    with env.store().transaction(dry_run=dry_run) as shop:
+        day = jobs.job_day(as_of, env.clock, shop.programme().tz, dry_run=dry_run)
+        changes = tiers.review(shop, day)
+    if as_json:
+        emit_json({"as_of": day.isoformat(), "changes": [c.to_json() for c in changes], "dry_run": dry_run})
+        return
+    for change in changes:
+        click.echo(f"{change.card}: {change.old or '-'} -> {change.new}")
+    click.echo(f"{len(changes)} member(s) {'would change' if dry_run else 'changed'} tier.", err=True)
