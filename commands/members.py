@@ -222,7 +222,7 @@ def member_json(doc: dict, programme, month: str) -> dict:
         "email": doc.get("email"),
         "birthday": doc.get("birthday"),
         "status": doc["status"],
-        "tier": doc.get("tier"),
+        "tier": held.name if (held := tiers.current(programme, doc)) else None,
         "balance": points["balance"],
         "lots": dict(sorted(points["lots"].items())),
         "spend_12m": to_text(spend),
