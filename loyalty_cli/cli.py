@@ -1,15 +1,16 @@
-"""The root command: global options, lazily loaded subcommands, errors mapped to exit codes."""
+"""The `loyalty` command: its entry point and the table of subcommands.
+
+The root Click group lives in `loyalty_cli.commands.root`; this module stays free of
+imports so that `loyalty --version` answers without loading Click at all.
+"""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
-import click
-
 from . import __version__
-from .errors import ExitStatus, LoyaltyError
+from .errors import ExitStatus
 
 # name -> "module:attribute" in loyalty_cli.commands; imported only when used.
 COMMANDS = {
@@ -30,77 +31,26 @@ COMMANDS = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group whose subcommands are imported on first use, so start-up stays light."""
-
-    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lazy = lazy or {}
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
-
-    def get_command(self, ctx: click.Context, name: str):
-        if name in self.lazy:
-            module, attribute = self.lazy[name].split(":")
-            return getattr(importlib.import_module(f"loyalty_cli.commands.{module}"), attribute)
-        return super().get_command(ctx, name)
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except LoyaltyError as error:
-            click.echo(f"Error: {error}", err=True)
-            ctx.exit(int(error.status))
-
-
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--data-dir",
-    envvar="LOYALTY_DATA_DIR",
-    type=click.Path(file_okay=False),
-    help="Where the shop's data lives [env LOYALTY_DATA_DIR; default: your user data folder].",
-)
-@click.option(
-    "--operator",
-    envvar="LOYALTY_OPERATOR",
-    help="Who is at the till; recorded on every entry [env LOYALTY_OPERATOR; default: login name].",
-)
-@click.option(
-    "--wait",
-    envvar="LOYALTY_WAIT",
-    type=click.FloatRange(min=0),
-    default=10,
-    show_default=True,
-    help="Seconds to wait for another loyalty process to finish [env LOYALTY_WAIT].",
-)
-@click.version_option(__version__, "--version", prog_name="loyalty", message="%(prog)s %(version)s")
-@click.pass_context
-def cli(ctx: click.Context, data_dir: str | None, operator: str | None, wait: float) -> None:
-    """Run a shop's loyalty programme: members, points, tiers, prize draws and statements.
-
-    \b
-    Example:
-      loyalty init --name "Maiznīca Rīts" --currency EUR --timezone Europe/Riga
-      loyalty enroll "Anna Bērziņa" --phone 29123456
-      loyalty purchase 29123456 12,30 --receipt K1-0001
-
-    Exit codes: 0 done, 1 refused, 2 bad usage, 3 data problem, 75 busy.
-    """
-    from .commands.context import Env
-
-    ctx.obj = Env.create(data_dir=data_dir, operator=operator, wait=wait)
-
-
 def main() -> None:
     """Entry point of the `loyalty` command."""
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(f"loyalty {__version__}\n")
+        return
+    from .commands.root import cli as root
+
     try:
-        cli.main(prog_name="loyalty")
+        root.main(prog_name="loyalty")
     except Exception as error:  # a bug, not a user error: one line unless debugging
         if os.environ.get("LOYALTY_DEBUG"):
             raise
-        click.echo(
-            f"Error: internal error ({type(error).__name__}: {error}); nothing was written",
-            err=True,
-        )
+        sys.stderr.write(f"Error: internal error ({type(error).__name__}: {error}); nothing was written\n")
         sys.exit(int(ExitStatus.REFUSED))
+
+
+def __getattr__(name: str):
+    # `from loyalty_cli.cli import cli` still gives the root group, loaded on demand.
+    if name == "cli":
+        from .commands.root import cli as root
+
+        return root
+    raise AttributeError(name)
