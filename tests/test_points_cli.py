@@ -107,3 +107,12 @@ def test_every_entry_records_the_operator(loyalty):
     loyalty("purchase", card, "10")
     entries = list(Store(loyalty.data_dir).read().ledger.entries())
     assert [e.operator for e in entries] == ["tester"]
+
+
+def test_init_sample_loads_the_demo_shop_through_the_import(empty_loyalty):
+    result = empty_loyalty.json("init", "--sample")
+    assert result["imported"] == {"members": 50, "purchases": 499}
+    members = empty_loyalty.json("member", "list")
+    assert len(members) == 50
+    assert sum(m["balance"] for m in members) > 0
+    empty_loyalty("verify")
