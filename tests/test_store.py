@@ -104,7 +104,7 @@ def test_a_schema_version_is_recorded(loyalty):
     assert data["meta"]["1"]["schema"] == 1
 
 
-def test_eight_processes_purchasing_at_once_lose_nothing(loyalty):
+def test_eight_processes_purchasing_at_once_lose_nothing(loyalty, tmp_path):
     cards = [loyalty.enroll(f"M{i}") for i in range(8)]
     env = {**os.environ, "LOYALTY_DATA_DIR": str(loyalty.data_dir), "LOYALTY_NOW": NOW, "LOYALTY_WAIT": "60"}
     script = (
@@ -119,12 +119,14 @@ def test_eight_processes_purchasing_at_once_lose_nothing(loyalty):
         "        if e.code: raise\n"
     )
 
-    def worker(index: int) -> int:
+    def worker(index: int) -> str:
         cmd = [sys.executable, "-c", script, cards[index], str(index)]
-        return subprocess.run(cmd, env=env, capture_output=True, timeout=300).returncode
+        # Run outside the checkout so the installed package is imported, not the source tree.
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        return f"exit {done.returncode} {done.stderr[-500:]}"
 
     with ThreadPoolExecutor(8) as pool:
-        assert list(pool.map(worker, range(8))) == [0] * 8
+        assert list(pool.map(worker, range(8))) == ["exit 0 "] * 8
     shop = Store(loyalty.data_dir).read()
     assert len(list(shop.ledger.entries())) == 200
     for card in cards:
