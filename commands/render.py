@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
+from loyalty_cli.errors import InvalidInput
 from loyalty_cli.spreadsheet import FORMULA_STARTS, csv_text, safe_cell
 
-__all__ = ["FORMULA_STARTS", "emit_csv", "emit_json", "emit_pairs", "emit_table", "note", "safe_cell"]
+__all__ = [
+    "FORMULA_STARTS",
+    "deliver",
+    "emit_csv",
+    "emit_json",
+    "emit_pairs",
+    "emit_table",
+    "note",
+    "safe_cell",
+]
 
 
 def emit_json(document) -> None:
@@ -51,6 +62,18 @@ def emit_pairs(pairs: list[tuple[str, object]]) -> None:
     width = max(len(label) for label, _ in pairs)
     for label, value in pairs:
         click.echo(f"{label + ':':<{width + 1}} {'' if value is None else value}")
+
+
+def deliver(text: str, output: Path | None) -> None:
+    """A finished document: to stdout, or written to the file `output` (UTF-8)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def note(text: str) -> None:

@@ -22,6 +22,10 @@ COMMANDS = {
     "adjust": "points:adjust",
     "import": "exchange:import_group",
     "verify": "maintenance:verify",
+    "statement": "statements:statement",
+    "statements": "statements:statements",
+    "report": "reports:report",
+    "export": "exports:export",
 }
 
 
