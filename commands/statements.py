@@ -42,8 +42,9 @@ format_option = click.option(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the statement to FILE instead of printing it.",
 )
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @pass_env
-def statement(env: Env, member_ref, start, end, fmt, output):
+def statement(env: Env, member_ref, start, end, fmt, output, as_json):
     """Print a member's statement: every entry of the period with a running balance.
 
     It shows the opening and closing balance, the tier and what is still needed for the
@@ -59,7 +60,7 @@ def statement(env: Env, member_ref, start, end, fmt, output):
     today = env.clock.today(shop.programme().tz)
     first, last = core.default_period(today)
     result = core.for_member(shop, found, start or first, end or last)
-    deliver(render(result, fmt), output)
+    deliver(render(result, "json" if as_json else fmt), output)
 
 
 @click.command()
@@ -83,6 +84,7 @@ def statements(env: Env, month, output_dir, fmt, as_json):
     Example:
       loyalty statements --month 2026-10 --output-dir statements/2026-10 --format html
     """
+    core.month_period(month)
     shop = env.store().read()
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
