@@ -140,9 +140,13 @@ def summary(shop: Shop, as_of: date) -> Summary:
 def tiers(shop: Shop, as_of: date) -> list[TierRow]:
     """Members and 12-month spend per tier, in the programme's tier order.
 
-    Members are counted in the tier they hold now; their spend is the 12 months to `as_of`.
+    Members are counted in the tier they hold now (the lowest when they hold none the
+    programme knows); their spend is the 12 months to `as_of`. Without tiers, one row
+    with tier None holds everybody.
     """
     programme = shop.programme()
+    known = {t.name for t in programme.tiers}
+    lowest = programme.tiers[0].name if programme.tiers else None
     spend = spend_by_card(shop, as_of, TIER_WINDOW_MONTHS)
     until = end_of(as_of, shop)
     counts: Counter[str | None] = Counter()
@@ -150,15 +154,15 @@ def tiers(shop: Shop, as_of: date) -> list[TierRow]:
     for member in shop.members.all():
         if member["enrolled_at"] > until:
             continue
-        counts[member.get("tier")] += 1
-        totals[member.get("tier")] += spend.get(member["card"], Decimal(0))
-    rows = [
-        TierRow(t.name, t.spend, t.multiplier, counts.pop(t.name, 0), totals.pop(t.name, Decimal(0)))
+        tier = member.get("tier") if member.get("tier") in known else lowest
+        counts[tier] += 1
+        totals[tier] += spend.get(member["card"], Decimal(0))
+    if not programme.tiers:
+        return [TierRow(None, None, None, counts[None], totals[None].quantize(CENT))]
+    return [
+        TierRow(t.name, t.spend, t.multiplier, counts[t.name], totals[t.name].quantize(CENT))
         for t in programme.tiers
     ]
-    for name in sorted(counts, key=lambda n: (n is None, n or "")):
-        rows.append(TierRow(name, None, None, counts[name], totals[name]))
-    return [TierRow(r.tier, r.threshold, r.multiplier, r.members, r.spend_12m.quantize(CENT)) for r in rows]
 
 
 def spend_by_card(shop: Shop, as_of: date, months: int) -> dict[str, Decimal]:

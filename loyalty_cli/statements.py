@@ -169,7 +169,7 @@ def _build(
     closing = current["balance"] - later_points
     opening = closing - sum(entry.points for entry in period)
     spend_12m = projection.spend_in_window({"spend": spend}, end_month, TIER_WINDOW_MONTHS)
-    tier, next_tier = _tiers(programme, member.get("tier"), spend_12m)
+    tier, next_tier = _tiers(programme, member.get("tier"))
     return Statement(
         shop_name=programme.name,
         currency=programme.currency,
@@ -209,13 +209,17 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
         )
 
 
-def _tiers(programme: Programme, name: str | None, spend: Decimal):
-    """The member's tier and the next one up (None at the top, or without tiers)."""
+def _tiers(programme: Programme, name: str | None):
+    """The member's tier (the lowest when they hold none yet) and the next one up.
+
+    The next tier is None at the top, and without tiers.
+    """
     tiers = programme.tiers
-    current = next((t for t in tiers if t.name == name), None)
-    floor = current.spend if current else spend
-    higher = [t for t in tiers if t.spend > floor]
-    return name, (higher[0] if higher else None)
+    if not tiers:
+        return name, None
+    current = next((t for t in tiers if t.name == name), tiers[0])
+    higher = [t for t in tiers if t.spend > current.spend]
+    return current.name, (higher[0] if higher else None)
 
 
 def _expiring(held: dict[str, int], first_month: str) -> dict[str, int]:

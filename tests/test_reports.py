@@ -154,6 +154,19 @@ def test_tiers_report_counts_members_and_spend_per_tier(loyalty):
     ]
 
 
+def test_tiers_report_counts_members_without_a_tier_in_the_lowest(loyalty):
+    loyalty.enroll("Anna")
+    loyalty("program", "set", "tiers", "Bronze:0:1,Silver:300:1.25")
+    rows = loyalty.json("report", "tiers")["tiers"]
+    assert [(r["tier"], r["members"]) for r in rows] == [("Bronze", 1), ("Silver", 0)]
+
+
+def test_tiers_report_without_tiers_has_one_row_for_everybody(loyalty):
+    loyalty.enroll("Anna")
+    rows = loyalty.json("report", "tiers")["tiers"]
+    assert [(r["tier"], r["members"], r["threshold"]) for r in rows] == [(None, 1, None)]
+
+
 def test_segment_of_maps_recency_and_frequency_monetary_to_names():
     assert segments.segment_of(5, 5, 4) == "champions"
     assert segments.segment_of(3, 4, 4) == "loyal"

@@ -228,6 +228,13 @@ def test_tier_progress_names_the_next_tier_and_the_spend_needed(loyalty):
     assert "179.50 EUR more to reach Silver" in loyalty("statement", card).stdout
 
 
+def test_member_without_a_tier_is_shown_in_the_lowest(loyalty):
+    card = loyalty.enroll("Anna")
+    loyalty("program", "set", "tiers", "Bronze:0:1,Silver:300:1.25")
+    st = loyalty.json("statement", card)
+    assert (st["tier"], st["next_tier"], st["spend_to_next_tier"]) == ("Bronze", "Silver", "300.00")
+
+
 def test_statements_for_a_sample_month_write_one_file_per_member_with_activity(sample, tmp_path):
     shop = Store(sample.data_dir).read()
     expected = {s.card for s in core.for_month(shop, "2026-10")}
