@@ -146,7 +146,7 @@ def test_tiers_report_counts_members_and_spend_per_tier(loyalty):
     a, b = loyalty.enroll("Anna", "--at", "2025-01-01"), loyalty.enroll("Berta", "--at", "2025-01-01")
     loyalty("purchase", a, "100", "--at", "2026-01-10")
     loyalty("purchase", b, "50.50", "--at", "2026-02-10")
-    loyalty("purchase", b, "999", "--at", "2025-10-10")  # before the 12-month window
+    loyalty("purchase", b, "250", "--at", "2025-01-10")  # before the 12-month window
     rows = loyalty.json("report", "tiers")["tiers"]
     assert [(r["tier"], r["members"], r["spend_12m"], r["average_spend"]) for r in rows] == [
         ("Bronze", 2, "150.50", "75.25"),

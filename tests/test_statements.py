@@ -216,7 +216,7 @@ def test_expiring_points_are_as_of_the_period_end(loyalty):
 def test_tier_progress_names_the_next_tier_and_the_spend_needed(loyalty):
     loyalty("program", "set", "tiers", "Bronze:0:1,Silver:300:1.25,Gold:800:1.5")
     card = loyalty.enroll("Anna", "--at", "2025-01-01")
-    loyalty("purchase", card, "500", "--at", "2025-10-15")  # outside the 12 months to 2026-11
+    loyalty("purchase", card, "250", "--at", "2025-01-15")  # outside the 12 months to 2026-11
     loyalty("purchase", card, "120.50", "--at", "2026-06-15")
     st = json.loads(loyalty("statement", card, "--format", "json").stdout)
     assert (st["tier"], st["next_tier"], st["spend_12m"], st["spend_to_next_tier"]) == (
