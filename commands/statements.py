@@ -84,7 +84,7 @@ def statements(env: Env, month, output_dir, fmt, as_json):
     Example:
       loyalty statements --month 2026-10 --output-dir statements/2026-10 --format html
     """
-    core.month_period(month)
+    month = core.month_period(month)[0].strftime("%Y-%m")
     shop = env.store().read()
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,7 @@ def statements(env: Env, month, output_dir, fmt, as_json):
         emit_json({"month": month, "written": len(written), "skipped": skipped, "files": written})
     else:
         click.echo(
-            f"Wrote {len(written)} statements for {month} to {output_dir} "
+            f"Wrote {len(written)} statement{'' if len(written) == 1 else 's'} for {month} to {output_dir} "
             f"({skipped} members without entries or points skipped)"
         )
 
