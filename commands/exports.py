@@ -33,7 +33,7 @@ def export(env: Env, what, start, end, as_csv, as_json, output):
       loyalty export members --output members.csv
       loyalty export ledger --from 2026-01-01 --to 2026-03-31 --json --output q1.json
     """
-    import json
+    import orjson
 
     from loyalty_cli import exports
     from loyalty_cli.spreadsheet import csv_text
@@ -50,7 +50,7 @@ def export(env: Env, what, start, end, as_csv, as_json, output):
         rows = list(exports.ledger(shop, start, end))
         columns, numeric = exports.LEDGER_COLUMNS, exports.LEDGER_NUMERIC
     if as_json:
-        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        text = orjson.dumps(rows, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
     else:
         if what == "members":
             rows = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
