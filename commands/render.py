@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
+from pathlib import Path
 
 import click
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.spreadsheet import FORMULA_STARTS, csv_text, safe_cell
+
+__all__ = [
+    "FORMULA_STARTS",
+    "deliver",
+    "emit_csv",
+    "emit_json",
+    "emit_pairs",
+    "emit_table",
+    "note",
+    "safe_cell",
+]
 
 
 def emit_json(document) -> None:
@@ -17,21 +28,9 @@ def emit_json(document) -> None:
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
-def safe_cell(value):
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return "" if value is None else value
-
-
 def emit_csv(rows: list[dict], columns: list[str], numeric: tuple[str, ...] = ()) -> None:
     """CSV on stdout; text cells escaped, numeric columns left as numbers."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row.get(c, "") if c in numeric else safe_cell(row.get(c)) for c in columns])
-    click.echo(buffer.getvalue(), nl=False)
+    click.echo(csv_text(rows, columns, numeric), nl=False)
 
 
 def emit_table(rows: list[dict], columns: list[tuple[str, str]], title: str | None = None) -> None:
@@ -63,6 +62,18 @@ def emit_pairs(pairs: list[tuple[str, object]]) -> None:
     width = max(len(label) for label, _ in pairs)
     for label, value in pairs:
         click.echo(f"{label + ':':<{width + 1}} {'' if value is None else value}")
+
+
+def deliver(text: str, output: Path | None) -> None:
+    """A finished document: to stdout, or written to the file `output` (UTF-8)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def note(text: str) -> None:

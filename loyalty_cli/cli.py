@@ -28,6 +28,10 @@ COMMANDS = {
     "maintain": "jobs:maintain",
     "import": "exchange:import_group",
     "verify": "maintenance:verify",
+    "statement": "statements:statement",
+    "statements": "statements:statements",
+    "report": "reports:report",
+    "export": "exports:export",
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import cards, clock, members, points
+from . import cards, clock, members, points, spreadsheet
 from .errors import InvalidInput, LoyaltyError
 from .money import parse_amount, to_text
 from .shop import Shop
@@ -193,9 +193,20 @@ def _already_enrolled(shop: Shop, row: dict) -> bool:
 
 
 def write_rejects(path: Path, header: list[str], rejected: list[Rejected]) -> None:
-    """The rejected rows as CSV: the original columns, then the line number and the reason."""
+    """The rejected rows as CSV: the original columns, then the line number and the reason.
+
+    Cells are escaped like every CSV the tool writes, so a rejected `=...` name cannot run
+    as a formula when the file is opened in a spreadsheet.
+    """
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([*header, "line", "reason"])
         for item in rejected:
-            writer.writerow([*(item.row.get(h, "") for h in header), item.line, item.reason])
+            cells = [_reject_cell(h, item.row.get(h)) for h in header]
+            writer.writerow([*cells, item.line, spreadsheet.safe_cell(item.reason)])
+
+
+def _reject_cell(column: str, value):
+    if column == "amount":
+        return spreadsheet.number_cell(value)
+    return spreadsheet.safe_cell(value)

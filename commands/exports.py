@@ -1,0 +1,58 @@
+"""`export members|ledger`: the shop's data as CSV (the default) or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .context import DAY, Env, pass_env
+from .render import deliver
+
+
+@click.command()
+@click.argument("what", type=click.Choice(["members", "ledger"]))
+@click.option("--from", "start", type=DAY, help="members: enrolled from this day; ledger: entries from it.")
+@click.option("--to", "end", type=DAY, help="members: enrolled up to this day; ledger: entries up to it.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for spreadsheets (the default).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (a list of records).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE instead of printing.",
+)
+@pass_env
+def export(env: Env, what, start, end, as_csv, as_json, output):
+    """Export the members or the ledger, optionally for a period.
+
+    CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
+    carriage return) get a leading apostrophe; money and points columns stay numbers.
+
+    \b
+    Example:
+      loyalty export members --output members.csv
+      loyalty export ledger --from 2026-01-01 --to 2026-03-31 --json --output q1.json
+    """
+    import orjson
+
+    from loyalty_cli import exports
+    from loyalty_cli.spreadsheet import csv_text
+
+    if as_csv and as_json:
+        raise click.UsageError("choose one of --csv and --json")
+    if start and end and start > end:
+        raise click.BadParameter(f"--from {start} is after --to {end}")
+    shop = env.store().read()
+    if what == "members":
+        rows = exports.members(shop, start, end, env.clock.today(shop.programme().tz))
+        columns, numeric = exports.MEMBER_COLUMNS, exports.MEMBER_NUMERIC
+    else:
+        rows = list(exports.ledger(shop, start, end))
+        columns, numeric = exports.LEDGER_COLUMNS, exports.LEDGER_NUMERIC
+    if as_json:
+        text = orjson.dumps(rows, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+    else:
+        if what == "members":
+            rows = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
+        text = csv_text(rows, columns, numeric)
+    deliver(text, output)

@@ -1,0 +1,271 @@
+"""`report summary|tiers|segments|expiring`: the programme in numbers, for the shop owner."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from loyalty_cli.money import to_text
+
+from .context import DAY, Env, output_options, pass_env
+from .render import emit_csv, emit_json, emit_pairs, emit_table
+
+BAR_WIDTH = 30
+
+as_of_option = click.option("--as-of", type=DAY, help="Evaluate as of the end of this day.  [default: today]")
+
+
+@click.group()
+def report():
+    """Reports: summary, tiers, RFM segments, points about to expire."""
+
+
+def _as_of(env: Env, shop, as_of):
+    return as_of or env.clock.today(shop.programme().tz)
+
+
+@report.command("summary")
+@as_of_option
+@output_options
+@pass_env
+def summary(env: Env, as_of, as_json, as_csv):
+    """Members, points issued, redeemed, expired and outstanding, the liability and rates.
+
+    The liability is the outstanding points at `redeem.value`. On a terminal a chart of
+    points issued and redeemed per month for the last 12 months follows.
+
+    \b
+    Example:
+      loyalty report summary
+      loyalty report summary --as-of 2026-06-30 --json
+    """
+    from loyalty_cli import reports
+
+    shop = env.store().read()
+    result = reports.summary(shop, _as_of(env, shop, as_of))
+    document = summary_json(result)
+    if as_json:
+        emit_json(document)
+        return
+    if as_csv:
+        rows = [{"metric": k, "value": v} for k, v in document.items() if k not in ("monthly", "currency")]
+        emit_csv(rows, ["metric", "value"], numeric=("value",))
+        return
+    emit_pairs(
+        [
+            ("As of", document["as_of"]),
+            ("Members", result.members),
+            ("Active (purchase in 90 days)", result.active_members),
+            ("Points issued", result.points_issued),
+            ("Points redeemed", result.points_redeemed),
+            ("Points expired", result.points_expired),
+            ("Points refunded", result.points_refunded),
+            ("Points removed by hand", result.points_removed),
+            ("Points outstanding", result.points_outstanding),
+            ("Liability", f"{document['liability']} {result.currency}"),
+            ("Redemption rate", f"{result.redemption_rate:.1%}"),
+            ("Repeat-purchase rate", f"{result.repeat_purchase_rate:.1%}"),
+        ]
+    )
+    if sys.stdout.isatty():
+        click.echo("")
+        for line in chart_lines(result.monthly):
+            click.echo(line)
+
+
+def summary_json(result) -> dict:
+    """The SPEC keys of `report summary --json`, and more."""
+    return {
+        "as_of": result.as_of.isoformat(),
+        "currency": result.currency,
+        "members": result.members,
+        "active_members": result.active_members,
+        "points_issued": result.points_issued,
+        "points_redeemed": result.points_redeemed,
+        "points_expired": result.points_expired,
+        "points_refunded": result.points_refunded,
+        "points_removed": result.points_removed,
+        "points_outstanding": result.points_outstanding,
+        "liability": to_text(result.liability),
+        "redemption_rate": result.redemption_rate,
+        "repeat_purchase_rate": result.repeat_purchase_rate,
+        "monthly": [{"month": f.month, "issued": f.issued, "redeemed": f.redeemed} for f in result.monthly],
+    }
+
+
+def chart_lines(monthly, width: int = BAR_WIDTH) -> list[str]:
+    """A bar chart of points issued (#) and redeemed (=) per month, scaled to `width`."""
+    top = max([f.issued for f in monthly] + [f.redeemed for f in monthly] + [1])
+    digits = len(str(top))
+    lines = ["Points per month (# issued, = redeemed)"]
+    for flow in monthly:
+        issued = "#" * round(flow.issued * width / top)
+        redeemed = "=" * round(flow.redeemed * width / top)
+        lines.append(f"{flow.month}  {issued:<{width}} {flow.issued:>{digits}}")
+        lines.append(f"{'':7}  {redeemed:<{width}} {flow.redeemed:>{digits}}")
+    return lines
+
+
+@report.command("tiers")
+@as_of_option
+@output_options
+@pass_env
+def tiers(env: Env, as_of, as_json, as_csv):
+    """Members and their 12-month spend per tier.
+
+    Members count in the tier they hold; spend is over the 12 months to --as-of.
+
+    \b
+    Example:
+      loyalty report tiers --csv > tiers.csv
+    """
+    from loyalty_cli import reports
+
+    shop = env.store().read()
+    day = _as_of(env, shop, as_of)
+    rows = [
+        {
+            "tier": row.tier,
+            "threshold": None if row.threshold is None else to_text(row.threshold),
+            "multiplier": None if row.multiplier is None else str(row.multiplier),
+            "members": row.members,
+            "spend_12m": to_text(row.spend_12m),
+            "average_spend": to_text(row.average_spend),
+        }
+        for row in reports.tiers(shop, day)
+    ]
+    columns = ["tier", "threshold", "multiplier", "members", "spend_12m", "average_spend"]
+    if as_json:
+        emit_json({"as_of": day.isoformat(), "tiers": rows})
+    elif as_csv:
+        emit_csv(rows, columns, numeric=tuple(columns[1:]))
+    else:
+        headers = ["Tier", "From spend", "Multiplier", "Members", "Spend 12 months", "Average"]
+        shown = [{**row, "tier": row["tier"] or "(no tier)"} for row in rows]
+        emit_table(shown, list(zip(columns, headers, strict=True)), title=f"Tiers as of {day}")
+
+
+SEGMENT_COLUMNS = [
+    "card",
+    "name",
+    "phone",
+    "email",
+    "consent",
+    "segment",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r",
+    "f",
+    "m",
+]
+
+
+@report.command("segments")
+@as_of_option
+@output_options
+@pass_env
+def segments(env: Env, as_of, as_json, as_csv):
+    """RFM segments: champions, loyal, promising ... at risk, hibernating, lost.
+
+    Recency, frequency and money spent are scored 1-5 by quintile; docs/reports.md has the
+    mapping to segments. --csv lists every member with their scores and segment.
+
+    \b
+    Example:
+      loyalty report segments
+      loyalty report segments --csv > segments.csv
+    """
+    from loyalty_cli import segments as rfm
+
+    shop = env.store().read()
+    day = _as_of(env, shop, as_of)
+    scored = rfm.score(shop, day)
+    members = [
+        {
+            **{k: getattr(row, k) for k in SEGMENT_COLUMNS if k not in ("last_purchase", "monetary")},
+            "last_purchase": row.last_purchase.isoformat() if row.last_purchase else None,
+            "monetary": to_text(row.monetary),
+        }
+        for row in scored
+    ]
+    counts = rfm.counts(scored)
+    if as_json:
+        emit_json({"as_of": day.isoformat(), "segments": counts, "members": members})
+    elif as_csv:
+        rows = [{**m, "consent": "yes" if m["consent"] else "no"} for m in members]
+        emit_csv(rows, SEGMENT_COLUMNS, numeric=("recency_days", "frequency", "monetary", "r", "f", "m"))
+    else:
+        total = len(scored) or 1
+        rows = [
+            {"segment": name, "members": count, "share": f"{count / total:.0%}"}
+            for name, count in counts.items()
+        ]
+        columns = [("segment", "Segment"), ("members", "Members"), ("share", "Share")]
+        emit_table(rows, columns, title=f"RFM segments as of {day}")
+
+
+EXPIRING_COLUMNS = [
+    "card",
+    "name",
+    "phone",
+    "email",
+    "consent",
+    "status",
+    "points",
+    "expires_on",
+    "balance",
+]
+
+
+@report.command("expiring")
+@click.option(
+    "--within",
+    type=click.IntRange(min=0, max=3660),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="Points that expire within this many days.",
+)
+@as_of_option
+@output_options
+@pass_env
+def expiring(env: Env, within, as_of, as_json, as_csv):
+    """Members whose points expire soon, with their contact details and consent.
+
+    --csv gives a mail-merge file; write only to members whose consent says yes.
+
+    \b
+    Example:
+      loyalty report expiring --within 30
+      loyalty report expiring --within 14 --csv > remind.csv
+    """
+    from loyalty_cli import reports
+
+    shop = env.store().read()
+    day = _as_of(env, shop, as_of)
+    rows = [
+        {
+            "card": row.card,
+            "name": row.name,
+            "phone": row.phone,
+            "email": row.email,
+            "consent": row.consent,
+            "status": row.status,
+            "points": row.points,
+            "expires_on": row.expires_on.isoformat(),
+            "balance": row.balance,
+        }
+        for row in reports.expiring(shop, within, day)
+    ]
+    if as_json:
+        emit_json({"as_of": day.isoformat(), "within_days": within, "members": rows})
+    elif as_csv:
+        merged = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
+        emit_csv(merged, EXPIRING_COLUMNS, numeric=("points", "balance"))
+    else:
+        shown = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
+        columns = [(c, c.replace("_", " ").capitalize()) for c in EXPIRING_COLUMNS]
+        emit_table(shown, columns, title=f"Points expiring by {day} + {within} days")

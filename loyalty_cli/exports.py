@@ -1,0 +1,85 @@
+"""Exports: the members and the ledger as rows, for spreadsheets and other programs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+from . import clock, projection
+from .money import to_text
+from .shop import Shop
+
+MEMBER_COLUMNS = [
+    "card",
+    "name",
+    "phone",
+    "email",
+    "birthday",
+    "consent",
+    "status",
+    "tier",
+    "enrolled_at",
+    "referred_by",
+    "balance",
+    "purchases",
+    "last_purchase",
+    "spend_12m",
+]
+MEMBER_NUMERIC = ("balance", "purchases", "spend_12m")
+LEDGER_COLUMNS = [
+    "id",
+    "at",
+    "date",
+    "card",
+    "kind",
+    "points",
+    "amount",
+    "month",
+    "receipt",
+    "rate",
+    "multiplier",
+    "reason",
+    "store",
+    "ref",
+    "operator",
+]
+LEDGER_NUMERIC = ("id", "points", "amount", "rate", "multiplier", "ref")
+
+
+def members(shop: Shop, start: date | None, end: date | None, today: date) -> list[dict]:
+    """Every member (enrolled from `start` to `end`, when given), with balance and 12-month spend."""
+    tz = shop.programme().tz
+    since = clock.iso(clock.start_of_day(start, tz)) if start else None
+    until = clock.iso(clock.end_of_day(end, tz)) if end else None
+    month = today.strftime("%Y-%m")
+    rows = []
+    for doc in shop.members.all():
+        if (since and doc["enrolled_at"] < since) or (until and doc["enrolled_at"] > until):
+            continue
+        points = doc["points"]
+        rows.append(
+            {
+                **{key: doc.get(key) for key in MEMBER_COLUMNS[:10]},
+                "consent": bool(doc.get("consent")),
+                "balance": points["balance"],
+                "purchases": points["purchases"],
+                "last_purchase": points["last_purchase"],
+                "spend_12m": to_text(projection.spend_in_window(points, month)),
+            }
+        )
+    return rows
+
+
+def ledger(shop: Shop, start: date | None, end: date | None) -> Iterator[dict]:
+    """Ledger entries recorded from `start` to `end` (shop-local days), in ledger order.
+
+    Each row is the stored entry plus `date`, its shop-local day.
+    """
+    tz = shop.programme().tz
+    since = clock.iso(clock.start_of_day(start, tz)) if start else None
+    until = clock.iso(clock.end_of_day(end, tz)) if end else None
+    for entry in shop.ledger.entries(since=since, until=until):
+        # The stored form (LedgerEntry.to_doc) without its deep copy: the export only reads.
+        doc = {key: value for key, value in vars(entry).items() if value is not None}
+        doc["date"] = clock.from_iso(entry.at).astimezone(tz).date().isoformat()
+        yield doc

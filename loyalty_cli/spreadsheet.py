@@ -1,0 +1,58 @@
+"""CSV that is safe to open in a spreadsheet: text never runs as a formula.
+
+A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read as a formula
+by spreadsheet software, so a member named `=HYPERLINK(...)` could run code on the shop
+owner's computer. Such text cells get a leading apostrophe, which spreadsheets show as
+text. Money and points columns are declared numeric: a real number there stays a number
+(a refund of -5 points is still summable); anything else in them is escaped like text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TextIO
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def safe_cell(value):
+    """A text cell a spreadsheet shows as text, never runs as a formula ("" for None)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def number_cell(value):
+    """A cell of a numeric column: numbers stay numbers, anything else is escaped text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return safe_cell(str(value))
+    if isinstance(value, (int, Decimal)):
+        return value
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return value
+    return safe_cell(str(value))
+
+
+def write_csv(handle: TextIO, rows: Iterable[dict], columns: list[str], numeric: Iterable[str] = ()) -> None:
+    """A header row and one row per dict; cells escaped, `numeric` columns kept as numbers."""
+    numbers = set(numeric)
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([number_cell(row.get(c)) if c in numbers else safe_cell(row.get(c)) for c in columns])
+
+
+def csv_text(rows: Iterable[dict], columns: list[str], numeric: Iterable[str] = ()) -> str:
+    """The same as write_csv, as a string."""
+    buffer = io.StringIO()
+    write_csv(buffer, rows, columns, numeric)
+    return buffer.getvalue()

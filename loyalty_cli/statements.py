@@ -1,0 +1,233 @@
+"""Statements: what happened to a member's points over a period, ready to hand out.
+
+A statement is worked out from the member's projection (which `verify` proves equal to the
+ledger) and the entries since the period began: the closing balance is today's balance
+less every later entry, the opening balance the closing less the period's entries. So a
+statement reads only the part of the ledger it covers (and the 12 months of spend its
+tier progress needs), never the whole history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from . import clock, lots, phones, projection
+from .errors import InvalidInput
+from .ledger import LedgerEntry
+from .program import Programme
+from .shop import Shop
+
+EXPIRY_MONTHS_SHOWN = 3
+TIER_WINDOW_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Line:
+    """One entry as the member reads it; `amount` is signed (a refund gives money back)."""
+
+    id: int
+    at: str
+    day: date
+    kind: str
+    description: str
+    receipt: str | None
+    amount: Decimal | None
+    points: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A member's points from `start` to `end` (shop-local days, both included)."""
+
+    shop_name: str
+    currency: str
+    card: str
+    name: str | None
+    phone: str
+    start: date
+    end: date
+    opening_balance: int
+    lines: tuple[Line, ...]
+    closing_balance: int
+    tier: str | None
+    next_tier: str | None
+    spend_12m: Decimal
+    spend_to_next_tier: Decimal | None
+    expiring: dict[str, int]
+
+    @property
+    def has_activity(self) -> bool:
+        """Entries in the period, or points held at its start or end."""
+        return bool(self.lines or self.opening_balance or self.closing_balance)
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The current month to date."""
+    return today.replace(day=1), today
+
+
+def month_period(month: str) -> tuple[date, date]:
+    """The first and last day of a month given as YYYY-MM."""
+    text = str(month).strip()
+    try:
+        first = date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise InvalidInput(f"{month!r} is not a month (YYYY-MM)") from None
+    if len(text) != 7:
+        raise InvalidInput(f"{month!r} is not a month (YYYY-MM)")
+    following = date.fromisoformat(clock.add_months(text, 1) + "-01")
+    return first, date.fromordinal(following.toordinal() - 1)
+
+
+def for_member(shop: Shop, member: dict, start: date, end: date) -> Statement:
+    """The statement of one member for the days `start` to `end`."""
+    if start > end:
+        raise InvalidInput(f"the period starts ({start}) after it ends ({end})")
+    programme = shop.programme()
+    since = _history_since(start, end, programme)
+    entries = list(shop.ledger.entries(member["card"], since=since))
+    return _build(programme, member, entries, start, end)
+
+
+def for_month(shop: Shop, month: str, progress: Callable[[int], None] | None = None) -> Iterator[Statement]:
+    """Statements of every member with activity or a balance in `month`, in enrolment order.
+
+    The ledger is read once for all members; `progress(1)` is called per member looked at.
+    """
+    start, end = month_period(month)
+    programme = shop.programme()
+    by_card: dict[str, list[LedgerEntry]] = defaultdict(list)
+    for entry in shop.ledger.entries(since=_history_since(start, end, programme)):
+        by_card[entry.card].append(entry)
+    for member in shop.members.all():
+        statement = _build(programme, member, by_card.get(member["card"], []), start, end)
+        if progress:
+            progress(1)
+        if statement.has_activity:
+            yield statement
+
+
+def describe(entry: LedgerEntry) -> str:
+    """What an entry means, in the words of a statement."""
+    reason = entry.reason or ""
+    if entry.kind == "earn":
+        return "Purchase"
+    if entry.kind == "refund":
+        return f"Refund of {entry.receipt}" if entry.receipt else "Refund"
+    if entry.kind == "bonus":
+        for word in ("welcome", "birthday", "referral"):
+            if reason.lower().startswith(word):
+                return f"{word.capitalize()} bonus"
+        return f"Bonus: {reason}" if reason else "Bonus"
+    if entry.kind == "prize":
+        return f"Prize: {reason}" if reason else "Prize"
+    if entry.kind == "adjust":
+        return f"Adjustment: {reason}" if reason else "Adjustment"
+    if entry.kind == "expire":
+        return "Points expired"
+    if entry.kind == "redeem":
+        return f"Points redeemed: {reason}" if reason else "Points redeemed"
+    return entry.kind.capitalize()
+
+
+def _history_since(start: date, end: date, programme: Programme) -> str:
+    """The earliest moment a statement needs: its start, or the start of its tier window."""
+    window_first = clock.add_months(end.strftime("%Y-%m"), -(TIER_WINDOW_MONTHS - 1))
+    first_day = min(start, date.fromisoformat(f"{window_first}-01"))
+    return clock.iso(clock.start_of_day(first_day, programme.tz))
+
+
+def _build(
+    programme: Programme, member: dict, entries: Iterable[LedgerEntry], start: date, end: date
+) -> Statement:
+    """A statement from the member's projection and their entries since _history_since."""
+    tz = programme.tz
+    since = clock.iso(clock.start_of_day(start, tz))
+    until = clock.iso(clock.end_of_day(end, tz))
+    end_month = end.strftime("%Y-%m")
+    window_first = clock.add_months(end_month, -(TIER_WINDOW_MONTHS - 1))
+    current = member["points"]
+    held = dict(current["lots"])
+    later_points = 0
+    period: list[LedgerEntry] = []
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        if entry.at > until:
+            later_points += entry.points
+            lots.apply(held, {key: -delta for key, delta in entry.lots.items()})
+            continue
+        if entry.at >= since:
+            period.append(entry)
+        if entry.amount is not None and entry.month and window_first <= entry.month <= end_month:
+            sign = -1 if entry.kind == "refund" else 1
+            spend[entry.month] += sign * Decimal(entry.amount)
+    closing = current["balance"] - later_points
+    opening = closing - sum(entry.points for entry in period)
+    spend_12m = projection.spend_in_window({"spend": spend}, end_month, TIER_WINDOW_MONTHS)
+    tier, next_tier = _tiers(programme, member.get("tier"))
+    return Statement(
+        shop_name=programme.name,
+        currency=programme.currency,
+        card=member["card"],
+        name=member.get("name"),
+        phone=phones.mask(member.get("phone")),
+        start=start,
+        end=end,
+        opening_balance=opening,
+        lines=tuple(_lines(period, opening, tz)),
+        closing_balance=closing,
+        tier=tier,
+        next_tier=next_tier.name if next_tier else None,
+        spend_12m=spend_12m,
+        spend_to_next_tier=max(next_tier.spend - spend_12m, Decimal("0.00")) if next_tier else None,
+        expiring=_expiring(held, end_month),
+    )
+
+
+def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
+    balance = opening
+    for entry in entries:
+        balance += entry.points
+        amount = None
+        if entry.amount is not None and entry.kind in ("earn", "refund"):
+            amount = Decimal(entry.amount) * (-1 if entry.kind == "refund" else 1)
+        yield Line(
+            id=entry.id,
+            at=entry.at,
+            day=clock.from_iso(entry.at).astimezone(tz).date(),
+            kind=entry.kind,
+            description=describe(entry),
+            receipt=entry.receipt,
+            amount=amount,
+            points=entry.points,
+            balance=balance,
+        )
+
+
+def _tiers(programme: Programme, name: str | None):
+    """The member's tier (the lowest when they hold none yet) and the next one up.
+
+    The next tier is None at the top, and without tiers.
+    """
+    tiers = programme.tiers
+    if not tiers:
+        return name, None
+    current = next((t for t in tiers if t.name == name), tiers[0])
+    higher = [t for t in tiers if t.spend > current.spend]
+    return current.name, (higher[0] if higher else None)
+
+
+def _expiring(held: dict[str, int], first_month: str) -> dict[str, int]:
+    """Points expiring at the end of each of the coming months; overdue lots count in the first."""
+    months = [clock.add_months(first_month, i) for i in range(EXPIRY_MONTHS_SHOWN)]
+    expiring = dict.fromkeys(months, 0)
+    for key, points in held.items():
+        if key in (lots.DEBT, lots.NEVER) or points <= 0 or key > months[-1]:
+            continue
+        expiring[max(key, months[0])] += points
+    return expiring

@@ -1,0 +1,90 @@
+"""Statements agree with the ledger for any history and any period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loyalty_cli import clock, lots, members, points, program, statements
+from loyalty_cli.errors import Refused
+from loyalty_cli.shop import Shop, new_data
+
+START = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("purchase"), st.decimals(min_value=Decimal("0.01"), max_value=500, places=2)),
+        st.tuples(st.just("redeem"), st.sampled_from([10, 50, 100])),
+        st.tuples(st.just("adjust"), st.integers(-300, 300).filter(bool)),
+        st.tuples(st.just("expire"), st.just(0)),
+        st.tuples(st.just("wait"), st.integers(1, 120)),
+    ),
+    max_size=30,
+)
+days = st.integers(0, 900).map(lambda n: date(2024, 1, 1) + timedelta(days=n))
+
+
+def new_shop() -> Shop:
+    shop = Shop(new_data(), writable=True, root=Path("."))
+    shop.save_settings(program.new_settings(**{"expiry.months": "3", "tiers": "Bronze:0:1,Silver:300:1.5"}))
+    return shop
+
+
+def play(shop: Shop, card: str, sequence) -> None:
+    at = START
+    for kind, value in sequence:
+        try:
+            if kind == "purchase":
+                points.purchase(shop, card, value, at=at, operator="t")
+            elif kind == "redeem":
+                points.redeem(shop, card, value, at=at, operator="t")
+            elif kind == "adjust":
+                points.adjust(shop, card, value, reason="test", at=at, operator="t")
+            elif kind == "expire":
+                member = shop.members.get(card)
+                month = clock.month_of(at, shop.programme().tz)
+                deltas = lots.expired(member["points"]["lots"], month)
+                if deltas:
+                    points.record(
+                        shop,
+                        member,
+                        at=at,
+                        operator="t",
+                        kind="expire",
+                        points=sum(deltas.values()),
+                        lots=deltas,
+                        reason="expired",
+                    )
+            else:
+                at += timedelta(days=value)
+        except Refused:
+            pass
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps, days, days)
+def test_statement_balances_agree_with_the_ledger(sequence, first, second):
+    shop = new_shop()
+    card = members.enroll(shop, name="Anna", at=START)["card"]
+    play(shop, card, sequence)
+    start, end = min(first, second), max(first, second)
+    statement = statements.for_member(shop, shop.members.get(card), start, end)
+    history = list(shop.ledger.entries(card))
+    tz = shop.programme().tz
+    since = clock.iso(clock.start_of_day(start, tz))
+    until = clock.iso(clock.end_of_day(end, tz))
+    assert statement.opening_balance == sum(e.points for e in history if e.at < since)
+    assert statement.closing_balance == sum(e.points for e in history if e.at <= until)
+    assert [line.id for line in statement.lines] == [e.id for e in history if since <= e.at <= until]
+    held: dict[str, int] = {}
+    for entry in history:
+        if entry.at <= until:
+            lots.apply(held, entry.lots)
+    month = end.strftime("%Y-%m")
+    shown = [clock.add_months(month, i) for i in range(3)]
+    due = sum(v for k, v in held.items() if k not in (lots.DEBT, lots.NEVER) and v > 0 and k <= shown[-1])
+    assert sum(statement.expiring.values()) == due
