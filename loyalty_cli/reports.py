@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from . import clock, lots
+from . import tiers as tier_rules
 from .money import CENT
 from .shop import Shop
 
@@ -145,8 +146,6 @@ def tiers(shop: Shop, as_of: date) -> list[TierRow]:
     with tier None holds everybody.
     """
     programme = shop.programme()
-    known = {t.name for t in programme.tiers}
-    lowest = programme.tiers[0].name if programme.tiers else None
     spend = spend_by_card(shop, as_of, TIER_WINDOW_MONTHS)
     until = end_of(as_of, shop)
     counts: Counter[str | None] = Counter()
@@ -154,7 +153,8 @@ def tiers(shop: Shop, as_of: date) -> list[TierRow]:
     for member in shop.members.all():
         if member["enrolled_at"] > until:
             continue
-        tier = member.get("tier") if member.get("tier") in known else lowest
+        held = tier_rules.current(programme, member)
+        tier = held.name if held else None
         counts[tier] += 1
         totals[tier] += spend.get(member["card"], Decimal(0))
     if not programme.tiers:

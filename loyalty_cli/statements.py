@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from . import clock, lots, phones, projection
+from . import clock, lots, phones, projection, tiers
 from .errors import InvalidInput
 from .ledger import LedgerEntry
 from .program import Programme
@@ -169,7 +169,9 @@ def _build(
     closing = current["balance"] - later_points
     opening = closing - sum(entry.points for entry in period)
     spend_12m = projection.spend_in_window({"spend": spend}, end_month, TIER_WINDOW_MONTHS)
-    tier, next_tier = _tiers(programme, member.get("tier"))
+    held_tier = tiers.current(programme, member)
+    tier = held_tier.name if held_tier else member.get("tier")
+    next_tier = tiers.next_tier(programme, member)
     return Statement(
         shop_name=programme.name,
         currency=programme.currency,
@@ -207,19 +209,6 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
             points=entry.points,
             balance=balance,
         )
-
-
-def _tiers(programme: Programme, name: str | None):
-    """The member's tier (the lowest when they hold none yet) and the next one up.
-
-    The next tier is None at the top, and without tiers.
-    """
-    tiers = programme.tiers
-    if not tiers:
-        return name, None
-    current = next((t for t in tiers if t.name == name), tiers[0])
-    higher = [t for t in tiers if t.spend > current.spend]
-    return current.name, (higher[0] if higher else None)
 
 
 def _expiring(held: dict[str, int], first_month: str) -> dict[str, int]:
