@@ -8,7 +8,7 @@ the old one (`ref`). Each entry carries the SHA-256 of the previous entry's cano
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 import orjson
 
@@ -39,12 +39,15 @@ class LedgerEntry:
 
     def to_doc(self) -> dict:
         """The stored form: every field that has a value."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {name: value for name in _FIELD_NAMES if (value := getattr(self, name)) is not None}
 
     @classmethod
     def from_doc(cls, doc: dict) -> LedgerEntry:
         """An entry from its stored form."""
         return cls(**doc)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(LedgerEntry))
 
 
 def entry_hash(doc: dict) -> str:
