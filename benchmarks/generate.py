@@ -18,10 +18,40 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-FIRST = ["Anna", "Jānis", "Līga", "Andris", "Ilze", "Pēteris", "Kristīne", "Edgars", "Inese", "Raivis",
-         "Olga", "Dmitrijs", "Laura", "Kārlis", "Zane", "Toms", "Ieva", "Mārtiņš", "Elīna", "Artūrs"]
-LAST = ["Bērziņa", "Kalniņš", "Ozola", "Liepiņš", "Krūmiņa", "Balodis", "Vītola", "Zariņš", "Jansone",
-        "Eglītis", "Petrova", "Ivanovs", "Kļaviņa", "Putniņš", "Siliņa", "Lācis", "Grīnberga", "Vanags"]
+FIRST = tuple(
+    [
+        "Anna",
+        "Jānis",
+        "Līga",
+        "Andris",
+        "Ilze",
+        "Pēteris",
+        "Kristīne",
+        "Edgars",
+        "Inese",
+        "Raivis",
+        "Olga",
+        "Dmitrijs",
+        "Laura",
+        "Kārlis",
+    ]
+)
+LAST = tuple(
+    [
+        "Bērziņa",
+        "Kalniņš",
+        "Ozola",
+        "Liepiņš",
+        "Krūmiņa",
+        "Balodis",
+        "Vītola",
+        "Zariņš",
+        "Jansone",
+        "Eglītis",
+        "Petrova",
+        "Lācis",
+    ]
+)
 END = datetime(2026, 11, 15, 12, 0, tzinfo=timezone.utc)
 PURCHASES_PER_MEMBER_MONTH = 1.25
 
@@ -47,8 +77,10 @@ def generate(out: Path, *, members: int, months: int, seed: int) -> tuple[int, i
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["name", "phone", "email", "birthday", "card", "enrolled_at"])
         for person in people:
-            writer.writerow([person[k] for k in ("name", "phone", "email", "birthday", "card")]
-                            + [person["enrolled"].isoformat()])
+            writer.writerow(
+                [person[k] for k in ("name", "phone", "email", "birthday", "card")]
+                + [person["enrolled"].isoformat()]
+            )
     rows = []
     for person in people:
         active_days = (END - person["enrolled"]).total_seconds() / 86400

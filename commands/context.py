@@ -36,7 +36,7 @@ class Env:
         return cls(Path(data_dir), operator, wait, Clock.system())
 
     def store(self) -> Store:
-        return Store(self.data_dir, self.wait)
+        return Store(self.data_dir, self.wait, self.clock)
 
 
 pass_env = click.make_pass_decorator(Env)

@@ -19,6 +19,7 @@ from tinydb.table import Document
 from . import ledger as ledger_mod
 from .errors import UnknownMember
 from .ledger import LedgerEntry
+from .partitions import Partitions
 from .program import Programme
 
 SCHEMA_VERSION = 1
@@ -224,13 +225,18 @@ class Members:
 
 
 class Ledger:
-    """The append-only ledger: entries get the next id and the hash of the one before."""
+    """The append-only ledger: entries get the next id and the hash of the one before.
+
+    Recent entries live in the hot file's `ledger` table, older months in partitions
+    (see partitions.py); readers see one ledger, in id order, each entry once.
+    """
 
     def __init__(self, table, shop: Shop):
         self._table = table
         self._shop = shop
-        self._pending: list[tuple[LedgerEntry, dict]] = []
-        self._receipts: dict[str, list[LedgerEntry]] | None = None
+        self._pending: list[dict] = []
+        self._receipts: dict[str, list[dict]] | None = None
+        self.partitions = Partitions(shop.root, shop.meta.get("partitions", []))
 
     @property
     def dirty(self) -> bool:
@@ -245,9 +251,9 @@ class Ledger:
         meta["next_id"] += 1
         meta["last_hash"] = ledger_mod.entry_hash(doc)
         self._shop.touch_meta()
-        self._pending.append((entry, doc))
+        self._pending.append(doc)
         if entry.receipt is not None and self._receipts is not None:
-            self._receipts.setdefault(entry.receipt, []).append(entry)
+            self._receipts.setdefault(entry.receipt, []).append(doc)
         return entry
 
     def entries(
@@ -256,29 +262,57 @@ class Ledger:
         """Entries in ledger order: of one member if `card`; with since <= at <= until if given.
 
         `since` and `until` are stored-form moments (clock.iso); giving them lets the ledger
-        skip history it does not need.
+        skip the partitions of months outside the window.
         """
-        raw = self._table.storage.read().get(self._table.name, {})
-        for doc in raw.values():
-            if _wanted(doc, card, since, until):
-                yield LedgerEntry.from_doc(doc)
-        for entry, doc in self._pending:
-            if _wanted(doc, card, since, until):
-                yield entry
+        months = self.partitions.overlapping(since, until)
+        docs = [
+            doc
+            for month in months
+            for doc in self.partitions.docs(month).values()
+            if _wanted(doc, card, since, until)
+        ]
+        seen = {doc["id"] for doc in docs}
+        docs.extend(d for d in self._hot_docs() if _wanted(d, card, since, until) and d["id"] not in seen)
+        if months:
+            docs.sort(key=lambda doc: doc["id"])
+        for doc in docs:
+            yield LedgerEntry.from_doc(doc)
 
     def by_receipt(self, receipt: str) -> list[LedgerEntry]:
-        """The entries recorded under a receipt, oldest first."""
+        """The entries recorded under a receipt, in ledger order, from all of history."""
         if self._receipts is None:
             self._receipts = {}
-            for entry in self.entries():
-                if entry.receipt is not None:
-                    self._receipts.setdefault(entry.receipt, []).append(entry)
-        return list(self._receipts.get(receipt, []))
+            for doc in self._hot_docs():
+                if doc.get("receipt") is not None:
+                    self._receipts.setdefault(doc["receipt"], []).append(doc)
+        found = {doc["id"]: doc for doc in self._receipts.get(receipt, ())}
+        for entry_id, month in self.partitions.receipt_ids(receipt):
+            doc = self.partitions.docs(month).get(str(entry_id))
+            if doc is not None:
+                found.setdefault(entry_id, doc)
+        return [LedgerEntry.from_doc(found[i]) for i in sorted(found)]
+
+    def hot_before(self, month: str) -> list[dict]:
+        """Committed entries still in the hot file whose UTC month is before `month`."""
+        raw = self._table.storage.read().get(self._table.name, {})
+        return [doc for doc in raw.values() if doc["at"][:7] < month]
+
+    def forget_moved(self, docs: list[dict], months: list[str]) -> None:
+        """Drop entries from the hot file once their partitions hold them."""
+        self._table.remove(doc_ids=[doc["id"] for doc in docs])
+        meta = self._shop.meta
+        meta["partitions"] = sorted(set(meta.get("partitions", [])) | set(months))
+        self.partitions = Partitions(self._shop.root, meta["partitions"])
+        self._shop.touch_meta()
+
+    def _hot_docs(self) -> Iterator[dict]:
+        yield from self._table.storage.read().get(self._table.name, {}).values()
+        yield from self._pending
 
     def flush(self) -> None:
         """Hand the new entries to TinyDB in one batch."""
         if self._pending:
-            self._table.insert_multiple(Document(doc, doc_id=e.id) for e, doc in self._pending)
+            self._table.insert_multiple(Document(doc, doc_id=doc["id"]) for doc in self._pending)
             self._pending = []
 
 

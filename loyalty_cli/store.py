@@ -17,7 +17,8 @@ from pathlib import Path
 
 import orjson
 
-from . import files
+from . import files, partitions
+from .clock import UTC, Clock, add_months
 from .errors import DataProblem, Refused
 from .lock import DirectoryLock
 from .shop import SCHEMA_VERSION, Shop, new_data
@@ -34,9 +35,12 @@ class NoProgramme(Refused):
 class Store:
     """A data directory. `read()` for a snapshot, `transaction()` to change it."""
 
-    def __init__(self, root: Path | str, wait: float = 10.0):
+    def __init__(self, root: Path | str, wait: float = 10.0, clock: Clock | None = None):
         self.root = Path(root)
         self.wait = wait
+        # With a clock, write transactions move months older than the previous one out of
+        # the hot file into ledger partitions.
+        self.clock = clock
 
     @property
     def hot_path(self) -> Path:
@@ -68,15 +72,36 @@ class Store:
             files.remove_stale_temps(self.root)
             data = self._load() if self.exists() else new_data()
             shop = Shop(data, writable=True, root=self.root)
+            if not dry_run:
+                self._roll_over(shop)
             yield shop
             if shop.changed and not dry_run:
                 self._commit(shop.to_bytes())
+                self._roll_over(shop)
 
     def backups(self) -> list[Path]:
         """The rotating backups of the hot file, newest last."""
         if not self.backup_dir.is_dir():
             return []
         return sorted(self.backup_dir.glob("loyalty-*.json"))
+
+    def _roll_over(self, shop: Shop) -> None:
+        """Move committed entries of months before the previous one into partitions."""
+        if self.clock is None:
+            return
+        keep_from = add_months(self.clock.now.astimezone(UTC).strftime("%Y-%m"), -1)
+        old = shop.ledger.hot_before(keep_from)
+        if not old:
+            return
+        try:
+            months = partitions.move_out(self.root, old)
+        except OSError as error:
+            raise DataProblem(
+                f"could not write the ledger partitions in {self.root}: {error.strerror or error}; "
+                "the data is intact and the move will be retried"
+            ) from None
+        shop.ledger.forget_moved(old, months)
+        self._commit(shop.to_bytes())
 
     def _commit(self, data: bytes) -> None:
         try:

@@ -1,0 +1,155 @@
+"""Ledger partitions: older months leave the hot file, and nothing visible changes."""
+
+from __future__ import annotations
+
+import json
+
+import orjson
+import pytest
+from conftest import Loyalty
+
+from loyalty_cli.store import Store
+
+JANUARY = "2026-01-20T12:00:00+00:00"
+APRIL = "2026-04-20T12:00:00+00:00"
+
+
+@pytest.fixture
+def history(tmp_path) -> Loyalty:
+    """A shop with purchases, a redemption and a refund in December and January."""
+    loyalty = Loyalty(tmp_path / "shop", now=JANUARY)
+    loyalty("init", "--expiry-months", "0")
+    anna = loyalty.enroll("Anna", "--card", "1001", "--at", "2025-12-01")
+    ilze = loyalty.enroll("Ilze", "--card", "1002", "--at", "2025-12-01")
+    for day, card, amount in (
+        ("2025-12-03", anna, "40"),
+        ("2025-12-20", ilze, "25.50"),
+        ("2026-01-05", anna, "12"),
+    ):
+        loyalty("purchase", card, amount, "--receipt", f"R-{day}-{card}", "--at", day)
+    loyalty("redeem", anna, "30", "--at", "2026-01-06")
+    loyalty("refund", "R-2025-12-20-1002", "--amount", "5.50", "--at", "2026-01-07")
+    return loyalty
+
+
+VIEWS = (
+    ("member", "show", "1001", "--as-of", "2026-01-31", "--json"),
+    ("member", "list", "--json"),
+    ("statement", "1001", "--from", "2025-12-01", "--to", "2026-01-31", "--format", "json"),
+    ("export", "ledger", "--json"),
+    ("report", "summary", "--as-of", "2026-01-31", "--json"),
+)
+
+
+def views(loyalty: Loyalty, now: str) -> list[str]:
+    return [loyalty(*args, now=now).stdout for args in VIEWS]
+
+
+def test_a_month_rollover_changes_no_output(history):
+    before = views(history, JANUARY)
+    assert Store(history.data_dir).read().meta["partitions"] == []
+    history("maintain", now=APRIL)
+    shop = Store(history.data_dir).read()
+    assert shop.meta["partitions"] == ["2025-12", "2026-01"]
+    assert json.loads((history.data_dir / "loyalty.json").read_bytes())["ledger"] == {}
+    assert views(history, APRIL) == before
+    assert history.json("verify", now=APRIL)["entries"] == 5
+
+
+def test_a_receipt_in_a_partition_is_still_refused(history):
+    history("maintain", now=APRIL)
+    result = history("purchase", "1001", "40", "--receipt", "R-2025-12-03-1001", now=APRIL, expect=1)
+    assert "already recorded" in result.stderr
+
+
+def test_a_partitioned_purchase_can_still_be_refunded(history):
+    history("maintain", now=APRIL)
+    result = history.json("refund", "R-2025-12-03-1001", now=APRIL)
+    assert result["points_taken"] == 40
+    history("verify", now=APRIL)
+
+
+def test_everyday_commands_read_no_partition(history, monkeypatch):
+    history("maintain", now=APRIL)
+    from loyalty_cli import partitions
+
+    def refuse(self, month):
+        raise AssertionError(f"read the partition {month}")
+
+    monkeypatch.setattr(partitions.Partitions, "docs", refuse)
+    history("purchase", "1001", "10", "--receipt", "NEW-1", now=APRIL)
+    history("redeem", "1001", "5", now=APRIL)
+    history("member", "show", "1001", now=APRIL)
+
+
+def test_a_crash_between_partition_and_hot_file_loses_and_duplicates_nothing(history, monkeypatch):
+    from loyalty_cli import store
+
+    hot_before = (history.data_dir / "loyalty.json").read_bytes()
+    real = store.Store._commit
+
+    def crash_after_partitions(self, data):
+        if (self.root / "ledger").exists():
+            raise KeyboardInterrupt  # the process dies here
+        real(self, data)
+
+    monkeypatch.setattr(store.Store, "_commit", crash_after_partitions)
+    history("maintain", now=APRIL, expect=1)
+    monkeypatch.undo()
+    assert (history.data_dir / "ledger" / "2025-12.json").exists()
+    assert (history.data_dir / "loyalty.json").read_bytes() == hot_before
+    # Entries are now in a partition and still in the hot file: each is read once.
+    assert history.json("verify", now=APRIL)["entries"] == 5
+    assert history.json("member", "show", "1001", now=APRIL)["balance"] == 22
+    history("maintain", now=APRIL)
+    assert json.loads((history.data_dir / "loyalty.json").read_bytes())["ledger"] == {}
+    assert history.json("verify", now=APRIL)["entries"] == 5
+
+
+def test_verify_reads_every_partition_and_names_an_edited_entry(history):
+    history("maintain", now=APRIL)
+    path = history.data_dir / "ledger" / "2025-12.json"
+    data = orjson.loads(path.read_bytes())
+    first = next(iter(data["ledger"].values()))
+    first["points"] += 100
+    path.write_bytes(orjson.dumps(data))
+    result = history("verify", now=APRIL, expect=3)
+    assert f"entry {first['id']}" in result.stdout
+
+
+def test_a_backdated_entry_joins_its_month_partition_later(history):
+    history("maintain", now=APRIL)
+    history("purchase", "1002", "9", "--receipt", "LATE", "--at", "2025-12-24", now=APRIL)
+    shop = Store(history.data_dir).read()
+    assert [e.receipt for e in shop.ledger.by_receipt("LATE")] == ["LATE"]
+    late = orjson.loads((history.data_dir / "ledger" / "2025-12.json").read_bytes())["ledger"]
+    assert any(doc.get("receipt") == "LATE" for doc in late.values())
+    assert history.json("verify", now=APRIL)["entries"] == 6
+
+
+def test_import_applies_good_rows_and_rejects_bad_ones_with_reasons(loyalty, tmp_path):
+    card = loyalty.enroll("Anna", "--card", "5005")
+    source = tmp_path / "till.csv"
+    source.write_text(
+        "card,amount,receipt,at\n"
+        f"{card},10.00,A1,2026-11-01T10:00\n"
+        "9999,5.00,A2,2026-11-01T10:00\n"
+        f"{card},ten,A3,2026-11-01T10:00\n"
+        f"{card},3.00,A4,2026-02-30T10:00\n"
+        f"{card},4.00,A1,2026-11-02T10:00\n"
+        f"{card},2,A5,2026-11-03\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = loyalty.json("import", "purchases", source, "--rejects", rejects)
+    assert (result["imported"], result["rejected"]) == (2, 4)
+    lines = rejects.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "card,amount,receipt,at,line,reason"
+    reasons = [line.split(",", 5)[5] for line in lines[1:]]
+    assert "unknown card" in reasons[0]
+    assert "not an amount" in reasons[1]
+    assert "not a date-time" in reasons[2]
+    assert "appears twice" in reasons[3]
+    assert loyalty.json("member", "show", card)["balance"] == 12
+    again = loyalty.json("import", "purchases", source)
+    assert (again["imported"], again["skipped"]) == (0, 2)
