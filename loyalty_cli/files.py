@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 TEMP_PREFIX = ".tmp-"
@@ -53,10 +54,17 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temps(directory: Path) -> None:
-    """Delete temp files a killed writer left behind (only ever called under the lock)."""
-    if not directory.is_dir():
-        return
-    for stale in directory.glob(f"{TEMP_PREFIX}*"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+def remove_stale_temps(directory: Path, subdirectories: tuple[str, ...] = ()) -> None:
+    """Delete temp files and folders a killed writer left behind (only ever under the lock).
+
+    Looks in `directory` and in the given subdirectories of it.
+    """
+    for folder in (directory, *(directory / name for name in subdirectories)):
+        if not folder.is_dir():
+            continue
+        for stale in folder.glob(f"{TEMP_PREFIX}*"):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
