@@ -22,6 +22,8 @@ COMMANDS = {
     "adjust": "points:adjust",
     "import": "exchange:import_group",
     "verify": "maintenance:verify",
+    "backup": "safekeeping:backup",
+    "restore": "safekeeping:restore",
 }
 
 

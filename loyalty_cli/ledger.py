@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import orjson
 
+from .errors import DataProblem
+
 KINDS = ("earn", "redeem", "expire", "refund", "adjust", "bonus", "prize")
 GENESIS = "0" * 64
 
@@ -43,8 +45,12 @@ class LedgerEntry:
 
     @classmethod
     def from_doc(cls, doc: dict) -> LedgerEntry:
-        """An entry from its stored form."""
-        return cls(**doc)
+        """An entry from its stored form; DataProblem if it is not one."""
+        try:
+            return cls(**doc)
+        except TypeError as error:
+            what = doc.get("id", "?") if isinstance(doc, dict) else "?"
+            raise DataProblem(f"entry {what}: malformed ({error}); it was edited by hand") from None
 
 
 def entry_hash(doc: dict) -> str:
