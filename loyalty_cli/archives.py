@@ -9,6 +9,7 @@ streamed, never held in memory whole.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import os
@@ -53,13 +54,14 @@ def write(path: Path, root: Path, names: list[str], *, info: dict) -> dict:
 def extract(path: Path, target: Path) -> dict:
     """Check the archive while writing its files under `target` (private); returns the manifest.
 
-    Raises DataProblem if anything is off; what was written under `target` is then the
-    caller's to remove.
+    Raises DataProblem if anything is off in the archive, OSError if it cannot be read or
+    the files cannot be written; what was written under `target` is then the caller's to
+    remove.
     """
     try:
         with tarfile.open(path, mode="r:gz") as tar:
             manifest = _extract_members(tar, path, target)
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise DataProblem(f"{path} is not a readable backup archive ({error})") from None
     if "loyalty.json" not in manifest["files"]:
         raise DataProblem(f"{path} holds no loyalty.json")

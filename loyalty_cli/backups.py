@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import archives, clock, files, privacy
 from .errors import DataProblem, LoyaltyError, Refused
-from .store import BACKUP_DIR, Store
+from .store import BACKUP_DIR, RESTORE_READY, Store
 from .verification import verify
 
 
@@ -121,7 +121,7 @@ def restore(
                 )
             erased = _erased_cards(store)
             result.kept = _keep_current(store, now)
-            store.install(stage)
+            _install(store, stage, result.kept)
         finally:
             if stage.exists():
                 shutil.rmtree(stage, ignore_errors=True)
@@ -152,6 +152,20 @@ def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
         members=report.members,
         entries=report.entries,
     )
+
+
+def _install(store: Store, stage: Path, kept: Path | None) -> None:
+    try:
+        store.install(stage)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if (store.root / RESTORE_READY).is_dir():
+            raise DataProblem(
+                f"restored, but could not put every file in place ({reason}); "
+                "the next loyalty command finishes it"
+            ) from None
+        also = f" (the current data is also kept in {kept})" if kept else ""
+        raise DataProblem(f"could not restore: {reason}; nothing was changed{also}") from None
 
 
 def _erased_cards(store: Store) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,8 +21,12 @@ def ensure_dir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves either the old or the new file."""
+def write_atomic(path: Path, data: bytes, before_replace: Callable[[], None] | None = None) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old or the new file.
+
+    `before_replace` runs once the new data is safely on disk, just before it takes the
+    place of the old (to keep the old one as a backup); if it fails, nothing is replaced.
+    """
     temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
@@ -39,6 +43,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
     os.close(fd)
     try:
+        if before_replace is not None:
+            before_replace()
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):

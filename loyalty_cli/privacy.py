@@ -54,7 +54,14 @@ def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> 
             already = bool(member.get("erased_at"))
             if not already:
                 erase_member(shop, member, at=now.now, operator=operator)
-        rewritten, left = scrub_files(store, {member["card"]})
+        try:
+            rewritten, left = scrub_files(store, {member["card"]})
+        except OSError as error:
+            card = member["card"]
+            raise DataProblem(
+                f"erased member {card} in the data file, but could not rewrite the copies in backups "
+                f"({error.strerror or error}); run `loyalty member erase {card} --yes` again"
+            ) from None
     return Erasure(member["card"], member["erased_at"], already, rewritten, left)
 
 

@@ -128,10 +128,9 @@ class Store:
         return sorted(self.backup_dir.glob("loyalty-*.json"))
 
     def _commit(self, data: bytes) -> None:
+        keep = self._keep_backup if self.hot_path.exists() else None
         try:
-            if self.hot_path.exists():
-                self._keep_backup()
-            files.write_atomic(self.hot_path, data)
+            files.write_atomic(self.hot_path, data, before_replace=keep)
         except OSError as error:
             reason = error.strerror or str(error)
             if self._holds(data):
