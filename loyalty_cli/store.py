@@ -128,7 +128,8 @@ class Store:
         return sorted(self.backup_dir.glob("loyalty-*.json"))
 
     def _commit(self, data: bytes) -> None:
-        keep = self._keep_backup if self.hot_path.exists() else None
+        kept: list[Path] = []
+        keep = (lambda: kept.append(self._keep_backup())) if self.hot_path.exists() else None
         try:
             files.write_atomic(self.hot_path, data, before_replace=keep)
         except OSError as error:
@@ -138,7 +139,11 @@ class Store:
                     f"saved {self.hot_path}, but the disk reported an error making it durable "
                     f"({reason}); check the disk, then run `loyalty verify`"
                 ) from None
+            for path in kept:  # the copy of a version that was not replaced after all
+                path.unlink(missing_ok=True)
             raise DataProblem(f"could not write {self.hot_path}: {reason}; nothing was changed") from None
+        for old in self.backups()[:-BACKUPS_KEPT]:
+            old.unlink()
 
     def _holds(self, data: bytes) -> bool:
         try:
@@ -146,7 +151,7 @@ class Store:
         except OSError:
             return False
 
-    def _keep_backup(self) -> None:
+    def _keep_backup(self) -> Path:
         # A hard link keeps the previous version for free: the new file gets a new inode.
         files.ensure_dir(self.backup_dir)
         target = self.backup_dir / f"loyalty-{time.time_ns():020d}.json"
@@ -156,8 +161,7 @@ class Store:
             if error.errno not in NO_LINK:
                 raise
             files.write_atomic(target, self.hot_path.read_bytes())
-        for old in self.backups()[:-BACKUPS_KEPT]:
-            old.unlink()
+        return target
 
     def _finish_install(self) -> None:
         ready = self.root / RESTORE_READY
