@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .context import Env, json_option, pass_env
+from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
 
 
@@ -14,7 +14,7 @@ from .render import emit_json, note
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OUTPUT_FILE,
     help="The archive to write.  [default: loyalty-backup-<UTC time>.tar.gz here]",
 )
 @json_option

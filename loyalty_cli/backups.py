@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import archives, clock, files, privacy
-from .errors import DataProblem, LoyaltyError, Refused
+from .errors import DataProblem, InvalidInput, LoyaltyError, Refused
 from .store import BACKUP_DIR, RESTORE_READY, Store
 from .verification import verify
 
@@ -75,6 +75,9 @@ def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
     """Archive the data files (the hot file and the ledger partitions) to `output`, under the lock."""
     if not store.exists():
         raise Refused(f"no loyalty programme in {store.root}; there is nothing to back up")
+    folder = output.absolute().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidInput(f"cannot write {output}: {folder} is not a folder this user can write to")
     taken_at = clock.iso(now.now)
     with store.locked():
         shop = store.read()

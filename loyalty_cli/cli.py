@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 
 import click
@@ -27,6 +28,9 @@ COMMANDS = {
 }
 
 
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use, so start-up stays light."""
 
@@ -42,6 +46,14 @@ class LazyGroup(click.Group):
             module, attribute = self.lazy[name].split(":")
             return getattr(importlib.import_module(f"loyalty_cli.commands.{module}"), attribute)
         return super().get_command(ctx, name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Bytes that are not UTF-8 reach Python as lone surrogates; they could never be saved.
+        # (NUL cannot come from a shell, but can from a program calling us.)
+        for arg in [*args, os.environ.get("LOYALTY_OPERATOR", "")]:
+            if _NOT_TEXT.search(arg):
+                raise click.UsageError(f"not UTF-8 text: {arg!a}", ctx)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
