@@ -220,3 +220,17 @@ def _pack(archive, members: dict[str, bytes], fix_manifest: bool = False) -> Non
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+
+
+def test_restore_over_damaged_data_keeps_the_damaged_file_aside(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    expected = outputs(shop)
+    hot = Store(shop.data_dir).hot_path
+    damaged = hot.read_bytes()[:-50]
+    hot.write_bytes(damaged)
+    shop("verify", expect=3)
+    kept = shop.json("restore", archive, "--yes")["previous_data"]
+    assert outputs(shop) == expected
+    with tarfile.open(kept) as tar:
+        assert tar.extractfile("loyalty.json").read() == damaged

@@ -172,3 +172,22 @@ def test_a_failed_erase_changes_nothing(shop, monkeypatch):
     shop("member", "erase", "29123456", "--yes", expect=3)
     monkeypatch.undo()
     assert snapshot(shop.data_dir) == before
+
+
+def test_an_erase_interrupted_by_the_disk_says_to_run_it_again_and_then_finishes(shop, monkeypatch):
+    from inspection import files_holding
+
+    def backups_refused(source, target, *args, **kwargs):
+        if "/backups/" in os.fspath(target):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return REAL["replace"](source, target, *args, **kwargs)
+
+    card = shop.json("member", "show", "29123456")["card"]
+    monkeypatch.setattr(os, "replace", backups_refused)
+    result = shop("member", "erase", card, "--yes", expect=3)
+    monkeypatch.undo()
+    assert f"run `loyalty member erase {card} --yes` again" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert files_holding(shop.data_dir, "+37129123456")  # still in the backups
+    shop("member", "erase", card, "--yes")
+    assert files_holding(shop.data_dir, "+37129123456") == []
