@@ -68,6 +68,18 @@ def extract(path: Path, target: Path) -> dict:
     return manifest
 
 
+def read_manifest(path: Path) -> dict:
+    """The manifest of an archive (its first member), checked; DataProblem if there is none."""
+    try:
+        with tarfile.open(path, mode="r:gz") as tar:
+            first = tar.next()
+            if first is None or first.name != MANIFEST or not first.isfile():
+                raise DataProblem(f"{path} does not start with {MANIFEST}; this is not a loyalty backup")
+            return _manifest(tar.extractfile(first).read(), path)
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
+        raise DataProblem(f"{path} is not a readable backup archive ({error})") from None
+
+
 def rewrite(path: Path, change: Callable[[str, bytes], bytes], workdir: Path) -> bool:
     """Pass every file of the archive through `change`; rewrite the archive if any changed.
 

@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archives, clock, files, privacy
+from . import archives, clock, files, ledger, privacy
 from .errors import DataProblem, InvalidInput, LoyaltyError, Refused
 from .store import BACKUP_DIR, RESTORE_READY, Store
 from .verification import verify
@@ -131,6 +131,28 @@ def restore(
         result.erased_again = privacy.erase_again(store, erased, now=now, operator=operator)
         result.restored = True
     return result
+
+
+def check_against(shop, archive: Path) -> list[str]:
+    """Problems found comparing the ledger with what an archive recorded when it was taken.
+
+    The archive's manifest names the newest entry then and its hash. If that entry is now
+    missing or hashes otherwise, history up to it was changed after the archive was taken,
+    even if every later hash was recomputed to match.
+    """
+    manifest = archives.read_manifest(archive)
+    newest, recorded = manifest.get("entries"), manifest.get("last_hash")
+    if not isinstance(newest, int) or not isinstance(recorded, str) or newest < 1:
+        return []
+    taken = manifest.get("taken_at", "?")
+    for entry in shop.ledger.entries():
+        if entry.id == newest:
+            if ledger.entry_hash(entry.to_doc()) == recorded:
+                return []
+            return [
+                f"entry {newest}: differs from the archive {archive} taken {taken}; history was rewritten"
+            ]
+    return [f"entry {newest}: missing, but the archive {archive} taken {taken} holds it"]
 
 
 def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:

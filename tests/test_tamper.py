@@ -130,3 +130,33 @@ def _first_entry(node):
             if found is not None:
                 return found
     return None
+
+
+def test_a_consistently_rewritten_chain_is_caught_by_an_archive_kept_elsewhere(shop, tmp_path):
+    from loyalty_cli.ledger import GENESIS, entry_hash
+
+    archive = tmp_path / "monday.tar.gz"
+    shop("backup", "--output", archive)
+    document = json.loads(hot(shop).read_text())
+    entries = sorted(document["ledger"].values(), key=lambda e: e["id"])
+    forged = entries[1]
+    forged["points"] += 100
+    forged["lots"] = {k: v + 100 for k, v in forged["lots"].items()}
+    prev = GENESIS
+    for entry in entries:
+        entry["prev"] = prev
+        prev = entry_hash(entry)
+    document["meta"]["1"]["last_hash"] = prev
+    member = next(m for m in document["members"].values() if m["card"] == forged["card"])
+    member["points"]["balance"] += 100
+    member["points"]["lots"] = {k: v + 100 for k, v in member["points"]["lots"].items()}
+    hot(shop).write_text(json.dumps(document, ensure_ascii=False))
+    shop("verify")  # the forger did a thorough job: the data agrees with itself
+    result = shop("verify", "--against", archive, expect=3)
+    assert result.stdout.startswith("entry 5: differs from the archive")
+
+
+def test_verify_against_an_archive_of_the_same_history_is_clean(shop, tmp_path):
+    shop("backup", "--output", tmp_path / "monday.tar.gz")
+    shop("purchase", "29123456", "4")
+    shop("verify", "--against", tmp_path / "monday.tar.gz")
