@@ -36,6 +36,7 @@ def run(loyalty, *args: str, wait: float = 120) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         env={**os.environ, "LOYALTY_NOW": loyalty.now, "LOYALTY_OPERATOR": "till"},
+        cwd=loyalty.data_dir.parent,  # outside the checkout: the installed package is imported
         check=False,
     )
 

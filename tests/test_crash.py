@@ -259,6 +259,7 @@ def _run_and_kill(data: Path, command: Command, moment: Moment) -> tuple[bool, i
     process = subprocess.Popen(
         [sys.executable, "-m", "loyalty_cli", "--data-dir", str(data), "--operator", "crash", *command.args],
         env={**os.environ, "LOYALTY_NOW": command.now.isoformat()},
+        cwd=data.parent,  # outside the checkout: the installed package is imported
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -144,6 +144,7 @@ def test_a_real_full_disk_stops_a_real_process_cleanly(shop, tmp_path, command):
         capture_output=True,
         text=True,
         env={**os.environ, "LOYALTY_NOW": shop.now},
+        cwd=tmp_path,  # outside the checkout: the installed package is imported
         check=False,
     )
     assert result.returncode == 3, result.stderr
