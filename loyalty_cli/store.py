@@ -154,7 +154,11 @@ class Store:
     def _keep_backup(self) -> Path:
         # A hard link keeps the previous version for free: the new file gets a new inode.
         files.ensure_dir(self.backup_dir)
-        target = self.backup_dir / f"loyalty-{time.time_ns():020d}.json"
+        stamp = time.time_ns()
+        existing = self.backups()
+        if existing:  # newest last by name, even if the system clock was set back
+            stamp = max(stamp, int(existing[-1].stem.removeprefix("loyalty-")) + 1)
+        target = self.backup_dir / f"loyalty-{stamp:020d}.json"
         try:
             os.link(self.hot_path, target)
         except OSError as error:

@@ -234,3 +234,14 @@ def test_restore_over_damaged_data_keeps_the_damaged_file_aside(shop, tmp_path):
     assert outputs(shop) == expected
     with tarfile.open(kept) as tar:
         assert tar.extractfile("loyalty.json").read() == damaged
+
+
+def test_the_newest_backup_sorts_last_even_if_the_clock_was_set_back(loyalty, monkeypatch):
+    import time
+
+    store = Store(loyalty.data_dir)
+    loyalty.enroll("Anna")
+    monkeypatch.setattr(time, "time_ns", lambda: 1)
+    before = store.hot_path.read_bytes()
+    loyalty.enroll("Jānis")
+    assert store.backups()[-1].read_bytes() == before
