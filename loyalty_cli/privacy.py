@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from . import archives, clock, files, members, points
-from .errors import DataProblem
+from .errors import DataProblem, Refused
 from .ledger import LedgerEntry
 from .shop import Shop
 from .store import Store
@@ -48,6 +48,8 @@ class Erasure:
 
 def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> Erasure:
     """Erase a member's personal data everywhere in the data directory; safe to run again."""
+    if not store.exists():
+        raise Refused(f"no loyalty programme in {store.root}")
     with store.locked():
         with store.changes() as shop:
             member = members.find(shop, member_ref)
