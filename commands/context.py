@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,3 +84,21 @@ class Day(click.ParamType):
 
 AMOUNT = Amount()
 DAY = Day()
+
+
+class OutputFile(click.Path):
+    """A file the command will write: its folder must exist and be writable, checked up front
+    so that a mistyped path is a usage error before any work is done, never after it."""
+
+    def __init__(self):
+        super().__init__(dir_okay=False, writable=True, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        folder = Path(path).absolute().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            self.fail(f"cannot write {str(value)!r}: {folder} is not a folder you can write to", param, ctx)
+        return path
+
+
+OUTPUT_FILE = OutputFile()

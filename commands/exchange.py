@@ -10,7 +10,7 @@ import click
 
 from loyalty_cli import importing
 
-from .context import Env, json_option, pass_env
+from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
 
 
@@ -25,7 +25,7 @@ def _import_command(what: str, required: tuple[str, ...], run, columns: str, exa
     @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
     @click.option(
         "--rejects",
-        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        type=OUTPUT_FILE,
         help="Write the rows that were not imported, with the reason, to this CSV file.",
     )
     @json_option

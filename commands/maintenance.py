@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from loyalty_cli.errors import DataProblem
@@ -11,20 +13,34 @@ from .render import emit_json
 
 
 @click.command()
+@click.option(
+    "--against",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check that the ledger still holds what this `loyalty backup` archive recorded.",
+)
 @json_option
 @pass_env
-def verify(env: Env, as_json):
+def verify(env: Env, against, as_json):
     """Rebuild every balance from the ledger and check it, and the hash chain.
 
-    Exits 0 when everything agrees, 3 with a list of the differences otherwise.
+    Exits 0 when everything agrees, 3 with a list of the differences otherwise. With
+    --against, an archive kept elsewhere also vouches for the history up to the moment
+    it was taken.
 
     \b
     Example:
       loyalty verify && echo "all balances agree with the ledger"
+      loyalty verify --against /mnt/backup/loyalty-Mon.tar.gz
     """
     from loyalty_cli.verification import verify as run_checks
 
-    report = run_checks(env.store().read())
+    shop = env.store().read()
+    report = run_checks(shop)
+    if against is not None:
+        from loyalty_cli.backups import check_against
+
+        report.problems.extend(check_against(shop, against))
     if as_json:
         emit_json(
             {

@@ -10,7 +10,7 @@ from loyalty_cli import cards, clock, expiry, lots, members, projection, tiers
 from loyalty_cli.money import to_text
 
 from .context import DAY, Env, json_option, output_options, pass_env
-from .render import emit_csv, emit_json, emit_pairs, emit_table
+from .render import emit_csv, emit_json, emit_pairs, emit_table, note
 
 LIST_COLUMNS = ["card", "name", "phone", "email", "status", "tier", "balance"]
 
@@ -199,6 +199,60 @@ def _status_command(action: str, summary: str):
 block = _status_command("block", "Block")
 unblock = _status_command("unblock", "Unblock")
 close = _status_command("close", "Close")
+
+
+@member.command("erase")
+@click.argument("member_ref", metavar="MEMBER")
+@click.option("--yes", is_flag=True, help="Really erase; it cannot be undone.")
+@json_option
+@pass_env
+def member_erase(env: Env, member_ref, yes, as_json):
+    """Erase a member's personal data (name, phone, e-mail, birthday) for good.
+
+    The data is removed from the data file and from every backup copy in the data
+    directory; the card is closed and its ledger stays, under the card number, with an
+    entry recording the erasure. Archives kept elsewhere still hold the data until they
+    are rotated out. Running it again finishes an interrupted erasure.
+
+    \b
+    Example:
+      loyalty member erase 123456789015 --yes
+    """
+    from loyalty_cli import privacy
+    from loyalty_cli.errors import Refused
+
+    if not yes:
+        raise Refused("erasing removes this member's personal data for good; run again with --yes")
+    done = privacy.erase(env.store(), member_ref, now=env.clock, operator=env.operator)
+    if as_json:
+        emit_json(done.to_json())
+        return
+    if done.already:
+        click.echo(f"Member {done.card} was already erased ({done.erased_at})")
+    else:
+        click.echo(f"Erased the personal data of member {done.card}; the ledger stays under the card number")
+    if done.rewritten:
+        note(f"Also removed it from {len(done.rewritten)} backup file(s) in the data directory")
+    for name in done.left:
+        note(f"Warning: {name} could not be read, so it may still hold the member's data; delete it")
+
+
+@member.command("export")
+@click.argument("member_ref", metavar="MEMBER")
+@pass_env
+def member_export(env: Env, member_ref):
+    """Print everything held about one member as one JSON document.
+
+    The member's details, status and points, every ledger entry on their card, the draws
+    they took part in and the members they referred: what a shop owes a customer who asks.
+
+    \b
+    Example:
+      loyalty member export 29123456 > anna-berzina.json
+    """
+    from loyalty_cli import privacy
+
+    emit_json(privacy.export(env.store().read(), member_ref, now=env.clock))
 
 
 def _print_member_change(env: Env, found: dict, shop, as_json: bool, verb: str) -> None:

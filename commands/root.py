@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import os
+import re
 
 import click
 
 from loyalty_cli import __version__
 from loyalty_cli.cli import COMMANDS
 from loyalty_cli.errors import LoyaltyError
+
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 class LazyGroup(click.Group):
@@ -26,6 +30,14 @@ class LazyGroup(click.Group):
             module, attribute = self.lazy[name].split(":")
             return getattr(importlib.import_module(f"loyalty_cli.commands.{module}"), attribute)
         return super().get_command(ctx, name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Bytes that are not UTF-8 reach Python as lone surrogates; they could never be saved.
+        # (NUL cannot come from a shell, but can from a program calling us.)
+        for arg in [*args, os.environ.get("LOYALTY_OPERATOR", "")]:
+            if _NOT_TEXT.search(arg):
+                raise click.UsageError(f"not UTF-8 text: {arg!a}", ctx)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:

@@ -32,6 +32,8 @@ COMMANDS = {
     "statements": "statements:statements",
     "report": "reports:report",
     "export": "exports:export",
+    "backup": "safekeeping:backup",
+    "restore": "safekeeping:restore",
 }
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import InvalidInput
 
 UTC = timezone.utc
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,12 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_date(text: str) -> date:
-    """YYYY-MM-DD, refusing dates that do not exist (2025-02-30)."""
+    """YYYY-MM-DD, refusing dates that do not exist (2025-02-30) or lie outside 1900-2999."""
     try:
-        return date.fromisoformat(str(text).strip())
+        day = date.fromisoformat(str(text).strip())
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return _plausible(day, text)
 
 
 def parse_datetime(text: str, tz: ZoneInfo | timezone) -> datetime:
@@ -61,12 +63,20 @@ def parse_datetime(text: str, tz: ZoneInfo | timezone) -> datetime:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date-time (ISO 8601, e.g. 2025-01-15T14:30)") from None
+    _plausible(moment.date(), text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     try:
         return moment.astimezone(UTC)
     except OverflowError:
         raise InvalidInput(f"{text!r} is out of range") from None
+
+
+def _plausible(day: date, text: str) -> date:
+    # Years before 1900 or after 2999 are typing mistakes; they would also break "YYYY-MM".
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput(f"{text!r} is out of range (1900-01-01 to 2999-12-31)")
+    return day
 
 
 def parse_at(text: str | None, clock: Clock, tz: ZoneInfo) -> datetime:

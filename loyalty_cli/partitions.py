@@ -26,6 +26,7 @@ from .errors import DataProblem
 
 LEDGER_DIR = "ledger"
 RECEIPTS_DIR = "receipts"
+RECEIPTS_PATH = f"{LEDGER_DIR}/{RECEIPTS_DIR}"
 
 
 class Partitions:

@@ -3,13 +3,17 @@
 Layout of DIR:
   loyalty.json     the hot file: programme, members, draws, meta and recent ledger entries
   ledger/          immutable partitions of older ledger months (YYYY-MM.json)
-  backups/         the previous versions of loyalty.json, the newest ten
+  backups/         the previous versions of loyalty.json, the newest ten, and the archive
+                   of the data a restore replaced (before-restore-*.tar.gz)
   .lock            the inter-process lock
+  .restore-ready/  only while a restore is being put in place (see `install`)
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +30,12 @@ from .shop import SCHEMA_VERSION, Shop, new_data
 HOT_FILE = "loyalty.json"
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 10
+# Folders of data files besides the hot file; everything in them is part of the data.
+DATA_FOLDERS = ("ledger",)
+RESTORE_READY = ".restore-ready"
+INSTALL_LIST = "files.json"
+# Where a hard link is not possible, a rotating backup is a copy instead.
+NO_LINK = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
 
 
 class NoProgramme(Refused):
@@ -56,6 +66,9 @@ class Store:
 
     def read(self) -> Shop:
         """A consistent read-only snapshot; takes no lock (writers replace files atomically)."""
+        if (self.root / RESTORE_READY).is_dir():
+            with self.locked():  # an interrupted restore is finished before anyone reads
+                pass
         return Shop(self._load(), writable=False, root=self.root)
 
     @contextmanager
@@ -65,19 +78,55 @@ class Store:
         If the block raises, nothing is written; nor with `dry_run`. `create` allows an
         empty directory.
         """
-        if not create and not self.exists():
+        if not create and not self.exists() and not (self.root / RESTORE_READY).is_dir():
             raise self._no_programme()
+        with self.locked(), self.changes(create=create, dry_run=dry_run) as shop:
+            yield shop
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the directory's lock; leftovers of killed writers are cleared first."""
         files.ensure_dir(self.root)
         with DirectoryLock(self.root, self.wait):
-            files.remove_stale_temps(self.root)
-            data = self._load() if self.exists() else new_data()
-            shop = Shop(data, writable=True, root=self.root)
-            if not dry_run:
-                self._roll_over(shop)
-            yield shop
-            if shop.changed and not dry_run:
-                self._commit(shop.to_bytes())
-                self._roll_over(shop)
+            files.remove_stale_temps(self.root, (*DATA_FOLDERS, partitions.RECEIPTS_PATH, BACKUP_DIR))
+            self._finish_install()
+            yield
+
+    @contextmanager
+    def changes(self, *, create: bool = False, dry_run: bool = False) -> Iterator[Shop]:
+        """`transaction()` for a caller that already holds the lock (`locked()`)."""
+        if not create and not self.exists():
+            raise self._no_programme()
+        data = self._load() if self.exists() else new_data()
+        shop = Shop(data, writable=True, root=self.root)
+        if not dry_run:
+            self._roll_over(shop)
+        yield shop
+        if shop.changed and not dry_run:
+            self._commit(shop.to_bytes())
+            self._roll_over(shop)
+
+    def data_files(self, *, backups: bool = False) -> list[Path]:
+        """The files that hold the data: the hot file and the data folders (sorted).
+
+        With `backups`, the rotating backups too. Temp files are never data.
+        """
+        return data_files(self.root, backups=backups)
+
+    def install(self, staged: Path) -> None:
+        """Make the data files in `staged` (a folder inside the directory) the data. Under the lock.
+
+        Renaming `staged` to .restore-ready is the commit point: after it, the files are
+        moved into place, the hot file last; a crash in between is finished by the next
+        command (`locked()`). Data files that `staged` lacks are removed, rotating backups
+        included.
+        """
+        names = [str(p.relative_to(staged)) for p in data_files(staged, backups=True)]
+        files.write_atomic(staged / INSTALL_LIST, orjson.dumps(names))
+        files.fsync_dir(staged)
+        os.replace(staged, self.root / RESTORE_READY)
+        files.fsync_dir(self.root)
+        self._finish_install()
 
     def backups(self) -> list[Path]:
         """The rotating backups of the hot file, newest last."""
@@ -104,22 +153,62 @@ class Store:
         self._commit(shop.to_bytes())
 
     def _commit(self, data: bytes) -> None:
+        kept: list[Path] = []
+        keep = (lambda: kept.append(self._keep_backup())) if self.hot_path.exists() else None
         try:
-            if self.hot_path.exists():
-                self._keep_backup()
-            files.write_atomic(self.hot_path, data)
+            files.write_atomic(self.hot_path, data, before_replace=keep)
         except OSError as error:
-            raise DataProblem(
-                f"could not write {self.hot_path}: {error.strerror or error}; nothing was changed"
-            ) from None
-
-    def _keep_backup(self) -> None:
-        # A hard link keeps the previous version for free: the new file gets a new inode.
-        files.ensure_dir(self.backup_dir)
-        target = self.backup_dir / f"loyalty-{time.time_ns():020d}.json"
-        os.link(self.hot_path, target)
+            reason = error.strerror or str(error)
+            if self._holds(data):
+                raise DataProblem(
+                    f"saved {self.hot_path}, but the disk reported an error making it durable "
+                    f"({reason}); check the disk, then run `loyalty verify`"
+                ) from None
+            for path in kept:  # the copy of a version that was not replaced after all
+                path.unlink(missing_ok=True)
+            raise DataProblem(f"could not write {self.hot_path}: {reason}; nothing was changed") from None
         for old in self.backups()[:-BACKUPS_KEPT]:
             old.unlink()
+
+    def _holds(self, data: bytes) -> bool:
+        try:
+            return self.hot_path.read_bytes() == data
+        except OSError:
+            return False
+
+    def _keep_backup(self) -> Path:
+        # A hard link keeps the previous version for free: the new file gets a new inode.
+        files.ensure_dir(self.backup_dir)
+        stamp = time.time_ns()
+        existing = self.backups()
+        if existing:  # newest last by name, even if the system clock was set back
+            stamp = max(stamp, int(existing[-1].stem.removeprefix("loyalty-")) + 1)
+        target = self.backup_dir / f"loyalty-{stamp:020d}.json"
+        try:
+            os.link(self.hot_path, target)
+        except OSError as error:
+            if error.errno not in NO_LINK:
+                raise
+            files.write_atomic(target, self.hot_path.read_bytes())
+        return target
+
+    def _finish_install(self) -> None:
+        ready = self.root / RESTORE_READY
+        if not ready.is_dir():
+            return
+        names = orjson.loads((ready / INSTALL_LIST).read_bytes())
+        for name in sorted(names, key=lambda n: n == HOT_FILE):
+            source, target = ready / name, self.root / name
+            if source.exists():
+                files.ensure_dir(target.parent)
+                os.replace(source, target)
+        kept = set(names)
+        for path in data_files(self.root, backups=True):
+            if str(path.relative_to(self.root)) not in kept:
+                path.unlink()
+        for folder in sorted({(self.root / n).parent for n in names} | {self.root}):
+            files.fsync_dir(folder)
+        shutil.rmtree(ready)
 
     def _load(self) -> dict:
         path = self.hot_path
@@ -148,3 +237,18 @@ class Store:
 
     def _no_programme(self) -> NoProgramme:
         return NoProgramme(f"no loyalty programme in {self.root}; create one with `loyalty init`")
+
+
+def data_files(root: Path, *, backups: bool = False) -> list[Path]:
+    """The data files under `root`: the hot file, the data folders, optionally rotating backups."""
+    found = [root / HOT_FILE] if (root / HOT_FILE).is_file() else []
+    for folder in DATA_FOLDERS:
+        found.extend(
+            p
+            for p in sorted((root / folder).rglob("*"))
+            if p.is_file()
+            and not any(part.startswith(files.TEMP_PREFIX) for part in p.relative_to(root).parts)
+        )
+    if backups and (root / BACKUP_DIR).is_dir():
+        found.extend(sorted((root / BACKUP_DIR).glob("loyalty-*.json")))
+    return found

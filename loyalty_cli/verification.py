@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from . import ledger as ledger_mod
 from . import lots, projection
+from .errors import DataProblem
 from .ledger import LedgerEntry
 from .shop import Shop
 
@@ -32,33 +33,77 @@ class Report:
 
 
 def verify(shop: Shop) -> Report:
-    """Run every check; the report lists each problem found."""
-    entries = list(shop.ledger.entries())
-    report = Report(members=len(shop.members), entries=len(entries))
-    for check in (check_chain, check_entries, check_receipts, check_projections):
-        report.problems.extend(check(shop, entries))
+    """Run every check; the report lists each problem found.
+
+    The chain and the shape of every record are checked first; when records are not even
+    of the right shape, the checks that compute with them are skipped.
+    """
+    report = Report(members=len(shop.members))
+    try:
+        entries = list(shop.ledger.entries())
+    except DataProblem as problem:
+        report.problems.append(str(problem))
+        return report
+    report.entries = len(entries)
+    shapes = list(check_shapes(shop, entries))
+    report.problems.extend(check_chain(shop, entries))
+    report.problems.extend(shapes)
+    if not shapes:
+        for check in (check_entries, check_receipts, check_projections):
+            report.problems.extend(check(shop, entries))
     return report
 
 
 def check_chain(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
-    """Ids increase by one and each entry names the hash of the one before."""
+    """Ids increase by one and each entry names the hash of the one before.
+
+    A changed entry no longer hashes to what the next entry recorded for it (or, for the
+    newest entry, to the hash kept in meta), so the problem names the changed entry.
+    """
     expected_prev = ledger_mod.GENESIS
     expected_id = entries[0].id if entries else shop.meta["next_id"]
+    previous: LedgerEntry | None = None
     for entry in entries:
         if entry.id != expected_id:
             yield f"entry {entry.id}: expected entry {expected_id} here; entries are missing"
             return
         if entry.prev != expected_prev:
-            yield (
-                f"entry {entry.id}: the hash chain breaks here (entry {entry.id - 1} or this one was edited)"
-            )
+            if previous is None:
+                yield f"entry {entry.id}: its record of the previous hash was edited (the chain starts here)"
+            else:
+                yield (
+                    f"entry {previous.id}: changed after it was written (it no longer hashes to what "
+                    f"entry {entry.id} recorded for it; or entry {entry.id}'s prev was edited)"
+                )
             return
-        expected_prev = ledger_mod.entry_hash(entry.to_doc())
+        expected_prev = _hash(entry)
         expected_id += 1
-    if entries and shop.meta["last_hash"] != expected_prev:
-        yield f"entry {entries[-1].id}: the hash chain breaks at the last entry (it was edited)"
+        previous = entry
+    if previous is not None and shop.meta["last_hash"] != expected_prev:
+        yield (
+            f"entry {previous.id}: changed after it was written (it no longer hashes to the "
+            "last_hash kept with the data)"
+        )
     if expected_id != shop.meta["next_id"]:
         yield f"the ledger ends at entry {expected_id - 1} but the next id is {shop.meta['next_id']}"
+
+
+def check_shapes(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
+    """Every entry and member holds values of the right types (a hand edit may not)."""
+    for entry in entries:
+        wrong = [name for name, kind in _ENTRY_TYPES.items() if not _is(getattr(entry, name), kind)]
+        if not _is_lots(entry.lots):
+            wrong.append("lots")
+        if wrong:
+            yield f"entry {entry.id}: wrong type of value in {', '.join(wrong)} (edited by hand?)"
+    for member in shop.members.all():
+        points = member.get("points")
+        if (
+            not isinstance(points, dict)
+            or not _is(points.get("balance"), int)
+            or not _is_lots(points.get("lots"))
+        ):
+            yield f"member {member.get('card')}: its points are not of the right shape"
 
 
 def check_entries(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
@@ -100,3 +145,21 @@ def check_projections(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
         for key, value in stored["lots"].items():
             if (key == lots.DEBT and value > 0) or (key != lots.DEBT and value < 0):
                 yield f"member {card}: lot {key} holds {value} points"
+
+
+_ENTRY_TYPES = {"id": int, "at": str, "card": str, "kind": str, "points": int, "prev": str}
+
+
+def _is(value, kind) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _is_lots(lots) -> bool:
+    return isinstance(lots, dict) and all(isinstance(k, str) and _is(v, int) for k, v in lots.items())
+
+
+def _hash(entry: LedgerEntry) -> str:
+    try:
+        return ledger_mod.entry_hash(entry.to_doc())
+    except TypeError:  # a value orjson cannot write: it was not written by loyalty
+        return ""

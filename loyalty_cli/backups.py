@@ -1,0 +1,223 @@
+"""`backup` and `restore`: a consistent archive of the data directory, and putting one back.
+
+A backup is taken under the lock, so no command changes the data while it is read. A
+restore checks the whole archive (it unpacks, every file is as its manifest says, the data
+parses and `verify` finds nothing wrong) before anything is replaced; the data it replaces
+is first archived to backups/before-restore-*.tar.gz, and members erased there stay erased.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import archives, clock, files, ledger, privacy
+from .errors import DataProblem, InvalidInput, LoyaltyError, Refused
+from .store import BACKUP_DIR, RESTORE_READY, Store
+from .verification import verify
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """What `backup` wrote."""
+
+    path: Path
+    files: int
+    bytes: int
+    members: int
+    entries: int
+    taken_at: str
+
+    def to_json(self) -> dict:
+        return {
+            "file": str(self.path),
+            "files": self.files,
+            "bytes": self.bytes,
+            "members": self.members,
+            "entries": self.entries,
+            "taken_at": self.taken_at,
+        }
+
+
+@dataclass
+class RestoreResult:
+    """What `restore` found in the archive and did with it."""
+
+    archive: Path
+    taken_at: str | None
+    members: int
+    entries: int
+    restored: bool = False
+    kept: Path | None = None
+    erased_again: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "file": str(self.archive),
+            "taken_at": self.taken_at,
+            "members": self.members,
+            "entries": self.entries,
+            "restored": self.restored,
+            "previous_data": str(self.kept) if self.kept else None,
+            "erased_again": self.erased_again,
+        }
+
+
+def default_name(now: clock.Clock) -> str:
+    """The archive's file name when none is given: loyalty-backup-20261122T120000Z.tar.gz."""
+    return f"loyalty-backup-{now.now.strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
+
+
+def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
+    """Archive the data files (the hot file and the ledger partitions) to `output`, under the lock."""
+    if not store.exists():
+        raise Refused(f"no loyalty programme in {store.root}; there is nothing to back up")
+    folder = output.absolute().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidInput(f"cannot write {output}: {folder} is not a folder this user can write to")
+    taken_at = clock.iso(now.now)
+    with store.locked():
+        shop = store.read()
+        names = [str(p.relative_to(store.root)) for p in store.data_files()]
+        info = {
+            "taken_at": taken_at,
+            "schema": shop.meta["schema"],
+            "members": len(shop.members),
+            "entries": shop.meta["next_id"] - 1,
+            "last_hash": shop.meta["last_hash"],
+        }
+        try:
+            archives.write(output, store.root, names, info=info)
+        except OSError as error:
+            raise DataProblem(
+                f"could not write {output}: {error.strerror or error}; no backup was made"
+            ) from None
+    return BackupResult(
+        path=output,
+        files=len(names),
+        bytes=output.stat().st_size,
+        members=info["members"],
+        entries=info["entries"],
+        taken_at=taken_at,
+    )
+
+
+def restore(
+    store: Store, archive: Path, *, now: clock.Clock, operator: str, confirmed: bool
+) -> RestoreResult:
+    """Check `archive`, then (if `confirmed`) make it the data of the directory.
+
+    Without `confirmed` the archive is checked and Refused says what would happen.
+    """
+    with store.locked():
+        stage = store.root / f"{files.TEMP_PREFIX}restore-{os.getpid()}"
+        try:
+            result = _unpack_and_check(archive, stage)
+            if not confirmed:
+                raise Refused(
+                    f"{archive} is sound ({result.members} members, {result.entries} entries, "
+                    f"taken {result.taken_at}); restoring replaces the data in {store.root}: "
+                    "run again with --yes"
+                )
+            erased = _erased_cards(store)
+            result.kept = _keep_current(store, now)
+            _install(store, stage, result.kept)
+        finally:
+            if stage.exists():
+                shutil.rmtree(stage, ignore_errors=True)
+        result.erased_again = privacy.erase_again(store, erased, now=now, operator=operator)
+        result.restored = True
+    return result
+
+
+def check_against(shop, archive: Path) -> list[str]:
+    """Problems found comparing the ledger with what an archive recorded when it was taken.
+
+    The archive's manifest names the newest entry then and its hash. If that entry is now
+    missing or hashes otherwise, history up to it was changed after the archive was taken,
+    even if every later hash was recomputed to match.
+    """
+    manifest = archives.read_manifest(archive)
+    newest, recorded = manifest.get("entries"), manifest.get("last_hash")
+    if not isinstance(newest, int) or not isinstance(recorded, str) or newest < 1:
+        return []
+    taken = manifest.get("taken_at", "?")
+    for entry in shop.ledger.entries():
+        if entry.id == newest:
+            if ledger.entry_hash(entry.to_doc()) == recorded:
+                return []
+            return [
+                f"entry {newest}: differs from the archive {archive} taken {taken}; history was rewritten"
+            ]
+    return [f"entry {newest}: missing, but the archive {archive} taken {taken} holds it"]
+
+
+def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
+    try:
+        manifest = archives.extract(archive, stage)
+    except OSError as error:
+        raise DataProblem(
+            f"could not unpack {archive}: {error.strerror or error}; nothing was changed"
+        ) from None
+    staged = Store(stage)
+    try:
+        shop = staged.read()
+        report = verify(shop)
+    except LoyaltyError as error:
+        raise DataProblem(f"{archive} holds damaged data ({error}); nothing was changed") from None
+    if not report.ok:
+        more = f" and {len(report.problems) - 1} more" if len(report.problems) > 1 else ""
+        raise DataProblem(f"{archive} does not verify ({report.problems[0]}{more}); nothing was changed")
+    return RestoreResult(
+        archive=archive,
+        taken_at=manifest.get("taken_at"),
+        members=report.members,
+        entries=report.entries,
+    )
+
+
+def _install(store: Store, stage: Path, kept: Path | None) -> None:
+    try:
+        store.install(stage)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if (store.root / RESTORE_READY).is_dir():
+            raise DataProblem(
+                f"restored, but could not put every file in place ({reason}); "
+                "the next loyalty command finishes it"
+            ) from None
+        also = f" (the current data is also kept in {kept})" if kept else ""
+        raise DataProblem(f"could not restore: {reason}; nothing was changed{also}") from None
+
+
+def _erased_cards(store: Store) -> list[str]:
+    # The data being replaced may be damaged (that is often why one restores): then there
+    # is no list of erasures to keep.
+    with contextlib.suppress(LoyaltyError):
+        if store.exists():
+            return [m["card"] for m in store.read().members.all() if m.get("erased_at")]
+    return []
+
+
+def _keep_current(store: Store, now: clock.Clock) -> Path | None:
+    names = [str(p.relative_to(store.root)) for p in store.data_files(backups=True)]
+    if not names:
+        return None
+    folder = store.root / BACKUP_DIR
+    files.ensure_dir(folder)
+    stamp = now.now.strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"before-restore-{stamp}.tar.gz"
+    number = 1
+    while path.exists():
+        number += 1
+        path = folder / f"before-restore-{stamp}-{number}.tar.gz"
+    try:
+        archives.write(path, store.root, names, info={"taken_at": clock.iso(now.now), "reason": "restore"})
+    except OSError as error:
+        raise DataProblem(
+            f"could not keep the current data in {path}: {error.strerror or error}; nothing was changed"
+        ) from None
+    return path

@@ -1,0 +1,194 @@
+"""Personal data: erase one member's for good, or export everything held about them.
+
+An erasure removes name, phone, e-mail and birthday from the member document and from
+every other file in the data directory that holds a copy of it (the rotating backups,
+the archive a restore kept); the ledger stays, under the card number, and the erasure
+itself is recorded as an entry. Ledger entries hold card numbers, never names, so the
+hash chain is not touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from . import archives, clock, files, members, points
+from .errors import DataProblem, Refused
+from .ledger import LedgerEntry
+from .shop import Shop
+from .store import Store
+
+PERSONAL = ("name", "phone", "email", "birthday")
+ERASED = "personal data erased"
+_KEYS = tuple(f'"{key}"'.encode() for key in PERSONAL)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `erase` did: the card, when, and which other files it rewrote."""
+
+    card: str
+    erased_at: str
+    already: bool
+    rewritten: list[str]
+    left: list[str]
+
+    def to_json(self) -> dict:
+        return {
+            "card": self.card,
+            "erased_at": self.erased_at,
+            "already_erased": self.already,
+            "files_rewritten": self.rewritten,
+            "files_not_scrubbed": self.left,
+        }
+
+
+def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> Erasure:
+    """Erase a member's personal data everywhere in the data directory; safe to run again."""
+    if not store.exists():
+        raise Refused(f"no loyalty programme in {store.root}")
+    with store.locked():
+        with store.changes() as shop:
+            member = members.find(shop, member_ref)
+            already = bool(member.get("erased_at"))
+            if not already:
+                erase_member(shop, member, at=now.now, operator=operator)
+        try:
+            rewritten, left = scrub_files(store, {member["card"]})
+        except OSError as error:
+            card = member["card"]
+            raise DataProblem(
+                f"erased member {card} in the data file, but could not rewrite the copies in backups "
+                f"({error.strerror or error}); run `loyalty member erase {card} --yes` again"
+            ) from None
+    return Erasure(member["card"], member["erased_at"], already, rewritten, left)
+
+
+def erase_member(shop: Shop, member: dict, *, at: datetime, operator: str) -> LedgerEntry:
+    """Scrub the member document, close the card and record the erasure on the ledger."""
+    for key in PERSONAL:
+        member[key] = None
+    member["consent"] = False
+    member["status"] = "closed"
+    member["status_reason"] = ERASED
+    member["erased_at"] = clock.iso(at)
+    shop.members.put(member)
+    return points.record(
+        shop, member, at=at, operator=operator, kind="adjust", points=0, lots={}, reason=ERASED
+    )
+
+
+def erase_again(store: Store, cards: list[str], *, now: clock.Clock, operator: str) -> list[str]:
+    """Erase again members that had been erased before a restore brought them back (under the lock)."""
+    if not cards:
+        return []
+    done = []
+    with store.changes() as shop:
+        for card in cards:
+            member = shop.members.get(card)
+            if member is not None and not member.get("erased_at"):
+                erase_member(shop, member, at=now.now, operator=operator)
+                done.append(card)
+    if done:
+        scrub_files(store, set(done))
+    return done
+
+
+def scrub_files(store: Store, cards: set[str]) -> tuple[list[str], list[str]]:
+    """Remove the personal data of `cards` from every file in the directory (under the lock).
+
+    Returns the files rewritten and those that could not be read to be scrubbed.
+    """
+    rewritten: list[str] = []
+    left: list[str] = []
+    for path in sorted(p for p in store.root.rglob("*") if p.is_file()):
+        name = str(path.relative_to(store.root))
+        if path.name == ".lock" or path.name.startswith(files.TEMP_PREFIX):
+            continue
+        try:
+            if path.name.endswith(".tar.gz"):
+                changed = archives.rewrite(path, lambda _n, data: scrub_json(data, cards), path.parent)
+            elif path.suffix == ".json":
+                changed = _scrub_json_file(path, cards, store)
+            else:
+                changed = False
+        except DataProblem:
+            left.append(name)
+            continue
+        if changed:
+            rewritten.append(name)
+    return rewritten, left
+
+
+def scrub_json(data: bytes, cards: set[str]) -> bytes:
+    """The JSON document with the personal fields of `cards` emptied (unchanged bytes if none)."""
+    if not any(key in data for key in _KEYS) or not any(card.encode() in data for card in cards):
+        return data
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise DataProblem("not JSON") from None
+    return orjson.dumps(document) if _scrub(document, cards) else data
+
+
+def export(shop: Shop, member_ref: str, *, now: clock.Clock) -> dict:
+    """Everything held about one member: their document, every ledger entry, draws, referrals."""
+    member = members.find(shop, member_ref)
+    card = member["card"]
+    return {
+        "exported_at": clock.iso(now.now),
+        "shop": shop.programme().name,
+        "member": member,
+        "entries": [entry.to_doc() for entry in shop.ledger.entries(card)],
+        "draws": [_draw(doc, card) for doc in shop.draws.all() if _mentions(doc, card)],
+        "referred": [m["card"] for m in shop.members.all() if m.get("referred_by") == card],
+    }
+
+
+def _scrub_json_file(path: Path, cards: set[str], store: Store) -> bool:
+    data = path.read_bytes()
+    try:
+        new = scrub_json(data, cards)
+    except DataProblem:
+        if path.parent == store.backup_dir:
+            path.unlink()  # a damaged old copy that may hold the data: gone rather than kept
+            return True
+        raise
+    if new == data:
+        return False
+    files.write_atomic(path, new)  # a new file: hard-linked siblings never see the old bytes
+    return True
+
+
+def _scrub(node, cards: set[str]) -> bool:
+    changed = False
+    if isinstance(node, dict):
+        card = node.get("card")
+        if isinstance(card, str) and card in cards and any(node.get(k) is not None for k in PERSONAL):
+            for key in PERSONAL:
+                if key in node:
+                    node[key] = None
+            if "consent" in node:
+                node["consent"] = False
+            changed = True
+        for value in node.values():
+            changed = _scrub(value, cards) or changed
+    elif isinstance(node, list):
+        for value in node:
+            changed = _scrub(value, cards) or changed
+    return changed
+
+
+def _mentions(node, card: str) -> bool:
+    if isinstance(node, dict):
+        return any(_mentions(v, card) for v in node.values())
+    if isinstance(node, list):
+        return any(_mentions(v, card) for v in node)
+    return node == card
+
+
+def _draw(doc: dict, card: str) -> dict:
+    return {"name": doc.get("name"), "held_at": doc.get("held_at"), "won": card in (doc.get("winners") or [])}

@@ -1,0 +1,247 @@
+"""`backup` and `restore`, and the rotating backups every commit keeps."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import tarfile
+
+import pytest
+from conftest import Loyalty, snapshot
+from inspection import has_command, temp_files
+
+from loyalty_cli import files
+from loyalty_cli.store import BACKUPS_KEPT, RESTORE_READY, Store
+
+
+@pytest.fixture
+def shop(loyalty):
+    """A shop with two members and some history."""
+    anna = loyalty.enroll("Anna Bērziņa", "--phone", "29123456", "--email", "anna@example.com")
+    janis = loyalty.enroll("Jānis Ozols", "--phone", "29999999")
+    loyalty("purchase", anna, "12,30", "--receipt", "R1", "--at", "2026-10-01")
+    loyalty("purchase", janis, "40", "--receipt", "R2")
+    loyalty("redeem", anna, "5")
+    loyalty("adjust", janis, "7", "--reason", "welcome gift")
+    return loyalty
+
+
+def outputs(loyalty: Loyalty) -> dict[str, str]:
+    """What a shop owner sees of the data: members, the summary report, verify."""
+    seen = {
+        "members": loyalty("member", "list", "--json").stdout,
+        "verify": loyalty("verify", "--json").stdout,
+    }
+    if has_command(loyalty, "report", "summary"):
+        seen["summary"] = loyalty("report", "summary", "--json").stdout
+    return seen
+
+
+def test_backup_then_restore_elsewhere_gives_identical_outputs(shop, tmp_path):
+    archive = tmp_path / "nightly.tar.gz"
+    shop("backup", "--output", archive)
+    elsewhere = Loyalty(tmp_path / "elsewhere")
+    elsewhere("restore", archive, "--yes")
+    assert outputs(elsewhere) == outputs(shop)
+
+
+def test_backup_archive_holds_the_data_and_a_manifest_only(shop, tmp_path):
+    (shop.data_dir / f"{files.TEMP_PREFIX}loyalty.json.4242").write_bytes(b"half a file")
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.load(tar.extractfile("MANIFEST.json"))
+    assert names == ["MANIFEST.json", "loyalty.json"]
+    assert manifest["members"] == 2 and manifest["entries"] == 4
+    assert set(manifest["files"]) == {"loyalty.json"}
+
+
+def test_backup_default_file_is_named_after_the_time(shop, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = shop.json("backup")
+    assert result["file"] == "loyalty-backup-20261122T120000Z.tar.gz"
+    assert (tmp_path / result["file"]).is_file()
+
+
+def test_backup_file_is_private(shop, tmp_path):
+    old = os.umask(0)
+    try:
+        shop("backup", "-o", tmp_path / "b.tar.gz")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "b.tar.gz").stat().st_mode & 0o777 == 0o600
+
+
+def test_backup_of_no_programme_is_refused(empty_loyalty, tmp_path):
+    empty_loyalty("backup", "-o", tmp_path / "b.tar.gz", expect=1)
+    assert not (tmp_path / "b.tar.gz").exists()
+
+
+def test_restore_without_yes_checks_and_changes_nothing(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    shop("purchase", "29123456", "3")
+    before = snapshot(shop.data_dir)
+    result = shop("restore", archive, expect=1)
+    assert "is sound (2 members, 4 entries" in result.stderr and "--yes" in result.stderr
+    assert snapshot(shop.data_dir) == before
+
+
+def test_restore_keeps_the_replaced_data_in_an_archive_that_restores(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    shop("purchase", "29123456", "3", "--receipt", "AFTER")
+    after = outputs(shop)
+    kept = shop.json("restore", archive, "--yes")["previous_data"]
+    assert kept.startswith(str(shop.data_dir / "backups" / "before-restore-"))
+    assert outputs(shop) != after
+    shop("restore", kept, "--yes")
+    assert outputs(shop) == after
+
+
+def test_restore_clears_the_rotating_backups_of_the_replaced_data(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    shop("restore", archive, "--yes")
+    assert Store(shop.data_dir).backups() == []
+
+
+def test_restore_of_a_damaged_archive_changes_nothing(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    archive.write_bytes(archive.read_bytes()[:-40])
+    before = snapshot(shop.data_dir)
+    result = shop("restore", archive, "--yes", expect=3)
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert snapshot(shop.data_dir) == before
+    assert temp_files(shop.data_dir) == []
+
+
+def test_restore_of_a_file_that_is_no_archive_is_a_data_problem(shop, tmp_path):
+    bogus = tmp_path / "b.tar.gz"
+    bogus.write_text("hello")
+    assert "not a readable backup archive" in shop("restore", bogus, "--yes", expect=3).stderr
+
+
+def test_restore_refuses_an_archive_whose_file_differs_from_its_manifest(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    members["loyalty.json"] = members["loyalty.json"].replace(b'"points":12', b'"points":99')
+    _pack(archive, members)
+    before = snapshot(shop.data_dir)
+    assert "SHA-256 differs" in shop("restore", archive, "--yes", expect=3).stderr
+    assert snapshot(shop.data_dir) == before
+
+
+def test_restore_refuses_an_archive_that_does_not_verify(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    members["loyalty.json"] = members["loyalty.json"].replace(b'"points":12', b'"points":99')
+    _pack(archive, members, fix_manifest=True)
+    before = snapshot(shop.data_dir)
+    assert "does not verify (entry 1" in shop("restore", archive, "--yes", expect=3).stderr
+    assert snapshot(shop.data_dir) == before
+
+
+def test_restore_refuses_an_archive_with_paths_outside_the_directory(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    members["../escaped.json"] = b"{}"
+    _pack(archive, members, fix_manifest=True)
+    assert "unexpected file" in shop("restore", archive, "--yes", expect=3).stderr
+    assert not (shop.data_dir.parent / "escaped.json").exists()
+
+
+def test_an_interrupted_restore_is_finished_by_the_next_command(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    expected = outputs(shop)
+    shop("purchase", "29123456", "3", "--receipt", "AFTER")
+    # The state right after the commit point: the staged copy renamed, nothing moved yet.
+    ready = shop.data_dir / RESTORE_READY
+    with tarfile.open(archive) as tar:
+        tar.extract("loyalty.json", ready, filter="data")
+    (ready / "files.json").write_text('["loyalty.json"]')
+    assert outputs(shop) == expected
+    assert not ready.exists()
+
+
+def test_every_commit_keeps_the_previous_file_as_a_backup(loyalty):
+    store = Store(loyalty.data_dir)
+    before = store.hot_path.read_bytes()
+    loyalty.enroll()
+    assert store.backups()[-1].read_bytes() == before
+
+
+def test_only_the_newest_backups_are_kept(loyalty):
+    card = loyalty.enroll()
+    for number in range(BACKUPS_KEPT + 3):
+        loyalty("purchase", card, "1", "--receipt", f"R{number}")
+    assert len(Store(loyalty.data_dir).backups()) == BACKUPS_KEPT
+
+
+def test_backups_are_copies_where_the_disk_refuses_hard_links(loyalty, monkeypatch):
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    store = Store(loyalty.data_dir)
+    before = store.hot_path.read_bytes()
+    monkeypatch.setattr(os, "link", no_links)
+    loyalty.enroll()
+    assert store.backups()[-1].read_bytes() == before
+    assert store.backups()[-1].stat().st_ino != store.hot_path.stat().st_ino
+
+
+def _unpack(archive) -> dict[str, bytes]:
+    with tarfile.open(archive) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}
+
+
+def _pack(archive, members: dict[str, bytes], fix_manifest: bool = False) -> None:
+    import hashlib
+
+    if fix_manifest:
+        manifest = json.loads(members["MANIFEST.json"])
+        manifest["files"] = {
+            name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in members.items()
+            if name != "MANIFEST.json"
+        }
+        members["MANIFEST.json"] = json.dumps(manifest).encode()
+    archive.unlink()
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_restore_over_damaged_data_keeps_the_damaged_file_aside(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    expected = outputs(shop)
+    hot = Store(shop.data_dir).hot_path
+    damaged = hot.read_bytes()[:-50]
+    hot.write_bytes(damaged)
+    shop("verify", expect=3)
+    kept = shop.json("restore", archive, "--yes")["previous_data"]
+    assert outputs(shop) == expected
+    with tarfile.open(kept) as tar:
+        assert tar.extractfile("loyalty.json").read() == damaged
+
+
+def test_the_newest_backup_sorts_last_even_if_the_clock_was_set_back(loyalty, monkeypatch):
+    import time
+
+    store = Store(loyalty.data_dir)
+    loyalty.enroll("Anna")
+    monkeypatch.setattr(time, "time_ns", lambda: 1)
+    before = store.hot_path.read_bytes()
+    loyalty.enroll("Jānis")
+    assert store.backups()[-1].read_bytes() == before

@@ -1,0 +1,194 @@
+"""Fault injection: a write the disk refuses leaves the data as it was, says so in one line.
+
+The write path is patched to fail the way disks do (full, read-only, an I/O error at
+fsync) at each of its steps; afterwards the data is what it was, nothing half-written is
+left, and the next command works.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import signal
+import subprocess
+import sys
+
+import pytest
+from conftest import snapshot
+from inspection import temp_files
+
+from loyalty_cli import files
+from loyalty_cli.store import Store
+
+REAL = {name: getattr(os, name) for name in ("open", "write", "fsync", "replace", "link")}
+
+
+def failing(name: str, code: int, *, after: int = 0, when=lambda *a: True):
+    """os.<name> that works `after` times (for calls where `when` holds), then fails with `code`."""
+    calls = {"n": 0}
+
+    def fake(*args, **kwargs):
+        if when(*args):
+            calls["n"] += 1
+            if calls["n"] > after:
+                raise OSError(code, os.strerror(code))
+        return REAL[name](*args, **kwargs)
+
+    return fake
+
+
+def short_then_full(code: int):
+    """os.write that writes only part of the first buffer (as POSIX allows), then fails."""
+    calls = {"n": 0}
+
+    def fake(fd, data):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError(code, os.strerror(code))
+        return REAL["write"](fd, bytes(data[:100]))
+
+    return fake
+
+
+def _temp(path, *args, **kwargs) -> bool:
+    return os.fspath(path).rsplit("/", 1)[-1].startswith(files.TEMP_PREFIX)
+
+
+FAULTS = {
+    "disk full while writing": ("write", errno.ENOSPC, {}),
+    "disk full after a short write": ("write", errno.ENOSPC, {"short": True}),
+    "permission denied creating the file": ("open", errno.EACCES, {"when": _temp}),
+    "read-only file system": ("open", errno.EROFS, {"when": _temp}),
+    "I/O error at fsync": ("fsync", errno.EIO, {}),
+    "rename refused": ("replace", errno.EACCES, {}),
+    "no room for the backup link": ("link", errno.ENOSPC, {}),
+}
+
+
+@pytest.fixture
+def shop(loyalty):
+    card = loyalty.enroll("Anna", "--phone", "29123456")
+    loyalty("purchase", card, "20", "--receipt", "R1")
+    return loyalty
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_failed_write_leaves_the_previous_data(shop, monkeypatch, fault):
+    name, code, options = FAULTS[fault]
+    before = snapshot(shop.data_dir)
+    fake = short_then_full(code) if options.get("short") else failing(name, code, **options)
+    monkeypatch.setattr(os, name, fake)
+    result = shop("purchase", "29123456", "5", "--receipt", "R2", expect=3)
+    monkeypatch.undo()
+    assert result.stderr.startswith("Error: could not write") and result.stderr.count("\n") == 1
+    assert os.strerror(code) in result.stderr and "nothing was changed" in result.stderr
+    assert snapshot(shop.data_dir) == before
+    assert temp_files(shop.data_dir) == []
+
+
+@pytest.mark.parametrize("fault", ["disk full while writing", "I/O error at fsync"])
+def test_the_next_command_works_after_a_failed_write(shop, monkeypatch, fault):
+    name, code, options = FAULTS[fault]
+    monkeypatch.setattr(os, name, failing(name, code, **options))
+    shop("purchase", "29123456", "5", "--receipt", "R2", expect=3)
+    monkeypatch.undo()
+    assert shop.json("purchase", "29123456", "5", "--receipt", "R2")["balance"] == 25
+    shop("verify")
+
+
+def test_an_error_after_the_rename_says_the_data_was_saved(shop, monkeypatch):
+    # fsync of the directory: the new file is in place, its durability is in doubt.
+    monkeypatch.setattr(os, "fsync", failing("fsync", errno.EIO, after=1))
+    result = shop("purchase", "29123456", "5", "--receipt", "R2", expect=3)
+    monkeypatch.undo()
+    assert result.stderr.startswith("Error: saved") and "run `loyalty verify`" in result.stderr
+    assert shop.json("member", "show", "29123456")["balance"] == 25
+
+
+def test_temp_files_of_a_killed_writer_are_ignored_and_removed(shop):
+    for folder in (shop.data_dir, shop.data_dir / "backups"):
+        (folder / f"{files.TEMP_PREFIX}loyalty.json.99999").write_bytes(b'{"meta": half')
+    assert shop.json("member", "show", "29123456")["balance"] == 20
+    shop("purchase", "29123456", "5")
+    assert temp_files(shop.data_dir) == []
+    shop("verify")
+
+
+@pytest.mark.parametrize("fault", ["I/O error at fsync", "rename refused"])
+def test_a_failed_backup_leaves_no_archive(shop, monkeypatch, tmp_path, fault):
+    name, code, _options = FAULTS[fault]
+    before = snapshot(shop.data_dir)
+    monkeypatch.setattr(os, name, failing(name, code))
+    result = shop("backup", "-o", tmp_path / "b.tar.gz", expect=3)
+    monkeypatch.undo()
+    assert result.stderr.startswith("Error: could not write") and result.stderr.count("\n") == 1
+    assert list(tmp_path.glob("*b.tar.gz*")) == []
+    assert snapshot(shop.data_dir) == before
+
+
+@pytest.mark.parametrize("command", [("purchase", "29123456", "5"), ("backup", "-o", "{tmp}/b.tar.gz")])
+def test_a_real_full_disk_stops_a_real_process_cleanly(shop, tmp_path, command):
+    # The kernel refuses to let the process grow any file past half the data file (EFBIG).
+    limit = Store(shop.data_dir).hot_path.stat().st_size // 2
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    before = snapshot(shop.data_dir)
+    args = [a.format(tmp=tmp_path) for a in command]
+    result = subprocess.run(
+        [sys.executable, "-m", "loyalty_cli", "--data-dir", str(shop.data_dir), *args],
+        preexec_fn=small_disk,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LOYALTY_NOW": shop.now},
+        cwd=tmp_path,  # outside the checkout: the installed package is imported
+        check=False,
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("Error: could not write") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert snapshot(shop.data_dir) == before
+    assert temp_files(shop.data_dir) == [] and temp_files(tmp_path) == []
+
+
+def test_a_failed_restore_changes_nothing(shop, monkeypatch, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    shop("purchase", "29123456", "5", "--receipt", "R2")
+    before = snapshot(shop.data_dir)
+    monkeypatch.setattr(os, "fsync", failing("fsync", errno.EIO))
+    result = shop("restore", archive, "--yes", expect=3)
+    monkeypatch.undo()
+    assert "nothing was changed" in result.stderr and result.stderr.count("\n") == 1
+    assert snapshot(shop.data_dir) == before
+    assert temp_files(shop.data_dir) == []
+
+
+def test_a_failed_erase_changes_nothing(shop, monkeypatch):
+    before = snapshot(shop.data_dir)
+    monkeypatch.setattr(os, "write", failing("write", errno.ENOSPC))
+    shop("member", "erase", "29123456", "--yes", expect=3)
+    monkeypatch.undo()
+    assert snapshot(shop.data_dir) == before
+
+
+def test_an_erase_interrupted_by_the_disk_says_to_run_it_again_and_then_finishes(shop, monkeypatch):
+    from inspection import files_holding
+
+    def backups_refused(source, target, *args, **kwargs):
+        if "/backups/" in os.fspath(target):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return REAL["replace"](source, target, *args, **kwargs)
+
+    card = shop.json("member", "show", "29123456")["card"]
+    monkeypatch.setattr(os, "replace", backups_refused)
+    result = shop("member", "erase", card, "--yes", expect=3)
+    monkeypatch.undo()
+    assert f"run `loyalty member erase {card} --yes` again" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert files_holding(shop.data_dir, "+37129123456")  # still in the backups
+    shop("member", "erase", card, "--yes")
+    assert files_holding(shop.data_dir, "+37129123456") == []

@@ -1,0 +1,130 @@
+"""Personal data: `member erase`, `member export`, and private files."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+from conftest import Loyalty, snapshot
+from inspection import files_holding, has_command
+
+from loyalty_cli.store import Store
+
+NAME, PHONE, EMAIL, BIRTHDAY = "Anna Bērziņa", "29123456", "anna.berzina@example.com", "1990-04-17"
+PERSONAL = (NAME, "+371" + PHONE, EMAIL, BIRTHDAY)
+
+
+@pytest.fixture
+def anna(loyalty) -> str:
+    """Anna, with history, a changed phone and many commits (so many backup copies)."""
+    card = loyalty.enroll(NAME, "--phone", "29000000", "--email", EMAIL, "--birthday", BIRTHDAY)
+    loyalty("member", "edit", card, "--phone", PHONE)
+    loyalty.enroll("Jānis Ozols", "--phone", "29999999")
+    loyalty("purchase", card, "25", "--receipt", "R1", "--at", "2026-09-10")
+    loyalty("purchase", card, "10", "--receipt", "R2")
+    loyalty("redeem", card, "5", "--receipt", "R3")
+    return card
+
+
+def outputs_about(loyalty: Loyalty, card: str) -> dict[str, str]:
+    """Everything the tool prints about the member or the shop (commands that exist here)."""
+    runs = [
+        (("member", "show"), (card, "--json")),
+        (("member", "list"), ("--json",)),
+        (("member", "export"), (card,)),
+        (("verify",), ()),
+        (("statement",), (card, "--format", "json")),
+        (("report", "summary"), ("--json",)),
+        (("export", "members"), ("--json",)),
+        (("export", "ledger"), ("--json",)),
+    ]
+    return {
+        " ".join(words): loyalty(*words, *args).stdout for words, args in runs if has_command(loyalty, *words)
+    }
+
+
+def test_erase_removes_personal_data_from_every_file_and_output(loyalty, anna, tmp_path):
+    loyalty("backup", "-o", tmp_path / "elsewhere.tar.gz")
+    loyalty("restore", tmp_path / "elsewhere.tar.gz", "--yes")  # leaves an archive in backups/
+    loyalty("member", "edit", anna, "--phone", "29000001")
+    loyalty("member", "edit", anna, "--phone", PHONE)
+    holding = files_holding(loyalty.data_dir, NAME, "29000000", "29000001", EMAIL)
+    assert len([name for name in holding if name.startswith("backups/loyalty-")]) == 2
+    assert len([name for name in holding if name.startswith("backups/before-restore-")]) > 1
+    loyalty("member", "erase", anna, "--yes")
+    assert files_holding(loyalty.data_dir, *PERSONAL, "29000000", "29000001") == []
+    for what, text in outputs_about(loyalty, anna).items():
+        assert not any(value in text for value in PERSONAL), what
+
+
+def test_erase_keeps_the_ledger_under_the_card_number(loyalty, anna):
+    before = loyalty.json("member", "show", anna)
+    loyalty("member", "erase", anna, "--yes")
+    after = loyalty.json("member", "show", anna)
+    assert after["balance"] == before["balance"] == 30
+    assert (after["name"], after["phone"], after["email"], after["birthday"]) == (None,) * 4
+    assert after["status"] == "closed"
+    loyalty("verify")
+
+
+def test_erase_is_recorded_as_a_ledger_entry(loyalty, anna):
+    loyalty("member", "erase", anna, "--yes")
+    last = list(Store(loyalty.data_dir).read().ledger.entries(anna))[-1]
+    assert (last.kind, last.points, last.reason) == ("adjust", 0, "personal data erased")
+
+
+def test_erase_without_yes_is_refused_and_writes_nothing(loyalty, anna):
+    before = snapshot(loyalty.data_dir)
+    assert "--yes" in loyalty("member", "erase", anna, expect=1).stderr
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_erase_twice_records_one_entry(loyalty, anna):
+    loyalty("member", "erase", anna, "--yes")
+    entries = len(list(Store(loyalty.data_dir).read().ledger.entries()))
+    assert loyalty.json("member", "erase", anna, "--yes")["already_erased"] is True
+    assert len(list(Store(loyalty.data_dir).read().ledger.entries())) == entries
+
+
+def test_erased_member_cannot_earn(loyalty, anna):
+    loyalty("member", "erase", anna, "--yes")
+    loyalty("purchase", anna, "10", expect=1)
+
+
+def test_erased_member_stays_erased_after_restoring_an_older_backup(loyalty, anna, tmp_path):
+    loyalty("backup", "-o", tmp_path / "before.tar.gz")
+    loyalty("member", "erase", anna, "--yes")
+    result = loyalty.json("restore", tmp_path / "before.tar.gz", "--yes")
+    assert result["erased_again"] == [anna]
+    assert files_holding(loyalty.data_dir, *PERSONAL) == []
+    loyalty("verify")
+
+
+def test_export_holds_the_member_and_every_entry_of_their_card(loyalty, anna):
+    exported = json.loads(loyalty("member", "export", PHONE).stdout)
+    assert exported["member"]["name"] == NAME
+    assert exported["member"]["email"] == EMAIL
+    assert [e["receipt"] for e in exported["entries"]] == ["R1", "R2", "R3"]
+    assert exported["member"]["points"]["balance"] == 30
+
+
+def test_export_of_an_unknown_member_is_refused(loyalty):
+    loyalty("member", "export", "999999999999", expect=1)
+
+
+def test_data_files_are_private_even_under_a_permissive_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        loyalty = Loyalty(tmp_path / "shop")
+        loyalty("init")
+        card = loyalty.enroll()
+        loyalty("purchase", card, "10")
+        loyalty("backup", "-o", tmp_path / "b.tar.gz")
+        loyalty("restore", tmp_path / "b.tar.gz", "--yes")
+    finally:
+        os.umask(old)
+    for path in [loyalty.data_dir, *loyalty.data_dir.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), path

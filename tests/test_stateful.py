@@ -1,0 +1,225 @@
+"""A stateful property test: random sequences of shop operations keep the ledger's invariants.
+
+Every rule is one transaction through the store, as a command would run it; after every
+step the data is read back and checked: each balance equals the sum of the member's lots
+and of their ledger entries, no lot is below zero but the refund debt, no refund exceeds
+its purchase, no receipt earns twice, `verify` is clean, and the balances are those the
+model expects. Rules for operations this version may lack (refund, expiry, birthdays)
+are used only where their module exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
+
+from loyalty_cli import clock, lots, members, points, program
+from loyalty_cli.errors import DuplicateReceipt, InsufficientPoints, Refused
+from loyalty_cli.store import Store
+from loyalty_cli.verification import verify
+
+EXPIRY_MONTHS = 3
+BIRTHDAY_BONUS = 7
+START = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
+
+
+def optional(module: str):
+    """A core module that may not be in this version yet, or None."""
+    try:
+        return importlib.import_module(f"loyalty_cli.{module}")
+    except ImportError:
+        return None
+
+
+refunds, expiry, bonuses = optional("refunds"), optional("expiry"), optional("bonuses")
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
+names = st.text(st.characters(categories=("L", "Zs")), min_size=1, max_size=30).filter(str.strip)
+
+
+class Shop(RuleBasedStateMachine):
+    """The model: expected balances, receipts that earned, and the clock."""
+
+    cards = Bundle("cards")
+    receipts = Bundle("receipts")
+
+    def __init__(self):
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="loyalty-stateful-"))
+        self.store = Store(self.folder / "shop")
+        self.now = START
+        self.balances: dict[str, int] = {}
+        self.earned: set[str] = set()
+        self.serial = 0
+        with self.store.transaction(create=True) as shop:
+            settings = program.new_settings(
+                **{"expiry.months": EXPIRY_MONTHS, "bonus.birthday": BIRTHDAY_BONUS}
+            )
+            settings["created_at"] = clock.iso(self.now)
+            shop.save_settings(settings)
+
+    def teardown(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- the operations -------------------------------------------------------------------
+
+    @rule(target=cards, name=names, born=st.one_of(st.none(), st.integers(min_value=0, max_value=60)))
+    def enrol(self, name, born):
+        # Birthdays soon after the start, so that the birthday rule finds some.
+        birthday = None if born is None else (date(1990, 1, 12) + timedelta(days=born)).isoformat()
+        with self.store.transaction() as shop:
+            member = members.enroll(shop, name=name, at=self.now, birthday=birthday)
+        self.balances[member["card"]] = member["points"]["balance"]
+        return member["card"]
+
+    @rule(target=receipts, card=cards, amount=amounts, again=st.one_of(st.none(), receipts))
+    def purchase(self, card, amount, again):
+        receipt = again or self._receipt()
+        before = self._bytes()
+        try:
+            with self.store.transaction() as shop:
+                done = points.purchase(shop, card, amount, at=self.now, operator="model", receipt=receipt)
+        except DuplicateReceipt:
+            assert receipt in self.earned
+            assert self._bytes() == before
+            return receipt
+        assert receipt not in self.earned
+        assert done.entry.points == int((amount * 1).to_integral_value(rounding=ROUND_FLOOR))
+        self.earned.add(receipt)
+        self.balances[card] += done.entry.points
+        return receipt
+
+    @rule(card=cards, wanted=st.integers(min_value=1, max_value=2000))
+    def redeem(self, card, wanted):
+        before = self._bytes()
+        try:
+            with self.store.transaction() as shop:
+                points.redeem(shop, card, wanted, at=self.now, operator="model")
+        except InsufficientPoints:
+            assert wanted > self.balances[card]
+            assert self._bytes() == before
+            return
+        assert wanted <= self.balances[card]
+        self.balances[card] -= wanted
+
+    @rule(card=cards, change=st.integers(min_value=-2000, max_value=2000).filter(bool))
+    def adjust(self, card, change):
+        before = self._bytes()
+        try:
+            with self.store.transaction() as shop:
+                points.adjust(shop, card, change, reason="model", at=self.now, operator="model")
+        except InsufficientPoints:
+            assert -change > self.balances[card]
+            assert self._bytes() == before
+            return
+        self.balances[card] += change
+
+    @rule(hours=st.integers(min_value=1, max_value=24 * 20))
+    def time_passes(self, hours):
+        self.now += timedelta(hours=hours)
+
+    @rule()
+    def month_rollover(self):
+        """The clock moves into the next month (where partitions exist, the old month moves out)."""
+        self.now = (self.now.replace(day=1) + timedelta(days=32)).replace(day=2)
+
+    @precondition(lambda self: refunds is not None)
+    @rule(receipt=receipts, share=st.sampled_from([None, Decimal("0.25"), Decimal("0.5"), Decimal("1.5")]))
+    def refund(self, receipt, share):
+        with self.store.transaction() as shop:
+            purchase = next((e for e in shop.ledger.by_receipt(receipt) if e.kind == "earn"), None)
+        amount = (
+            None
+            if share is None or purchase is None
+            else (Decimal(purchase.amount) * share).quantize(Decimal("0.01"))
+        )
+        try:
+            with self.store.transaction() as shop:
+                done = refunds.refund(shop, receipt, amount or None, at=self.now, operator="model")
+        except Refused:
+            return
+        self.balances[done.card] = done.balance
+
+    @precondition(lambda self: expiry is not None)
+    @rule()
+    def expire(self):
+        with self.store.transaction() as shop:
+            done = expiry.expire(shop, self.now.date(), operator="model")
+        for card, expired in done.by_member.items():
+            self.balances[card] -= expired
+
+    @precondition(lambda self: bonuses is not None)
+    @rule()
+    def birthdays(self):
+        with self.store.transaction() as shop:
+            given = bonuses.birthdays(shop, self.now.date(), operator="model")
+            for bonus in given:
+                self.balances[bonus.card] += bonus.points
+
+    # -- the invariants -------------------------------------------------------------------
+
+    @invariant()
+    def balances_are_the_sum_of_lots_and_of_the_ledger(self):
+        shop = self.store.read()
+        ledger = defaultdict(int)
+        for entry in shop.ledger.entries():
+            ledger[entry.card] += entry.points
+        for member in shop.members.all():
+            held = member["points"]
+            assert held["balance"] == sum(held["lots"].values()) == ledger[member["card"]]
+            assert held["balance"] == self.balances[member["card"]]
+
+    @invariant()
+    def no_lot_is_below_zero_but_the_refund_debt(self):
+        for member in self.store.read().members.all():
+            for key, value in member["points"]["lots"].items():
+                assert value > 0 or (key == lots.DEBT and value < 0), (member["card"], key, value)
+
+    @invariant()
+    def refunds_never_exceed_their_purchase(self):
+        entries = list(self.store.read().ledger.entries())
+        refunded = defaultdict(Decimal)
+        for entry in entries:
+            if entry.kind == "refund" and entry.amount is not None:
+                refunded[entry.ref] += Decimal(entry.amount)
+        for entry in entries:
+            if entry.kind == "earn":
+                assert refunded[entry.id] <= Decimal(entry.amount)
+
+    @invariant()
+    def no_receipt_is_counted_twice(self):
+        seen = defaultdict(int)
+        for entry in self.store.read().ledger.entries():
+            if entry.receipt is not None and entry.kind in ("earn", "redeem"):
+                seen[(entry.kind, entry.receipt)] += 1
+        assert all(count == 1 for count in seen.values())
+
+    @invariant()
+    def verify_is_clean(self):
+        report = verify(self.store.read())
+        assert report.ok, report.problems
+
+    def _receipt(self) -> str:
+        self.serial += 1
+        return f"M{self.serial}"
+
+    def _bytes(self) -> bytes:
+        return self.store.hot_path.read_bytes()
+
+
+Shop.TestCase.settings = settings(
+    max_examples=100,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestShop = Shop.TestCase
