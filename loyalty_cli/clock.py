@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
@@ -102,7 +103,13 @@ def start_of_day(day: date, tz: ZoneInfo) -> datetime:
 
 def month_of(moment: datetime, tz: ZoneInfo) -> str:
     """The shop-local month of a moment, as YYYY-MM."""
-    return moment.astimezone(tz).strftime("%Y-%m")
+    # Every UTC offset is a whole number of quarter hours, so one answer serves a quarter.
+    return _month_of_quarter(int(moment.timestamp()) // 900, tz)
+
+
+@lru_cache(maxsize=8192)
+def _month_of_quarter(quarter: int, tz: ZoneInfo) -> str:
+    return datetime.fromtimestamp(quarter * 900, tz).strftime("%Y-%m")
 
 
 def add_months(month: str, count: int) -> str:

@@ -79,7 +79,6 @@ def ledger(shop: Shop, start: date | None, end: date | None) -> Iterator[dict]:
     since = clock.iso(clock.start_of_day(start, tz)) if start else None
     until = clock.iso(clock.end_of_day(end, tz)) if end else None
     for entry in shop.ledger.entries(since=since, until=until):
-        # The stored form (LedgerEntry.to_doc) without its deep copy: the export only reads.
-        doc = {key: value for key, value in vars(entry).items() if value is not None}
+        doc = entry.to_doc()
         doc["date"] = clock.from_iso(entry.at).astimezone(tz).date().isoformat()
         yield doc

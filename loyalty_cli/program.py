@@ -200,9 +200,16 @@ class Programme:
 
     def expiry_month(self, earned_month: str) -> str:
         """The lot that points earned in `earned_month` join: their expiry month, or "never"."""
-        if self.expiry_months == 0:
-            return "never"
-        return clock.add_months(earned_month, self.expiry_months)
+        lot = self._lots.get(earned_month)
+        if lot is None:
+            months = self.expiry_months
+            lot = "never" if months == 0 else clock.add_months(earned_month, months)
+            self._lots[earned_month] = lot
+        return lot
+
+    @cached_property
+    def _lots(self) -> dict[str, str]:
+        return {}
 
 
 def new_settings(**given: object) -> dict:

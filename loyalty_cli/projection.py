@@ -28,12 +28,13 @@ def apply_entry(points: dict, entry: LedgerEntry) -> None:
     if entry.amount is not None and entry.month is not None:
         sign = -1 if entry.kind == "refund" else 1
         spend = points["spend"]
+        known = entry.month in spend
         total = Decimal(spend.get(entry.month, "0")) + sign * Decimal(entry.amount)
         spend[entry.month] = to_text(total)
-        newest = max(spend)
-        oldest_kept = clock.add_months(newest, -(SPEND_MONTHS_KEPT - 1))
-        for month in [m for m in spend if m < oldest_kept]:
-            del spend[month]
+        if not known:  # a new month may push the oldest out of the window kept
+            oldest_kept = clock.add_months(max(spend), -(SPEND_MONTHS_KEPT - 1))
+            for month in [m for m in spend if m < oldest_kept]:
+                del spend[month]
     if entry.kind == "earn":
         points["purchases"] += 1
         if points["last_purchase"] is None or entry.at > points["last_purchase"]:

@@ -147,7 +147,7 @@ class Members:
 
     def _phone_index(self) -> dict[str, str]:
         if self._phones is None:
-            self._phone_of = {c: d["phone"] for c, d in self._index().items() if d.get("phone")}
+            self._phone_of = {d["card"]: d["phone"] for d in self.all() if d.get("phone")}
             self._phones = {phone: card for card, phone in self._phone_of.items()}
         return self._phones
 
@@ -200,7 +200,8 @@ class Members:
         self._working[card] = doc
         if card not in self._added:
             self._changed.add(card)
-        self._index_phone(card, doc.get("phone"))
+        if self._phones is not None and self._phone_of.get(card) != doc.get("phone"):
+            self._index_phone(card, doc.get("phone"))
 
     def _index_phone(self, card: str, phone: str | None) -> None:
         phones = self._phone_index()
@@ -236,7 +237,7 @@ class Ledger:
         self._shop = shop
         self._pending: list[dict] = []
         self._receipts: dict[str, list[dict]] | None = None
-        self.partitions = Partitions(shop.root, shop.meta.get("partitions", []))
+        self.partitions = Partitions(shop.root, shop.meta.get("partitions", []), shop.meta["next_id"])
 
     @property
     def dirty(self) -> bool:
@@ -246,8 +247,9 @@ class Ledger:
         """Write a new entry; returns it with its id and chain hash."""
         self._shop._check_writable()
         meta = self._shop.meta
-        entry = LedgerEntry(id=meta["next_id"], prev=meta["last_hash"], **fields)
-        doc = entry.to_doc()
+        doc = {k: v for k, v in fields.items() if v is not None}
+        doc["id"], doc["prev"] = meta["next_id"], meta["last_hash"]
+        entry = LedgerEntry(**doc)
         meta["next_id"] += 1
         meta["last_hash"] = ledger_mod.entry_hash(doc)
         self._shop.touch_meta()
@@ -297,13 +299,23 @@ class Ledger:
         raw = self._table.storage.read().get(self._table.name, {})
         return [doc for doc in raw.values() if doc["at"][:7] < month]
 
+    def pending_before(self, month: str) -> list[dict]:
+        """Take the new entries whose UTC month is before `month` out of the hot file's batch."""
+        old = [doc for doc in self._pending if doc["at"][:7] < month]
+        if old:
+            self._pending = [doc for doc in self._pending if doc["at"][:7] >= month]
+        return old
+
     def forget_moved(self, docs: list[dict], months: list[str]) -> None:
         """Drop entries from the hot file once their partitions hold them."""
-        self._table.remove(doc_ids=[doc["id"] for doc in docs])
+        self._table.remove(doc_ids=[doc["id"] for doc in docs if str(doc["id"]) in self._raw()])
         meta = self._shop.meta
         meta["partitions"] = sorted(set(meta.get("partitions", [])) | set(months))
-        self.partitions = Partitions(self._shop.root, meta["partitions"])
+        self.partitions = Partitions(self._shop.root, meta["partitions"], meta["next_id"])
         self._shop.touch_meta()
+
+    def _raw(self) -> dict:
+        return self._table.storage.read().get(self._table.name, {})
 
     def _hot_docs(self) -> Iterator[dict]:
         yield from self._table.storage.read().get(self._table.name, {}).values()

@@ -100,10 +100,11 @@ class Store:
         data = self._load() if self.exists() else new_data()
         shop = Shop(data, writable=True, root=self.root)
         if not dry_run:
+            partitions.finish_interrupted(self.root, shop.meta["next_id"])
             self._roll_over(shop)
         yield shop
         if shop.changed and not dry_run:
-            self._commit(shop.to_bytes())
+            self._commit_changes(shop)
             self._roll_over(shop)
 
     def data_files(self, *, backups: bool = False) -> list[Path]:
@@ -134,23 +135,37 @@ class Store:
             return []
         return sorted(self.backup_dir.glob("loyalty-*.json"))
 
+    def _commit_changes(self, shop: Shop) -> None:
+        """Commit a transaction; its entries of older months go straight to their partitions."""
+        old = shop.ledger.pending_before(self._keep_from()) if self.clock else []
+        if old:
+            shop.ledger.forget_moved(old, self._move_out(old, uncommitted=True))
+        self._commit(shop.to_bytes())
+        if old:
+            partitions.committed(self.root)
+
     def _roll_over(self, shop: Shop) -> None:
         """Move committed entries of months before the previous one into partitions."""
         if self.clock is None:
             return
-        keep_from = add_months(self.clock.now.astimezone(UTC).strftime("%Y-%m"), -1)
-        old = shop.ledger.hot_before(keep_from)
+        old = shop.ledger.hot_before(self._keep_from())
         if not old:
             return
+        shop.ledger.forget_moved(old, self._move_out(old))
+        self._commit(shop.to_bytes())
+
+    def _keep_from(self) -> str:
+        # The hot file keeps the current and the previous month (UTC months, as stored).
+        return add_months(self.clock.now.astimezone(UTC).strftime("%Y-%m"), -1)
+
+    def _move_out(self, docs: list[dict], *, uncommitted: bool = False) -> list[str]:
         try:
-            months = partitions.move_out(self.root, old)
+            return partitions.move_out(self.root, docs, uncommitted=uncommitted)
         except OSError as error:
             raise DataProblem(
                 f"could not write the ledger partitions in {self.root}: {error.strerror or error}; "
-                "the data is intact and the move will be retried"
+                "nothing was changed"
             ) from None
-        shop.ledger.forget_moved(old, months)
-        self._commit(shop.to_bytes())
 
     def _commit(self, data: bytes) -> None:
         kept: list[Path] = []

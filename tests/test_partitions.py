@@ -153,3 +153,34 @@ def test_import_applies_good_rows_and_rejects_bad_ones_with_reasons(loyalty, tmp
     assert loyalty.json("member", "show", card)["balance"] == 12
     again = loyalty.json("import", "purchases", source)
     assert (again["imported"], again["skipped"]) == (0, 2)
+
+
+def test_history_goes_straight_to_partitions_and_a_crash_before_the_commit_leaves_no_trace(
+    loyalty, tmp_path, monkeypatch
+):
+    from loyalty_cli import store
+
+    card = loyalty.enroll("Anna", "--card", "7007", "--at", "2024-01-01")
+    source = tmp_path / "history.csv"
+    rows = [f"{card},{10 + i}.00,H{i},2025-0{1 + i % 6}-15T10:00" for i in range(12)]
+    source.write_text("card,amount,receipt,at\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    real = store.Store._commit
+
+    def die(self, data):
+        raise KeyboardInterrupt  # the process dies after the partitions, before the hot file
+
+    monkeypatch.setattr(store.Store, "_commit", die)
+    loyalty("import", "purchases", source, expect=1)
+    monkeypatch.setattr(store.Store, "_commit", real)
+    assert (loyalty.data_dir / "ledger" / "2025-01.json").exists()
+    assert loyalty.json("member", "show", card)["balance"] == 0
+    assert loyalty.json("verify")["entries"] == 0
+    # The next writer removes what was never committed before it hands out those ids again.
+    loyalty("purchase", card, "5", "--receipt", "NOW")
+    assert loyalty.json("verify")["entries"] == 1
+    result = loyalty.json("import", "purchases", source)
+    assert (result["imported"], result["skipped"]) == (12, 0)
+    hot = json.loads((loyalty.data_dir / "loyalty.json").read_bytes())["ledger"]
+    assert [doc["receipt"] for doc in hot.values()] == ["NOW"]
+    assert loyalty.json("member", "show", card)["balance"] == 5 + sum(10 + i for i in range(12))
+    assert loyalty.json("verify")["entries"] == 13
