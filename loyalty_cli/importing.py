@@ -79,12 +79,17 @@ def import_purchases(
     operator: str,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Record every valid purchase row, oldest first; skip re-imports, reject the rest."""
+    """Record every valid purchase row, oldest first; skip re-imports, reject the rest.
+
+    The rows are consumed: the list is emptied once they are checked, so that a large file
+    does not stay in memory beside the entries made from it.
+    """
     result = ImportResult("purchases", rows=len(rows))
     tz = shop.programme().tz
-    accepted: list[tuple[datetime, int, str, object, dict]] = []
+    accepted: list[tuple[datetime, int, str, object, str, str | None]] = []
     in_file: dict[str, tuple[str, str]] = {}
     working: dict[str, dict] = {}
+    stores: dict[str, str] = {}
     for line, row in enumerate(rows, start=2):
         try:
             card, amount, receipt, at = _purchase_row(shop, row, now, tz, working)
@@ -105,19 +110,13 @@ def import_purchases(
             result.rejected.append(Rejected(line, row, f"receipt {receipt} appears twice in the file"))
             continue
         in_file[receipt] = key
-        accepted.append((at, line, receipt, amount, row))
+        store = row.get("store") or None
+        accepted.append((at, line, receipt, amount, card, stores.setdefault(store, store) if store else None))
+    rows.clear()
+    in_file.clear()
     accepted.sort(key=lambda item: (item[0], item[1]))
-    for at, _line, receipt, amount, row in accepted:
-        member = working[cards.normalise(row["card"])]
-        points.earn(
-            shop,
-            member,
-            amount,
-            at=at,
-            operator=operator,
-            receipt=receipt,
-            store=row.get("store") or None,
-        )
+    for at, _line, receipt, amount, card, store in accepted:
+        points.earn(shop, working[card], amount, at=at, operator=operator, receipt=receipt, store=store)
         result.imported += 1
         if progress:
             progress(1)

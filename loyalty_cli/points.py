@@ -13,6 +13,8 @@ from .money import points_for, to_text
 from .shop import Shop
 
 MAX_POINTS = 10**9
+# Rates and multipliers repeat on every entry: one string each is shared by all of them.
+_TEXTS: dict[Decimal, str] = {}
 MAX_TEXT = 200
 
 
@@ -82,8 +84,8 @@ def earn(
         amount=to_text(amount),
         month=month,
         receipt=receipt,
-        rate=str(rate),
-        multiplier=str(multiplier),
+        rate=_TEXTS.setdefault(rate, str(rate)),
+        multiplier=_TEXTS.setdefault(multiplier, str(multiplier)),
         store=_text(store, "store"),
     )
     tiers.upgrade_after_purchase(programme, member, month)
