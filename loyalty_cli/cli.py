@@ -32,6 +32,7 @@ COMMANDS = {
     "statements": "statements:statements",
     "report": "reports:report",
     "export": "exports:export",
+    "draw": "draws:draw",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
 }

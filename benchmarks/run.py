@@ -1,0 +1,304 @@
+"""Time whole `loyalty` processes on the reference shop and write benchmarks/README.md.
+
+    python benchmarks/run.py                 # the reference shop: 20,000 members, 36 months
+    python benchmarks/run.py --members 2000  # a quicker, smaller run (README is not written)
+
+The reference shop is built once and cached in benchmarks/cache/ (delete it to rebuild).
+Every figure is the median of --runs runs (default 5) of a fresh `loyalty` process; the
+clock is fixed with LOYALTY_NOW so that every run sees the same shop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NOW = "2026-11-15T12:00:00+00:00"
+NEXT_MONTH = "2026-12-01T06:00:00+00:00"
+SETTINGS = {
+    "name": "Reference shop",
+    "tiers": "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5",
+    "redeem.value": "0.01",
+}
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+
+
+@dataclass
+class Figure:
+    """One line of the table."""
+
+    name: str
+    value: float | None
+    unit: str
+    budget: str = ""
+    ok: bool | None = None
+    note: str = ""
+
+    def cells(self) -> list[str]:
+        value = "not available" if self.value is None else f"{self.value:,.{0 if self.value >= 100 else 2}f}"
+        verdict = {True: "met", False: "MISSED", None: ""}[self.ok]
+        return [
+            self.name,
+            value,
+            self.unit if self.value is not None else "",
+            self.budget,
+            verdict,
+            self.note,
+        ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=20_000)
+    parser.add_argument("--months", type=int, default=36)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=HERE / "cache")
+    args = parser.parse_args()
+    bench = Bench(args.cache / f"m{args.members}-{args.months}", args.members, args.months, args.runs)
+    figures = bench.run_all()
+    table = render(figures)
+    print(table)
+    if args.members == 20_000 and args.months == 36:
+        write_readme(table, bench)
+        print(f"\nwrote {HERE / 'README.md'}")
+
+
+class Bench:
+    """The cached shops and the timed commands."""
+
+    def __init__(self, cache: Path, members: int, months: int, runs: int):
+        self.cache, self.members, self.months, self.runs = cache, members, months, runs
+        self.loyalty = shutil.which("loyalty", path=str(Path(sys.executable).parent)) or "loyalty"
+        self.work = cache / "work"
+        self.rows = 0
+
+    # -- building the shops -------------------------------------------------------------
+
+    def prepare(self) -> None:
+        data = self.cache / "data"
+        if not (data / "purchases.csv").exists():
+            print(f"generating {self.members} members over {self.months} months ...", file=sys.stderr)
+            generate.generate(data, members=self.members, months=self.months, seed=2026)
+        with open(data / "purchases.csv", encoding="utf-8") as handle:
+            self.rows = sum(1 for _ in handle) - 1
+        self.members_shop = self.cache / "members-only"
+        if not (self.members_shop / "loyalty.json").exists():
+            print("building the members-only shop ...", file=sys.stderr)
+            self.init(self.members_shop)
+            self.loyalty_run(self.members_shop, "import", "members", data / "members.csv")
+        self.full_shop = self.cache / "full"
+        if not (self.full_shop / "loyalty.json").exists():
+            print("building the reference shop (importing every purchase) ...", file=sys.stderr)
+            copy_shop(self.members_shop, self.full_shop)
+            self.loyalty_run(self.full_shop, "import", "purchases", data / "purchases.csv")
+            self.loyalty_run(self.full_shop, "maintain")
+        self.month_shop = self.cache / "one-month"
+        if not (self.month_shop / "loyalty.json").exists():
+            print("building the one-month shop ...", file=sys.stderr)
+            last_month = data / "last-month.csv"
+            with (
+                open(data / "purchases.csv", encoding="utf-8") as source,
+                open(last_month, "w", encoding="utf-8") as target,
+            ):
+                header = next(source)
+                target.write(header)
+                target.writelines(line for line in source if line.split(",")[3] >= "2026-10-15")
+            copy_shop(self.members_shop, self.month_shop)
+            self.loyalty_run(self.month_shop, "import", "purchases", last_month)
+        self.card = self.busiest_card(data / "purchases.csv")
+
+    def init(self, shop: Path) -> None:
+        self.loyalty_run(shop, "init", "--name", SETTINGS["name"])
+        for key, value in SETTINGS.items():
+            self.loyalty_run(shop, "program", "set", key, value)
+
+    def busiest_card(self, purchases: Path) -> str:
+        counts: dict[str, int] = {}
+        with open(purchases, encoding="utf-8") as handle:
+            next(handle)
+            for line in handle:
+                card = line.split(",", 1)[0]
+                counts[card] = counts.get(card, 0) + 1
+        ranked = sorted(counts, key=counts.get, reverse=True)
+        return ranked[len(ranked) // 20]  # a regular, but not the single busiest member
+
+    # -- timing -------------------------------------------------------------------------
+
+    def loyalty_run(self, shop: Path, *args, now: str = NOW) -> tuple[float, int]:
+        """Run one loyalty process; returns (seconds, peak memory in KB)."""
+        env = {**os.environ, "LOYALTY_NOW": now, "LOYALTY_DATA_DIR": str(shop), "LOYALTY_WAIT": "60"}
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [self.loyalty, *map(str, args)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"loyalty {' '.join(map(str, args))} failed: {process.stderr.read().decode()}")
+        process.stderr.close()
+        return elapsed, usage.ru_maxrss
+
+    def median(self, shop: Path, make_args, *, now: str = NOW, fresh: Path | None = None) -> float:
+        """Median seconds of `runs` processes; `make_args(i)` gives run i's arguments.
+
+        With `fresh`, every run gets its own copy of that shop (copying is not timed).
+        """
+        times = []
+        for i in range(self.runs):
+            target = shop
+            if fresh is not None:
+                target = self.work
+                copy_shop(fresh, target)
+            times.append(self.loyalty_run(target, *make_args(i), now=now)[0])
+        return statistics.median(times)
+
+    def has(self, *command: str) -> bool:
+        done = subprocess.run([self.loyalty, *command, "--help"], capture_output=True)
+        return done.returncode == 0
+
+    def run_all(self) -> list[Figure]:
+        self.prepare()
+        figures = []
+        version = statistics.median(
+            self.loyalty_run(self.month_shop, "--version")[0] for _ in range(max(self.runs, 11))
+        )
+        figures.append(Figure("loyalty --version", version * 1000, "ms", "<= 60 ms", version <= 0.060))
+        card = self.card
+        for label, shop in (("1-month shop", self.month_shop), ("36-month shop", self.full_shop)):
+            copy_shop(shop, self.work)
+            run_id = f"{label[:2]}-{time.time_ns()}"
+            for name, make in (
+                ("purchase", lambda i, r=run_id: ("purchase", card, "12.30", "--receipt", f"B{r}-{i}")),
+                ("redeem", lambda i: ("redeem", card, "1")),
+                ("member show", lambda i: ("member", "show", card)),
+            ):
+                seconds = self.median(self.work, make)
+                figures.append(Figure(f"{name}, {label}", seconds * 1000, "ms"))
+        for name in ("purchase", "redeem", "member show"):
+            small = next(f for f in figures if f.name == f"{name}, 1-month shop")
+            large = next(f for f in figures if f.name == f"{name}, 36-month shop")
+            ratio = large.value / small.value
+            large.budget = "<= 150 ms, <= 1.3x 1-month"
+            large.ok = large.value <= 150 and ratio <= 1.3
+            large.note = f"{ratio:.2f}x the 1-month shop"
+        figures.append(self.import_figure())
+        seconds = self.median(self.full_shop, lambda i: ("expire",), now=NEXT_MONTH, fresh=self.full_shop)
+        figures.append(
+            Figure("expire, one month (with the month's rollover)", seconds, "s", "<= 3 s", seconds <= 3)
+        )
+        if self.has("statement"):
+            seconds = self.median(
+                self.full_shop,
+                lambda i: (
+                    "statement",
+                    card,
+                    "--from",
+                    "2025-11-01",
+                    "--to",
+                    "2026-10-31",
+                    "--format",
+                    "json",
+                ),
+            )
+            figures.append(Figure("statement, 12 months", seconds * 1000, "ms", "<= 500 ms", seconds <= 0.5))
+        else:
+            figures.append(Figure("statement, 12 months", None, "", "<= 500 ms"))
+        if self.has("statements"):
+            out = self.cache / "statements"
+            seconds = self.median(
+                self.full_shop, lambda i: ("statements", "--month", "2026-10", "--output-dir", out / str(i))
+            )
+            shutil.rmtree(out, ignore_errors=True)
+            figures.append(Figure("statements --month, all members", seconds, "s", "<= 30 s", seconds <= 30))
+        else:
+            figures.append(Figure("statements --month, all members", None, "", "<= 30 s"))
+        if self.has("draw", "run"):
+            copy_shop(self.full_shop, self.work)
+            seed = "ab" * 32
+            seconds = self.median(
+                self.work,
+                lambda i: (
+                    "draw",
+                    "run",
+                    f"bench-{time.time_ns()}",
+                    "--month",
+                    "2026-10",
+                    "--prize",
+                    "Cake",
+                    "--seed",
+                    seed,
+                ),
+            )
+            figures.append(Figure("draw run, one month", seconds * 1000, "ms"))
+        else:
+            figures.append(Figure("draw run, one month", None, ""))
+        seconds = self.median(self.full_shop, lambda i: ("verify",))
+        figures.append(Figure("verify", seconds, "s", "<= 30 s", seconds <= 30))
+        shutil.rmtree(self.work, ignore_errors=True)
+        return figures
+
+    def import_figure(self) -> Figure:
+        rates, peaks = [], []
+        for _ in range(self.runs):
+            copy_shop(self.members_shop, self.work)
+            seconds, peak = self.loyalty_run(
+                self.work, "import", "purchases", self.cache / "data" / "purchases.csv"
+            )
+            rates.append(self.rows / seconds)
+            peaks.append(peak)
+        rate, peak_mb = statistics.median(rates), max(peaks) / 1024
+        return Figure(
+            f"import purchases, {self.rows:,} rows",
+            rate,
+            "rows/s",
+            ">= 20,000 rows/s, <= 1.5 GB",
+            rate >= 20_000 and peak_mb <= 1536,
+            f"peak memory {peak_mb:,.0f} MB",
+        )
+
+
+def copy_shop(source: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("backups", ".lock"))
+
+
+def render(figures: list[Figure]) -> str:
+    headers = ["what", "median", "unit", "budget", "", "note"]
+    rows = [headers, ["---"] * len(headers), *(f.cells() for f in figures)]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def write_readme(table: str, bench: Bench) -> None:
+    text = (HERE / "README.template.md").read_text(encoding="utf-8")
+    text = text.replace("{{TABLE}}", table).replace("{{MACHINE}}", machine())
+    text = text.replace("{{DATE}}", time.strftime("%Y-%m-%d")).replace("{{ROWS}}", f"{bench.rows:,}")
+    (HERE / "README.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

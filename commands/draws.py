@@ -1,0 +1,257 @@
+"""`draw run|commit|schedule|list|show|verify`: prize draws anyone can check."""
+
+from __future__ import annotations
+
+import click
+
+from loyalty_cli import draw_entrants, draws
+
+from .context import DAY, Env, json_option, output_options, pass_env
+from .render import emit_csv, emit_json, emit_pairs, emit_table
+
+SHOWN = (
+    "name",
+    "rules",
+    "entrants",
+    "tickets",
+    "entrants_sha256",
+    "seed",
+    "seed_sha256",
+    "algorithm",
+    "winners",
+    "held_at",
+)
+
+
+def rule_options(function):
+    """The options that say what a draw is for and who may win it."""
+    options = [
+        click.option("--seed", metavar="HEX", help="64 hex characters; default: a fresh secret seed."),
+        click.option(
+            "--exclude-winners-days",
+            type=click.IntRange(0, 3650),
+            default=0,
+            help="Leave out members who won a draw in the last D days.",
+        ),
+        click.option("--min-tier", metavar="TIER", help="Only members of this tier or higher."),
+        click.option(
+            "--tickets",
+            default="purchase",
+            show_default=True,
+            help="purchase (one per purchase), spend:AMOUNT (one per AMOUNT spent) or points.",
+        ),
+        click.option("--month", metavar="YYYY-MM|last", help="The window: one calendar month."),
+        click.option("--to", "last", type=DAY, help="The window's last day."),
+        click.option("--from", "first", type=DAY, help="The window's first day."),
+        click.option(
+            "--prize-points", type=click.IntRange(0, 10**7), default=0, help="Points credited to each winner."
+        ),
+        click.option("--winners", type=click.IntRange(1, 10000), default=1, show_default=True),
+        click.option("--prize", help="What the winners get (text)."),
+    ]
+    for option in options:
+        function = option(function)
+    return function
+
+
+@click.group()
+def draw():
+    """Prize draws: fair, recorded, and verifiable by anyone.  See docs/draws.md."""
+
+
+@draw.command("run")
+@click.argument("name")
+@rule_options
+@json_option
+@pass_env
+def draw_run(env: Env, name, as_json, **options):
+    """Hold the draw NAME: choose the winners among the members with tickets.
+
+    Running a NAME that was already held prints the stored result and changes nothing; a
+    NAME prepared with `draw commit` is held with its committed rules and seed.
+
+    \b
+    Example:
+      loyalty draw run october-cake --month 2026-10 --prize "A birthday cake" --winners 3
+      loyalty draw run big-one --from 2026-06-01 --to 2026-08-31 --tickets spend:10 --prize-points 500
+    """
+    with env.store().transaction() as shop:
+        existing = shop.draws.get(name.strip())
+        rules = None if existing else _rules(shop, env, options)
+        seed = draws.parse_seed(options["seed"]) if options["seed"] else None
+        record, fresh = draws.hold(shop, name, rules, seed=seed, at=env.clock.now, operator=env.operator)
+    _print_record(record, as_json, entrants=False)
+    if not fresh and not as_json:
+        click.echo(f"(held before, at {record['held_at']}; nothing was drawn again)", err=True)
+
+
+@draw.command("commit")
+@click.argument("name")
+@rule_options
+@json_option
+@pass_env
+def draw_commit(env: Env, name, as_json, **options):
+    """Prepare the draw NAME: store its rules and a secret seed, print the seed's hash.
+
+    Publish the hash before the draw (on the shop door, on social media). After
+    `draw run NAME`, anyone can check that the revealed seed has that hash.
+
+    \b
+    Example:
+      loyalty draw commit december --month 2026-12 --prize "Gift basket"
+    """
+    if options["seed"]:
+        raise click.UsageError("draw commit makes its own secret seed; --seed is for draw run")
+    with env.store().transaction() as shop:
+        record = draws.commit(shop, name, _rules(shop, env, options), at=env.clock.now)
+    if as_json:
+        emit_json({"name": record["name"], "seed_sha256": record["seed_sha256"], "rules": record["rules"]})
+    else:
+        click.echo(record["seed_sha256"])
+
+
+@draw.command("schedule")
+@click.argument("name")
+@click.option("--every", type=click.Choice(["month"]), required=True, help="How often.")
+@rule_options
+@json_option
+@pass_env
+def draw_schedule(env: Env, name, every, as_json, **options):
+    """Hold NAME-YYYY-MM for every month that ends from now on, run by `loyalty maintain`.
+
+    Each month's draw takes that month as its window; the other rules are the ones given.
+
+    \b
+    Example:
+      loyalty draw schedule monthly --every month --prize "Coffee for a month" --winners 2
+    """
+    options = {**options, "month": options["month"] or "last"}
+    with env.store().transaction() as shop:
+        record = draws.schedule(shop, name, _rules(shop, env, options), at=env.clock.now)
+    if as_json:
+        emit_json(record)
+    else:
+        click.echo(
+            f"Scheduled {record['name']}: held monthly by `loyalty maintain` from {record['from_month']}"
+        )
+
+
+@draw.command("list")
+@output_options
+@pass_env
+def draw_list(env: Env, as_json, as_csv):
+    """List the draws, commitments and schedules.
+
+    \b
+    Example:
+      loyalty draw list --json
+    """
+    rows = [
+        {
+            "name": d["name"],
+            "status": d.get("status"),
+            "held_at": d.get("held_at"),
+            "entrants": d.get("entrants"),
+            "winners": " ".join(d.get("winners", [])),
+            "prize": d["rules"].get("prize"),
+        }
+        for d in env.store().read().draws.all()
+    ]
+    columns = ["name", "status", "held_at", "entrants", "winners", "prize"]
+    if as_json:
+        emit_json(rows)
+    elif as_csv:
+        emit_csv(rows, columns, numeric=("entrants",))
+    else:
+        emit_table(rows, [(c, c.replace("_", " ").capitalize()) for c in columns])
+
+
+@draw.command("show")
+@click.argument("name")
+@click.option("--entrants", "with_entrants", is_flag=True, help="Add the entrant list (cards and tickets).")
+@json_option
+@pass_env
+def draw_show(env: Env, name, with_entrants, as_json):
+    """Show a draw's record: rules, entrants, hashes, seed, winners.
+
+    \b
+    Example:
+      loyalty draw show october-cake --json --entrants > october-cake.json
+    """
+    record = env.store().read().draws.get(name.strip())
+    if record is None:
+        raise click.ClickException(f"no draw named {name}")
+    _print_record(record, as_json, entrants=with_entrants)
+
+
+@draw.command("verify")
+@click.argument("name")
+@pass_env
+def draw_verify(env: Env, name):
+    """Recompute a held draw's entrants from the ledger and its winners from the seed.
+
+    Exits 0 when everything matches the record, 3 with what differs otherwise.
+
+    \b
+    Example:
+      loyalty draw verify october-cake
+    """
+    problems = draws.verify(env.store().read(), name.strip())
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise SystemExit(3)
+    click.echo(f"OK: {name} recomputes to the recorded entrants and winners")
+
+
+def _rules(shop, env: Env, options: dict) -> draws.Rules:
+    if not options.get("prize") and not options.get("prize_points"):
+        raise click.UsageError("give the prize: --prize TEXT and/or --prize-points N")
+    month, first, last = options.get("month"), options.get("first"), options.get("last")
+    if month and (first or last):
+        raise click.UsageError("give either --month or --from/--to, not both")
+    if month:
+        window = draws.month_window(month, env.clock.today(shop.programme().tz))
+    elif first and last:
+        if last < first:
+            raise click.UsageError("--to is before --from")
+        window = draw_entrants.Window(first, last)
+    else:
+        raise click.UsageError("give the window: --month YYYY-MM|last, or --from DATE --to DATE")
+    return draws.Rules(
+        window=window,
+        tickets=draw_entrants.parse_ticket_rule(options["tickets"]),
+        winners=options["winners"],
+        prize=(options.get("prize") or "").strip(),
+        prize_points=options["prize_points"],
+        min_tier=draw_entrants.check_tier(shop, options.get("min_tier")),
+        exclude_winners_days=options["exclude_winners_days"],
+    )
+
+
+def _print_record(record: dict, as_json: bool, *, entrants: bool) -> None:
+    held = record.get("status") == "held"
+    document = {key: record.get(key) for key in SHOWN}
+    if not held:  # a commitment keeps its seed secret until the draw is held
+        document.update(seed=None, winners=None, entrants=None, tickets=None, status=record.get("status"))
+    if entrants and held:
+        document["entrant_list"] = record["entrant_list"]
+    if as_json:
+        emit_json(document)
+        return
+    emit_pairs(
+        [
+            ("Draw", document["name"]),
+            ("Prize", record["rules"].get("prize") or f"{record['rules'].get('prize_points')} points"),
+            ("Window", f"{record['rules']['from']} to {record['rules']['to']}"),
+            ("Tickets", record["rules"]["tickets"]),
+            ("Entrants", document["entrants"]),
+            ("Total tickets", document["tickets"]),
+            ("Winners", " ".join(document["winners"] or []) or "-"),
+            ("Held at", document["held_at"] or "not yet"),
+            ("Entrants SHA-256", document["entrants_sha256"]),
+            ("Seed", document["seed"] or "(secret until the draw)"),
+            ("Seed SHA-256", document["seed_sha256"]),
+            ("Algorithm", document["algorithm"]),
+        ]
+    )

@@ -1,0 +1,230 @@
+"""Prize draws: held once, recorded for good, verifiable by anyone.
+
+A draw record keeps its rules, the entrant list with ticket counts and its hash, the seed
+and its hash, the algorithm, the winners and when it was held. Holding a draw whose name is
+already held returns the stored record: nothing is drawn or credited again, so cron can
+retry. `commit` stores the rules and a secret seed first and shows only the seed's hash,
+for the shop to publish before the draw (commit-reveal).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from . import clock, draw_entrants, fair_draw, lots, points
+from .draw_entrants import Window
+from .errors import InvalidInput, Refused
+from .shop import Shop
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a draw is for and who may win it."""
+
+    window: Window
+    tickets: str = "purchase"
+    winners: int = 1
+    prize: str = ""
+    prize_points: int = 0
+    min_tier: str | None = None
+    exclude_winners_days: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            **self.window.to_json(),
+            "tickets": self.tickets,
+            "winners": self.winners,
+            "prize": self.prize,
+            "prize_points": self.prize_points,
+            "min_tier": self.min_tier,
+            "exclude_winners_days": self.exclude_winners_days,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict) -> Rules:
+        window = Window(date.fromisoformat(doc["from"]), date.fromisoformat(doc["to"]))
+        fields = {k: v for k, v in doc.items() if k not in ("from", "to")}
+        return cls(window=window, **fields)
+
+
+def parse_seed(text: str | None) -> bytes:
+    """A given seed (64 hex characters), or 32 fresh bytes from `secrets`."""
+    if text is None:
+        return secrets.token_bytes(fair_draw.SEED_BYTES)
+    try:
+        seed = bytes.fromhex(text.strip())
+    except ValueError:
+        seed = b""
+    if len(seed) != fair_draw.SEED_BYTES:
+        raise InvalidInput("--seed must be 64 hexadecimal characters (32 bytes)")
+    return seed
+
+
+def month_window(text: str, today: date) -> Window:
+    """The window of --month YYYY-MM, or of `last` (the month before today)."""
+    month = clock.add_months(today.strftime("%Y-%m"), -1) if text == "last" else text
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InvalidInput(f"--month {text!r}: use YYYY-MM or last") from None
+    last = date.fromisoformat(f"{clock.add_months(month, 1)}-01") - timedelta(days=1)
+    return Window(first, last)
+
+
+def hold(
+    shop: Shop, name: str, rules: Rules | None, *, seed: bytes | None, at: datetime, operator: str
+) -> tuple[dict, bool]:
+    """Hold the draw `name` (or return its stored record); returns (record, newly held)."""
+    name = _check_name(name)
+    record = shop.draws.get(name)
+    if record is not None and record.get("status") == "held":
+        return record, False
+    if record is not None and record.get("status") == "committed":
+        rules, seed = Rules.from_json(record["rules"]), bytes.fromhex(record["seed"])
+    elif record is not None:
+        raise Refused(f"{name} is a draw schedule; its draws are named {name}-YYYY-MM")
+    if rules is None:
+        raise InvalidInput(f"no draw {name} was committed: give its rules (--month or --from/--to, --prize)")
+    seed = seed if seed is not None else parse_seed(None)
+    last_id = shop.meta["next_id"] - 1
+    tickets = draw_entrants.tickets_by_card(shop, rules.window, rules.tickets, last_id)
+    excluded = draw_entrants.exclusions(
+        shop, tickets, min_tier=rules.min_tier, recent_winners=_recent_winners(shop, rules, at)
+    )
+    entrants = fair_draw.entrant_list({c: n for c, n in tickets.items() if c not in excluded})
+    won = fair_draw.winners(seed, [(c, n) for c, n in entrants], rules.winners)
+    record = {
+        "name": name,
+        "status": "held",
+        "rules": rules.to_json(),
+        "entrants": len(entrants),
+        "tickets": sum(n for _c, n in entrants),
+        "entrant_list": entrants,
+        "excluded": dict(sorted(excluded.items())),
+        "entrants_sha256": fair_draw.entrants_sha256(entrants),
+        "seed": seed.hex(),
+        "seed_sha256": fair_draw.seed_sha256(seed),
+        "algorithm": fair_draw.ALGORITHM,
+        "winners": won,
+        "held_at": clock.iso(at),
+        "ledger_id": last_id,
+    }
+    shop.draws.put(record)
+    if rules.prize_points:
+        programme = shop.programme()
+        lot = programme.expiry_month(clock.month_of(at, programme.tz))
+        for card in won:
+            member = shop.members.require(card)
+            deltas = lots.earn(member["points"]["lots"], rules.prize_points, lot)
+            points.record(
+                shop,
+                member,
+                at=at,
+                operator=operator,
+                kind="prize",
+                points=rules.prize_points,
+                lots=deltas,
+                reason=name,
+            )
+    return record, True
+
+
+def commit(shop: Shop, name: str, rules: Rules, *, at: datetime) -> dict:
+    """Store the rules and a secret seed; the record shows only the seed's hash until held."""
+    name = _check_name(name)
+    if shop.draws.get(name) is not None:
+        raise Refused(f"a draw named {name} already exists")
+    seed = parse_seed(None)
+    record = {
+        "name": name,
+        "status": "committed",
+        "rules": rules.to_json(),
+        "seed": seed.hex(),
+        "seed_sha256": fair_draw.seed_sha256(seed),
+        "algorithm": fair_draw.ALGORITHM,
+        "committed_at": clock.iso(at),
+    }
+    shop.draws.put(record)
+    return record
+
+
+def schedule(shop: Shop, name: str, rules: Rules, *, at: datetime) -> dict:
+    """Hold `name`-YYYY-MM for every month that ends from now on (by `maintain`)."""
+    name = _check_name(name)
+    if shop.draws.get(name) is not None:
+        raise Refused(f"a draw or schedule named {name} already exists")
+    first = clock.month_of(at, shop.programme().tz)
+    record = {
+        "name": name,
+        "status": "schedule",
+        "every": "month",
+        "rules": rules.to_json(),
+        "from_month": first,
+    }
+    shop.draws.put(record)
+    return record
+
+
+def hold_scheduled_draws(shop: Shop, *, as_of: date, clock: clock.Clock, operator: str) -> list[dict]:
+    """Hold every scheduled draw of a month that ended before `as_of`, once each."""
+    from . import clock as clocks
+
+    held = []
+    tz = shop.programme().tz
+    ended = clocks.add_months(as_of.strftime("%Y-%m"), -1)
+    at = clocks.start_of_day(as_of, tz)  # the same moment whether run nightly or caught up
+    for plan in [d for d in shop.draws.all() if d.get("status") == "schedule"]:
+        month = plan["from_month"]
+        while month <= ended:
+            name = f"{plan['name']}-{month}"
+            if shop.draws.get(name) is None:
+                rules = replace(Rules.from_json(plan["rules"]), window=month_window(month, as_of))
+                record, _ = hold(shop, name, rules, seed=None, at=at, operator=operator)
+                held.append({"name": name, "winners": record["winners"]})
+            month = clocks.add_months(month, 1)
+    return held
+
+
+def verify(shop: Shop, name: str) -> list[str]:
+    """Recompute a held draw from the ledger and its record; the list of what differs."""
+    record = shop.draws.get(name)
+    if record is None or record.get("status") != "held":
+        raise Refused(f"no held draw named {name}")
+    rules = Rules.from_json(record["rules"])
+    tickets = draw_entrants.tickets_by_card(shop, rules.window, rules.tickets, record["ledger_id"])
+    expected = fair_draw.entrant_list({c: n for c, n in tickets.items() if c not in record["excluded"]})
+    problems = []
+    if expected != record["entrant_list"]:
+        problems.append("the entrant list differs from the ledger")
+    if fair_draw.entrants_sha256(record["entrant_list"]) != record["entrants_sha256"]:
+        problems.append("entrants_sha256 does not match the entrant list")
+    if (record["entrants"], record["tickets"]) != (len(expected), sum(n for _c, n in expected)):
+        problems.append("the entrant or ticket count differs")
+    seed = bytes.fromhex(record["seed"])
+    if fair_draw.seed_sha256(seed) != record["seed_sha256"]:
+        problems.append("seed_sha256 does not match the seed")
+    won = fair_draw.winners(seed, [(c, n) for c, n in expected], rules.winners)
+    if won != record["winners"]:
+        problems.append(f"the winners should be {won}, the record says {record['winners']}")
+    return problems
+
+
+def _recent_winners(shop: Shop, rules: Rules, at: datetime) -> set[str]:
+    if not rules.exclude_winners_days:
+        return set()
+    since = clock.iso(at - timedelta(days=rules.exclude_winners_days))
+    return {
+        card
+        for draw in shop.draws.all()
+        if draw.get("status") == "held" and since <= draw["held_at"] <= clock.iso(at)
+        for card in draw["winners"]
+    }
+
+
+def _check_name(name: str) -> str:
+    text = str(name).strip()
+    if not text or len(text) > 100 or any(ch in text for ch in "\r\n\t"):
+        raise InvalidInput("a draw name is 1 to 100 characters on one line")
+    return text

@@ -1,0 +1,195 @@
+"""Prize draws: the algorithm, who enters, the record, idempotency, verification."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import snapshot
+
+from loyalty_cli import fair_draw
+
+SEED = "5e" * 32
+
+
+@pytest.fixture
+def october(loyalty):
+    """Five members; four bought in October 2026, one only in September."""
+    cards = [loyalty.enroll(f"M{i}", "--card", f"800{i}", "--at", "2026-08-01") for i in range(5)]
+    for i, card in enumerate(cards[:4]):
+        for n in range(i + 1):
+            loyalty("purchase", card, "10", "--receipt", f"O{i}-{n}", "--at", f"2026-10-{10 + n:02d}")
+    loyalty("purchase", cards[4], "10", "--receipt", "S4", "--at", "2026-09-20")
+    return cards
+
+
+def run(loyalty, name, *args):
+    return loyalty.json("draw", "run", name, "--month", "2026-10", "--prize", "Cake", "--seed", SEED, *args)
+
+
+def test_winners_follow_the_published_algorithm(loyalty, october):
+    record = run(loyalty, "oct", "--winners", "2")
+    shown = loyalty.json("draw", "show", "oct", "--entrants")
+    assert shown["entrant_list"] == [["8000", 1], ["8001", 2], ["8002", 3], ["8003", 4]]
+    assert set(shown) >= {
+        "name",
+        "rules",
+        "entrants",
+        "tickets",
+        "entrants_sha256",
+        "seed",
+        "seed_sha256",
+        "algorithm",
+        "winners",
+        "held_at",
+    }
+    assert (shown["entrants"], shown["tickets"], shown["algorithm"]) == (4, 10, "es-hmac-sha256-v1")
+    seed = bytes.fromhex(SEED)
+    keys = {c: fair_draw.draw_key(seed, c, w) for c, w in shown["entrant_list"]}
+    assert record["winners"] == sorted(keys, key=lambda c: (-keys[c], c))[:2]
+
+
+def test_the_documented_snippet_recomputes_a_real_draw(loyalty, october, tmp_path):
+    run(loyalty, "oct", "--winners", "3")
+    published = tmp_path / "oct.json"
+    published.write_text(loyalty("draw", "show", "oct", "--json", "--entrants").stdout, encoding="utf-8")
+    docs = (Path(__file__).parent.parent / "docs" / "draws.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```python\n(.*?)```", docs, re.S).group(1)
+    program = tmp_path / "check.py"
+    program.write_text(snippet, encoding="utf-8")
+    done = subprocess.run([sys.executable, program, published], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    winners = loyalty.json("draw", "show", "oct")["winners"]
+    assert f"winners: {' '.join(winners)}" in done.stdout
+
+
+def test_winning_frequencies_follow_the_tickets():
+    entrants = [("A100", 1), ("B200", 2), ("C300", 7)]
+    wins = {card: 0 for card, _ in entrants}
+    for i in range(20_000):
+        wins[fair_draw.winners(i.to_bytes(32, "big"), entrants, 1)[0]] += 1
+    expected = {"A100": 2_000, "B200": 4_000, "C300": 14_000}
+    chi_square = sum((wins[c] - expected[c]) ** 2 / expected[c] for c in expected)
+    assert chi_square < 13.816  # 2 degrees of freedom, p = 0.001
+
+
+def test_hashes_are_of_the_sorted_compact_list_and_the_seed_bytes(loyalty, october):
+    record = loyalty.json("draw", "show", run(loyalty, "oct")["name"], "--entrants")
+    text = json.dumps(record["entrant_list"], separators=(",", ":"))
+    assert record["entrants_sha256"] == fair_draw.hashlib.sha256(text.encode()).hexdigest()
+    assert record["seed_sha256"] == fair_draw.hashlib.sha256(bytes.fromhex(SEED)).hexdigest()
+
+
+def test_blocked_members_and_members_without_purchases_never_enter(loyalty, october):
+    loyalty("member", "block", october[1])
+    entrants = dict(
+        map(tuple, loyalty.json("draw", "show", run(loyalty, "oct")["name"], "--entrants")["entrant_list"])
+    )
+    assert october[1] not in entrants and october[4] not in entrants
+    assert set(entrants) == {october[0], october[2], october[3]}
+
+
+def test_last_months_winner_is_left_out_with_exclude_winners_days(loyalty, october):
+    september = loyalty.json(
+        "draw", "run", "sep", "--month", "2026-09", "--prize", "Cake", now="2026-10-01T09:00:00+00:00"
+    )
+    assert september["winners"] == [october[4]]
+    loyalty("purchase", october[4], "10", "--receipt", "O4", "--at", "2026-10-20")
+    entrants = loyalty.json(
+        "draw", "show", run(loyalty, "oct", "--exclude-winners-days", "90")["name"], "--entrants"
+    )
+    assert october[4] not in [c for c, _ in entrants["entrant_list"]]
+
+
+def test_refunded_purchases_earn_no_tickets_and_later_refunds_change_nothing(loyalty, october):
+    loyalty("refund", "O1-0", "--at", "2026-10-20")
+    record = loyalty.json("draw", "show", run(loyalty, "oct", "--tickets", "points")["name"], "--entrants")
+    assert dict(map(tuple, record["entrant_list"]))[october[1]] == 10
+    loyalty("refund", "O2-0")
+    loyalty("draw", "verify", "oct")
+
+
+def test_spend_tickets_count_whole_amounts(loyalty, october):
+    record = loyalty.json("draw", "show", run(loyalty, "oct", "--tickets", "spend:15")["name"], "--entrants")
+    assert record["entrant_list"] == [["8001", 1], ["8002", 2], ["8003", 2]]
+
+
+def test_running_a_held_draw_again_changes_nothing(loyalty, october):
+    first = run(loyalty, "oct", "--prize-points", "500")
+    before = snapshot(loyalty.data_dir)
+    again = loyalty.json("draw", "run", "oct", "--month", "2026-10", "--prize", "Other")
+    assert again == first
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_prize_points_are_credited_once_however_often_the_run_is_retried(loyalty, october):
+    balances = {c: loyalty.json("member", "show", c)["balance"] for c in october}
+    winner = run(loyalty, "oct", "--prize-points", "500")["winners"][0]
+    run(loyalty, "oct", "--prize-points", "500")
+    run(loyalty, "oct", "--prize-points", "500")
+    after = {c: loyalty.json("member", "show", c)["balance"] for c in october}
+    assert after == {**balances, winner: balances[winner] + 500}
+    loyalty("verify")
+
+
+def test_verify_finds_a_tampered_winner(loyalty, october):
+    run(loyalty, "oct")
+    assert "OK" in loyalty("draw", "verify", "oct").stdout
+    hot = loyalty.data_dir / "loyalty.json"
+    data = orjson.loads(hot.read_bytes())
+    record = next(d for d in data["draws"].values() if d["name"] == "oct")
+    record["winners"] = [c for c in october[:4] if c not in record["winners"]][:1]
+    hot.write_bytes(orjson.dumps(data))
+    result = loyalty("draw", "verify", "oct", expect=3)
+    assert "winners" in result.stdout
+
+
+def test_fewer_entrants_than_winners_all_win_and_an_empty_pool_is_recorded(loyalty, october):
+    assert len(run(loyalty, "oct", "--winners", "10")["winners"]) == 4
+    empty = loyalty.json("draw", "run", "none", "--month", "2026-06", "--prize", "Cake")
+    assert (empty["entrants"], empty["winners"]) == (0, [])
+
+
+def test_commit_shows_only_the_hash_and_run_reveals_the_seed(loyalty, october):
+    published = loyalty("draw", "commit", "dec", "--month", "2026-10", "--prize", "Basket").stdout.strip()
+    hidden = loyalty.json("draw", "show", "dec")
+    assert (hidden["seed"], hidden["winners"], hidden["seed_sha256"]) == (None, None, published)
+    held = loyalty.json("draw", "run", "dec")
+    assert fair_draw.seed_sha256(bytes.fromhex(held["seed"])) == published
+    assert held["rules"]["prize"] == "Basket"
+    loyalty("draw", "verify", "dec")
+
+
+def test_a_bad_seed_or_window_is_a_usage_error(loyalty, october):
+    before = snapshot(loyalty.data_dir)
+    loyalty("draw", "run", "x", "--month", "2026-10", "--prize", "C", "--seed", "abc", expect=2)
+    loyalty("draw", "run", "x", "--prize", "C", expect=2)
+    loyalty("draw", "run", "x", "--month", "2026-13", "--prize", "C", expect=2)
+    loyalty("draw", "run", "x", "--month", "2026-10", expect=2)
+    loyalty("draw", "run", "x", "--month", "2026-10", "--prize", "C", "--min-tier", "Platinum", expect=2)
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_maintain_holds_a_scheduled_draw_once_for_each_ended_month(loyalty, october):
+    loyalty(
+        "draw",
+        "schedule",
+        "monthly",
+        "--every",
+        "month",
+        "--prize",
+        "Coffee",
+        now="2026-10-05T09:00:00+00:00",
+    )
+    result = loyalty.json("maintain", "--as-of", "2026-11-02")
+    assert [d["name"] for d in result["draws"]] == ["monthly-2026-10"]
+    assert loyalty.json("maintain", "--as-of", "2026-11-03")["draws"] == []
+    names = [d["name"] for d in loyalty.json("draw", "list")]
+    assert names == ["monthly", "monthly-2026-10"]
+    assert loyalty.json("draw", "show", "monthly-2026-10")["entrants"] == 4
+    loyalty("draw", "verify", "monthly-2026-10")
