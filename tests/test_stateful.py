@@ -41,6 +41,7 @@ def optional(module: str):
 
 
 refunds, expiry, bonuses = optional("refunds"), optional("expiry"), optional("bonuses")
+draws = optional("draws")
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
 names = st.text(st.characters(categories=("L", "Zs")), min_size=1, max_size=30).filter(str.strip)
@@ -55,8 +56,9 @@ class Shop(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="loyalty-stateful-"))
-        self.store = Store(self.folder / "shop")
         self.now = START
+        # With a clock, each transaction moves months before the previous one to partitions.
+        self.store = Store(self.folder / "shop", clock=clock.Clock(self.now))
         self.balances: dict[str, int] = {}
         self.earned: set[str] = set()
         self.serial = 0
@@ -126,11 +128,35 @@ class Shop(RuleBasedStateMachine):
     @rule(hours=st.integers(min_value=1, max_value=24 * 20))
     def time_passes(self, hours):
         self.now += timedelta(hours=hours)
+        self.store.clock = clock.Clock(self.now)
 
     @rule()
     def month_rollover(self):
-        """The clock moves into the next month (where partitions exist, the old month moves out)."""
+        """The clock moves into the next month; the month before last moves to its partition."""
         self.now = (self.now.replace(day=1) + timedelta(days=32)).replace(day=2)
+        self.store.clock = clock.Clock(self.now)
+        with self.store.transaction() as shop:  # any write moves the old months out first
+            keep_from = clock.add_months(self.now.strftime("%Y-%m"), -1)
+            assert shop.ledger.hot_before(keep_from) == []
+
+    @precondition(lambda self: draws is not None)
+    @rule(winners=st.integers(min_value=1, max_value=3), prize=st.integers(min_value=0, max_value=300))
+    def draw(self, winners, prize):
+        self.serial += 1
+        today = self.now.date()
+        rules = draws.Rules(
+            window=draws.Window(today - timedelta(days=40), today),
+            winners=winners,
+            prize="model prize",
+            prize_points=prize,
+        )
+        with self.store.transaction() as shop:
+            record, _fresh = draws.hold(
+                shop, f"D{self.serial}", rules, seed=None, at=self.now, operator="model"
+            )
+        for card in record["winners"]:
+            self.balances[card] += prize
+        assert draws.verify(self.store.read(), f"D{self.serial}") == []
 
     @precondition(lambda self: refunds is not None)
     @rule(receipt=receipts, share=st.sampled_from([None, Decimal("0.25"), Decimal("0.5"), Decimal("1.5")]))
