@@ -136,18 +136,7 @@ def statement_json(statement: core.Statement) -> dict:
         "opening_balance": statement.opening_balance,
         "closing_balance": statement.closing_balance,
         "entries": [
-            {
-                "id": line.id,
-                "at": line.at,
-                "date": line.day.isoformat(),
-                "kind": line.kind,
-                "description": line.description,
-                "receipt": line.receipt,
-                "amount": money(line.amount),
-                "points": line.points,
-                "balance": line.balance,
-            }
-            for line in statement.lines
+            {"id": line.id, **row} for line, row in zip(statement.lines, csv_rows(statement), strict=True)
         ],
         "tier": statement.tier,
         "next_tier": statement.next_tier,

@@ -80,38 +80,22 @@ def refund(
     taken = _points_to_take(purchase, earlier, total)
     returned = _points_to_return(entries, price, total)
     text = " ".join(str(reason).split())[:200] if reason else None
-    balance_lots = member["points"]["lots"]
-    if taken:
-        first = next((k for k, v in purchase.lots.items() if v > 0 and k != lots.DEBT), None)
-        points.record(
-            shop,
-            member,
-            at=at,
-            operator=operator,
-            kind="refund",
-            points=-taken,
-            lots=lots.spend(balance_lots, taken, first=first),
-            amount=to_text(amount),
-            month=purchase.month,
-            receipt=receipt,
-            ref=purchase.id,
-            reason=text,
-        )
-    else:
-        points.record(
-            shop,
-            member,
-            at=at,
-            operator=operator,
-            kind="refund",
-            points=0,
-            lots={},
-            amount=to_text(amount),
-            month=purchase.month,
-            receipt=receipt,
-            ref=purchase.id,
-            reason=text,
-        )
+    # The points leave the purchase's own lot first, then the soonest-expiring ones.
+    first = next((k for k, v in purchase.lots.items() if v > 0 and k != lots.DEBT), None)
+    points.record(
+        shop,
+        member,
+        at=at,
+        operator=operator,
+        kind="refund",
+        points=-taken,
+        lots=lots.spend(member["points"]["lots"], taken, first=first) if taken else {},
+        amount=to_text(amount),
+        month=purchase.month,
+        receipt=receipt,
+        ref=purchase.id,
+        reason=text,
+    )
     for redemption, count in returned:
         points.record(
             shop,
