@@ -237,6 +237,7 @@ class Ledger:
         self._shop = shop
         self._pending: list[dict] = []
         self._receipts: dict[str, list[dict]] | None = None
+        self._lookups = 0
         self.partitions = Partitions(shop.root, shop.meta.get("partitions", []), shop.meta["next_id"])
 
     @property
@@ -282,12 +283,18 @@ class Ledger:
 
     def by_receipt(self, receipt: str) -> list[LedgerEntry]:
         """The entries recorded under a receipt, in ledger order, from all of history."""
-        if self._receipts is None:
+        self._lookups += 1
+        if self._receipts is None and self._lookups > 2:
+            # Many lookups (an import): one index over the hot entries pays for itself.
             self._receipts = {}
             for doc in self._hot_docs():
                 if doc.get("receipt") is not None:
                     self._receipts.setdefault(doc["receipt"], []).append(doc)
-        found = {doc["id"]: doc for doc in self._receipts.get(receipt, ())}
+        if self._receipts is None:
+            hot = [doc for doc in self._hot_docs() if doc.get("receipt") == receipt]
+        else:
+            hot = self._receipts.get(receipt, ())
+        found = {doc["id"]: doc for doc in hot}
         for entry_id, month in self.partitions.receipt_ids(receipt):
             doc = self.partitions.docs(month).get(str(entry_id))
             if doc is not None:
