@@ -21,8 +21,8 @@ from pathlib import Path
 
 import orjson
 
-from . import files, partitions
-from .clock import UTC, Clock, add_months
+from . import files, migrations, partitions
+from .clock import UTC, Clock
 from .errors import DataProblem, Refused
 from .lock import DirectoryLock
 from .shop import SCHEMA_VERSION, Shop, new_data
@@ -69,7 +69,12 @@ class Store:
         if (self.root / RESTORE_READY).is_dir():
             with self.locked():  # an interrupted restore is finished before anyone reads
                 pass
-        return Shop(self._load(), writable=False, root=self.root)
+        data = self._load()
+        if data["meta"]["1"]["schema"] < SCHEMA_VERSION:
+            with self.transaction():  # written by an older version: migrated first
+                pass
+            data = self._load()
+        return Shop(data, writable=False, root=self.root)
 
     @contextmanager
     def transaction(self, *, create: bool = False, dry_run: bool = False) -> Iterator[Shop]:
@@ -99,6 +104,10 @@ class Store:
             raise self._no_programme()
         data = self._load() if self.exists() else new_data()
         shop = Shop(data, writable=True, root=self.root)
+        if shop.meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
+            partitions.finish_interrupted(self.root, shop.meta["next_id"])
+            migrations.upgrade(self.root, shop, lambda migrated: self._commit(migrated.to_bytes()))
+            shop = Shop(self._load(), writable=True, root=self.root)
         if not dry_run:
             partitions.finish_interrupted(self.root, shop.meta["next_id"])
             self._roll_over(shop)
@@ -145,7 +154,7 @@ class Store:
             partitions.committed(self.root)
 
     def _roll_over(self, shop: Shop) -> None:
-        """Move committed entries of months before the previous one into partitions."""
+        """Move committed entries of earlier days into partitions."""
         if self.clock is None:
             return
         old = shop.ledger.hot_before(self._keep_from())
@@ -155,8 +164,9 @@ class Store:
         self._commit(shop.to_bytes())
 
     def _keep_from(self) -> str:
-        # The hot file keeps the current and the previous month (UTC months, as stored).
-        return add_months(self.clock.now.astimezone(UTC).strftime("%Y-%m"), -1)
+        # The hot file keeps today's entries (the UTC day, as stored): what an everyday
+        # command reads and rewrites stays small whatever the shop's trade and history.
+        return self.clock.now.astimezone(UTC).strftime("%Y-%m-%dT00:00:00+00:00")
 
     def _move_out(self, docs: list[dict], *, uncommitted: bool = False) -> list[str]:
         try:
