@@ -48,8 +48,8 @@ class Store:
     def __init__(self, root: Path | str, wait: float = 10.0, clock: Clock | None = None):
         self.root = Path(root)
         self.wait = wait
-        # With a clock, write transactions move months older than the previous one out of
-        # the hot file into ledger partitions.
+        # With a clock, write transactions move entries of earlier days out of the hot
+        # file into ledger partitions.
         self.clock = clock
 
     @property
@@ -110,11 +110,9 @@ class Store:
             shop = Shop(self._load(), writable=True, root=self.root)
         if not dry_run:
             partitions.finish_interrupted(self.root, shop.meta["next_id"])
-            self._roll_over(shop)
         yield shop
         if shop.changed and not dry_run:
             self._commit_changes(shop)
-            self._roll_over(shop)
 
     def data_files(self, *, backups: bool = False) -> list[Path]:
         """The files that hold the data: the hot file and the data folders (sorted).
@@ -145,23 +143,24 @@ class Store:
         return sorted(self.backup_dir.glob("loyalty-*.json"))
 
     def _commit_changes(self, shop: Shop) -> None:
-        """Commit a transaction; its entries of older months go straight to their partitions."""
-        old = shop.ledger.pending_before(self._keep_from()) if self.clock else []
-        if old:
-            shop.ledger.forget_moved(old, self._move_out(old, uncommitted=True))
-        self._commit(shop.to_bytes())
-        if old:
-            partitions.committed(self.root)
+        """Commit a transaction; entries of earlier days leave the hot file as it commits.
 
-    def _roll_over(self, shop: Shop) -> None:
-        """Move committed entries of earlier days into partitions."""
-        if self.clock is None:
-            return
-        old = shop.ledger.hot_before(self._keep_from())
-        if not old:
-            return
-        shop.ledger.forget_moved(old, self._move_out(old))
+        Committed entries of earlier days (the first write of a day finds yesterday's) and
+        the transaction's own backdated entries are written to their partitions first; the
+        hot file, rewritten without them, is the commit point (see partitions.py). A refused
+        or read-only command writes nothing, so it moves nothing either.
+        """
+        moved: list[dict] = []
+        new: list[dict] = []
+        if self.clock is not None:
+            keep_from = self._keep_from()
+            moved = shop.ledger.hot_before(keep_from)
+            new = shop.ledger.pending_before(keep_from)
+        if moved or new:
+            shop.ledger.forget_moved(moved + new, self._move_out(moved + new, uncommitted=bool(new)))
         self._commit(shop.to_bytes())
+        if new:
+            partitions.committed(self.root)
 
     def _keep_from(self) -> str:
         # The hot file keeps today's entries (the UTC day, as stored): what an everyday
