@@ -151,6 +151,11 @@ def committed(root: Path) -> None:
     (root / LEDGER_DIR / INTENT).unlink(missing_ok=True)
 
 
+def interrupted(root: Path) -> bool:
+    """Whether a writer died after writing partitions and before committing the hot file."""
+    return (root / LEDGER_DIR / INTENT).exists()
+
+
 def finish_interrupted(root: Path, next_id: int) -> None:
     """Remove entries a crashed writer put in partitions but never committed (under the lock)."""
     intent_path = root / LEDGER_DIR / INTENT

@@ -95,6 +95,7 @@ class Store:
         with DirectoryLock(self.root, self.wait):
             files.remove_stale_temps(self.root, (*DATA_FOLDERS, partitions.RECEIPTS_PATH, BACKUP_DIR))
             self._finish_install()
+            self._finish_interrupted_commit()
             yield
 
     @contextmanager
@@ -105,11 +106,8 @@ class Store:
         data = self._load() if self.exists() else new_data()
         shop = Shop(data, writable=True, root=self.root)
         if shop.meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
-            partitions.finish_interrupted(self.root, shop.meta["next_id"])
             migrations.upgrade(self.root, shop, lambda migrated: self._commit(migrated.to_bytes()))
             shop = Shop(self._load(), writable=True, root=self.root)
-        if not dry_run:
-            partitions.finish_interrupted(self.root, shop.meta["next_id"])
         yield shop
         if shop.changed and not dry_run:
             self._commit_changes(shop)
@@ -161,6 +159,15 @@ class Store:
         self._commit(shop.to_bytes())
         if new:
             partitions.committed(self.root)
+
+    def _finish_interrupted_commit(self) -> None:
+        """Undo what a writer killed between its partitions and the hot file left (under the lock).
+
+        Before anyone under the lock writes or archives the data, so that no backup ever
+        holds entries the hot file did not commit.
+        """
+        if partitions.interrupted(self.root) and self.exists():
+            partitions.finish_interrupted(self.root, self._load()["meta"]["1"]["next_id"])
 
     def _keep_from(self) -> str:
         # The hot file keeps today's entries (the UTC day, as stored): what an everyday
