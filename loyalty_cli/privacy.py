@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from . import archives, clock, files, members, points
+from . import archives, clock, files, member_rows, members, points
 from .errors import DataProblem, Refused
 from .ledger import LedgerEntry
 from .shop import Shop
@@ -23,7 +23,7 @@ from .store import Store
 
 PERSONAL = ("name", "phone", "email", "birthday")
 ERASED = "personal data erased"
-_KEYS = tuple(f'"{key}"'.encode() for key in PERSONAL)
+_KEYS = (*(f'"{key}"'.encode() for key in PERSONAL), b'"members":[')
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,8 @@ def _scrub_json_file(path: Path, cards: set[str], store: Store) -> bool:
 
 def _scrub(node, cards: set[str]) -> bool:
     changed = False
+    if isinstance(node, dict) and isinstance(node.get("members"), list):  # a hot file's rows
+        changed = _scrub_rows(node["members"], cards)
     if isinstance(node, dict):
         card = node.get("card")
         if isinstance(card, str) and card in cards and any(node.get(k) is not None for k in PERSONAL):
@@ -179,6 +181,18 @@ def _scrub(node, cards: set[str]) -> bool:
     elif isinstance(node, list):
         for value in node:
             changed = _scrub(value, cards) or changed
+    return changed
+
+
+def _scrub_rows(rows: list, cards: set[str]) -> bool:
+    changed = False
+    for row in rows:
+        if isinstance(row, list) and member_rows.card_of(row) in cards:
+            doc = member_rows.from_row(row)
+            if any(doc.get(key) is not None for key in PERSONAL):
+                doc.update(dict.fromkeys(PERSONAL), consent=False)
+                row[:] = member_rows.to_row(doc)
+                changed = True
     return changed
 
 

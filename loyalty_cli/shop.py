@@ -17,12 +17,14 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from . import ledger as ledger_mod
+from . import member_rows
 from .errors import UnknownMember
 from .ledger import LedgerEntry
 from .partitions import Partitions
 from .program import Programme
 
-SCHEMA_VERSION = 1
+# 2: members stored as rows, partitions split by card, the hot file keeps only today.
+SCHEMA_VERSION = 2
 META_ID = 1
 
 
@@ -34,7 +36,7 @@ def new_data() -> dict:
         "last_hash": ledger_mod.GENESIS,
         "partitions": [],
     }
-    return {"meta": {str(META_ID): meta}, "program": {}, "members": {}, "draws": {}, "ledger": {}}
+    return {"meta": {str(META_ID): meta}, "program": {}, "members": [], "draws": {}, "ledger": {}}
 
 
 class SnapshotStorage(Storage):
@@ -59,7 +61,7 @@ class Shop:
         self._db = TinyDB(storage=SnapshotStorage, data=data)
         self._storage: SnapshotStorage = self._db.storage
         self.meta: dict = data["meta"][str(META_ID)]
-        self.members = Members(self._db.table("members"), self)
+        self.members = Members(self)
         self.ledger = Ledger(self._db.table("ledger"), self)
         self.draws = Records(self._db.table("draws"), self, key="name")
         self._program_changed = False
@@ -120,15 +122,16 @@ class Shop:
 class Members:
     """Member documents by card, with an identity map.
 
-    Within one transaction get() hands out one working copy per member, so every part of
-    a command sees the same document; put() marks it changed. The stored documents are
-    never touched until flush().
+    The hot file stores each member as a compact row (see member_rows.py). Within one
+    transaction get() unpacks a member into one working copy, so every part of a command
+    sees the same document; put() marks it changed, and flush() packs the changed ones
+    back. Rows a command never looks at are never unpacked.
     """
 
-    def __init__(self, table, shop: Shop):
-        self._table = table
+    def __init__(self, shop: Shop):
         self._shop = shop
-        self._stored: dict[str, dict] | None = None
+        self._rows: dict[str, object] | None = None
+        self._unpacked: dict[str, dict] = {}
         self._working: dict[str, dict] = {}
         self._phones: dict[str, str] | None = None
         self._phone_of: dict[str, str] = {}
@@ -139,15 +142,22 @@ class Members:
     def dirty(self) -> bool:
         return bool(self._changed or self._added)
 
-    def _index(self) -> dict[str, dict]:
-        if self._stored is None:
-            raw = self._table.storage.read().get(self._table.name, {})
-            self._stored = {doc["card"]: doc for doc in raw.values()}
-        return self._stored
+    def _index(self) -> dict[str, object]:
+        if self._rows is None:
+            stored = self._shop._storage.data.get("members") or []
+            if isinstance(stored, dict):  # schema 1: TinyDB documents by id
+                stored = list(stored.values())
+            self._rows = {member_rows.card_of(row): row for row in stored}
+        return self._rows
 
     def _phone_index(self) -> dict[str, str]:
         if self._phones is None:
-            self._phone_of = {d["card"]: d["phone"] for d in self.all() if d.get("phone")}
+            self._phone_of = {}
+            for card, row in self._index().items():
+                doc = self._working.get(card)
+                phone = doc.get("phone") if doc is not None else member_rows.phone_of(row)
+                if phone:
+                    self._phone_of[card] = phone
             self._phones = {phone: card for card, phone in self._phone_of.items()}
         return self._phones
 
@@ -161,10 +171,10 @@ class Members:
         """The working copy of the member with this exact card, or None."""
         doc = self._working.get(card)
         if doc is None:
-            stored = self._index().get(card)
-            if stored is None:
+            row = self._index().get(card)
+            if row is None:
                 return None
-            doc = self._working[card] = _copy(stored)
+            doc = self._working[card] = _unpack(row)
         return doc
 
     def by_phone(self, phone: str) -> dict | None:
@@ -181,8 +191,12 @@ class Members:
 
     def all(self) -> Iterator[dict]:
         """Every member document (the latest version; do not change them), in enrolment order."""
-        working = self._working
-        return (working.get(card, doc) for card, doc in self._index().items())
+        working, unpacked = self._working, self._unpacked
+        for card, row in self._index().items():
+            doc = working.get(card) or unpacked.get(card)
+            if doc is None:
+                doc = unpacked[card] = member_rows.from_row(row)
+            yield doc
 
     def add(self, doc: dict) -> None:
         """A new member (the caller has checked the card and phone are free)."""
@@ -203,6 +217,11 @@ class Members:
         if self._phones is not None and self._phone_of.get(card) != doc.get("phone"):
             self._index_phone(card, doc.get("phone"))
 
+    def repack(self) -> None:
+        """Mark every member changed, so that flush() writes every row anew (a migration)."""
+        for card in list(self._index()):
+            self.put(self.get(card))
+
     def _index_phone(self, card: str, phone: str | None) -> None:
         phones = self._phone_index()
         old = self._phone_of.pop(card, None)
@@ -213,23 +232,22 @@ class Members:
             self._phone_of[card] = phone
 
     def flush(self) -> None:
-        """Hand the changes to TinyDB: one update and one insert, whatever the count."""
-        if self._changed:
-            working = self._working
-            raw_table = self._table.storage.read().get(self._table.name, {})
-            ids = [int(i) for i, d in raw_table.items() if d["card"] in self._changed]
-            self._table.update(lambda raw: _replace(raw, working, "card"), doc_ids=ids)
-        if self._added:
-            self._table.insert_multiple([self._working[c] for c in self._added])
+        """Pack the changed members into rows; the others keep the rows they had."""
+        if not self.dirty:
+            return
+        rows = self._index()
+        for card in (*self._changed, *self._added):
+            rows[card] = member_rows.to_row(self._working[card])
+        self._shop._storage.data["members"] = list(rows.values())
         self._changed, self._added = set(), {}
-        self._stored = None
+        self._unpacked = {}
 
 
 class Ledger:
     """The append-only ledger: entries get the next id and the hash of the one before.
 
-    Recent entries live in the hot file's `ledger` table, older months in partitions
-    (see partitions.py); readers see one ledger, in id order, each entry once.
+    Today's entries live in the hot file's `ledger` table, the rest of history in
+    partitions (see partitions.py); readers see one ledger, in id order, each entry once.
     """
 
     def __init__(self, table, shop: Shop):
@@ -271,7 +289,7 @@ class Ledger:
         docs = [
             doc
             for month in months
-            for doc in self.partitions.docs(month).values()
+            for doc in self.partitions.docs(month, card)
             if _wanted(doc, card, since, until)
         ]
         seen = {doc["id"] for doc in docs}
@@ -295,22 +313,23 @@ class Ledger:
         else:
             hot = self._receipts.get(receipt, ())
         found = {doc["id"]: doc for doc in hot}
-        for entry_id, month in self.partitions.receipt_ids(receipt):
-            doc = self.partitions.docs(month).get(str(entry_id))
-            if doc is not None:
-                found.setdefault(entry_id, doc)
+        for entry_id, month, card in self.partitions.receipt_places(receipt):
+            if entry_id not in found:
+                doc = self.partitions.entry(month, card, entry_id)
+                if doc is not None:
+                    found[entry_id] = doc
         return [LedgerEntry.from_doc(found[i]) for i in sorted(found)]
 
-    def hot_before(self, month: str) -> list[dict]:
-        """Committed entries still in the hot file whose UTC month is before `month`."""
+    def hot_before(self, moment: str) -> list[dict]:
+        """Committed entries still in the hot file dated before `moment` (stored form)."""
         raw = self._table.storage.read().get(self._table.name, {})
-        return [doc for doc in raw.values() if doc["at"][:7] < month]
+        return [doc for doc in raw.values() if doc["at"] < moment]
 
-    def pending_before(self, month: str) -> list[dict]:
-        """Take the new entries whose UTC month is before `month` out of the hot file's batch."""
-        old = [doc for doc in self._pending if doc["at"][:7] < month]
+    def pending_before(self, moment: str) -> list[dict]:
+        """Take the new entries dated before `moment` out of the hot file's batch."""
+        old = [doc for doc in self._pending if doc["at"] < moment]
         if old:
-            self._pending = [doc for doc in self._pending if doc["at"][:7] >= month]
+            self._pending = [doc for doc in self._pending if doc["at"] >= moment]
         return old
 
     def forget_moved(self, docs: list[dict], months: list[str]) -> None:
@@ -397,6 +416,11 @@ def _replace(raw: dict, changed: dict[str, dict], key: str) -> None:
     new = changed[raw[key]]
     raw.clear()
     raw.update(new)
+
+
+def _unpack(row) -> dict:
+    doc = member_rows.from_row(row)
+    return _copy(doc) if doc is row else doc
 
 
 def _copy(doc: dict) -> dict:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import orjson
 
-from . import files, partitions
-from .clock import UTC, Clock, add_months
+from . import files, migrations, partitions
+from .clock import UTC, Clock
 from .errors import DataProblem, Refused
 from .lock import DirectoryLock
 from .shop import SCHEMA_VERSION, Shop, new_data
@@ -48,8 +48,8 @@ class Store:
     def __init__(self, root: Path | str, wait: float = 10.0, clock: Clock | None = None):
         self.root = Path(root)
         self.wait = wait
-        # With a clock, write transactions move months older than the previous one out of
-        # the hot file into ledger partitions.
+        # With a clock, write transactions move entries of earlier days out of the hot
+        # file into ledger partitions.
         self.clock = clock
 
     @property
@@ -69,7 +69,12 @@ class Store:
         if (self.root / RESTORE_READY).is_dir():
             with self.locked():  # an interrupted restore is finished before anyone reads
                 pass
-        return Shop(self._load(), writable=False, root=self.root)
+        data = self._load()
+        if data["meta"]["1"]["schema"] < SCHEMA_VERSION:
+            with self.transaction():  # written by an older version: migrated first
+                pass
+            data = self._load()
+        return Shop(data, writable=False, root=self.root)
 
     @contextmanager
     def transaction(self, *, create: bool = False, dry_run: bool = False) -> Iterator[Shop]:
@@ -90,6 +95,7 @@ class Store:
         with DirectoryLock(self.root, self.wait):
             files.remove_stale_temps(self.root, (*DATA_FOLDERS, partitions.RECEIPTS_PATH, BACKUP_DIR))
             self._finish_install()
+            self._finish_interrupted_commit()
             yield
 
     @contextmanager
@@ -99,13 +105,12 @@ class Store:
             raise self._no_programme()
         data = self._load() if self.exists() else new_data()
         shop = Shop(data, writable=True, root=self.root)
-        if not dry_run:
-            partitions.finish_interrupted(self.root, shop.meta["next_id"])
-            self._roll_over(shop)
+        if shop.meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
+            migrations.upgrade(self.root, shop, lambda migrated: self._commit(migrated.to_bytes()))
+            shop = Shop(self._load(), writable=True, root=self.root)
         yield shop
         if shop.changed and not dry_run:
             self._commit_changes(shop)
-            self._roll_over(shop)
 
     def data_files(self, *, backups: bool = False) -> list[Path]:
         """The files that hold the data: the hot file and the data folders (sorted).
@@ -136,27 +141,38 @@ class Store:
         return sorted(self.backup_dir.glob("loyalty-*.json"))
 
     def _commit_changes(self, shop: Shop) -> None:
-        """Commit a transaction; its entries of older months go straight to their partitions."""
-        old = shop.ledger.pending_before(self._keep_from()) if self.clock else []
-        if old:
-            shop.ledger.forget_moved(old, self._move_out(old, uncommitted=True))
+        """Commit a transaction; entries of earlier days leave the hot file as it commits.
+
+        Committed entries of earlier days (the first write of a day finds yesterday's) and
+        the transaction's own backdated entries are written to their partitions first; the
+        hot file, rewritten without them, is the commit point (see partitions.py). A refused
+        or read-only command writes nothing, so it moves nothing either.
+        """
+        moved: list[dict] = []
+        new: list[dict] = []
+        if self.clock is not None:
+            keep_from = self._keep_from()
+            moved = shop.ledger.hot_before(keep_from)
+            new = shop.ledger.pending_before(keep_from)
+        if moved or new:
+            shop.ledger.forget_moved(moved + new, self._move_out(moved + new, uncommitted=bool(new)))
         self._commit(shop.to_bytes())
-        if old:
+        if new:
             partitions.committed(self.root)
 
-    def _roll_over(self, shop: Shop) -> None:
-        """Move committed entries of months before the previous one into partitions."""
-        if self.clock is None:
-            return
-        old = shop.ledger.hot_before(self._keep_from())
-        if not old:
-            return
-        shop.ledger.forget_moved(old, self._move_out(old))
-        self._commit(shop.to_bytes())
+    def _finish_interrupted_commit(self) -> None:
+        """Undo what a writer killed between its partitions and the hot file left (under the lock).
+
+        Before anyone under the lock writes or archives the data, so that no backup ever
+        holds entries the hot file did not commit.
+        """
+        if partitions.interrupted(self.root) and self.exists():
+            partitions.finish_interrupted(self.root, self._load()["meta"]["1"]["next_id"])
 
     def _keep_from(self) -> str:
-        # The hot file keeps the current and the previous month (UTC months, as stored).
-        return add_months(self.clock.now.astimezone(UTC).strftime("%Y-%m"), -1)
+        # The hot file keeps today's entries (the UTC day, as stored): what an everyday
+        # command reads and rewrites stays small whatever the shop's trade and history.
+        return self.clock.now.astimezone(UTC).strftime("%Y-%m-%dT00:00:00+00:00")
 
     def _move_out(self, docs: list[dict], *, uncommitted: bool = False) -> list[str]:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
+from loyalty_cli import member_rows
 from loyalty_cli.files import TEMP_PREFIX
 
 
@@ -39,3 +40,17 @@ def temp_files(directory: Path) -> list[str]:
 def has_command(loyalty, *words: str) -> bool:
     """Whether this version of loyalty has the command (some arrive from other work)."""
     return loyalty(*words, "--help", expect=None).exit_code == 0
+
+
+def edit_member(document: dict, change, card: str | None = None) -> dict:
+    """Change a member (the first, or the one with `card`) in a parsed hot file, as a hand edit would.
+
+    Members are stored as rows (loyalty_cli/member_rows.py): the row is unpacked, changed
+    and packed again. Returns the member as changed.
+    """
+    rows = document["members"]
+    index = next(i for i, row in enumerate(rows) if card is None or member_rows.card_of(row) == card)
+    member = member_rows.from_row(rows[index])
+    change(member)
+    rows[index] = member_rows.to_row(member)
+    return member

@@ -21,7 +21,7 @@ def shop(loyalty):
     """A shop with two members and some history."""
     anna = loyalty.enroll("Anna Bērziņa", "--phone", "29123456", "--email", "anna@example.com")
     janis = loyalty.enroll("Jānis Ozols", "--phone", "29999999")
-    loyalty("purchase", anna, "12,30", "--receipt", "R1", "--at", "2026-10-01")
+    loyalty("purchase", anna, "12,30", "--receipt", "R1", "--at", "2026-11-22T09:00")
     loyalty("purchase", janis, "40", "--receipt", "R2")
     loyalty("redeem", anna, "5")
     loyalty("adjust", janis, "7", "--reason", "welcome gift")

@@ -16,20 +16,32 @@ APRIL = "2026-04-20T12:00:00+00:00"
 
 @pytest.fixture
 def history(tmp_path) -> Loyalty:
-    """A shop with purchases, a redemption and a refund in December and January."""
+    """A shop with purchases, a redemption and a refund in December and January.
+
+    Each command runs on the day it happened, as at a till; the last ones on JANUARY, so
+    that the hot file holds that day's entries and partitions the days before.
+    """
     loyalty = Loyalty(tmp_path / "shop", now=JANUARY)
-    loyalty("init", "--expiry-months", "0")
-    anna = loyalty.enroll("Anna", "--card", "1001", "--at", "2025-12-01")
-    ilze = loyalty.enroll("Ilze", "--card", "1002", "--at", "2025-12-01")
+    loyalty("init", "--expiry-months", "0", now="2025-12-01T09:00:00+00:00")
+    anna = loyalty.enroll("Anna", "--card", "1001", now="2025-12-01T09:00:00+00:00")
+    ilze = loyalty.enroll("Ilze", "--card", "1002", now="2025-12-01T09:00:00+00:00")
     for day, card, amount in (
         ("2025-12-03", anna, "40"),
         ("2025-12-20", ilze, "25.50"),
         ("2026-01-05", anna, "12"),
     ):
-        loyalty("purchase", card, amount, "--receipt", f"R-{day}-{card}", "--at", day)
-    loyalty("redeem", anna, "30", "--at", "2026-01-06")
-    loyalty("refund", "R-2025-12-20-1002", "--amount", "5.50", "--at", "2026-01-07")
+        loyalty("purchase", card, amount, "--receipt", f"R-{day}-{card}", now=f"{day}T10:00:00+00:00")
+    loyalty("redeem", anna, "30", now="2026-01-20T10:00:00+00:00")
+    loyalty("refund", "R-2025-12-20-1002", "--amount", "5.50", now="2026-01-20T11:00:00+00:00")
     return loyalty
+
+
+def hot_ledger(loyalty: Loyalty) -> dict:
+    return json.loads((loyalty.data_dir / "loyalty.json").read_bytes())["ledger"]
+
+
+def partition_files(loyalty: Loyalty, month: str) -> list:
+    return sorted((loyalty.data_dir / "ledger").glob(f"{month}-*.json"))
 
 
 VIEWS = (
@@ -47,13 +59,36 @@ def views(loyalty: Loyalty, now: str) -> list[str]:
 
 def test_a_month_rollover_changes_no_output(history):
     before = views(history, JANUARY)
-    assert Store(history.data_dir).read().meta["partitions"] == []
+    assert len(hot_ledger(history)) == 2  # today's redemption and refund
+    assert Store(history.data_dir).read().meta["partitions"] == ["2025-12", "2026-01"]
     history("maintain", now=APRIL)
-    shop = Store(history.data_dir).read()
-    assert shop.meta["partitions"] == ["2025-12", "2026-01"]
-    assert json.loads((history.data_dir / "loyalty.json").read_bytes())["ledger"] == {}
+    assert hot_ledger(history) == {}
     assert views(history, APRIL) == before
     assert history.json("verify", now=APRIL)["entries"] == 5
+
+
+def test_the_hot_file_keeps_only_todays_entries(history):
+    history("purchase", "1002", "3", "--receipt", "LATER", now="2026-01-21T08:00:00+00:00")
+    assert [doc["receipt"] for doc in hot_ledger(history).values()] == ["LATER"]
+    moved = [orjson.loads(path.read_bytes())["ledger"] for path in partition_files(history, "2026-01")]
+    assert sorted(doc["kind"] for docs in moved for doc in docs.values()) == ["earn", "redeem", "refund"]
+
+
+def test_a_member_s_history_is_read_from_one_file_a_month(history, monkeypatch):
+    from loyalty_cli import partitions
+
+    history("maintain", now=APRIL)
+    read = []
+    real = partitions.Partitions._file
+
+    def spy(self, name):
+        read.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(partitions.Partitions, "_file", spy)
+    history("statement", "1001", "--from", "2025-12-01", "--to", "2026-01-31", now=APRIL)
+    shard = partitions.card_shard("1001")
+    assert sorted(read) == [f"2025-12-{shard}", f"2026-01-{shard}"]
 
 
 def test_a_receipt_in_a_partition_is_still_refused(history):
@@ -76,7 +111,7 @@ def test_everyday_commands_read_no_partition(history, monkeypatch):
     def refuse(self, month):
         raise AssertionError(f"read the partition {month}")
 
-    monkeypatch.setattr(partitions.Partitions, "docs", refuse)
+    monkeypatch.setattr(partitions.Partitions, "_file", refuse)
     history("purchase", "1001", "10", "--receipt", "NEW-1", now=APRIL)
     history("redeem", "1001", "5", now=APRIL)
     history("member", "show", "1001", now=APRIL)
@@ -96,19 +131,19 @@ def test_a_crash_between_partition_and_hot_file_loses_and_duplicates_nothing(his
     monkeypatch.setattr(store.Store, "_commit", crash_after_partitions)
     history("maintain", now=APRIL, expect=1)
     monkeypatch.undo()
-    assert (history.data_dir / "ledger" / "2025-12.json").exists()
+    assert partition_files(history, "2026-01")
     assert (history.data_dir / "loyalty.json").read_bytes() == hot_before
     # Entries are now in a partition and still in the hot file: each is read once.
     assert history.json("verify", now=APRIL)["entries"] == 5
     assert history.json("member", "show", "1001", now=APRIL)["balance"] == 22
     history("maintain", now=APRIL)
-    assert json.loads((history.data_dir / "loyalty.json").read_bytes())["ledger"] == {}
+    assert hot_ledger(history) == {}
     assert history.json("verify", now=APRIL)["entries"] == 5
 
 
 def test_verify_reads_every_partition_and_names_an_edited_entry(history):
     history("maintain", now=APRIL)
-    path = history.data_dir / "ledger" / "2025-12.json"
+    path = partition_files(history, "2025-12")[0]
     data = orjson.loads(path.read_bytes())
     first = next(iter(data["ledger"].values()))
     first["points"] += 100
@@ -117,13 +152,13 @@ def test_verify_reads_every_partition_and_names_an_edited_entry(history):
     assert f"entry {first['id']}" in result.stdout
 
 
-def test_a_backdated_entry_joins_its_month_partition_later(history):
+def test_a_backdated_entry_goes_straight_to_its_month_partition(history):
     history("maintain", now=APRIL)
     history("purchase", "1002", "9", "--receipt", "LATE", "--at", "2025-12-24", now=APRIL)
     shop = Store(history.data_dir).read()
     assert [e.receipt for e in shop.ledger.by_receipt("LATE")] == ["LATE"]
-    late = orjson.loads((history.data_dir / "ledger" / "2025-12.json").read_bytes())["ledger"]
-    assert any(doc.get("receipt") == "LATE" for doc in late.values())
+    late = [orjson.loads(path.read_bytes())["ledger"] for path in partition_files(history, "2025-12")]
+    assert any(doc.get("receipt") == "LATE" for docs in late for doc in docs.values())
     assert history.json("verify", now=APRIL)["entries"] == 6
 
 
@@ -172,7 +207,7 @@ def test_history_goes_straight_to_partitions_and_a_crash_before_the_commit_leave
     monkeypatch.setattr(store.Store, "_commit", die)
     loyalty("import", "purchases", source, expect=1)
     monkeypatch.setattr(store.Store, "_commit", real)
-    assert (loyalty.data_dir / "ledger" / "2025-01.json").exists()
+    assert list((loyalty.data_dir / "ledger").glob("2025-01-*.json"))
     assert loyalty.json("member", "show", card)["balance"] == 0
     assert loyalty.json("verify")["entries"] == 0
     # The next writer removes what was never committed before it hands out those ids again.

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from conftest import NOW, snapshot
 
+from loyalty_cli.shop import SCHEMA_VERSION
 from loyalty_cli.store import Store
 
 
@@ -101,7 +102,7 @@ def test_every_write_keeps_the_previous_version_as_a_backup(loyalty):
 
 def test_a_schema_version_is_recorded(loyalty):
     data = json.loads((loyalty.data_dir / "loyalty.json").read_text())
-    assert data["meta"]["1"]["schema"] == 1
+    assert data["meta"]["1"]["schema"] == SCHEMA_VERSION
 
 
 def test_eight_processes_purchasing_at_once_lose_nothing(loyalty, tmp_path):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from inspection import edit_member
 
 from loyalty_cli.store import Store
 
@@ -90,9 +91,12 @@ def test_a_deleted_entry_is_reported(shop):
 
 def test_a_balance_edited_by_hand_is_reported(shop):
     document = json.loads(hot(shop).read_text())
-    member = next(iter(document["members"].values()))
-    member["points"]["balance"] += 50
-    member["points"]["lots"] = {k: v + 50 for k, v in member["points"]["lots"].items()}
+
+    def richer(member):
+        member["points"]["balance"] += 50
+        member["points"]["lots"] = {k: v + 50 for k, v in member["points"]["lots"].items()}
+
+    member = edit_member(document, richer)
     hot(shop).write_text(json.dumps(document))
     assert f"member {member['card']}: stored balance" in shop("verify", expect=3).stdout
 
@@ -147,9 +151,12 @@ def test_a_consistently_rewritten_chain_is_caught_by_an_archive_kept_elsewhere(s
         entry["prev"] = prev
         prev = entry_hash(entry)
     document["meta"]["1"]["last_hash"] = prev
-    member = next(m for m in document["members"].values() if m["card"] == forged["card"])
-    member["points"]["balance"] += 100
-    member["points"]["lots"] = {k: v + 100 for k, v in member["points"]["lots"].items()}
+
+    def richer(member):
+        member["points"]["balance"] += 100
+        member["points"]["lots"] = {k: v + 100 for k, v in member["points"]["lots"].items()}
+
+    edit_member(document, richer, forged["card"])
     hot(shop).write_text(json.dumps(document, ensure_ascii=False))
     shop("verify")  # the forger did a thorough job: the data agrees with itself
     result = shop("verify", "--against", archive, expect=3)

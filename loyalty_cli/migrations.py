@@ -1,0 +1,44 @@
+"""Bringing a data directory written by an older version of loyalty up to date.
+
+A migration runs under the lock, before the command that found the older schema, and
+commits on its own: the hot file's `schema` is its commit point. Each step can be run
+again after a crash half-way and gives the same result.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from . import partitions
+from .shop import SCHEMA_VERSION, Shop
+
+
+def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
+    """Run every migration from the shop's schema to the current one, then commit."""
+    legacy: list[Path] = []
+    if shop.meta["schema"] < 2:
+        legacy = _split_partitions(root, shop)
+        shop.members.repack()
+    shop.meta["schema"] = SCHEMA_VERSION
+    shop.touch_meta()
+    commit(shop)
+    for path in legacy:  # only now: until the commit, a crash would need them again
+        path.unlink(missing_ok=True)
+
+
+def _split_partitions(root: Path, shop: Shop) -> list[Path]:
+    """Schema 1 kept a month in one file and receipt places without the card: split both."""
+    directory = root / partitions.LEDGER_DIR
+    legacy = [directory / f"{m}.json" for m in shop.meta.get("partitions", [])]
+    legacy = [path for path in legacy if path.exists()]
+    if not legacy:
+        return []
+    # Every place in the receipt index is of an entry in these files: rebuild it from them.
+    shutil.rmtree(directory / partitions.RECEIPTS_DIR, ignore_errors=True)
+    limit = shop.meta["next_id"]
+    for path in legacy:
+        docs = partitions.read_json(path).get("ledger", {})
+        partitions.move_out(root, [doc for doc in docs.values() if doc["id"] < limit])
+    return legacy
