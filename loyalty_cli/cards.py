@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 
 from .errors import InvalidInput
 
@@ -45,6 +44,8 @@ def is_luhn_valid(card: str) -> bool:
 
 def generate(taken) -> str:
     """A new random card number, not in `taken` (anything that supports `in`)."""
+    import secrets  # only enrolment needs it; every other command starts without it
+
     while True:
         body = str(secrets.randbelow(9 * 10 ** (GENERATED_LENGTH - 2)) + 10 ** (GENERATED_LENGTH - 2))
         card = body + luhn_check_digit(body)
