@@ -147,7 +147,10 @@ class Members:
             stored = self._shop._storage.data.get("members") or []
             if isinstance(stored, dict):  # schema 1: TinyDB documents by id
                 stored = list(stored.values())
-            self._rows = {member_rows.card_of(row): row for row in stored}
+            if all(type(row) is list and row for row in stored):  # the usual, fast case
+                self._rows = {row[0]: row for row in stored}
+            else:
+                self._rows = {member_rows.card_of(row): row for row in stored}
         return self._rows
 
     def _phone_index(self) -> dict[str, str]:
