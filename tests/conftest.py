@@ -66,3 +66,23 @@ def snapshot(directory: Path) -> dict[str, bytes]:
         for p in sorted(directory.rglob("*"))
         if p.is_file() and p.name != ".lock"
     }
+
+
+@pytest.fixture
+def sample(empty_loyalty) -> Loyalty:
+    """The demo shop of sample_data/, loaded by `init --sample`."""
+    empty_loyalty("init", "--sample")
+    return empty_loyalty
+
+
+def write_entry(loyalty: Loyalty, card: str, at: str, **fields) -> None:
+    """Append a ledger entry directly, the way the points lifecycle does (refunds, bonuses, prizes)."""
+    from datetime import datetime, timezone
+
+    from loyalty_cli import points
+    from loyalty_cli.store import Store
+
+    moment = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
+    with Store(loyalty.data_dir).transaction() as shop:
+        member = shop.members.require(card)
+        points.record(shop, member, at=moment, operator="tester", **fields)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 
-import pytest
+from conftest import write_entry
 
-from loyalty_cli import points, segments
+from loyalty_cli import segments
 from loyalty_cli.reports import MonthFlow
-from loyalty_cli.store import Store
 
 SUMMARY_KEYS = {
     "members",
@@ -20,21 +18,6 @@ SUMMARY_KEYS = {
     "points_outstanding",
     "liability",
 }
-
-
-@pytest.fixture
-def sample(empty_loyalty):
-    """The demo shop of sample_data/, loaded by `init --sample`."""
-    empty_loyalty("init", "--sample")
-    return empty_loyalty
-
-
-def write_entry(loyalty, card: str, at: str, **fields) -> None:
-    """Append a ledger entry the way the nightly jobs do."""
-    moment = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
-    with Store(loyalty.data_dir).transaction() as shop:
-        member = shop.members.require(card)
-        points.record(shop, member, at=moment, operator="tester", **fields)
 
 
 def test_summary_outstanding_is_the_sum_of_balances_and_liability_its_value(sample):

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 
-import pytest
+from conftest import write_entry
 
-from loyalty_cli import lots, points
+from loyalty_cli import lots
 from loyalty_cli import statements as core
 from loyalty_cli.store import Store
 
 SPEC_KEYS = {"card", "from", "to", "opening_balance", "closing_balance", "entries", "expiring"}
 ENTRY_KEYS = {"at", "kind", "points", "amount", "receipt", "balance"}
-
-
-@pytest.fixture
-def sample(empty_loyalty):
-    """The demo shop of sample_data/, loaded by `init --sample`."""
-    empty_loyalty("init", "--sample")
-    return empty_loyalty
-
-
-def write_entry(loyalty, card: str, at: str, **fields) -> None:
-    """Append a ledger entry the way the points lifecycle does (refunds, bonuses, prizes, expiry)."""
-    moment = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
-    with Store(loyalty.data_dir).transaction() as shop:
-        member = shop.members.require(card)
-        points.record(shop, member, at=moment, operator="tester", **fields)
 
 
 def test_every_sample_statement_adds_up_and_closes_at_the_member_balance(sample):
