@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -91,6 +90,8 @@ def remove_stale_temps(directory: Path, subdirectories: tuple[str, ...] = ()) ->
             continue
         for stale in folder.glob(f"{TEMP_PREFIX}*"):
             if stale.is_dir() and not stale.is_symlink():
+                import shutil  # rarely needed: not worth its start-up cost on every command
+
                 shutil.rmtree(stale, ignore_errors=True)
             else:
                 with contextlib.suppress(OSError):

@@ -16,6 +16,10 @@ by hand into something else comes back as a document whose points `verify` repor
 
 from __future__ import annotations
 
+import orjson
+
+from .errors import DataProblem
+
 DETAILS = (
     "card",
     "name",
@@ -131,3 +135,130 @@ def _unpack(text, kind):
         else:
             unpacked[key] = value
     return unpacked
+
+
+class StoredRows:
+    """The members' rows as the hot file holds them, one a line, parsed only when asked.
+
+    `buffer[start:stop]` holds the rows joined by ",\n" (no row holds a line break), with
+    "[\n" before and "\n]" after, so that the bytes read from the hot file are used as
+    they are, without a copy. A command about one member finds that member's line with a
+    byte search and parses that line alone; after LOOKUPS_BEFORE_INDEX lookups (an import,
+    a report) every row is parsed once and looked up in a dict instead. Rows not changed
+    are written back as the bytes they were read as.
+    """
+
+    LOOKUPS_BEFORE_INDEX = 16
+
+    def __init__(self, buffer: bytes, start: int = 2, stop: int | None = None):
+        self.buffer, self.start = buffer, start
+        self.stop = len(buffer) - 2 if stop is None else stop
+        self._parsed: dict[str, list] | None = None
+        self._lookups = 0
+
+    @classmethod
+    def of(cls, rows) -> StoredRows:
+        """From parsed rows (or, from schema 1, member documents)."""
+        lines = b",\n".join(orjson.dumps(to_row(row) if isinstance(row, dict) else row) for row in rows)
+        return cls(b"[\n" + lines + b"\n]")
+
+    def __len__(self) -> int:
+        if self.stop == self.start:
+            return 0
+        return self.buffer.count(b"\n", self.start, self.stop) + 1
+
+    def json(self) -> memoryview:
+        """The rows as a JSON array (a view into the buffer)."""
+        return memoryview(self.buffer)[self.start - 2 : self.stop + 2]
+
+    def find(self, card: str):
+        """The stored row of this card (freshly parsed), or None."""
+        if self._parsed is None:
+            self._lookups += 1
+            if self._lookups <= self.LOOKUPS_BEFORE_INDEX:
+                span = self._span(card)
+                return None if span is None else _parse(memoryview(self.buffer)[span])
+        row = self.rows().get(card)
+        return None if row is None else orjson.loads(orjson.dumps(row))
+
+    def card_with_phone(self, phone: str) -> str | None:
+        """The card of the stored row with this phone, or None."""
+        if self._parsed is None and self._lookups < self.LOOKUPS_BEFORE_INDEX:
+            self._lookups += 1
+            needle = orjson.dumps(phone)
+            at = self.buffer.find(needle, self.start, self.stop)
+            while at >= 0:
+                row = _parse(memoryview(self.buffer)[self._line_around(at)])
+                if phone_of(row) == phone:
+                    return card_of(row)
+                at = self.buffer.find(needle, at + 1, self.stop)
+            return None
+        for card, row in self.rows().items():
+            if phone_of(row) == phone:
+                return card
+        return None
+
+    def rows(self) -> dict[str, list]:
+        """Every stored row by card, in enrolment order (parsed once)."""
+        if self._parsed is None:
+            self._parsed = {card_of(row): row for row in _parse(self.json())}
+        return self._parsed
+
+    def with_changes(self, changed: dict[str, list], added: list[list]) -> StoredRows:
+        """These rows in place of the stored ones, the added ones last; the rest byte for byte."""
+        view = memoryview(self.buffer)
+        pieces: list = [b"[\n"]
+        if len(changed) <= self.LOOKUPS_BEFORE_INDEX:
+            at = self.start
+            spans = [(self._span(card, missing_ok=False), row) for card, row in changed.items()]
+            for span, row in sorted(spans, key=lambda item: item[0].start):
+                pieces += [view[at : span.start], orjson.dumps(row)]
+                at = span.stop
+            pieces.append(view[at : self.stop])
+        else:
+            lines = bytes(view[self.start : self.stop]).split(b",\n") if self.stop > self.start else []
+            keys = {orjson.dumps(card): card for card in changed}
+            left = dict(changed)
+            for index, line in enumerate(lines):
+                card = keys.get(line[1 : line.find(b'",') + 1])
+                if card is not None and card in left:
+                    lines[index] = orjson.dumps(left.pop(card))
+            if left:  # rows whose cards do not look as loyalty writes them
+                return StoredRows(b"[\n" + b",\n".join(lines) + b"\n]").with_changes(left, added)
+            pieces.append(b",\n".join(lines))
+        if added:
+            if self.stop > self.start or len(pieces) > 2:
+                pieces.append(b",\n")
+            pieces.append(b",\n".join(orjson.dumps(row) for row in added))
+        pieces.append(b"\n]")
+        return StoredRows(b"".join(pieces))
+
+    def _span(self, card: str, *, missing_ok: bool = True) -> slice | None:
+        key = b"[" + orjson.dumps(card) + b","
+        if self.buffer.startswith(key, self.start, self.stop):
+            begin = self.start
+        else:
+            begin = self.buffer.find(b"\n" + key, self.start, self.stop)
+            if begin < 0:
+                if missing_ok:
+                    return None
+                raise KeyError(card)
+            begin += 1
+        return slice(begin, self._line_end(begin))
+
+    def _line_around(self, at: int) -> slice:
+        begin = max(self.buffer.rfind(b"\n", self.start, at) + 1, self.start)
+        return slice(begin, self._line_end(at))
+
+    def _line_end(self, at: int) -> int:
+        end = self.buffer.find(b",\n", at, self.stop)
+        return end if end >= 0 else self.stop
+
+
+def _parse(data):
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise DataProblem(
+            f"a member row in the hot file is damaged ({error}); restore the data from a backup"
+        ) from None

@@ -16,8 +16,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document
 
+from . import hot_file, member_rows
 from . import ledger as ledger_mod
-from . import member_rows
 from .errors import UnknownMember
 from .ledger import LedgerEntry
 from .partitions import Partitions
@@ -112,7 +112,7 @@ class Shop:
         self.draws.flush()
         self.ledger.flush()
         self._db.table("meta").update(dict(self.meta), doc_ids=[META_ID])
-        return orjson.dumps(self._storage.data)
+        return hot_file.render(self._storage.data)
 
     def _check_writable(self) -> None:
         if not self.writable:
@@ -122,15 +122,14 @@ class Shop:
 class Members:
     """Member documents by card, with an identity map.
 
-    The hot file stores each member as a compact row (see member_rows.py). Within one
-    transaction get() unpacks a member into one working copy, so every part of a command
-    sees the same document; put() marks it changed, and flush() packs the changed ones
-    back. Rows a command never looks at are never unpacked.
+    The hot file stores each member as a compact row (see member_rows.py), and a command
+    parses only the rows it asks for. Within one transaction get() unpacks a member into
+    one working copy, so every part of a command sees the same document; put() marks it
+    changed, and flush() packs the changed ones back.
     """
 
     def __init__(self, shop: Shop):
         self._shop = shop
-        self._rows: dict[str, object] | None = None
         self._unpacked: dict[str, dict] = {}
         self._working: dict[str, dict] = {}
         self._phones: dict[str, str] | None = None
@@ -142,48 +141,58 @@ class Members:
     def dirty(self) -> bool:
         return bool(self._changed or self._added)
 
-    def _index(self) -> dict[str, object]:
-        if self._rows is None:
-            stored = self._shop._storage.data.get("members") or []
-            if isinstance(stored, dict):  # schema 1: TinyDB documents by id
-                stored = list(stored.values())
-            if all(type(row) is list and row for row in stored):  # the usual, fast case
-                self._rows = {row[0]: row for row in stored}
-            else:
-                self._rows = {member_rows.card_of(row): row for row in stored}
-        return self._rows
+    def _stored(self) -> member_rows.StoredRows:
+        data = self._shop._storage.data
+        stored = data.get("members")
+        if not isinstance(stored, member_rows.StoredRows):
+            rows = stored or []
+            stored = data["members"] = member_rows.StoredRows.of(
+                rows.values() if isinstance(rows, dict) else rows
+            )
+        return stored
 
     def _phone_index(self) -> dict[str, str]:
         if self._phones is None:
-            self._phone_of = {}
-            for card, row in self._index().items():
-                doc = self._working.get(card)
-                phone = doc.get("phone") if doc is not None else member_rows.phone_of(row)
-                if phone:
-                    self._phone_of[card] = phone
+            self._phone_of = {
+                card: phone
+                for card, row in self._stored().rows().items()
+                if (phone := member_rows.phone_of(row))
+            }
+            for card, doc in self._working.items():
+                self._phone_of.pop(card, None)
+                if doc.get("phone"):
+                    self._phone_of[card] = doc["phone"]
             self._phones = {phone: card for card, phone in self._phone_of.items()}
         return self._phones
 
     def __len__(self) -> int:
-        return len(self._index())
+        return len(self._stored()) + len(self._added)
 
     def __contains__(self, card: str) -> bool:
-        return card in self._index()
+        return card in self._working or self._stored().find(card) is not None
 
     def get(self, card: str) -> dict | None:
         """The working copy of the member with this exact card, or None."""
         doc = self._working.get(card)
         if doc is None:
-            row = self._index().get(card)
+            row = self._stored().find(card)
             if row is None:
                 return None
-            doc = self._working[card] = _unpack(row)
+            doc = self._working[card] = member_rows.from_row(row)
         return doc
 
     def by_phone(self, phone: str) -> dict | None:
         """The member with this E.164 phone, or None."""
-        card = self._phone_index().get(phone)
-        return self.get(card) if card else None
+        if self._phones is not None:
+            card = self._phones.get(phone)
+            return self.get(card) if card else None
+        for doc in self._working.values():  # changed in this transaction
+            if doc.get("phone") == phone:
+                return doc
+        card = self._stored().card_with_phone(phone)
+        if card is None or card in self._working:
+            return None
+        return self.get(card)
 
     def require(self, card: str) -> dict:
         """The member with this card, or UnknownMember."""
@@ -195,20 +204,22 @@ class Members:
     def all(self) -> Iterator[dict]:
         """Every member document (the latest version; do not change them), in enrolment order."""
         working, unpacked = self._working, self._unpacked
-        for card, row in self._index().items():
+        for card, row in self._stored().rows().items():
             doc = working.get(card) or unpacked.get(card)
             if doc is None:
                 doc = unpacked[card] = member_rows.from_row(row)
             yield doc
+        for card in self._added:
+            yield working[card]
 
     def add(self, doc: dict) -> None:
         """A new member (the caller has checked the card and phone are free)."""
         self._shop._check_writable()
         card = doc["card"]
-        self._index()[card] = doc
         self._working[card] = doc
         self._added[card] = None
-        self._index_phone(card, doc.get("phone"))
+        if self._phones is not None:
+            self._index_phone(card, doc.get("phone"))
 
     def put(self, doc: dict) -> None:
         """Mark a member (a document from get()) as changed."""
@@ -222,7 +233,7 @@ class Members:
 
     def repack(self) -> None:
         """Mark every member changed, so that flush() writes every row anew (a migration)."""
-        for card in list(self._index()):
+        for card in list(self._stored().rows()):
             self.put(self.get(card))
 
     def _index_phone(self, card: str, phone: str | None) -> None:
@@ -235,15 +246,15 @@ class Members:
             self._phone_of[card] = phone
 
     def flush(self) -> None:
-        """Pack the changed members into rows; the others keep the rows they had."""
+        """Pack the changed members into rows; the others keep the bytes they had."""
         if not self.dirty:
             return
-        rows = self._index()
-        for card in (*self._changed, *self._added):
-            rows[card] = member_rows.to_row(self._working[card])
-        self._shop._storage.data["members"] = list(rows.values())
+        working = self._working
+        changed = {card: member_rows.to_row(working[card]) for card in self._changed}
+        added = [member_rows.to_row(working[card]) for card in self._added]
+        self._shop._storage.data["members"] = self._stored().with_changes(changed, added)
         self._changed, self._added = set(), {}
-        self._unpacked = {}
+        self._working, self._unpacked, self._phones = {}, {}, None
 
 
 class Ledger:
@@ -258,7 +269,6 @@ class Ledger:
         self._shop = shop
         self._pending: list[dict] = []
         self._receipts: dict[str, list[dict]] | None = None
-        self._lookups = 0
         self.partitions = Partitions(shop.root, shop.meta.get("partitions", []), shop.meta["next_id"])
 
     @property
@@ -304,18 +314,12 @@ class Ledger:
 
     def by_receipt(self, receipt: str) -> list[LedgerEntry]:
         """The entries recorded under a receipt, in ledger order, from all of history."""
-        self._lookups += 1
-        if self._receipts is None and self._lookups > 2:
-            # Many lookups (an import): one index over the hot entries pays for itself.
+        if self._receipts is None:
             self._receipts = {}
             for doc in self._hot_docs():
                 if doc.get("receipt") is not None:
                     self._receipts.setdefault(doc["receipt"], []).append(doc)
-        if self._receipts is None:
-            hot = [doc for doc in self._hot_docs() if doc.get("receipt") == receipt]
-        else:
-            hot = self._receipts.get(receipt, ())
-        found = {doc["id"]: doc for doc in hot}
+        found = {doc["id"]: doc for doc in self._receipts.get(receipt, ())}
         for entry_id, month, card in self.partitions.receipt_places(receipt):
             if entry_id not in found:
                 doc = self.partitions.entry(month, card, entry_id)
@@ -419,11 +423,6 @@ def _replace(raw: dict, changed: dict[str, dict], key: str) -> None:
     new = changed[raw[key]]
     raw.clear()
     raw.update(new)
-
-
-def _unpack(row) -> dict:
-    doc = member_rows.from_row(row)
-    return _copy(doc) if doc is row else doc
 
 
 def _copy(doc: dict) -> dict:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from . import files, migrations, partitions
+from . import files, hot_file, migrations, partitions
 from .clock import UTC, Clock
 from .errors import DataProblem, Refused
 from .lock import DirectoryLock
@@ -250,8 +250,8 @@ class Store:
         except OSError as error:
             raise DataProblem(f"cannot read {path}: {error.strerror}") from None
         try:
-            data = orjson.loads(raw)
-            if not isinstance(data, dict) or "1" not in data.get("meta", {}):
+            data = hot_file.parse(raw)
+            if "1" not in data.get("meta", {}):
                 raise ValueError("it is not a loyalty data file")
         except (orjson.JSONDecodeError, ValueError) as error:
             raise DataProblem(f"{path} is damaged ({error}); {self._restore_hint()}") from None

@@ -47,17 +47,53 @@ def test_a_row_gives_back_the_document_it_was_made_from(doc):
     assert member_rows.from_row(row) == doc
 
 
+@given(st.lists(st.integers(1000, 1060), unique=True, max_size=40), st.data())
+def test_stored_rows_replace_and_add_rows_and_keep_the_others_byte_for_byte(numbers, data):
+    rows = [[str(n), f"Member {n}", None] for n in numbers]
+    stored = member_rows.StoredRows.of(rows)
+    changed_numbers = data.draw(st.lists(st.sampled_from(numbers), unique=True) if numbers else st.just([]))
+    changed = {str(n): [str(n), f"Changed {n}", "+371"] for n in changed_numbers}
+    added = [[str(n), "New", None] for n in range(2000, 2000 + data.draw(st.integers(0, 3)))]
+    after = stored.with_changes(changed, added)
+    expected = [changed.get(row[0], row) for row in rows] + added
+    assert json.loads(bytes(after.json())) == expected
+    assert len(after) == len(expected)
+    for row in expected:
+        assert after.find(row[0]) == row
+    unchanged = [row for row in rows if row[0] not in changed]
+    for row in unchanged:
+        assert json.dumps(row, separators=(",", ":")).encode() in after.buffer
+
+
 def test_a_member_is_one_flat_row_in_the_hot_file(loyalty):
     card = loyalty.enroll("Anna", "--phone", "29123456")
     loyalty("purchase", card, "12.30", "--receipt", "R1")
     stored = json.loads(Store(loyalty.data_dir).hot_path.read_text())["members"]
-    assert stored == [
-        [
-            *[card, "Anna", "+37129123456", None, None, False, "active", None],
-            *["2026-11-22T12:00:00+00:00", None, 12, "2027-11:12", "2026-11:12.30", 1],
-            *["2026-11-22T12:00:00+00:00", None],
-        ]
-    ]
+    now = "2026-11-22T12:00:00+00:00"
+    details = [card, "Anna", "+37129123456", None, None, False, "active", None, now, None]
+    assert stored == [[*details, 12, "2027-11:12", "2026-11:12.30", 1, now, None]]
+
+
+def test_each_member_row_is_a_line_of_the_hot_file(loyalty):
+    cards = [loyalty.enroll(name) for name in ("Anna", 'Jānis \\ "Jo"', "Ilze")]
+    lines = Store(loyalty.data_dir).hot_path.read_bytes().split(b"\n")
+    assert lines[-1] == b"]}" and lines[0].endswith(b'"members":[')
+    assert [json.loads(line.rstrip(b","))[0] for line in lines[1:-1]] == cards
+
+
+def test_everyday_commands_parse_only_their_member_s_row(loyalty, monkeypatch):
+    card = loyalty.enroll("Anna", "--phone", "29123456")
+    for name in ("Jānis", "Ilze", "Pēteris"):
+        loyalty.enroll(name)
+    loyalty("purchase", card, "20", "--receipt", "R1")
+
+    def refuse(self):
+        raise AssertionError("parsed every member")
+
+    monkeypatch.setattr(member_rows.StoredRows, "rows", refuse)
+    loyalty("purchase", "29123456", "10", "--receipt", "R2")
+    loyalty("redeem", card, "5")
+    assert loyalty.json("member", "show", "29123456")["balance"] == 25
 
 
 def test_lots_edited_into_nonsense_are_reported_by_verify(loyalty):
