@@ -112,6 +112,7 @@ def _month_of_quarter(quarter: int, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(quarter * 900, tz).strftime("%Y-%m")
 
 
+@lru_cache(maxsize=4096)
 def add_months(month: str, count: int) -> str:
     """YYYY-MM shifted by `count` months."""
     year, mon = int(month[:4]), int(month[5:7])

@@ -20,11 +20,15 @@ def ensure_dir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
-def write_atomic(path: Path, data: bytes, before_replace: Callable[[], None] | None = None) -> None:
+def write_atomic(
+    path: Path, data: bytes, before_replace: Callable[[], None] | None = None, *, sync_dir: bool = True
+) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file.
 
     `before_replace` runs once the new data is safely on disk, just before it takes the
     place of the old (to keep the old one as a backup); if it fails, nothing is replaced.
+    Without `sync_dir` the caller makes the rename durable itself (fsync_dir), once for
+    many files.
     """
     temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
@@ -49,7 +53,8 @@ def write_atomic(path: Path, data: bytes, before_replace: Callable[[], None] | N
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 @contextlib.contextmanager

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import orjson
@@ -130,7 +131,7 @@ def move_out(root: Path, docs: Iterable[dict], *, uncommitted: bool = False) -> 
             merged = read_json(path).get("ledger", {})
             merged.update(new)
             new = dict(sorted(merged.items(), key=lambda item: int(item[0])))
-        files.write_atomic(path, orjson.dumps({"ledger": new}))
+        files.write_atomic(path, orjson.dumps({"ledger": new}), sync_dir=False)
     if receipts:
         files.ensure_dir(directory / RECEIPTS_DIR)
     for shard, new in sorted(receipts.items()):
@@ -142,7 +143,11 @@ def move_out(root: Path, docs: Iterable[dict], *, uncommitted: bool = False) -> 
                 merged[receipt] = places
             else:
                 known.extend(p for p in places if p not in known)
-        files.write_atomic(path, orjson.dumps(merged))
+        files.write_atomic(path, orjson.dumps(merged), sync_dir=False)
+    # The renames are durable before the hot file, the commit point, is written.
+    files.fsync_dir(directory)
+    if receipts:
+        files.fsync_dir(directory / RECEIPTS_DIR)
     return sorted(months)
 
 
@@ -187,6 +192,7 @@ def shard_of(receipt: str) -> str:
     return hashlib.sha1(receipt.encode("utf-8")).hexdigest()[:2]
 
 
+@lru_cache(maxsize=65536)
 def card_shard(card: str) -> str:
     """The card's shard of a month: one hex digit of the card's SHA-1."""
     return hashlib.sha1(card.encode("utf-8")).hexdigest()[0]

@@ -62,8 +62,10 @@ def upgrade_after_purchase(programme: Programme, member: dict, month: str) -> No
     """Move the member up if their 12-month spend up to `month` reaches a higher tier."""
     if not programme.tiers:
         return
-    reached = for_spend(programme.tiers, projection.spend_in_window(member["points"], month))
     held = current(programme, member)
+    if held is programme.tiers[-1] and member.get("tier") == held.name:
+        return  # at the top already: nothing to reach, and no need to add up the spend
+    reached = for_spend(programme.tiers, projection.spend_in_window(member["points"], month))
     if reached is not None and (held is None or reached.spend > held.spend):
         member["tier"] = reached.name
     elif member.get("tier") is None and held is not None:
