@@ -120,25 +120,45 @@ def test_everyday_commands_read_no_partition(history, monkeypatch):
 def test_a_crash_between_partition_and_hot_file_loses_and_duplicates_nothing(history, monkeypatch):
     from loyalty_cli import store
 
+    next_day = "2026-01-21T09:00:00+00:00"
     hot_before = (history.data_dir / "loyalty.json").read_bytes()
-    real = store.Store._commit
+    before = views(history, JANUARY)
 
-    def crash_after_partitions(self, data):
-        if (self.root / "ledger").exists():
-            raise KeyboardInterrupt  # the process dies here
-        real(self, data)
+    def crash(self, data):
+        raise KeyboardInterrupt  # the process dies after the partitions, before the hot file
 
-    monkeypatch.setattr(store.Store, "_commit", crash_after_partitions)
-    history("maintain", now=APRIL, expect=1)
+    monkeypatch.setattr(store.Store, "_commit", crash)
+    history("purchase", "1002", "7", "--receipt", "NEXT-DAY", now=next_day, expect=1)
     monkeypatch.undo()
-    assert partition_files(history, "2026-01")
     assert (history.data_dir / "loyalty.json").read_bytes() == hot_before
-    # Entries are now in a partition and still in the hot file: each is read once.
-    assert history.json("verify", now=APRIL)["entries"] == 5
-    assert history.json("member", "show", "1001", now=APRIL)["balance"] == 22
+    moved = [orjson.loads(path.read_bytes())["ledger"] for path in partition_files(history, "2026-01")]
+    in_partitions = {int(i) for docs in moved for i in docs}
+    assert {int(i) for i in hot_ledger(history)} <= in_partitions  # in both places now
+    # Each entry is read once, and the purchase that died is nowhere.
+    assert views(history, next_day) == before
+    assert history.json("verify", now=next_day)["entries"] == 5
+    history("purchase", "1002", "7", "--receipt", "NEXT-DAY", now=next_day)
+    assert [doc["receipt"] for doc in hot_ledger(history).values()] == ["NEXT-DAY"]
+    assert history.json("verify", now=next_day)["entries"] == 6
+
+
+def test_verify_rebuilds_balances_from_every_partition(history):
+    from inspection import edit_member
+
     history("maintain", now=APRIL)
     assert hot_ledger(history) == {}
-    assert history.json("verify", now=APRIL)["entries"] == 5
+    hot = history.data_dir / "loyalty.json"
+    document = json.loads(hot.read_text())
+
+    def richer(member):
+        member["points"]["balance"] += 1
+        member["points"]["lots"] = {k: v + 1 for k, v in member["points"]["lots"].items()}
+
+    edit_member(document, richer, "1001")
+    hot.write_text(json.dumps(document))
+    result = history.json("verify", now=APRIL, expect=3)
+    assert result["entries"] == 5
+    assert "member 1001: stored balance 23, ledger says 22" in result["problems"]
 
 
 def test_verify_reads_every_partition_and_names_an_edited_entry(history):
