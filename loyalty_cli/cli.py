@@ -52,11 +52,35 @@ def main() -> None:
 
     try:
         root.main(prog_name="loyalty")
+    except SystemExit as done:  # how Click ends every command
+        _end_now(done.code)
     except Exception as error:  # a bug, not a user error: one line unless debugging
         if os.environ.get("LOYALTY_DEBUG"):
             raise
         sys.stderr.write(f"Error: internal error ({type(error).__name__}: {error}); nothing was written\n")
         sys.exit(int(ExitStatus.REFUSED))
+
+
+def _end_now(code) -> None:
+    """End the process with this exit status, skipping the interpreter's teardown.
+
+    The command has finished: its data is written and fsync'ed, its files are closed.
+    Tearing the interpreter down would free, one by one, every object it built: after an
+    import of 600,000 purchases, two and a half seconds of work with no effect.
+    """
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = status or 120  # what Python itself exits with when stdout cannot be flushed
+    os._exit(status)
 
 
 def __getattr__(name: str):

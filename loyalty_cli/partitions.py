@@ -1,10 +1,10 @@
 """Ledger partitions: the ledger's history in files by month and by card, beside the hot file.
 
     DIR/ledger/YYYY-MM-X.json      the entries whose `at` (UTC) falls in month YYYY-MM and
-                                   whose card falls in shard X (the first hex digit of the
-                                   card's SHA-1): {"ledger": {id: entry}}, in id order
+                                   whose card falls in shard X (a hex digit: the low four
+                                   bits of the card's CRC-32): {"ledger": {id: entry}}
     DIR/ledger/receipts/XX.json    receipt -> [[entry id, month, card], ...] for partitioned
-                                   entries, sharded by the first byte of the receipt's hash
+                                   entries, sharded by the low byte of the receipt's CRC-32
     DIR/ledger/.intent.json        only while a commit writes entries the hot file has not
                                    committed yet
 
@@ -32,10 +32,9 @@ receipt recorded in any month of history.
 
 from __future__ import annotations
 
-import hashlib
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 
 import orjson
@@ -110,28 +109,31 @@ def move_out(root: Path, docs: Iterable[dict], *, uncommitted: bool = False) -> 
     Idempotent: entries already there are merged by id. With `uncommitted`, the files about
     to be written are named in the intent file first (see finish_interrupted).
     """
-    by_file: dict[str, dict[str, dict]] = defaultdict(dict)
+    by_file: dict[tuple[str, str], dict[int, dict]] = defaultdict(dict)
     receipts: dict[str, dict[str, list]] = defaultdict(dict)
-    months: set[str] = set()
-    for doc in docs:
-        month = doc["at"][:7]
-        months.add(month)
-        by_file[f"{month}-{card_shard(doc['card'])}"][str(doc["id"])] = doc
-        if doc.get("receipt") is not None:
-            place = [doc["id"], month, doc["card"]]
-            receipts[shard_of(doc["receipt"])].setdefault(doc["receipt"], []).append(place)
+    shards: dict[str, str] = {}
+    for doc in docs:  # an import moves every entry it made: kept lean
+        month, card, receipt = doc["at"][:7], doc["card"], doc.get("receipt")
+        shard = shards.get(card)
+        if shard is None:
+            shard = shards[card] = card_shard(card)
+        by_file[month, shard][doc["id"]] = doc
+        if receipt is not None:
+            receipts[shard_of(receipt)].setdefault(receipt, []).append([doc["id"], month, card])
     directory = root / LEDGER_DIR
     files.ensure_dir(directory)
     if uncommitted:
-        intent = {"files": sorted(by_file), "receipts": sorted(receipts)}
+        intent = {"files": sorted(f"{m}-{s}" for m, s in by_file), "receipts": sorted(receipts)}
         files.write_atomic(directory / INTENT, orjson.dumps(intent))
-    for name, new in sorted(by_file.items()):
-        path = directory / f"{name}.json"
+    for (month, shard), new in sorted(by_file.items()):
+        path = directory / f"{month}-{shard}.json"
         if path.exists():
             merged = read_json(path).get("ledger", {})
-            merged.update(new)
-            new = dict(sorted(merged.items(), key=lambda item: int(item[0])))
-        files.write_atomic(path, orjson.dumps({"ledger": new}), sync_dir=False)
+            merged.update((str(i), doc) for i, doc in new.items())
+            payload = orjson.dumps({"ledger": dict(sorted(merged.items(), key=lambda item: int(item[0])))})
+        else:
+            payload = orjson.dumps({"ledger": new}, option=orjson.OPT_NON_STR_KEYS)
+        files.write_atomic(path, payload, sync_dir=False)
     if receipts:
         files.ensure_dir(directory / RECEIPTS_DIR)
     for shard, new in sorted(receipts.items()):
@@ -148,7 +150,7 @@ def move_out(root: Path, docs: Iterable[dict], *, uncommitted: bool = False) -> 
     files.fsync_dir(directory)
     if receipts:
         files.fsync_dir(directory / RECEIPTS_DIR)
-    return sorted(months)
+    return sorted({month for month, _shard in by_file})
 
 
 def committed(root: Path) -> None:
@@ -188,14 +190,16 @@ def finish_interrupted(root: Path, next_id: int) -> None:
 
 
 def shard_of(receipt: str) -> str:
-    """The receipt shard name: two hex digits of the receipt's SHA-1."""
-    return hashlib.sha1(receipt.encode("utf-8")).hexdigest()[:2]
+    """The receipt shard name: the low byte of the receipt's CRC-32, as two hex digits."""
+    return _BYTE_NAMES[zlib.crc32(receipt.encode("utf-8")) & 0xFF]
 
 
-@lru_cache(maxsize=65536)
 def card_shard(card: str) -> str:
-    """The card's shard of a month: one hex digit of the card's SHA-1."""
-    return hashlib.sha1(card.encode("utf-8")).hexdigest()[0]
+    """The card's shard of a month: the low four bits of the card's CRC-32, as a hex digit."""
+    return CARD_SHARDS[zlib.crc32(card.encode("utf-8")) & 0xF]
+
+
+_BYTE_NAMES = tuple(f"{n:02x}" for n in range(256))
 
 
 def read_json(path: Path) -> dict:
