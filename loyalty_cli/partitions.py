@@ -1,10 +1,10 @@
 """Ledger partitions: the ledger's history in files by month and by card, beside the hot file.
 
     DIR/ledger/YYYY-MM-X.json      the entries whose `at` (UTC) falls in month YYYY-MM and
-                                   whose card falls in shard X (a hex digit: the low four
-                                   bits of the card's CRC-32): {"ledger": {id: entry}}
+                                   whose card falls in shard X (the first hex digit of the
+                                   card's SHA-1): {"ledger": {id: entry}}, in id order
     DIR/ledger/receipts/XX.json    receipt -> [[entry id, month, card], ...] for partitioned
-                                   entries, sharded by the low byte of the receipt's CRC-32
+                                   entries, sharded by the first byte of the receipt's hash
     DIR/ledger/.intent.json        only while a commit writes entries the hot file has not
                                    committed yet
 
@@ -32,7 +32,7 @@ receipt recorded in any month of history.
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -190,16 +190,13 @@ def finish_interrupted(root: Path, next_id: int) -> None:
 
 
 def shard_of(receipt: str) -> str:
-    """The receipt shard name: the low byte of the receipt's CRC-32, as two hex digits."""
-    return _BYTE_NAMES[zlib.crc32(receipt.encode("utf-8")) & 0xFF]
+    """The receipt shard name: two hex digits of the receipt's SHA-1."""
+    return hashlib.sha1(receipt.encode("utf-8")).hexdigest()[:2]
 
 
 def card_shard(card: str) -> str:
-    """The card's shard of a month: the low four bits of the card's CRC-32, as a hex digit."""
-    return CARD_SHARDS[zlib.crc32(card.encode("utf-8")) & 0xF]
-
-
-_BYTE_NAMES = tuple(f"{n:02x}" for n in range(256))
+    """The card's shard of a month: one hex digit of the card's SHA-1."""
+    return hashlib.sha1(card.encode("utf-8")).hexdigest()[0]
 
 
 def read_json(path: Path) -> dict:

@@ -239,3 +239,12 @@ def test_history_goes_straight_to_partitions_and_a_crash_before_the_commit_leave
     assert [doc["receipt"] for doc in hot.values()] == ["NOW"]
     assert loyalty.json("member", "show", card)["balance"] == 5 + sum(10 + i for i in range(12))
     assert loyalty.json("verify")["entries"] == 13
+
+
+def test_the_shards_of_cards_and_receipts_are_part_of_the_data_format():
+    from loyalty_cli import partitions
+
+    # Files written by every version since schema 2 are found by these: never change them
+    # without a migration.
+    assert partitions.card_shard("270000000009") == "9"
+    assert partitions.shard_of("T00000001") == "96"
