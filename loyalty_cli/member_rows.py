@@ -182,20 +182,14 @@ class StoredRows:
         return None if row is None else orjson.loads(orjson.dumps(row))
 
     def card_with_phone(self, phone: str) -> str | None:
-        """The card of the stored row with this phone, or None."""
-        if self._parsed is None and self._lookups < self.LOOKUPS_BEFORE_INDEX:
-            self._lookups += 1
-            needle = orjson.dumps(phone)
-            at = self.buffer.find(needle, self.start, self.stop)
-            while at >= 0:
-                row = _parse(memoryview(self.buffer)[self._line_around(at)])
-                if phone_of(row) == phone:
-                    return card_of(row)
-                at = self.buffer.find(needle, at + 1, self.stop)
-            return None
-        for card, row in self.rows().items():
+        """The card of the stored row with this phone, or None (a byte search: for a few lookups)."""
+        needle = orjson.dumps(phone)
+        at = self.buffer.find(needle, self.start, self.stop)
+        while at >= 0:
+            row = _parse(memoryview(self.buffer)[self._line_around(at)])
             if phone_of(row) == phone:
-                return card
+                return card_of(row)
+            at = self.buffer.find(needle, at + 1, self.stop)
         return None
 
     def rows(self) -> dict[str, list]:
@@ -206,32 +200,37 @@ class StoredRows:
 
     def with_changes(self, changed: dict[str, list], added: list[list]) -> StoredRows:
         """These rows in place of the stored ones, the added ones last; the rest byte for byte."""
-        view = memoryview(self.buffer)
-        pieces: list = [b"[\n"]
         if len(changed) <= self.LOOKUPS_BEFORE_INDEX:
-            at = self.start
-            spans = [(self._span(card, missing_ok=False), row) for card, row in changed.items()]
-            for span, row in sorted(spans, key=lambda item: item[0].start):
-                pieces += [view[at : span.start], orjson.dumps(row)]
-                at = span.stop
-            pieces.append(view[at : self.stop])
-        else:
-            lines = bytes(view[self.start : self.stop]).split(b",\n") if self.stop > self.start else []
+            body = self._spliced(changed)
+        else:  # many: one pass over the lines
+            lines = bytes(self._body()).split(b",\n") if self.stop > self.start else []
             keys = {orjson.dumps(card): card for card in changed}
             left = dict(changed)
             for index, line in enumerate(lines):
                 card = keys.get(line[1 : line.find(b'",') + 1])
                 if card is not None and card in left:
                     lines[index] = orjson.dumps(left.pop(card))
+            body = [b",\n".join(lines)]
             if left:  # rows whose cards do not look as loyalty writes them
-                return StoredRows(b"[\n" + b",\n".join(lines) + b"\n]").with_changes(left, added)
-            pieces.append(b",\n".join(lines))
+                body = StoredRows(b"[\n" + body[0] + b"\n]")._spliced(left)
         if added:
-            if self.stop > self.start or len(pieces) > 2:
-                pieces.append(b",\n")
-            pieces.append(b",\n".join(orjson.dumps(row) for row in added))
-        pieces.append(b"\n]")
-        return StoredRows(b"".join(pieces))
+            if self.stop > self.start:
+                body.append(b",\n")
+            body.append(b",\n".join(orjson.dumps(row) for row in added))
+        return StoredRows(b"".join([b"[\n", *body, b"\n]"]))
+
+    def _spliced(self, changed: dict[str, list]) -> list:
+        """The rows, these changed, as pieces to join (views of the buffer, new rows' bytes)."""
+        view, at, pieces = memoryview(self.buffer), self.start, []
+        spans = [(self._span(card, missing_ok=False), row) for card, row in changed.items()]
+        for span, row in sorted(spans, key=lambda item: item[0].start):
+            pieces += [view[at : span.start], orjson.dumps(row)]
+            at = span.stop
+        pieces.append(view[at : self.stop])
+        return pieces
+
+    def _body(self) -> memoryview:
+        return memoryview(self.buffer)[self.start : self.stop]
 
     def _span(self, card: str, *, missing_ok: bool = True) -> slice | None:
         key = b"[" + orjson.dumps(card) + b","

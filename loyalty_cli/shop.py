@@ -134,6 +134,7 @@ class Members:
         self._working: dict[str, dict] = {}
         self._phones: dict[str, str] | None = None
         self._phone_of: dict[str, str] = {}
+        self._phone_lookups = 0
         self._changed: set[str] = set()
         self._added: dict[str, None] = {}
 
@@ -182,7 +183,14 @@ class Members:
         return doc
 
     def by_phone(self, phone: str) -> dict | None:
-        """The member with this E.164 phone, or None."""
+        """The member with this E.164 phone, or None.
+
+        The first few lookups search the stored rows' bytes; more (an import) index every
+        phone once.
+        """
+        self._phone_lookups += 1
+        if self._phones is None and self._phone_lookups > member_rows.StoredRows.LOOKUPS_BEFORE_INDEX:
+            self._phone_index()
         if self._phones is not None:
             card = self._phones.get(phone)
             return self.get(card) if card else None

@@ -114,3 +114,39 @@ def test_a_member_edited_by_hand_through_the_row_is_caught(loyalty):
     edit_member(document, lambda member: member["points"].update(purchases=7))
     hot.write_text(json.dumps(document))
     assert f"member {card}: stored purchases 7, ledger says 1" in loyalty("verify", expect=3).stdout
+
+
+def test_an_import_of_many_members_indexes_them_instead_of_searching_row_by_row(
+    loyalty, tmp_path, monkeypatch
+):
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "name,phone\n" + "".join(f"Member {n},2900{n:04d}\n" for n in range(40)), encoding="utf-8"
+    )
+    loyalty("import", "members", first)
+    searches = []
+    real = member_rows.StoredRows.card_with_phone
+
+    def counted(self, phone):
+        searches.append(phone)
+        return real(self, phone)
+
+    monkeypatch.setattr(member_rows.StoredRows, "card_with_phone", counted)
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "name,phone\n" + "".join(f"Member {n},2900{n:04d}\n" for n in range(80)), encoding="utf-8"
+    )
+    result = loyalty.json("import", "members", more)
+    assert (result["imported"], result["skipped"]) == (40, 40)
+    assert len(searches) <= member_rows.StoredRows.LOOKUPS_BEFORE_INDEX
+
+
+def test_a_hot_file_in_another_layout_is_read_whole_and_laid_out_again_by_the_next_write(loyalty):
+    card = loyalty.enroll("Anna", "--phone", "29123456")
+    hot = Store(loyalty.data_dir).hot_path
+    hot.write_text(json.dumps(json.loads(hot.read_text()), indent=1))  # as an editor might save it
+    assert loyalty.json("member", "show", "29123456")["card"] == card
+    loyalty("purchase", card, "5")
+    lines = hot.read_bytes().split(b"\n")
+    assert len(lines) == 3 and json.loads(lines[1])[0] == card
+    assert loyalty.json("verify")["ok"] is True
