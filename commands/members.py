@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import click
@@ -50,7 +51,8 @@ def enroll(env: Env, name, phone, email, birthday, card, referred_by, consent, w
             operator=env.operator,
         )
     if as_json:
-        emit_json(member_json(member, shop.programme(), env.clock.now.strftime("%Y-%m")))
+        programme = shop.programme()
+        emit_json(member_json(member, programme, env.clock.today(programme.tz)))
     else:
         click.echo(member["card"])
 
@@ -81,8 +83,9 @@ def member_show(env: Env, member_ref, as_of, as_json):
     day = as_of or env.clock.today(programme.tz)
     if as_of is not None:
         until = clock.iso(clock.end_of_day(as_of, programme.tz))
-        found["points"] = projection.rebuild(e for e in shop.ledger.entries(found["card"]) if e.at <= until)
-    document = member_json(found, programme, day.strftime("%Y-%m"))
+        entries = shop.ledger.entries(found["card"])
+        found["points"] = projection.rebuild((e for e in entries if e.at <= until), programme.tz)
+    document = member_json(found, programme, day)
     if as_json:
         emit_json(document)
         return
@@ -258,16 +261,18 @@ def member_export(env: Env, member_ref):
 def _print_member_change(env: Env, found: dict, shop, as_json: bool, verb: str) -> None:
     if as_json:
         programme = shop.programme()
-        emit_json(member_json(found, programme, env.clock.today(programme.tz).strftime("%Y-%m")))
+        emit_json(member_json(found, programme, env.clock.today(programme.tz)))
     else:
         click.echo(f"{verb} member {found['card']} ({found['status']})")
 
 
-def member_json(doc: dict, programme, month: str) -> dict:
-    """The SPEC keys of `member show --json` (spend over the 12 months to `month`), and more."""
+def member_json(doc: dict, programme, day: date) -> dict:
+    """The SPEC keys of `member show --json` as of the end of `day` (the tier held then, the
+    spend over its tier window), and more."""
     points = doc["points"]
-    spend = projection.spend_in_window(points, month)
-    above = tiers.next_tier(programme, doc)
+    spend = projection.spend_in_window(points, day)
+    held = tiers.held_at(programme, doc, clock.iso(clock.end_of_day(day, programme.tz)))
+    above = tiers.above(programme, held)
     soonest = expiry.next_expiry(doc)
     return {
         "card": doc["card"],
@@ -276,7 +281,7 @@ def member_json(doc: dict, programme, month: str) -> dict:
         "email": doc.get("email"),
         "birthday": doc.get("birthday"),
         "status": doc["status"],
-        "tier": held.name if (held := tiers.current(programme, doc)) else None,
+        "tier": held.name if held else None,
         "balance": points["balance"],
         "lots": dict(sorted(points["lots"].items())),
         "spend_12m": to_text(spend),

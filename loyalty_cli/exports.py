@@ -51,7 +51,6 @@ def members(shop: Shop, start: date | None, end: date | None, today: date) -> li
     tz = shop.programme().tz
     since = clock.iso(clock.start_of_day(start, tz)) if start else None
     until = clock.iso(clock.end_of_day(end, tz)) if end else None
-    month = today.strftime("%Y-%m")
     rows = []
     for doc in shop.members.all():
         if (since and doc["enrolled_at"] < since) or (until and doc["enrolled_at"] > until):
@@ -64,7 +63,7 @@ def members(shop: Shop, start: date | None, end: date | None, today: date) -> li
                 "balance": points["balance"],
                 "purchases": points["purchases"],
                 "last_purchase": points["last_purchase"],
-                "spend_12m": to_text(projection.spend_in_window(points, month)),
+                "spend_12m": to_text(projection.spend_in_window(points, today)),
             }
         )
     return rows

@@ -40,6 +40,7 @@ class LedgerEntry(NamedTuple):
     reason: str | None = None
     store: str | None = None
     ref: int | None = None
+    day: str | None = None  # the shop-local day (YYYY-MM-DD) the money counts on for tiers
 
     def to_doc(self) -> dict:
         """The stored form: every field that has a value."""

@@ -71,6 +71,7 @@ def earn(
     multiplier = tiers.multiplier(programme, member)
     earned = 0 if amount < programme.min_purchase else points_for(amount, rate, multiplier)
     month = clock.month_of(at, programme.tz)
+    day = projection.day_of(at, programme.tz)
     first_purchase = member["points"]["purchases"] == 0
     deltas = lots.earn(member["points"]["lots"], earned, programme.expiry_month(month))
     entry = record(
@@ -83,12 +84,13 @@ def earn(
         lots=deltas,
         amount=to_text(amount),
         month=month,
+        day=day,
         receipt=receipt,
         rate=_TEXTS.setdefault(rate, str(rate)),
         multiplier=_TEXTS.setdefault(multiplier, str(multiplier)),
         store=_text(store, "store"),
     )
-    tiers.upgrade_after_purchase(programme, member, month)
+    tiers.upgrade_after_purchase(programme, member, day)
     if first_purchase and member.get("referred_by"):
         from . import bonuses  # bonuses record entries through this module
 

@@ -1,19 +1,44 @@
-"""A member's projection of the ledger: balance, lots, monthly spend, purchase counters.
+"""A member's projection of the ledger: balance, lots, daily spend, purchase counters.
 
 The member document keeps this for speed; `verify` rebuilds it from the ledger with the
 same `apply_entry` and must find it identical.
+
+Spend is kept by shop-local day ("2026-07-20": "600.00"), net of refunds, which count on
+the day of the purchase they refund. Only the tier window is ever read, so days more than
+SPEND_MONTHS_KEPT months before the member's latest spend day are dropped as they pass.
+
+The tier window of day D is the days from the same date 12 months earlier to D, both
+included (20 July 2025 to 20 July 2026; from 29 February, 28 February of the year before).
+Upgrades, the review, `member show`, statements, exports and reports all use `window`.
 """
 
 from __future__ import annotations
 
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from . import clock, lots
 from .ledger import LedgerEntry
 from .money import to_text
 
-# Monthly spend is kept for the tier window (12 months) plus the month before it.
-SPEND_MONTHS_KEPT = 13
+TIER_WINDOW_MONTHS = 12
+# The window plus a month, so that a review run late (cron catching up) still finds its days.
+SPEND_MONTHS_KEPT = TIER_WINDOW_MONTHS + 1
+
+
+def window(day: date) -> tuple[date, date]:
+    """The first and last day of the tier window of `day`: the 12 months before it, and it."""
+    return months_before(day, TIER_WINDOW_MONTHS), day
+
+
+def months_before(day: date, months: int) -> date:
+    """The same date `months` months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def empty() -> dict:
@@ -21,35 +46,87 @@ def empty() -> dict:
     return {"balance": 0, "lots": {}, "spend": {}, "purchases": 0, "last_purchase": None}
 
 
-def apply_entry(points: dict, entry: LedgerEntry) -> None:
-    """Fold one entry into a projection, in place."""
+def apply_entry(points: dict, entry: LedgerEntry, day: str | None = None) -> None:
+    """Fold one entry into a projection, in place.
+
+    `day` is the spend day of an entry written before entries carried one (see SpendDays).
+    """
     points["balance"] += entry.points
     lots.apply(points["lots"], entry.lots)
-    if entry.amount is not None and entry.month is not None:
+    if entry.amount is not None:
+        day = entry.day or day or (f"{entry.month}-01" if entry.month else None)
+    if entry.amount is not None and day is not None:
         sign = -1 if entry.kind == "refund" else 1
         spend = points["spend"]
-        known = entry.month in spend
-        total = Decimal(spend.get(entry.month, "0")) + sign * Decimal(entry.amount)
-        spend[entry.month] = to_text(total)
-        if not known:  # a new month may push the oldest out of the window kept
-            oldest_kept = clock.add_months(max(spend), -(SPEND_MONTHS_KEPT - 1))
-            for month in [m for m in spend if m < oldest_kept]:
-                del spend[month]
+        known = day in spend
+        total = Decimal(spend.get(day, "0")) + sign * Decimal(entry.amount)
+        spend[day] = to_text(total)
+        if not known:  # a new day may push the oldest out of the months kept
+            oldest_kept = months_before(date.fromisoformat(max(spend)), SPEND_MONTHS_KEPT).isoformat()
+            for old in [d for d in spend if d < oldest_kept]:
+                del spend[old]
     if entry.kind == "earn":
         points["purchases"] += 1
         if points["last_purchase"] is None or entry.at > points["last_purchase"]:
             points["last_purchase"] = entry.at
 
 
-def rebuild(entries) -> dict:
-    """The projection of a member from their entries, in ledger order."""
+def rebuild(entries: Iterable[LedgerEntry], tz=None) -> dict:
+    """The projection of a member from their entries, in ledger order (`tz`: the shop's)."""
     points = empty()
+    days = SpendDays(tz)
     for entry in entries:
-        apply_entry(points, entry)
+        apply_entry(points, entry, days.of(entry))
     return points
 
 
-def spend_in_window(points: dict, month: str, months: int = 12) -> Decimal:
-    """Spend in the `months` months ending with `month` (inclusive)."""
-    first = clock.add_months(month, -(months - 1))
-    return sum((Decimal(v) for m, v in points["spend"].items() if first <= m <= month), Decimal("0"))
+def spend_in_window(points: dict, day: date) -> Decimal:
+    """Net spend over the tier window of `day`, from a projection."""
+    first, last = (d.isoformat() for d in window(day))
+    return sum((Decimal(v) for d, v in points["spend"].items() if first <= d <= last), Decimal("0"))
+
+
+def spend_by_card(entries: Iterable[LedgerEntry], tz, day: date, until: str) -> dict[str, Decimal]:
+    """Net spend per card over the tier window of `day`, from entries recorded up to `until`.
+
+    The entries must reach back to the start of the window (a refund counts on its
+    purchase's day, and an older purchase is outside the window anyway).
+    """
+    first, last = (d.isoformat() for d in window(day))
+    days = SpendDays(tz)
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        spent_on = days.of(entry)
+        if entry.amount is None or entry.at > until:
+            continue
+        spent_on = entry.day or spent_on or (f"{entry.month}-01" if entry.month else None)
+        if spent_on is not None and first <= spent_on <= last:
+            spend[entry.card] += (-1 if entry.kind == "refund" else 1) * Decimal(entry.amount)
+    return dict(spend)
+
+
+class SpendDays:
+    """The spend day of entries written before entries carried one (`day`).
+
+    A purchase counts on its shop-local day; a refund on the day of the purchase it names
+    (when that purchase is among the entries seen: otherwise on the first of its month).
+    """
+
+    def __init__(self, tz=None):
+        self.tz = tz or clock.UTC
+        self._purchases: dict[int, str] = {}
+
+    def of(self, entry: LedgerEntry) -> str | None:
+        """The spend day of `entry`, or None when it carries one itself or has no amount."""
+        if entry.kind == "earn" and entry.amount is not None:
+            day = entry.day or clock.from_iso(entry.at).astimezone(self.tz).date().isoformat()
+            self._purchases[entry.id] = day
+            return None if entry.day else day
+        if entry.day is None and entry.amount is not None and entry.kind == "refund":
+            return self._purchases.get(entry.ref)
+        return None
+
+
+def day_of(moment, tz) -> str:
+    """The shop-local day of a moment, as the spend day of an entry (YYYY-MM-DD)."""
+    return moment.astimezone(tz).date().isoformat()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from . import clock, lots, points
+from . import clock, lots, points, projection, tiers
 from .errors import InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -82,6 +82,8 @@ def refund(
     text = " ".join(str(reason).split())[:200] if reason else None
     # The points leave the purchase's own lot first, then the soonest-expiring ones.
     first = next((k for k, v in purchase.lots.items() if v > 0 and k != lots.DEBT), None)
+    programme = shop.programme()
+    spend_before = tiers.spend_on(programme, member, at)
     points.record(
         shop,
         member,
@@ -92,10 +94,12 @@ def refund(
         lots=lots.spend(member["points"]["lots"], taken, first=first) if taken else {},
         amount=to_text(amount),
         month=purchase.month,
+        day=purchase.day or projection.day_of(clock.from_iso(purchase.at), programme.tz),
         receipt=receipt,
         ref=purchase.id,
         reason=text,
     )
+    tiers.after_refund(programme, member, at, spend_before)
     for redemption, count in returned:
         points.record(
             shop,

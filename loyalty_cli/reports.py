@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import clock, lots
+from . import clock, lots, projection
 from . import tiers as tier_rules
 from .money import CENT
 from .shop import Shop
 
 ACTIVE_DAYS = 90
 CHART_MONTHS = 12
-TIER_WINDOW_MONTHS = 12
 ISSUING = ("earn", "bonus", "prize", "adjust")
 RATE_PLACES = 4
 
@@ -139,21 +138,22 @@ def summary(shop: Shop, as_of: date) -> Summary:
 
 
 def tiers(shop: Shop, as_of: date) -> list[TierRow]:
-    """Members and 12-month spend per tier, in the programme's tier order.
+    """Members and their tier-window spend per tier, in the programme's tier order.
 
-    Members are counted in the tier they hold now (the lowest when they hold none the
-    programme knows); their spend is the 12 months to `as_of`. Without tiers, one row
-    with tier None holds everybody.
+    Members are counted in the tier they held at the end of `as_of` (the lowest when they
+    hold none the programme knows); their spend is over the tier window of `as_of`, the
+    same window as upgrades and the review. Without tiers, one row with tier None holds
+    everybody.
     """
     programme = shop.programme()
-    spend = spend_by_card(shop, as_of, TIER_WINDOW_MONTHS)
+    spend = spend_by_card(shop, as_of)
     until = end_of(as_of, shop)
     counts: Counter[str | None] = Counter()
     totals: dict[str | None, Decimal] = defaultdict(Decimal)
     for member in shop.members.all():
         if member["enrolled_at"] > until:
             continue
-        held = tier_rules.current(programme, member)
+        held = tier_rules.held_at(programme, member, until)
         tier = held.name if held else None
         counts[tier] += 1
         totals[tier] += spend.get(member["card"], Decimal(0))
@@ -165,18 +165,12 @@ def tiers(shop: Shop, as_of: date) -> list[TierRow]:
     ]
 
 
-def spend_by_card(shop: Shop, as_of: date, months: int) -> dict[str, Decimal]:
-    """Net purchase money per card in the `months` months ending with the month of `as_of`."""
+def spend_by_card(shop: Shop, as_of: date) -> dict[str, Decimal]:
+    """Net purchase money per card over the tier window of `as_of` (projection.window)."""
     tz = shop.programme().tz
-    last = as_of.strftime("%Y-%m")
-    first = clock.add_months(last, -(months - 1))
-    since = clock.iso(clock.start_of_day(date.fromisoformat(first + "-01"), tz))
-    spend: dict[str, Decimal] = defaultdict(Decimal)
-    for entry in shop.ledger.entries(since=since, until=end_of(as_of, shop)):
-        if entry.amount is not None and entry.month and first <= entry.month <= last:
-            sign = -1 if entry.kind == "refund" else 1
-            spend[entry.card] += sign * Decimal(entry.amount)
-    return dict(spend)
+    since = clock.iso(clock.start_of_day(projection.window(as_of)[0], tz))
+    until = end_of(as_of, shop)
+    return projection.spend_by_card(shop.ledger.entries(since=since, until=until), tz, as_of, until)
 
 
 def expiring(shop: Shop, within_days: int, as_of: date) -> list[ExpiringPoints]:

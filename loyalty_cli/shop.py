@@ -24,7 +24,7 @@ from .partitions import Partitions
 from .program import Programme
 
 # 2: members stored as rows, partitions split by card, the hot file keeps only today.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_ID = 1
 
 

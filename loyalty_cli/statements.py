@@ -22,7 +22,6 @@ from .program import Programme
 from .shop import Shop
 
 EXPIRY_MONTHS_SHOWN = 3
-TIER_WINDOW_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -137,8 +136,7 @@ def describe(entry: LedgerEntry) -> str:
 
 def _history_since(start: date, end: date, programme: Programme) -> str:
     """The earliest moment a statement needs: its start, or the start of its tier window."""
-    window_first = clock.add_months(end.strftime("%Y-%m"), -(TIER_WINDOW_MONTHS - 1))
-    first_day = min(start, date.fromisoformat(f"{window_first}-01"))
+    first_day = min(start, projection.window(end)[0])
     return clock.iso(clock.start_of_day(first_day, programme.tz))
 
 
@@ -150,12 +148,11 @@ def _build(
     since = clock.iso(clock.start_of_day(start, tz))
     until = clock.iso(clock.end_of_day(end, tz))
     end_month = end.strftime("%Y-%m")
-    window_first = clock.add_months(end_month, -(TIER_WINDOW_MONTHS - 1))
+    entries = list(entries)
     current = member["points"]
     held = dict(current["lots"])
     later_points = 0
     period: list[LedgerEntry] = []
-    spend: dict[str, Decimal] = defaultdict(Decimal)
     for entry in entries:
         if entry.at > until:
             later_points += entry.points
@@ -163,15 +160,12 @@ def _build(
             continue
         if entry.at >= since:
             period.append(entry)
-        if entry.amount is not None and entry.month and window_first <= entry.month <= end_month:
-            sign = -1 if entry.kind == "refund" else 1
-            spend[entry.month] += sign * Decimal(entry.amount)
     closing = current["balance"] - later_points
     opening = closing - sum(entry.points for entry in period)
-    spend_12m = projection.spend_in_window({"spend": spend}, end_month, TIER_WINDOW_MONTHS)
-    held_tier = tiers.current(programme, member)
+    spend_12m = projection.spend_by_card(entries, tz, end, until).get(member["card"], Decimal("0"))
+    held_tier = tiers.held_at(programme, member, until)
     tier = held_tier.name if held_tier else member.get("tier")
-    next_tier = tiers.next_tier(programme, member)
+    next_tier = tiers.above(programme, held_tier)
     return Statement(
         shop_name=programme.name,
         currency=programme.currency,

@@ -133,9 +133,10 @@ def check_projections(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     by_card: dict[str, list[LedgerEntry]] = defaultdict(list)
     for entry in entries:
         by_card[entry.card].append(entry)
+    tz = shop.programme().tz
     for member in shop.members.all():
         card = member["card"]
-        rebuilt = projection.rebuild(by_card.get(card, ()))
+        rebuilt = projection.rebuild(by_card.get(card, ()), tz)
         stored = member["points"]
         for key in COMPARED:
             if stored.get(key) != rebuilt[key]:

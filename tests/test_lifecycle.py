@@ -80,12 +80,12 @@ def test_a_purchase_crossing_a_threshold_earns_at_the_old_tier_then_upgrades(loy
     assert (shown["next_tier"], shown["spend_to_next_tier"]) == ("Gold", "800.00")
 
 
-def test_tier_review_downgrades_after_twelve_months_without_purchases(loyalty):
+def test_tier_review_downgrades_once_the_purchase_is_twelve_months_old(loyalty):
     loyalty("program", "set", "tiers", "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5")
     card = loyalty.enroll("Anna", "--at", "2025-01-01")
     loyalty("purchase", card, "600", "--at", "2025-01-10")
-    assert loyalty.json("tiers", "review", "--as-of", "2025-12-01")["changes"] == []
-    result = loyalty.json("tiers", "review", "--as-of", "2026-01-01")
+    assert loyalty.json("tiers", "review", "--as-of", "2026-01-01")["changes"] == []
+    result = loyalty.json("tiers", "review", "--as-of", "2026-02-01")
     assert result["changes"] == [{"card": card, "from": "Silver", "to": "Bronze"}]
     assert member(loyalty, card)["tier"] == "Bronze"
 
