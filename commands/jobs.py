@@ -125,8 +125,9 @@ def tiers_group():
 def tiers_review(env: Env, as_of, dry_run, as_json):
     """Move every member to the tier their spend over the last 12 months earns.
 
-    Members move up at once when they buy; this review (run monthly by `maintain`) moves
-    down those whose spend has fallen below their tier.
+    The 12 months of a day are the days from the same date a year earlier to that day.
+    Members move up at once when they buy (and down when a refund takes them below); this
+    review (run on the 1st by `maintain`) moves down those whose old spend aged out.
 
     \b
     Example:

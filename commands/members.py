@@ -64,7 +64,7 @@ def member():
 
 @member.command("show")
 @click.argument("member_ref", metavar="MEMBER")
-@click.option("--as-of", type=DAY, help="Show what the member held at the end of this day.")
+@click.option("--as-of", type=DAY, help="Show what the member held (points, tier) at the end of this day.")
 @json_option
 @pass_env
 def member_show(env: Env, member_ref, as_of, as_json):

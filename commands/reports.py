@@ -114,7 +114,8 @@ def chart_lines(monthly, width: int = BAR_WIDTH) -> list[str]:
 def tiers(env: Env, as_of, as_json, as_csv):
     """Members and their 12-month spend per tier.
 
-    Members count in the tier they hold; spend is over the 12 months to --as-of.
+    Members count in the tier they held at the end of --as-of; spend is over its 12 months
+    (the days from the same date a year earlier to --as-of), less refunds.
 
     \b
     Example:
