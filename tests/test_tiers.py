@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from conftest import Loyalty, snapshot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from loyalty_cli import clock, members, points, program, projection, refunds, tiers, verification
+from loyalty_cli.errors import Refused
+from loyalty_cli.shop import Shop, new_data
 from loyalty_cli.store import Store
 
 TIERS = "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
@@ -230,3 +238,51 @@ def _write_schema_2_purchase(loyalty, card):
         shop.members.put(doc)
         shop.meta["schema"] = 2
         shop.touch_meta()
+
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("purchase"), st.integers(0, 400), st.sampled_from(["50", "120.50", "480"])),
+        st.tuples(st.just("refund"), st.integers(0, 30), st.sampled_from(["10", "100", "480"])),
+        st.tuples(st.just("review"), st.integers(0, 0), st.just("")),
+        st.tuples(st.just("wait"), st.integers(1, 90), st.just("")),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps)
+def test_spend_and_the_record_of_tier_changes_stay_consistent(sequence):
+    """Purchases (some recorded late), refunds, reviews: the stored spend is the ledger's,
+    the projection and the ledger give the same window spend, and the record of tier
+    changes is a chain in time order that ends in the tier held."""
+    shop = Shop(new_data(), writable=True, root=Path("."))
+    shop.save_settings(program.new_settings(tiers=TIERS))
+    tz = shop.programme().tz
+    start = now = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
+    card = members.enroll(shop, name="Anna", at=start, operator="t")["card"]
+    receipts: list[str] = []
+    for kind, number, amount in sequence:
+        try:
+            if kind == "purchase":
+                at = max(now - timedelta(days=number), start)
+                receipts.append(f"R{len(receipts)}")
+                points.purchase(shop, card, Decimal(amount), at=at, operator="t", receipt=receipts[-1])
+            elif kind == "refund" and receipts:
+                refunds.refund(shop, receipts[number % len(receipts)], Decimal(amount), at=now, operator="t")
+            elif kind == "review":
+                tiers.review(shop, now.astimezone(tz).date())
+            elif kind == "wait":
+                now += timedelta(days=number)
+        except Refused:
+            pass
+    assert verification.verify(shop).ok
+    member = shop.members.get(card)
+    today = now.astimezone(tz).date()
+    ledger_spend = projection.spend_by_card(shop.ledger.entries(), tz, today, clock.iso(now))
+    assert projection.spend_in_window(member["points"], today) == ledger_spend.get(card, Decimal(0))
+    changes = member.get("tier_changes", [])
+    assert [c[0] for c in changes] == sorted(c[0] for c in changes)
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(changes))
+    assert not changes or changes[-1][2] == member["tier"]
