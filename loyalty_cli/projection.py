@@ -47,14 +47,11 @@ def empty() -> dict:
 
 
 def apply_entry(points: dict, entry: LedgerEntry, day: str | None = None) -> None:
-    """Fold one entry into a projection, in place.
-
-    `day` is the spend day of an entry written before entries carried one (see SpendDays).
-    """
+    """Fold one entry into a projection, in place (`day`: its spend day, from SpendDays)."""
     points["balance"] += entry.points
     lots.apply(points["lots"], entry.lots)
     if entry.amount is not None:
-        day = entry.day or day or (f"{entry.month}-01" if entry.month else None)
+        day = day or _own_day(entry)
     if entry.amount is not None and day is not None:
         sign = -1 if entry.kind == "refund" else 1
         spend = points["spend"]
@@ -97,19 +94,16 @@ def spend_by_card(entries: Iterable[LedgerEntry], tz, day: date, until: str) -> 
     spend: dict[str, Decimal] = defaultdict(Decimal)
     for entry in entries:
         spent_on = days.of(entry)
-        if entry.amount is None or entry.at > until:
-            continue
-        spent_on = entry.day or spent_on or (f"{entry.month}-01" if entry.month else None)
-        if spent_on is not None and first <= spent_on <= last:
+        if spent_on is not None and entry.at <= until and first <= spent_on <= last:
             spend[entry.card] += (-1 if entry.kind == "refund" else 1) * Decimal(entry.amount)
     return dict(spend)
 
 
 class SpendDays:
-    """The spend day of entries written before entries carried one (`day`).
-
-    A purchase counts on its shop-local day; a refund on the day of the purchase it names
-    (when that purchase is among the entries seen: otherwise on the first of its month).
+    """The spend day of each entry with money, in ledger order, also of entries written
+    before entries carried `day`: such a purchase counts on the shop-local day of its
+    moment, such a refund on the day of the purchase it names (when that purchase is among
+    the entries seen; otherwise on the first of its month).
     """
 
     def __init__(self, tz=None):
@@ -117,16 +111,23 @@ class SpendDays:
         self._purchases: dict[int, str] = {}
 
     def of(self, entry: LedgerEntry) -> str | None:
-        """The spend day of `entry`, or None when it carries one itself or has no amount."""
-        if entry.kind == "earn" and entry.amount is not None:
-            day = entry.day or clock.from_iso(entry.at).astimezone(self.tz).date().isoformat()
+        """The spend day of `entry` (YYYY-MM-DD), or None when it moves no money."""
+        if entry.amount is None:
+            return None
+        if entry.kind == "earn":
+            day = entry.day or day_of(clock.from_iso(entry.at), self.tz)
             self._purchases[entry.id] = day
-            return None if entry.day else day
-        if entry.day is None and entry.amount is not None and entry.kind == "refund":
-            return self._purchases.get(entry.ref)
-        return None
+            return day
+        if entry.day is None and entry.kind == "refund" and entry.ref in self._purchases:
+            return self._purchases[entry.ref]
+        return _own_day(entry)
 
 
 def day_of(moment, tz) -> str:
     """The shop-local day of a moment, as the spend day of an entry (YYYY-MM-DD)."""
     return moment.astimezone(tz).date().isoformat()
+
+
+def _own_day(entry: LedgerEntry) -> str | None:
+    """The spend day an entry names itself: its `day`, or the first of its `month`."""
+    return entry.day or (f"{entry.month}-01" if entry.month else None)
