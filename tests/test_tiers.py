@@ -286,3 +286,13 @@ def test_spend_and_the_record_of_tier_changes_stay_consistent(sequence):
     assert [c[0] for c in changes] == sorted(c[0] for c in changes)
     assert all(a[2] == b[1] for a, b in itertools.pairwise(changes))
     assert not changes or changes[-1][2] == member["tier"]
+
+
+def test_an_import_of_purchases_out_of_order_moves_the_member_up(loyalty, tmp_path):
+    loyalty("program", "set", "tiers", TIERS)
+    card = loyalty.enroll("Anna", "--at", "2026-09-01")
+    rows = f"card,amount,receipt,at\n{card},400,R1,2026-11-10\n{card},200,R2,2026-10-05\n"
+    (tmp_path / "purchases.csv").write_text(rows)
+    assert loyalty.json("import", "purchases", str(tmp_path / "purchases.csv"))["imported"] == 2
+    assert member(loyalty, card)["tier"] == "Silver"
+    loyalty("verify")
