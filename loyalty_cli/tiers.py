@@ -10,7 +10,8 @@ Every change is recorded on the member as [moment, from, to] in `tier_changes` (
 first), so the tier held at any moment can be told (`held_at`): `member show --as-of`,
 statements of past periods and reports as of a past day show the tier held then. Changes
 are not ledger entries: they move no points, and the ledger stays the record of points.
-Members whose changes predate the record show the tier they hold now.
+Members whose changes predate the record show the tier they hold now; the record keeps
+the latest CHANGES_KEPT changes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from .program import Programme, Tier
 from .shop import Shop
 
 CHANGES = "tier_changes"
+# Enough for three years of a member who moves up and back down every month; the row of a
+# member stays small however long they stay. Before the oldest change kept, a member shows
+# the tier they held just before it.
+CHANGES_KEPT = 36
 
 
 @dataclass(frozen=True)
@@ -159,7 +164,7 @@ def move(member: dict, tier: str, at: str) -> None:
     if history and history[-1][0] > at:
         at = history[-1][0]  # never before a change already recorded: the record stays in order
     history.append([at, old, tier])
-    member[CHANGES] = history
+    member[CHANGES] = history[-CHANGES_KEPT:]
     member["tier"] = tier
 
 

@@ -296,3 +296,15 @@ def test_an_import_of_purchases_out_of_order_moves_the_member_up(loyalty, tmp_pa
     assert loyalty.json("import", "purchases", str(tmp_path / "purchases.csv"))["imported"] == 2
     assert member(loyalty, card)["tier"] == "Silver"
     loyalty("verify")
+
+
+def test_the_record_keeps_the_latest_changes_only():
+    programme = program.Programme(program.new_settings(tiers=TIERS))
+    anna = {"tier": "Bronze"}
+    for number in range(tiers.CHANGES_KEPT + 4):
+        tiers.move(anna, "Silver" if number % 2 == 0 else "Bronze", f"2026-01-01T00:00:{number:02d}+00:00")
+    kept = anna["tier_changes"]
+    assert len(kept) == tiers.CHANGES_KEPT
+    assert kept[0][0] == "2026-01-01T00:00:04+00:00"
+    assert tiers.held_at(programme, anna, "2026-01-01T00:00:04+00:00").name == "Silver"
+    assert tiers.held_at(programme, anna, "2026-01-01T00:00:05+00:00").name == "Bronze"
