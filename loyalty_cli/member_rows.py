@@ -52,7 +52,7 @@ def to_row(doc: dict) -> list:
         *(doc.get(k) for k in DETAILS),
         points.get("balance"),
         _pack(points.get("lots"), int),
-        _pack(points.get("spend"), str),
+        _pack_spend(points.get("spend")),
         points.get("purchases"),
         points.get("last_purchase"),
         other or None,
@@ -69,7 +69,7 @@ def from_row(row) -> dict:
     points = {
         "balance": row[_BALANCE],
         "lots": _unpack(row[_BALANCE + 1], int),
-        "spend": _unpack(row[_BALANCE + 2], str),
+        "spend": _unpack_spend(row[_BALANCE + 2]),
         "purchases": row[_BALANCE + 3],
         "last_purchase": row[_BALANCE + 4],
     }
@@ -113,6 +113,7 @@ def _pack(mapping, kind):
             or "," in key
             or type(value) is not kind
             or "," in str(value)
+            or "=" in key + str(value)  # would read back as days grouped by month (_pack_spend)
         ):
             return mapping  # not what loyalty writes: kept whole, for `verify` to report
         parts.append(f"{key}:{value}")
@@ -135,6 +136,44 @@ def _unpack(text, kind):
         else:
             unpacked[key] = value
     return unpacked
+
+
+def _pack_spend(spend):
+    """Spend by day with the days of a month together, as they follow one another:
+    {"2026-07-20": "600.00", "2026-07-25": "12.30"} -> "2026-07:20=600.00/25=12.30".
+    Anything else as _pack packs it."""
+    if not isinstance(spend, dict) or not spend or not all(_is_spend_day(k, v) for k, v in spend.items()):
+        return _pack(spend, str)
+    groups: list[tuple[str, list[str]]] = []
+    for key, value in spend.items():
+        if not groups or groups[-1][0] != key[:7]:
+            groups.append((key[:7], []))
+        groups[-1][1].append(f"{key[8:]}={value}")
+    return ",".join(f"{month}:{'/'.join(days)}" for month, days in groups)
+
+
+def _unpack_spend(text):
+    if not isinstance(text, str) or "=" not in text:
+        return _unpack(text, str)
+    unpacked = {}
+    for part in text.split(","):
+        month, _, days = part.partition(":")
+        for item in days.split("/"):
+            day, _, value = item.partition("=")
+            unpacked[f"{month}-{day}"] = value
+    return unpacked
+
+
+def _is_spend_day(key, value) -> bool:
+    return (
+        isinstance(key, str)
+        and len(key) == 10
+        and key[4] == "-"
+        and key[7] == "-"
+        and key.replace("-", "").isdigit()
+        and isinstance(value, str)
+        and not any(mark in value for mark in ",:/=")
+    )
 
 
 class StoredRows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from inspection import edit_member
 
@@ -12,6 +12,7 @@ from loyalty_cli import member_rows
 from loyalty_cli.store import Store
 
 months = st.sampled_from(["2025-11", "2025-12", "2026-01", "2026-02", "2027-10"])
+days = st.sampled_from(["2025-11-01", "2025-11-30", "2025-12-24", "2026-01-05", "2026-01-06", "2027-10-31"])
 texts = st.one_of(st.none(), st.text(max_size=20))
 documents = st.fixed_dictionaries(
     {
@@ -31,7 +32,10 @@ documents = st.fixed_dictionaries(
                 "lots": st.dictionaries(
                     st.one_of(months, st.sampled_from(["never", "debt"])), st.integers(-999, 999)
                 ),
-                "spend": st.dictionaries(months, st.decimals(-999, 9999, places=2).map(str)),
+                "spend": st.dictionaries(
+                    st.one_of(days, months, st.text(max_size=12)),
+                    st.one_of(st.decimals(-999, 9999, places=2).map(str), st.text(max_size=8)),
+                ),
                 "purchases": st.integers(0, 10**5),
                 "last_purchase": texts,
             }
@@ -41,7 +45,15 @@ documents = st.fixed_dictionaries(
 )
 
 
+def _document_with_spend(spend: dict) -> dict:
+    points = {"balance": 0, "lots": {}, "spend": spend, "purchases": 0, "last_purchase": None}
+    return {**dict.fromkeys(member_rows.DETAILS), "points": points}
+
+
 @given(documents)
+@example(_document_with_spend({"a=b": "1"}))
+@example(_document_with_spend({"2026-01-05": "2=3"}))
+@example(_document_with_spend({"2026-01-05": "1.00", "2026-02-01": "2.00", "2026-01-06": "3.00"}))
 def test_a_row_gives_back_the_document_it_was_made_from(doc):
     row = json.loads(json.dumps(member_rows.to_row(doc)))
     assert member_rows.from_row(row) == doc
@@ -71,7 +83,7 @@ def test_a_member_is_one_flat_row_in_the_hot_file(loyalty):
     stored = json.loads(Store(loyalty.data_dir).hot_path.read_text())["members"]
     now = "2026-11-22T12:00:00+00:00"
     details = [card, "Anna", "+37129123456", None, None, False, "active", None, now, None]
-    assert stored == [[*details, 12, "2027-11:12", "2026-11-22:12.30", 1, now, None]]
+    assert stored == [[*details, 12, "2027-11:12", "2026-11:22=12.30", 1, now, None]]
 
 
 def test_each_member_row_is_a_line_of_the_hot_file(loyalty):
