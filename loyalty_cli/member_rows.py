@@ -3,8 +3,9 @@
 Every command parses the whole hot file, and with it every member. A member as a nested
 document is some forty JSON values (lots and monthly spend are a dozen keys each); as a
 row it is sixteen, and parsing takes about a third of the time (20,000 members: 35 ms
-instead of 100 ms with orjson). Lots and spend become short strings ("2026-12:18,2027-01:22")
-that are unpacked only for the members a command looks at.
+instead of 100 ms with orjson). Lots and spend become short strings (lots
+"2026-12:18,2027-01:22", spend by day "2026-07:20=600.00/25=12.30") that are unpacked only
+for the members a command looks at.
 
     [card, name, phone, email, birthday, consent, status, tier, enrolled_at, referred_by,
      balance, lots, spend, purchases, last_purchase, other]
