@@ -13,7 +13,7 @@ from loyalty_cli import cards, files, members
 from loyalty_cli import statements as core
 from loyalty_cli.money import to_text
 
-from .context import DAY, Env, json_option, pass_env
+from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
 from .render import deliver, emit_json, note
 
 FORMATS = ("text", "csv", "json", "html")
@@ -39,7 +39,7 @@ format_option = click.option(
 @format_option
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=OUTPUT_FILE,
     help="Write the statement to FILE instead of printing it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
