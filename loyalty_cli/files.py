@@ -33,6 +33,23 @@ def ensure_dir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
+def claim_dir(path: Path) -> None:
+    """Make `path` a private data directory: created 0700, or an existing one tightened to 0700.
+
+    A folder another user owns is refused: whoever owns it could swap the files in it.
+    """
+    if not path.exists():
+        ensure_dir(path)
+        return
+    info = os.stat(path)
+    if info.st_uid != os.getuid():
+        from .errors import Refused
+
+        raise Refused(f"{path} belongs to another user; choose a folder of your own; nothing was changed")
+    if info.st_mode & 0o077:
+        os.chmod(path, DIR_MODE)
+
+
 def write_atomic(
     path: Path, data: bytes, before_replace: Callable[[], None] | None = None, *, sync_dir: bool = True
 ) -> None:
