@@ -38,7 +38,8 @@ def _import_command(what: str, required: tuple[str, ...], run, columns: str, exa
         ):
             result = run(shop, rows, now=env.clock, operator=env.operator, progress=advance)
         if rejects is not None:
-            with files.reporting(rejects):
+            done = "" if dry_run else f" (the import itself is done: {result.imported} imported)"
+            with files.reporting(rejects, done):
                 importing.write_rejects(rejects, header, result.rejected)
         if as_json:
             emit_json({**result.to_json(), "dry_run": dry_run})

@@ -91,8 +91,8 @@ def text_output(path: Path, *, encoding: str = "utf-8") -> Iterator[io.StringIO]
 
 
 @contextlib.contextmanager
-def reporting(path: Path) -> Iterator[None]:
-    """Turn a failure to write the output `path` into one line (DataProblem, exit 3)."""
+def reporting(path: Path, also: str = "") -> Iterator[None]:
+    """Turn a failure to write the output `path` into one line (DataProblem, exit 3), ending `also`."""
     existed = os.path.lexists(path)
     try:
         yield
@@ -100,7 +100,7 @@ def reporting(path: Path) -> Iterator[None]:
         from .errors import DataProblem
 
         left = f"{path} is as it was" if existed else "nothing was written"
-        raise DataProblem(f"could not write {path}: {error.strerror or error}; {left}") from None
+        raise DataProblem(f"could not write {path}: {error.strerror or error}; {left}{also}") from None
 
 
 def fsync_dir(path: Path) -> None:
