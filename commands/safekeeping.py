@@ -75,7 +75,9 @@ def restore(env: Env, archive, yes, as_json):
             f"{result.archive} is sound: {result.members} members and {result.entries} ledger entries "
             f"(taken {result.taken_at}). Nothing was changed."
         )
-        what = f"replace the data in {env.data_dir}" if result.replaces else f"put them into {env.data_dir}"
+        what = (
+            f"replace the data in {env.data_dir}" if result.replaces else f"put this data into {env.data_dir}"
+        )
         note(
             f"`loyalty restore {result.archive} --yes` would {what}"
             + (" (keeping the data there in backups/before-restore-<time>.tar.gz)" if result.replaces else "")
