@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from loyalty_cli import importing
+from loyalty_cli import files, importing
 
 from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
@@ -38,7 +38,9 @@ def _import_command(what: str, required: tuple[str, ...], run, columns: str, exa
         ):
             result = run(shop, rows, now=env.clock, operator=env.operator, progress=advance)
         if rejects is not None:
-            importing.write_rejects(rejects, header, result.rejected)
+            done = "" if dry_run else f" (the import itself is done: {result.imported} imported)"
+            with files.reporting(rejects, done):
+                importing.write_rejects(rejects, header, result.rejected)
         if as_json:
             emit_json({**result.to_json(), "dry_run": dry_run})
             return

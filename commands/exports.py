@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .context import DAY, Env, pass_env
+from .context import DAY, OUTPUT_FILE, Env, pass_env
 from .render import deliver
 
 
@@ -18,7 +16,7 @@ from .render import deliver
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (a list of records).")
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=OUTPUT_FILE,
     help="Write to FILE instead of printing.",
 )
 @pass_env

@@ -31,7 +31,7 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
       loyalty init --name "Maiznīca Rīts" --currency EUR --timezone Europe/Riga --region LV
       loyalty --data-dir demo-shop init --sample
     """
-    from loyalty_cli import clock
+    from loyalty_cli import clock, files
     from loyalty_cli import sample as sample_shop
 
     store = env.store()
@@ -43,6 +43,7 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
         "earn.rate": earn_rate,
         "expiry.months": expiry_months,
     }
+    files.claim_dir(store.root)  # an existing folder others could read or write is tightened
     with store.transaction(create=True) as shop:
         if shop.has_programme():
             raise Refused(f"a programme already exists in {store.root}; nothing was changed")

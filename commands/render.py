@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from loyalty_cli.errors import InvalidInput
 from loyalty_cli.spreadsheet import FORMULA_STARTS, csv_text, safe_cell
 
 __all__ = [
@@ -65,15 +64,17 @@ def emit_pairs(pairs: list[tuple[str, object]]) -> None:
 
 
 def deliver(text: str, output: Path | None) -> None:
-    """A finished document: to stdout, or written to the file `output` (UTF-8)."""
+    """A finished document: to stdout, or written to the file `output` (UTF-8, 0600).
+
+    A failure to write leaves any previous `output` as it was (exit 3).
+    """
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise InvalidInput(f"cannot write {output}: {error.strerror or error}") from None
+    from loyalty_cli import files
+
+    with files.reporting(output):  # a new private file renamed over `output`, never opened in place
+        files.write_atomic(output, text.encode("utf-8"))
 
 
 def note(text: str) -> None:

@@ -53,9 +53,11 @@ def restore(env: Env, archive, yes, as_json):
     """Replace the data directory's data with the archive FILE made by `loyalty backup`.
 
     The archive is checked first: every file as its manifest says, the data readable and
-    `verify` clean; a bad archive changes nothing (exit 3). The data it replaces is kept in
+    `verify` clean; a bad archive changes nothing (exit 3). The check holds no lock, so
+    the tills keep working while it runs. The data it replaces is kept in
     backups/before-restore-<time>.tar.gz inside the data directory, and members erased
-    there stay erased. Without --yes only the check is done (exit 1).
+    there stay erased. Without --yes only the check is done: it says what a restore would
+    replace and exits 0.
 
     \b
     Example:
@@ -67,6 +69,19 @@ def restore(env: Env, archive, yes, as_json):
     result = backups.restore(env.store(), archive, now=env.clock, operator=env.operator, confirmed=yes)
     if as_json:
         emit_json(result.to_json())
+        return
+    if not result.restored:
+        click.echo(
+            f"{result.archive} is sound: {result.members} members and {result.entries} ledger entries "
+            f"(taken {result.taken_at}). Nothing was changed."
+        )
+        what = (
+            f"replace the data in {env.data_dir}" if result.replaces else f"put this data into {env.data_dir}"
+        )
+        note(
+            f"`loyalty restore {result.archive} --yes` would {what}"
+            + (" (keeping the data there in backups/before-restore-<time>.tar.gz)" if result.replaces else "")
+        )
         return
     click.echo(
         f"Restored {result.members} members and {result.entries} ledger entries "

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from loyalty_cli import cards, members
+from loyalty_cli import cards, files, members
 from loyalty_cli import statements as core
 from loyalty_cli.money import to_text
 
-from .context import DAY, Env, json_option, pass_env
-from .render import deliver, emit_json
+from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
+from .render import deliver, emit_json, note
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
@@ -39,7 +39,7 @@ format_option = click.option(
 @format_option
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=OUTPUT_FILE,
     help="Write the statement to FILE instead of printing it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
@@ -61,6 +61,8 @@ def statement(env: Env, member_ref, start, end, fmt, output, as_json):
     first, last = core.default_period(today)
     result = core.for_member(shop, found, start or first, end or last)
     deliver(render(result, "json" if as_json else fmt), output)
+    if output is not None:
+        note(f"Wrote the statement of card {result.card} to {output}")
 
 
 @click.command()
@@ -87,7 +89,7 @@ def statements(env: Env, month, output_dir, fmt, as_json):
     month = core.month_period(month)[0].strftime("%Y-%m")
     shop = env.store().read()
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
+        files.ensure_dir(output_dir)  # a folder it creates is private (0700)
     except OSError as error:
         raise click.BadParameter(f"cannot create {output_dir}: {error.strerror}") from None
     written = []

@@ -4,6 +4,12 @@ The manifest (MANIFEST.json, the first member) names every file with its size an
 and says when the archive was taken and from what. Reading an archive checks all of it:
 only plain files with data-file names, each exactly as the manifest says. Files are
 streamed, never held in memory whole.
+
+Before anything is unpacked, the sizes the manifest declares are held against limits (a
+few kilobytes of gzip can expand to gigabytes): the manifest itself at most
+MANIFEST_LIMIT, each file at most LOYALTY_ARCHIVE_MAX_FILE_MB (default 512), all of them
+at most LOYALTY_ARCHIVE_MAX_TOTAL_MB (default 8192) and no more than the disk has free;
+each file in the archive must then be exactly as large as declared.
 """
 
 from __future__ import annotations
@@ -30,7 +36,13 @@ FORMAT_VERSION = 1
 MANIFEST = "MANIFEST.json"
 # Names a data file may have inside an archive: relative, no "..", no temp files.
 _ALLOWED = re.compile(r"^(loyalty\.json|ledger(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+|backups/loyalty-[0-9]+\.json)$")
+_ROTATING_BACKUP = re.compile(r"^backups/loyalty-[0-9]+\.json$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
+MANIFEST_LIMIT = 16 << 20
+_MB = 1 << 20
+DEFAULT_FILE_LIMIT_MB = 512
+DEFAULT_TOTAL_LIMIT_MB = 8192
 
 
 def write(path: Path, root: Path, names: list[str], *, info: dict) -> dict:
@@ -51,16 +63,18 @@ def write(path: Path, root: Path, names: list[str], *, info: dict) -> dict:
     return manifest
 
 
-def extract(path: Path, target: Path) -> dict:
+def extract(path: Path, target: Path, *, data_only: bool = False) -> dict:
     """Check the archive while writing its files under `target` (private); returns the manifest.
 
+    With `data_only`, copies of rotating backups in the archive (an archive a restore
+    kept holds them) are checked but not written: only the data is.
     Raises DataProblem if anything is off in the archive, OSError if it cannot be read or
     the files cannot be written; what was written under `target` is then the caller's to
     remove.
     """
     try:
         with tarfile.open(path, mode="r:gz") as tar:
-            manifest = _extract_members(tar, path, target)
+            manifest = _extract_members(tar, path, target, data_only)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise DataProblem(f"{path} is not a readable backup archive ({error})") from None
     if "loyalty.json" not in manifest["files"]:
@@ -75,7 +89,7 @@ def read_manifest(path: Path) -> dict:
             first = tar.next()
             if first is None or first.name != MANIFEST or not first.isfile():
                 raise DataProblem(f"{path} does not start with {MANIFEST}; this is not a loyalty backup")
-            return _manifest(tar.extractfile(first).read(), path)
+            return _read_manifest(tar, first, path)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
         raise DataProblem(f"{path} is not a readable backup archive ({error})") from None
 
@@ -120,7 +134,7 @@ def _member(name: str, size: int) -> tarfile.TarInfo:
     return member
 
 
-def _extract_members(tar: tarfile.TarFile, path: Path, target: Path) -> dict:
+def _extract_members(tar: tarfile.TarFile, path: Path, target: Path, data_only: bool) -> dict:
     manifest: dict | None = None
     seen: set[str] = set()
     for member in tar:
@@ -129,19 +143,105 @@ def _extract_members(tar: tarfile.TarFile, path: Path, target: Path) -> dict:
         if manifest is None:
             if member.name != MANIFEST:
                 raise DataProblem(f"{path} does not start with {MANIFEST}; this is not a loyalty backup")
-            manifest = _manifest(tar.extractfile(member).read(), path)
+            manifest = _read_manifest(tar, member, path)
+            _check_sizes(manifest, path, target, data_only)
             continue
         listed = manifest["files"].get(member.name)
         if listed is None or not _ALLOWED.match(member.name) or member.name in seen:
             raise DataProblem(f"{path}: unexpected file {member.name!r}; this is not a loyalty backup")
+        if member.size != listed["size"]:
+            raise DataProblem(
+                f"{path}: {member.name} is not the size its manifest says; this is not a sound backup"
+            )
         seen.add(member.name)
-        _copy_checked(tar.extractfile(member), target / member.name, listed, path, member.name)
+        source = tar.extractfile(member)
+        if data_only and _ROTATING_BACKUP.match(member.name):
+            _check_only(source, listed, path, member.name)
+        else:
+            _copy_checked(source, target / member.name, listed, path, member.name)
     if manifest is None:
         raise DataProblem(f"{path} is empty; this is not a loyalty backup")
     missing = sorted(set(manifest["files"]) - seen)
     if missing:
         raise DataProblem(f"{path} lacks {', '.join(missing[:3])}, which its manifest lists")
     return manifest
+
+
+def limits() -> tuple[int, int]:
+    """The largest file and the largest total (bytes) an archive may unpack to."""
+    return (
+        _megabytes("LOYALTY_ARCHIVE_MAX_FILE_MB", DEFAULT_FILE_LIMIT_MB),
+        _megabytes("LOYALTY_ARCHIVE_MAX_TOTAL_MB", DEFAULT_TOTAL_LIMIT_MB),
+    )
+
+
+def _megabytes(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default * _MB
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise DataProblem(f"{variable} must be a whole number of megabytes, not {value!r}")
+    return number * _MB
+
+
+def _read_manifest(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> dict:
+    if member.size > MANIFEST_LIMIT:
+        raise DataProblem(
+            f"{path}: its {MANIFEST} is {member.size} bytes, more than a backup's ever is; "
+            "this is not a loyalty backup"
+        )
+    return _manifest(tar.extractfile(member).read(), path)
+
+
+def _check_sizes(manifest: dict, path: Path, target: Path, data_only: bool) -> None:
+    """The declared sizes within the limits and the free space, before anything is unpacked."""
+    per_file, most = limits()
+    total = 0
+    for name, listed in manifest["files"].items():
+        size = listed.get("size")
+        if not _ALLOWED.match(name):
+            raise DataProblem(f"{path}: unexpected file {name!r} in its {MANIFEST}; not a loyalty backup")
+        sha256 = listed.get("sha256")
+        sound = isinstance(size, int) and not isinstance(size, bool) and size >= 0
+        if not sound or not isinstance(sha256, str) or not _SHA256.match(sha256):
+            raise DataProblem(f"{path}: its {MANIFEST} lists {name!r} without a size and SHA-256")
+        if size > per_file:
+            raise DataProblem(
+                f"{path}: {name} would unpack to {_in_mb(size)}, more than the limit of {_in_mb(per_file)} "
+                "(LOYALTY_ARCHIVE_MAX_FILE_MB); nothing was unpacked"
+            )
+        if not (data_only and _ROTATING_BACKUP.match(name)):
+            total += size
+    if total > most:
+        raise DataProblem(
+            f"{path} would unpack to {_in_mb(total)}, more than the limit of {_in_mb(most)} "
+            "(LOYALTY_ARCHIVE_MAX_TOTAL_MB); nothing was unpacked"
+        )
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    free = shutil.disk_usage(existing).free
+    if total > free:
+        raise DataProblem(
+            f"{path} unpacks to {_in_mb(total)}, but {existing} has only {_in_mb(free)} free; "
+            "nothing was unpacked"
+        )
+
+
+def _in_mb(size: int) -> str:
+    return f"{size / _MB:,.1f} MB"
+
+
+def _check_only(source, listed: dict, path: Path, name: str) -> None:
+    digest = hashlib.sha256()
+    while chunk := source.read(_CHUNK):
+        digest.update(chunk)
+    if digest.hexdigest() != listed.get("sha256"):
+        raise DataProblem(f"{path}: {name} is damaged (its SHA-256 differs from the manifest)")
 
 
 def _copy_checked(source, destination: Path, listed: dict, path: Path, name: str) -> None:

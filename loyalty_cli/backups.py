@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +50,7 @@ class RestoreResult:
     members: int
     entries: int
     restored: bool = False
+    replaces: bool = False
     kept: Path | None = None
     erased_again: list[str] = field(default_factory=list)
 
@@ -61,6 +61,7 @@ class RestoreResult:
             "members": self.members,
             "entries": self.entries,
             "restored": self.restored,
+            "replaces_data": self.replaces,
             "previous_data": str(self.kept) if self.kept else None,
             "erased_again": self.erased_again,
         }
@@ -110,26 +111,28 @@ def restore(
 ) -> RestoreResult:
     """Check `archive`, then (if `confirmed`) make it the data of the directory.
 
-    Without `confirmed` the archive is checked and Refused says what would happen.
+    The check (unpack beside the data, every file as its manifest says, `verify` clean)
+    takes no lock: the tills keep working meanwhile. Only putting the checked files in
+    place does. Without `confirmed` the result says what a restore would replace.
     """
-    with store.locked():
-        stage = store.root / f"{files.TEMP_PREFIX}restore-{os.getpid()}"
+    with contextlib.ExitStack() as stack:
         try:
-            result = _unpack_and_check(archive, stage)
-            if not confirmed:
-                raise Refused(
-                    f"{archive} is sound ({result.members} members, {result.entries} entries, "
-                    f"taken {result.taken_at}); restoring replaces the data in {store.root}: "
-                    "run again with --yes"
-                )
+            files.ensure_dir(store.root)
+            stage = stack.enter_context(files.private_workdir(store.root, "restore"))
+        except OSError as error:
+            raise DataProblem(
+                f"could not unpack {archive} in {store.root}: {error.strerror or error}; nothing was changed"
+            ) from None
+        result = _unpack_and_check(archive, stage)
+        result.replaces = store.exists()
+        if not confirmed:
+            return result
+        with store.locked():
             erased = _erased_cards(store)
             result.kept = _keep_current(store, now)
             _install(store, stage, result.kept)
-        finally:
-            if stage.exists():
-                shutil.rmtree(stage, ignore_errors=True)
-        result.erased_again = privacy.erase_again(store, erased, now=now, operator=operator)
-        result.restored = True
+            result.erased_again = privacy.erase_again(store, erased, now=now, operator=operator)
+            result.restored = True
     return result
 
 
@@ -157,7 +160,7 @@ def check_against(shop, archive: Path) -> list[str]:
 
 def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
     try:
-        manifest = archives.extract(archive, stage)
+        manifest = archives.extract(archive, stage, data_only=True)
     except OSError as error:
         raise DataProblem(
             f"could not unpack {archive}: {error.strerror or error}; nothing was changed"

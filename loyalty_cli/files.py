@@ -1,8 +1,19 @@
-"""Durable files: write beside, flush, fsync, rename over, fsync the directory."""
+"""Durable files: write beside, flush, fsync, rename over, fsync the directory.
+
+Every file the tool writes, in the data directory or outside it (statements, exports,
+rejects, backups), goes the same way: a new temp file is created beside the target with
+O_EXCL (never an existing path, never through a symbolic link), mode 0600, then renamed
+over the target. So the target's old file (or whatever a symbolic link there points to)
+is never opened for writing: a link is replaced by the new file, its target stays as it
+was, and a failure at any step leaves the previous file in place.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import io
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,12 +22,31 @@ from typing import BinaryIO
 TEMP_PREFIX = ".tmp-"
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+_NAME_KEPT = 120  # of the target's name in the temp name, so that it stays a legal name
+_ATTEMPTS = 8
 
 
 def ensure_dir(path: Path) -> None:
     """Create a private directory (0700) if it is missing."""
     if not path.is_dir():
         path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(path, DIR_MODE)
+
+
+def claim_dir(path: Path) -> None:
+    """Make `path` a private data directory: created 0700, or an existing one tightened to 0700.
+
+    A folder another user owns is refused: whoever owns it could swap the files in it.
+    """
+    if not path.exists():
+        ensure_dir(path)
+        return
+    info = os.stat(path)
+    if info.st_uid != os.getuid():
+        from .errors import Refused
+
+        raise Refused(f"{path} belongs to another user; choose a folder of your own; nothing was changed")
+    if info.st_mode & 0o077:
         os.chmod(path, DIR_MODE)
 
 
@@ -30,50 +60,47 @@ def write_atomic(
     Without `sync_dir` the caller makes the rename durable itself (fsync_dir), once for
     many files.
     """
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    try:
-        os.fchmod(fd, FILE_MODE)
+    with _replacing(path, before_replace, sync_dir) as fd:
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
             view = view[written:]
-        os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    os.close(fd)
-    try:
-        if before_replace is not None:
-            before_replace()
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    if sync_dir:
-        fsync_dir(path.parent)
 
 
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """A file to stream into that appears at `path` complete, or not at all."""
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    handle = open(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb")  # noqa: SIM115
-    try:
-        with handle:
-            os.fchmod(handle.fileno(), FILE_MODE)
+    with _replacing(path, None, True) as fd:
+        raw = _Descriptor(fd)
+        handle = io.BufferedWriter(raw, buffer_size=1 << 16)
+        try:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    fsync_dir(path.parent)
+        finally:
+            raw.release()  # what a failed write left in the buffer goes nowhere
+            with contextlib.suppress(OSError, ValueError):
+                handle.close()
+
+
+@contextlib.contextmanager
+def text_output(path: Path, *, encoding: str = "utf-8") -> Iterator[io.StringIO]:
+    """A text file to write (newlines as written) that appears at `path` complete, or not at all."""
+    buffer = io.StringIO(newline="")
+    yield buffer
+    write_atomic(path, buffer.getvalue().encode(encoding))
+
+
+@contextlib.contextmanager
+def reporting(path: Path, also: str = "") -> Iterator[None]:
+    """Turn a failure to write the output `path` into one line (DataProblem, exit 3), ending `also`."""
+    existed = os.path.lexists(path)
+    try:
+        yield
+    except OSError as error:
+        from .errors import DataProblem
+
+        left = f"{path} is as it was" if existed else "nothing was written"
+        raise DataProblem(f"could not write {path}: {error.strerror or error}; {left}{also}") from None
 
 
 def fsync_dir(path: Path) -> None:
@@ -85,19 +112,139 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def private_workdir(parent: Path, label: str) -> Iterator[Path]:
+    """A new private folder in `parent`, held for the caller and removed afterwards.
+
+    Its name starts with TEMP_PREFIX, so that a leftover of a killed process is cleared by
+    the next writer (remove_stale_temps); while the caller holds it, an flock on the folder
+    tells others to leave it alone. Needs no lock on `parent`.
+    """
+    import shutil
+
+    for _attempt in range(_ATTEMPTS):
+        path = parent / f"{TEMP_PREFIX}{label}-{os.getpid()}-{os.urandom(4).hex()}"
+        path.mkdir(mode=DIR_MODE)
+        os.chmod(path, DIR_MODE)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # A writer clearing stale temps may have removed it between mkdir and flock.
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except (BlockingIOError, FileNotFoundError):
+            pass
+        os.close(fd)
+    else:
+        raise OSError(errno.EAGAIN, f"could not create a private folder in {parent}")
+    try:
+        yield path
+    finally:
+        try:
+            if path.exists():
+                shutil.rmtree(path, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
 def remove_stale_temps(directory: Path, subdirectories: tuple[str, ...] = ()) -> None:
     """Delete temp files and folders a killed writer left behind (only ever under the lock).
 
-    Looks in `directory` and in the given subdirectories of it.
+    Looks in `directory` and in the given subdirectories of it. A folder that a live
+    process holds (private_workdir) is left alone.
     """
     for folder in (directory, *(directory / name for name in subdirectories)):
         if not folder.is_dir():
             continue
         for stale in folder.glob(f"{TEMP_PREFIX}*"):
             if stale.is_dir() and not stale.is_symlink():
-                import shutil  # rarely needed: not worth its start-up cost on every command
-
-                shutil.rmtree(stale, ignore_errors=True)
+                _remove_unheld(stale)
             else:
                 with contextlib.suppress(OSError):
                     stale.unlink()
+
+
+def _remove_unheld(folder: Path) -> None:
+    import shutil  # rarely needed: not worth its start-up cost on every command
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return  # in use by a live process
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _replacing(path: Path, before_replace: Callable[[], None] | None, sync_dir: bool) -> Iterator[int]:
+    """The one tail of every write: a new exclusive temp file, fsync, rename over `path`.
+
+    Yields the temp file's descriptor; if the block or any later step fails, the temp
+    file is removed and `path` is left as it was.
+    """
+    fd, temp = _create_temp(path)
+    try:
+        try:
+            yield fd
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if before_replace is not None:
+            before_replace()
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    if sync_dir:
+        fsync_dir(path.parent)
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    # A name nobody can guess and O_EXCL | O_NOFOLLOW: a file or link planted in advance
+    # makes the attempt fail (then another name is tried), it is never written through.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(_ATTEMPTS):
+        temp = path.with_name(f"{TEMP_PREFIX}{path.name[:_NAME_KEPT]}.{os.getpid()}.{os.urandom(6).hex()}")
+        try:
+            fd = os.open(temp, flags, FILE_MODE)
+        except FileExistsError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        try:
+            os.fchmod(fd, FILE_MODE)  # whatever the umask
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        return fd, temp
+    raise AssertionError("unreachable")
+
+
+class _Descriptor(io.RawIOBase):
+    """A raw file over a descriptor that writes with os.write (one path for every write)."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd: int | None = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self._fd is None:
+            raise ValueError("the output is finished")
+        return os.write(self._fd, data)
+
+    def release(self) -> None:
+        """Stop writing; the descriptor itself belongs to _replacing, which closes it."""
+        self._fd = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import cards, clock, members, points, spreadsheet
+from . import cards, clock, files, members, points, spreadsheet
 from .errors import InvalidInput, LoyaltyError
 from .money import parse_amount, to_text
 from .shop import Shop
@@ -197,7 +197,7 @@ def write_rejects(path: Path, header: list[str], rejected: list[Rejected]) -> No
     Cells are escaped like every CSV the tool writes, so a rejected `=...` name cannot run
     as a formula when the file is opened in a spreadsheet.
     """
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with files.text_output(path) as handle:  # never opened in place: see files.py
         writer = csv.writer(handle)
         writer.writerow([*header, "line", "reason"])
         for item in rejected:

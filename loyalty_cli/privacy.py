@@ -9,6 +9,7 @@ hash chain is not touched.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ from .shop import Shop
 from .store import Store
 
 PERSONAL = ("name", "phone", "email", "birthday")
+OTHER_MEMBER = "another member"
+_TOKENS = re.compile(r"[0-9A-Za-z]+")
 ERASED = "personal data erased"
 _KEYS = (*(f'"{key}"'.encode() for key in PERSONAL), b'"members":[')
 
@@ -51,6 +54,7 @@ def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> 
     if not store.exists():
         raise Refused(f"no loyalty programme in {store.root}")
     with store.locked():
+        _refuse_linked_backups(store)
         with store.changes() as shop:
             member = members.find(shop, member_ref)
             already = bool(member.get("erased_at"))
@@ -135,17 +139,35 @@ def scrub_json(data: bytes, cards: set[str]) -> bytes:
 
 
 def export(shop: Shop, member_ref: str, *, now: clock.Clock) -> dict:
-    """Everything held about one member: their document, every ledger entry, draws, referrals."""
+    """Everything held about one member: their document, every ledger entry, draws, referrals.
+
+    Other members' card numbers are not theirs to have (a card number redeems points at
+    the till): wherever one would appear (the referrer, a referral bonus's reason) it reads
+    OTHER_MEMBER, and the members they referred are counted, not listed.
+    """
     member = members.find(shop, member_ref)
     card = member["card"]
+    everyone = list(shop.members.all())
+    others = {m["card"] for m in everyone} - {card}
     return {
         "exported_at": clock.iso(now.now),
         "shop": shop.programme().name,
-        "member": member,
-        "entries": [entry.to_doc() for entry in shop.ledger.entries(card)],
+        "member": _without_cards(member, others),
+        "entries": [_without_cards(entry.to_doc(), others) for entry in shop.ledger.entries(card)],
         "draws": [_draw(doc, card) for doc in shop.draws.all() if _mentions(doc, card)],
-        "referred": [m["card"] for m in shop.members.all() if m.get("referred_by") == card],
+        "referred": sum(1 for m in everyone if m.get("referred_by") == card),
     }
+
+
+def _refuse_linked_backups(store: Store) -> None:
+    # Copies behind a link are outside the data directory: neither found by the scrub nor
+    # safe to rewrite (they may be another user's files). The owner moves them in first.
+    if store.backup_dir.is_symlink():
+        raise DataProblem(
+            f"{store.backup_dir} is a symbolic link, so the copies of personal data in it cannot be "
+            "erased safely; make it a folder inside the data directory (move its files in), then run "
+            "this again; nothing was changed"
+        )
 
 
 def _scrub_json_file(path: Path, cards: set[str], store: Store) -> bool:
@@ -194,6 +216,17 @@ def _scrub_rows(rows: list, cards: set[str]) -> bool:
                 row[:] = member_rows.to_row(doc)
                 changed = True
     return changed
+
+
+def _without_cards(node, cards: set[str]):
+    """`node` with every card number in `cards` (whole, or as a word of a text) replaced."""
+    if isinstance(node, dict):
+        return {key: _without_cards(value, cards) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_without_cards(value, cards) for value in node]
+    if isinstance(node, str):
+        return _TOKENS.sub(lambda word: OTHER_MEMBER if word.group() in cards else word.group(), node)
+    return node
 
 
 def _mentions(node, card: str) -> bool:

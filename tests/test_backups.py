@@ -85,8 +85,11 @@ def test_restore_without_yes_checks_and_changes_nothing(shop, tmp_path):
     shop("backup", "-o", archive)
     shop("purchase", "29123456", "3")
     before = snapshot(shop.data_dir)
-    result = shop("restore", archive, expect=1)
-    assert "is sound (2 members, 4 entries" in result.stderr and "--yes" in result.stderr
+    result = shop("restore", archive)
+    assert (
+        "is sound: 2 members and 4 ledger entries" in result.stdout and "Nothing was changed" in result.stdout
+    )
+    assert "--yes` would replace the data in" in result.stderr
     assert snapshot(shop.data_dir) == before
 
 
@@ -245,3 +248,116 @@ def test_the_newest_backup_sorts_last_even_if_the_clock_was_set_back(loyalty, mo
     before = store.hot_path.read_bytes()
     loyalty.enroll("Jānis")
     assert store.backups()[-1].read_bytes() == before
+
+
+def test_restore_without_yes_checks_while_another_command_holds_the_lock(shop, tmp_path):
+    from loyalty_cli.lock import DirectoryLock
+
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    with DirectoryLock(shop.data_dir, 0):
+        result = shop("restore", archive)
+    assert "is sound" in result.stdout
+
+
+def test_restore_without_yes_into_a_new_directory_says_it_would_fill_it(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    elsewhere = Loyalty(tmp_path / "elsewhere")
+    result = elsewhere.json("restore", archive)
+    assert result["restored"] is False and result["replaces_data"] is False
+    assert snapshot(elsewhere.data_dir) == {}
+
+
+def test_restore_refuses_a_file_larger_than_the_limit_before_unpacking_it(shop, tmp_path, monkeypatch):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    members["ledger/2026-01-0.json"] = b" " * (2 << 20)  # 2 MB of gzip-friendly bytes
+    _pack(archive, members, fix_manifest=True)
+    monkeypatch.setenv("LOYALTY_ARCHIVE_MAX_FILE_MB", "1")
+    before = snapshot(shop.data_dir)
+    result = shop("restore", archive, "--yes", expect=3)
+    assert "more than the limit of 1.0 MB" in result.stderr and "nothing was unpacked" in result.stderr
+    assert snapshot(shop.data_dir) == before
+    assert temp_files(shop.data_dir) == []
+
+
+def test_restore_refuses_an_archive_declaring_more_than_the_total_limit(shop, tmp_path, monkeypatch):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    members["ledger/2026-01-0.json"] = b" " * (1 << 20)
+    members["ledger/2026-01-1.json"] = b" " * (1 << 20)
+    _pack(archive, members, fix_manifest=True)
+    monkeypatch.setenv("LOYALTY_ARCHIVE_MAX_TOTAL_MB", "1")
+    assert "(LOYALTY_ARCHIVE_MAX_TOTAL_MB)" in shop("restore", archive, expect=3).stderr
+
+
+def test_restore_refuses_a_declared_size_of_gigabytes_without_reading_the_file(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    manifest = json.loads(members["MANIFEST.json"])
+    manifest["files"]["loyalty.json"]["size"] = 3 << 30
+    members["MANIFEST.json"] = json.dumps(manifest).encode()
+    _pack(archive, members)
+    result = shop("restore", archive, expect=3)
+    assert "loyalty.json would unpack to 3,072.0 MB" in result.stderr
+
+
+def test_restore_refuses_a_file_larger_than_its_manifest_says(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    manifest = json.loads(members["MANIFEST.json"])
+    manifest["files"]["loyalty.json"]["size"] = 10  # the hash still matches the real file
+    members["MANIFEST.json"] = json.dumps(manifest).encode()
+    _pack(archive, members)
+    before = snapshot(shop.data_dir)
+    assert "not the size its manifest says" in shop("restore", archive, "--yes", expect=3).stderr
+    assert snapshot(shop.data_dir) == before
+
+
+def test_restore_refuses_an_archive_larger_than_the_free_space(shop, tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(100, 90, 10))
+    before = snapshot(shop.data_dir)
+    assert "has only 0.0 MB free" in shop("restore", archive, "--yes", expect=3).stderr
+    assert snapshot(shop.data_dir) == before
+
+
+def test_verify_against_refuses_an_oversized_manifest_without_reading_it(shop, tmp_path, monkeypatch):
+    from loyalty_cli import archives
+
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    monkeypatch.setattr(archives, "MANIFEST_LIMIT", 50)
+    result = shop("verify", "--against", archive, expect=3)
+    assert "MANIFEST.json is" in result.stderr and "not a loyalty backup" in result.stderr
+
+
+def test_restore_installs_no_backup_files_planted_in_the_archive(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    members = _unpack(archive)
+    members["backups/loyalty-00000000000000000001.json"] = b'{"planted": true}'
+    _pack(archive, members, fix_manifest=True)
+    shop("restore", archive, "--yes")
+    assert not (shop.data_dir / "backups" / "loyalty-00000000000000000001.json").exists()
+    shop("verify")
+
+
+def test_a_restore_folder_in_use_survives_a_writer_and_a_stale_one_is_removed(shop):
+    stale = shop.data_dir / f"{files.TEMP_PREFIX}restore-99999-0"
+    (stale / "ledger").mkdir(parents=True)
+    with files.private_workdir(shop.data_dir, "restore") as held:
+        (held / "loyalty.json").write_bytes(b"{}")
+        shop("purchase", "29123456", "1")
+        assert (held / "loyalty.json").exists()
+    assert not stale.exists()

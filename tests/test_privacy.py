@@ -128,3 +128,56 @@ def test_data_files_are_private_even_under_a_permissive_umask(tmp_path):
     for path in [loyalty.data_dir, *loyalty.data_dir.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_erase_refuses_a_backups_folder_that_is_a_link_and_changes_nothing(loyalty, anna, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (loyalty.data_dir / "backups").rename(elsewhere)
+    (loyalty.data_dir / "backups").symlink_to(elsewhere)
+    before, copies = snapshot(loyalty.data_dir), snapshot(elsewhere)
+    result = loyalty("member", "erase", anna, "--yes", expect=3)
+    assert "is a symbolic link" in result.stderr and result.stderr.count("\n") == 1
+    assert snapshot(loyalty.data_dir) == before and snapshot(elsewhere) == copies
+
+
+def test_init_tightens_an_existing_data_directory_to_its_owner(tmp_path):
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    folder.chmod(0o777)
+    Loyalty(folder)("init")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_init_refuses_a_data_directory_of_another_user_and_writes_nothing(tmp_path, monkeypatch):
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    monkeypatch.setattr(os, "getuid", lambda: folder.stat().st_uid + 1)
+    result = Loyalty(folder)("init", expect=1)
+    assert "belongs to another user" in result.stderr
+    assert list(folder.iterdir()) == []
+
+
+@pytest.fixture
+def referral(loyalty) -> tuple[str, str]:
+    """Anna referred Jānis, whose first purchase gave her a referral bonus."""
+    loyalty("program", "set", "bonus.referral", "10")
+    anna = loyalty.enroll(NAME, "--phone", PHONE)
+    janis = loyalty.enroll("Jānis Ozols", "--phone", "29999999", "--referred-by", anna)
+    loyalty("purchase", janis, "10", "--receipt", "R1")
+    return anna, janis
+
+
+def test_export_of_a_referrer_counts_the_referred_without_their_cards(loyalty, referral):
+    anna, janis = referral
+    output = loyalty("member", "export", anna).stdout
+    exported = json.loads(output)
+    assert janis not in output
+    assert exported["referred"] == 1
+    assert any(e["reason"] == "referral of another member" for e in exported["entries"])
+
+
+def test_export_of_a_referred_member_does_not_name_the_referrers_card(loyalty, referral):
+    anna, janis = referral
+    output = loyalty("member", "export", janis).stdout
+    assert anna not in output
+    assert json.loads(output)["member"]["referred_by"] == "another member"
