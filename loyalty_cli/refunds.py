@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from . import clock, lots, points
+from . import clock, lots, points, timeline
 from .errors import InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -76,6 +76,7 @@ def refund(
     if clock.iso(at) < purchase.at:
         raise InvalidInput("a refund cannot be dated before its purchase")
     member = shop.members.require(purchase.card)
+    timeline.require_latest(shop, member, at, "a refund")
     total = refunded + amount
     taken = _points_to_take(purchase, earlier, total)
     returned = _points_to_return(entries, price, total)
