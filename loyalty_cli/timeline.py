@@ -27,8 +27,7 @@ def require_latest(shop: Shop, member: dict, at: datetime, what: str) -> None:
     """Refuse a write dated before the member's latest ledger entry (or enrolment)."""
     require_enrolled_by(member, at, what)
     moment = clock.iso(at)
-    later = max((e.at for e in shop.ledger.entries(member["card"], since=moment) if e.at > moment), default=None)
+    entries = shop.ledger.entries(member["card"], since=moment)
+    later = max((e.at for e in entries if e.at > moment), default=None)
     if later is not None:
-        raise Refused(
-            f"member {member['card']} has an entry dated {later}; {what} cannot be dated before it"
-        )
+        raise Refused(f"member {member['card']} has an entry dated {later}; {what} cannot be dated before it")
