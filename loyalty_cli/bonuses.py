@@ -53,6 +53,8 @@ def referral(shop: Shop, member: dict, *, at: datetime, operator: str) -> BonusG
     referrer = shop.members.get(member["referred_by"]) if member.get("referred_by") else None
     if amount <= 0 or referrer is None or referrer["status"] != "active":
         return None
+    # A first purchase back-dated before the referrer enrolled pays them at their enrolment.
+    at = max(at, clock.from_iso(referrer["enrolled_at"]))
     return give(shop, referrer, amount, f"referral of {member['card']}", at=at, operator=operator)
 
 

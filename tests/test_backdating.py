@@ -75,3 +75,12 @@ def test_a_redemption_dated_at_or_after_the_latest_entry_is_accepted(loyalty):
     assert loyalty.json("redeem", card, "30", "--at", "2026-05-10")["balance"] == 70
     assert loyalty.json("redeem", card, "30", "--at", "2026-06-01")["balance"] == 40
     loyalty("verify")
+
+
+def test_a_referral_bonus_is_never_dated_before_the_referrers_enrolment(loyalty):
+    loyalty("program", "set", "bonus.referral", "100")
+    referrer = loyalty.enroll("Anna", "--at", "2026-05-01")
+    friend = loyalty.enroll("Ilze", "--referred-by", referrer, "--at", "2026-03-01")
+    loyalty("purchase", friend, "10", "--at", "2026-04-01")
+    history = loyalty.json("statement", referrer, "--from", "2026-01-01", "--format", "json")
+    assert [e["at"][:10] for e in history["entries"]] == ["2026-05-01"]
