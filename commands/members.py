@@ -188,7 +188,7 @@ def _status_command(action: str, summary: str):
     def command(env: Env, member_ref, reason, as_json):
         with env.store().transaction() as shop:
             found = members.find(shop, member_ref)
-            updated = members.set_status(shop, found, action, reason)
+            updated = members.set_status(shop, found, action, reason, at=env.clock.now, operator=env.operator)
         _print_member_change(env, updated, shop, as_json, summary)
 
     command.__doc__ = (

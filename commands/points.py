@@ -136,8 +136,10 @@ def refund(env: Env, receipt, amount, reason, when, as_json):
 
     The points are taken back at the rate and tier multiplier the purchase earned at.
     Refunds of a receipt never exceed its amount. If the member already spent the points,
-    the balance goes negative and the next purchases pay it off first. Points redeemed
-    under the same receipt are given back.
+    the balance goes negative and the next purchases pay it off first. Points that
+    already expired are not taken back: of a purchase whose points lapsed, only the share
+    that was spent. Points redeemed under the same receipt are given back. A refund
+    cannot be dated before the member's latest entry.
 
     \b
     Example:

@@ -103,13 +103,24 @@ def start_of_day(day: date, tz: ZoneInfo) -> datetime:
 
 def month_of(moment: datetime, tz: ZoneInfo) -> str:
     """The shop-local month of a moment, as YYYY-MM."""
-    # Every UTC offset is a whole number of quarter hours, so one answer serves a quarter.
-    return _month_of_quarter(int(moment.timestamp()) // 900, tz)
+    # One answer serves a whole UTC hour unless the local month or the offset changes
+    # within it (historical offsets like Monrovia's -0:44:30 put midnight anywhere).
+    month = _month_of_hour(int(moment.timestamp() // 3600), tz)
+    if month is None:
+        local = moment.astimezone(tz)
+        month = f"{local.year:04d}-{local.month:02d}"
+    return month
 
 
-@lru_cache(maxsize=8192)
-def _month_of_quarter(quarter: int, tz: ZoneInfo) -> str:
-    return datetime.fromtimestamp(quarter * 900, tz).strftime("%Y-%m")
+@lru_cache(maxsize=16384)
+def _month_of_hour(hour: int, tz: ZoneInfo) -> str | None:
+    """The local month of every moment of a UTC hour, or None when it is not one month."""
+    start = datetime.fromtimestamp(hour * 3600, UTC)
+    first = start.astimezone(tz)
+    last = (start + timedelta(hours=1) - timedelta(microseconds=1)).astimezone(tz)
+    if first.utcoffset() != last.utcoffset() or (first.year, first.month) != (last.year, last.month):
+        return None
+    return f"{first.year:04d}-{first.month:02d}"
 
 
 @lru_cache(maxsize=4096)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import cards, clock, files, members, points, spreadsheet
+from . import cards, clock, files, members, points, spreadsheet, timeline
 from .errors import InvalidInput, LoyaltyError
 from .money import parse_amount, to_text
 from .shop import Shop
@@ -139,6 +139,7 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
     if not receipt:
         raise InvalidInput("the receipt is empty")
     at = clock.parse_at(row.get("at") or "", now, tz) if row.get("at") else now.now
+    timeline.require_enrolled_by(member, at, "a purchase")
     return card, amount, receipt, at
 
 

@@ -77,6 +77,7 @@ def enroll(
     from . import bonuses  # bonuses record entries through points, which uses this module
 
     bonuses.welcome(shop, doc, at=at, operator=operator)
+    bonuses.late_birthday(shop, doc, at=at, operator=operator)
     return doc
 
 
@@ -96,8 +97,21 @@ def edit(shop: Shop, member: dict, changes: dict, today: date) -> dict:
     return member
 
 
-def set_status(shop: Shop, member: dict, action: str, reason: str | None) -> dict:
-    """block, unblock or close a member; the reason is kept on the member."""
+def set_status(
+    shop: Shop,
+    member: dict,
+    action: str,
+    reason: str | None,
+    *,
+    at: datetime | None = None,
+    operator: str = "",
+) -> dict:
+    """block, unblock or close a member; the reason is kept on the member.
+
+    Given `at`, the change joins the member's status changes (which decide whose birthday
+    counts on which day), and a member unblocked on their birthday after that day's job
+    ran gets the bonus then.
+    """
     current = member["status"]
     if action == "block":
         if current != "active":
@@ -114,7 +128,14 @@ def set_status(shop: Shop, member: dict, action: str, reason: str | None) -> dic
     else:
         raise ValueError(action)
     member["status_reason"] = reason
+    if at is not None:
+        changes = member.get("status_changes") or [[member["enrolled_at"], current]]
+        member["status_changes"] = [*changes, [clock.iso(at), member["status"]]]
     shop.members.put(member)
+    if at is not None and action == "unblock":
+        from . import bonuses  # bonuses record entries through points, which uses this module
+
+        bonuses.late_birthday(shop, member, at=at, operator=operator)
     return member
 
 

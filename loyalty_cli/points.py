@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from . import clock, lots, members, projection, tiers
+from . import clock, lots, members, projection, tiers, timeline
 from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -51,6 +51,7 @@ def purchase(
     """Record a purchase: floor(amount x rate x tier multiplier) points join this month's lot."""
     member = members.find(shop, member_ref)
     members.require_active(member)
+    timeline.require_enrolled_by(member, at, "a purchase")
     receipt = _new_receipt(shop, receipt, "earn")
     return earn(shop, member, amount, at=at, operator=operator, receipt=receipt, store=store)
 
@@ -113,6 +114,7 @@ def redeem(
     members.require_active(member)
     programme = shop.programme()
     _check_points(points, positive=True)
+    timeline.require_latest(shop, member, at, "a redemption")
     if points < programme.redeem_min_points:
         raise Refused(f"the smallest redemption is {programme.redeem_min_points} points")
     balance = member["points"]["balance"]
@@ -143,6 +145,7 @@ def adjust(shop: Shop, member_ref: str, points: int, *, reason: str, at: datetim
         raise InvalidInput("an adjustment needs a --reason")
     programme = shop.programme()
     current = member["points"]
+    timeline.require_latest(shop, member, at, "an adjustment")
     if points > 0:
         lot = programme.expiry_month(clock.month_of(at, programme.tz))
         deltas = lots.earn(current["lots"], points, lot)

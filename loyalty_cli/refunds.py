@@ -5,6 +5,14 @@ floor((P - R) x rate x multiplier) of them (rate and multiplier from the purchas
 refund takes back E minus that minus what earlier refunds took. A refund never fails for
 lack of points: what the lots cannot cover becomes a debt that later earnings pay first.
 Points redeemed under the same receipt come back in proportion, in their original lots.
+
+Points that expired are never taken back. When an expiry run removed what was left of the
+purchase's lot, X of its E points lapsed unspent, and refunds take back only the spent
+share: after refunds totalling R, floor(due(R) x (E - X) / E) in all, where due(R) is what
+they would take without the lapse. A lot shared by several credits (purchases, bonuses) is
+spent oldest credit first, in ledger order, and a refund takes its own purchase's points
+first, so the credits that lapsed are the latest ones. Redeemed points given back whose lot
+has lapsed by the refund's day join the lot of that day instead, like points earned then.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from . import clock, lots, points, projection, tiers
+from . import clock, lots, points, projection, tiers, timeline
 from .errors import InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -76,8 +84,9 @@ def refund(
     if clock.iso(at) < purchase.at:
         raise InvalidInput("a refund cannot be dated before its purchase")
     member = shop.members.require(purchase.card)
+    timeline.require_latest(shop, member, at, "a refund")
     total = refunded + amount
-    taken = _points_to_take(purchase, earlier, total)
+    taken = _points_to_take(purchase, earlier, total, _lapsed_unspent(shop, purchase, at))
     returned = _points_to_return(entries, price, total)
     text = " ".join(str(reason).split())[:200] if reason else None
     # The points leave the purchase's own lot first, then the soonest-expiring ones.
@@ -108,7 +117,7 @@ def refund(
             operator=operator,
             kind="refund",
             points=count,
-            lots=_give_back(member["points"]["lots"], redemption, entries, count),
+            lots=_give_back(member["points"]["lots"], redemption, entries, count, *_month_and_lot(shop, at)),
             receipt=receipt,
             ref=redemption.id,
             reason=text or "points spent on a refunded purchase",
@@ -124,10 +133,53 @@ def refund(
     )
 
 
-def _points_to_take(purchase: LedgerEntry, earlier: list[LedgerEntry], total: Decimal) -> int:
+def _points_to_take(purchase: LedgerEntry, earlier: list[LedgerEntry], total: Decimal, lapsed: int) -> int:
     kept = points_for(Decimal(purchase.amount) - total, Decimal(purchase.rate), Decimal(purchase.multiplier))
+    due = purchase.points - min(kept, purchase.points)
+    if lapsed > 0:
+        due = due * max(purchase.points - lapsed, 0) // purchase.points
     already = -sum(e.points for e in earlier)
-    return max(0, purchase.points - min(kept, purchase.points) - already)
+    return max(0, due - already)
+
+
+def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
+    """How many of the purchase's points an expiry run removed from its lot, unspent."""
+    lot = next((k for k, v in purchase.lots.items() if v > 0 and k not in (lots.DEBT, lots.NEVER)), None)
+    tz = shop.programme().tz
+    if lot is None or not purchase.month or lot >= clock.month_of(at, tz):
+        return 0
+    month_start = datetime(int(purchase.month[:4]), int(purchase.month[5:7]), 1, tzinfo=tz)
+    credits: list[list[int]] = []  # [entry id, points left] of each credit to the lot, oldest first
+    lapsed = 0
+    for entry in shop.ledger.entries(purchase.card, since=clock.iso(month_start)):
+        delta = entry.lots.get(lot, 0)
+        if delta > 0:
+            credits.append([entry.id, delta])
+        elif delta < 0 and entry.kind == "expire":
+            lapsed += sum(left for credit_id, left in credits if credit_id == purchase.id)
+            credits = []
+        elif delta < 0:
+            own = entry.kind == "refund" and entry.ref == purchase.id
+            _consume(credits, -delta, purchase.id if own else None)
+    return lapsed
+
+
+def _consume(credits: list[list[int]], count: int, first: int | None) -> None:
+    """Take `count` points out of a lot's credits: `first`'s own, then the oldest."""
+    ordered = sorted(credits, key=lambda c: c[0] != first) if first is not None else credits
+    for credit in ordered:
+        share = min(credit[1], count)
+        credit[1] -= share
+        count -= share
+        if count <= 0:
+            break
+
+
+def _month_and_lot(shop: Shop, at: datetime) -> tuple[str, str]:
+    """The shop month of a moment and the lot that points earned then join."""
+    programme = shop.programme()
+    month = clock.month_of(at, programme.tz)
+    return month, programme.expiry_month(month)
 
 
 def _points_to_return(entries: list[LedgerEntry], price: Decimal, total: Decimal):
@@ -142,10 +194,16 @@ def _points_to_return(entries: list[LedgerEntry], price: Decimal, total: Decimal
 
 
 def _give_back(
-    current: dict[str, int], redemption: LedgerEntry, entries: list[LedgerEntry], count: int
+    current: dict[str, int],
+    redemption: LedgerEntry,
+    entries: list[LedgerEntry],
+    count: int,
+    month: str,
+    fresh: str,
 ) -> dict[str, int]:
     """Deltas returning `count` points to the lots the redemption took them from (latest
-    expiry first, less what earlier refunds gave back there); a refund debt is paid first."""
+    expiry first, less what earlier refunds gave back there); a refund debt is paid first.
+    A lot that has lapsed by `month` (the refund's) is replaced by `fresh`, that month's lot."""
     given: dict[str, int] = {}
     for earlier in (e for e in entries if e.kind == "refund" and e.ref == redemption.id):
         for key, value in earlier.lots.items():
@@ -158,7 +216,8 @@ def _give_back(
         share = min(-redemption.lots[key] - max(given.get(key, 0), 0), count)
         if share <= 0:
             continue
-        step = lots.earn(working, share, key)
+        target = fresh if key != lots.NEVER and key < month else key
+        step = lots.earn(working, share, target)
         lots.apply(working, step)
         for k, v in step.items():
             deltas[k] = deltas.get(k, 0) + v

@@ -19,7 +19,9 @@ from loyalty_cli.store import BACKUPS_KEPT, RESTORE_READY, Store
 @pytest.fixture
 def shop(loyalty):
     """A shop with two members and some history."""
-    anna = loyalty.enroll("Anna Bērziņa", "--phone", "29123456", "--email", "anna@example.com")
+    anna = loyalty.enroll(
+        "Anna Bērziņa", "--phone", "29123456", "--email", "anna@example.com", "--at", "2026-11-01"
+    )
     janis = loyalty.enroll("Jānis Ozols", "--phone", "29999999")
     loyalty("purchase", anna, "12,30", "--receipt", "R1", "--at", "2026-11-22T09:00")
     loyalty("purchase", janis, "40", "--receipt", "R2")

@@ -183,7 +183,7 @@ def test_a_backdated_entry_goes_straight_to_its_month_partition(history):
 
 
 def test_import_applies_good_rows_and_rejects_bad_ones_with_reasons(loyalty, tmp_path):
-    card = loyalty.enroll("Anna", "--card", "5005")
+    card = loyalty.enroll("Anna", "--card", "5005", "--at", "2026-01-01")
     source = tmp_path / "till.csv"
     source.write_text(
         "card,amount,receipt,at\n"

@@ -19,7 +19,9 @@ PERSONAL = (NAME, "+371" + PHONE, EMAIL, BIRTHDAY)
 @pytest.fixture
 def anna(loyalty) -> str:
     """Anna, with history, a changed phone and many commits (so many backup copies)."""
-    card = loyalty.enroll(NAME, "--phone", "29000000", "--email", EMAIL, "--birthday", BIRTHDAY)
+    card = loyalty.enroll(
+        NAME, "--phone", "29000000", "--email", EMAIL, "--birthday", BIRTHDAY, "--at", "2026-01-01"
+    )
     loyalty("member", "edit", card, "--phone", PHONE)
     loyalty.enroll("Jānis Ozols", "--phone", "29999999")
     loyalty("purchase", card, "25", "--receipt", "R1", "--at", "2026-09-10")

@@ -1,0 +1,80 @@
+"""Refunds of purchases whose points expired: expired points are never taken back."""
+
+from __future__ import annotations
+
+
+def show(loyalty, card):
+    return loyalty.json("member", "show", card)
+
+
+def _january_purchase(loyalty, *, spent: int = 0):
+    """100 points earned on 10 January (lot 2026-02), `spent` of them redeemed, 50 more in May,
+    and the January lot expired by a run as of 1 March."""
+    loyalty("program", "set", "expiry.months", "1")
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    loyalty("purchase", card, "100", "--receipt", "JAN", "--at", "2026-01-10")
+    if spent:
+        loyalty("redeem", card, str(spent), "--at", "2026-02-01")
+    loyalty("purchase", card, "50", "--receipt", "MAY", "--at", "2026-05-10")
+    loyalty("expire", "--as-of", "2026-03-01")
+    return card
+
+
+def test_a_refund_never_takes_back_points_that_already_expired(loyalty):
+    card = _january_purchase(loyalty)
+    result = loyalty.json("refund", "JAN")
+    assert (result["points_taken"], result["balance"]) == (0, 50)
+    assert show(loyalty, card)["lots"] == {"2026-06": 50}
+    loyalty("verify")
+
+
+def test_a_refund_of_a_lapsed_purchase_takes_back_only_the_spent_share(loyalty):
+    card = _january_purchase(loyalty, spent=60)
+    result = loyalty.json("refund", "JAN")
+    assert (result["points_taken"], result["balance"]) == (60, -10)
+    assert show(loyalty, card)["debt"] == 10
+    loyalty("verify")
+
+
+def test_partial_refunds_of_a_lapsed_purchase_add_up_to_the_spent_share(loyalty):
+    _january_purchase(loyalty, spent=60)
+    assert loyalty.json("refund", "JAN", "--amount", "50.00")["points_taken"] == 30
+    assert loyalty.json("refund", "JAN", "--amount", "25.00")["points_taken"] == 15
+    assert loyalty.json("refund", "JAN")["points_taken"] == 15
+
+
+def test_a_shared_lot_is_spent_oldest_credit_first_so_the_latest_credit_lapses(loyalty):
+    loyalty("program", "set", "expiry.months", "1")
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    loyalty("purchase", card, "100", "--receipt", "A", "--at", "2026-01-05")
+    loyalty("purchase", card, "100", "--receipt", "B", "--at", "2026-01-20")
+    loyalty("redeem", card, "120", "--at", "2026-02-01")
+    loyalty("purchase", card, "300", "--receipt", "MAY", "--at", "2026-05-10")
+    loyalty("expire", "--as-of", "2026-03-01")
+    assert loyalty.json("refund", "A")["points_taken"] == 100
+    assert loyalty.json("refund", "B")["points_taken"] == 20
+    assert show(loyalty, card)["balance"] == 180
+    loyalty("verify")
+
+
+def test_redeemed_points_given_back_after_their_lot_lapsed_join_the_refund_months_lot(loyalty):
+    loyalty("program", "set", "expiry.months", "1")
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    loyalty("purchase", card, "100", "--receipt", "R0", "--at", "2026-01-10")
+    loyalty("purchase", card, "50", "--receipt", "R9", "--at", "2026-01-20")
+    loyalty("redeem", card, "80", "--receipt", "R9", "--at", "2026-01-20")
+    loyalty("expire", "--as-of", "2026-03-01")
+    result = loyalty.json("refund", "R9", "--at", "2026-05-10")
+    assert (result["points_taken"], result["points_returned"]) == (0, 80)
+    assert show(loyalty, card)["lots"] == {"2026-06": 80}
+    loyalty("verify")
+
+
+def test_a_refund_before_the_lot_lapses_takes_the_purchases_points_as_before(loyalty):
+    loyalty("program", "set", "expiry.months", "1")
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    loyalty("purchase", card, "100", "--receipt", "JAN", "--at", "2026-01-10")
+    assert loyalty.json("refund", "JAN", "--amount", "40", "--at", "2026-02-10")["points_taken"] == 40
+    loyalty("expire", "--as-of", "2026-03-01")
+    assert loyalty.json("refund", "JAN")["points_taken"] == 0
+    assert show(loyalty, card)["balance"] == 0
