@@ -21,6 +21,8 @@ def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
     if shop.meta["schema"] < 2:
         legacy = _split_partitions(root, shop)
         shop.members.repack()
+    if shop.meta["schema"] < 3:
+        _record_files(root, shop)
     shop.meta["schema"] = SCHEMA_VERSION
     shop.touch_meta()
     commit(shop)
@@ -42,3 +44,13 @@ def _split_partitions(root: Path, shop: Shop) -> list[Path]:
         docs = partitions.read_json(path).get("ledger", {})
         partitions.move_out(root, [doc for doc in docs.values() if doc["id"] < limit])
     return legacy
+
+
+def _record_files(root: Path, shop: Shop) -> None:
+    """Schema 3 records every partition and receipt shard in the hot file: record them as they are.
+
+    (The hot file's own checksum is written by the commit; the caller has checked that
+    the file parses whole, so a damaged row is never given a checksum.)
+    """
+    months = shop.meta.get("partitions", [])
+    shop.meta["files"] = partitions.records_of(root, partitions.existing_files(root, months))
