@@ -82,6 +82,7 @@ def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
     taken_at = clock.iso(now.now)
     with store.locked():
         shop = store.read()
+        store.check(shop)  # damaged data is never archived as if it were good
         names = [str(p.relative_to(store.root)) for p in store.data_files()]
         info = {
             "taken_at": taken_at,

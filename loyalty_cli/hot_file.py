@@ -8,11 +8,23 @@
 Any JSON reader reads it whole (TinyDB's tables and the member rows). The layout lets a
 command that needs one member skip parsing the twenty thousand others: JSON text never
 holds a line break inside a value, so the rows can be told apart by the line breaks
-alone (member_rows.StoredRows). A file in any other layout (edited by hand, rewritten by
-an erasure) is parsed whole, and the next write puts it back in this one.
+alone (member_rows.StoredRows). A file in any other layout (reformatted by a JSON tool)
+is parsed whole, and the next write puts it back in this one.
+
+The file opens with its own checksum, a CRC-32 of every byte after it:
+
+    {"checksum":"crc32:1c291ca3","meta":{...},...
+
+A writer parses only the rows it changes and copies the others byte for byte, so without
+it a row damaged on disk would be copied into every later version and, after ten writes,
+into every rotating backup. Every command that writes checks the checksum first
+(`damage`); on a 7 MB file that costs about 3 ms. A file in another layout still passes
+if, laid out again, its content has the checksum it records: only its layout changed.
 """
 
 from __future__ import annotations
+
+import zlib
 
 import orjson
 
@@ -20,6 +32,10 @@ from .member_rows import StoredRows
 
 MEMBERS_START = b',"members":[\n'
 MEMBERS_END = b"\n]}"
+CHECKSUM = "checksum"
+_CHECKSUM_START = b'{"checksum":"crc32:'
+_CHECKSUM_END = b'",'
+_BODY = len(_CHECKSUM_START) + 8 + len(_CHECKSUM_END)  # where the checksummed bytes start
 
 
 def parse(raw: bytes) -> dict:
@@ -31,11 +47,13 @@ def parse(raw: bytes) -> dict:
         except orjson.JSONDecodeError:
             data = None
         if isinstance(data, dict) and "members" not in data:
+            data.pop(CHECKSUM, None)
             data["members"] = StoredRows(raw, start + len(MEMBERS_START), len(raw) - len(MEMBERS_END))
             return data
     data = orjson.loads(raw)
     if not isinstance(data, dict):
         raise ValueError("it is not a loyalty data file")
+    data.pop(CHECKSUM, None)
     members = data.get("members") or []
     data["members"] = StoredRows.of(members.values() if isinstance(members, dict) else members)
     return data
@@ -46,6 +64,47 @@ def render(data: dict) -> bytes:
     members = data.get("members")
     if not isinstance(members, StoredRows):
         members = StoredRows.of(members or [])
-    head = orjson.dumps({k: v for k, v in data.items() if k != "members"})[:-1]
-    key = b',"members":' if len(head) > 1 else b'"members":'
-    return b"".join((head, key, members.json(), b"}"))
+    head = orjson.dumps({k: v for k, v in data.items() if k not in ("members", CHECKSUM)})[1:-1]
+    key = b',"members":' if head else b'"members":'
+    body = (head, key, members.json(), b"}")
+    checksum = 0
+    for piece in body:
+        checksum = zlib.crc32(piece, checksum)
+    return b"".join((_CHECKSUM_START, b"%08x" % checksum, _CHECKSUM_END, *body))
+
+
+def damage(raw: bytes) -> str | None:
+    """What is wrong with the bytes of a hot file, or None when they are as loyalty wrote them.
+
+    Files of schema 1 to 3 carry no checksum: they are sound if they parse whole.
+    """
+    recorded = _recorded_checksum(raw[:_BODY])
+    if recorded is not None and zlib.crc32(memoryview(raw)[_BODY:]) == recorded:
+        return None
+    try:  # the slow way, only for a file that is not byte for byte as written
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        return f"it is damaged ({error})"
+    if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
+        return "it is not a loyalty data file"
+    schema = (data["meta"].get("1") or {}).get("schema")
+    if isinstance(schema, int) and schema < 4:
+        return None  # written before hot files carried a checksum
+    recorded = data.get(CHECKSUM)
+    if recorded is None:
+        return "it has lost its checksum"
+    if not isinstance(data.get("members"), list):
+        return "its members are not a list"
+    laid_out = render(data)
+    if laid_out[:_BODY] != _CHECKSUM_START + str(recorded).removeprefix("crc32:").encode() + _CHECKSUM_END:
+        return "its content does not match its checksum (it was damaged, or changed outside loyalty)"
+    return None
+
+
+def _recorded_checksum(start: bytes) -> int | None:
+    if not start.startswith(_CHECKSUM_START) or not start.endswith(_CHECKSUM_END):
+        return None
+    try:
+        return int(start[len(_CHECKSUM_START) : -len(_CHECKSUM_END)], 16)
+    except ValueError:
+        return None

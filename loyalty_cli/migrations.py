@@ -23,6 +23,8 @@ def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
         shop.members.repack()
     if shop.meta["schema"] < 3:
         _daily_spend(shop)
+    if shop.meta["schema"] < 4:
+        _record_files(root, shop)
     shop.meta["schema"] = SCHEMA_VERSION
     shop.touch_meta()
     commit(shop)
@@ -58,3 +60,13 @@ def _daily_spend(shop: Shop) -> None:
             continue  # edited by hand: left for `verify` to report
         member["points"]["spend"] = projection.rebuild(by_card.get(member["card"], ()), tz)["spend"]
         shop.members.put(member)
+
+
+def _record_files(root: Path, shop: Shop) -> None:
+    """Schema 3 records every partition and receipt shard in the hot file: record them as they are.
+
+    (The hot file's own checksum is written by the commit; the caller has checked that
+    the file parses whole, so a damaged row is never given a checksum.)
+    """
+    months = shop.meta.get("partitions", [])
+    shop.meta["files"] = partitions.records_of(root, partitions.existing_files(root, months))

@@ -24,7 +24,9 @@ from .partitions import Partitions
 from .program import Programme
 
 # 2: members stored as rows, partitions split by card, the hot file keeps only today.
-SCHEMA_VERSION = 3
+# 3: spend by day (the tier window is exact to the day), with a record of tier changes.
+# 4: the hot file carries its checksum; meta["files"] records every partition and receipt shard.
+SCHEMA_VERSION = 4
 META_ID = 1
 
 
@@ -35,6 +37,7 @@ def new_data() -> dict:
         "next_id": 1,
         "last_hash": ledger_mod.GENESIS,
         "partitions": [],
+        "files": {},
     }
     return {"meta": {str(META_ID): meta}, "program": {}, "members": [], "draws": {}, "ledger": {}}
 
@@ -277,7 +280,11 @@ class Ledger:
         self._shop = shop
         self._pending: list[dict] = []
         self._receipts: dict[str, list[dict]] | None = None
-        self.partitions = Partitions(shop.root, shop.meta.get("partitions", []), shop.meta["next_id"])
+        self.partitions = self._partitions()
+
+    def _partitions(self) -> Partitions:
+        meta = self._shop.meta
+        return Partitions(self._shop.root, meta.get("partitions", []), meta["next_id"], meta.get("files"))
 
     @property
     def dirty(self) -> bool:
@@ -347,12 +354,14 @@ class Ledger:
             self._pending = [doc for doc in self._pending if doc["at"] >= moment]
         return old
 
-    def forget_moved(self, docs: list[dict], months: list[str]) -> None:
-        """Drop entries from the hot file once their partitions hold them."""
+    def forget_moved(self, docs: list[dict], months: list[str], written: dict[str, list]) -> None:
+        """Drop entries from the hot file once their partitions hold them (`written`: the files' records)."""
         self._table.remove(doc_ids=[doc["id"] for doc in docs if str(doc["id"]) in self._raw()])
         meta = self._shop.meta
         meta["partitions"] = sorted(set(meta.get("partitions", [])) | set(months))
-        self.partitions = Partitions(self._shop.root, meta["partitions"], meta["next_id"])
+        if "files" in meta:
+            meta["files"] = dict(sorted({**meta["files"], **written}.items()))
+        self.partitions = self._partitions()
         self._shop.touch_meta()
 
     def _raw(self) -> dict:

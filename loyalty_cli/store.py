@@ -91,19 +91,33 @@ class Store:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the directory's lock; leftovers of killed writers are cleared first."""
-        files.ensure_dir(self.root)
-        with DirectoryLock(self.root, self.wait):
-            files.remove_stale_temps(self.root, (*DATA_FOLDERS, partitions.RECEIPTS_PATH, BACKUP_DIR))
-            self._finish_install()
-            self._finish_interrupted_commit()
+        try:
+            files.ensure_dir(self.root)
+            lock = DirectoryLock(self.root, self.wait)
+            lock.__enter__()
+        except OSError as error:  # a read-only file system, a folder of another user
+            raise DataProblem(
+                f"cannot write in {self.root}: {error.strerror or error}; nothing was changed"
+            ) from None
+        try:
+            try:
+                files.remove_stale_temps(self.root, (*DATA_FOLDERS, partitions.RECEIPTS_PATH, BACKUP_DIR))
+                self._finish_install()
+                self._finish_interrupted_commit()
+            except OSError as error:
+                raise DataProblem(
+                    f"cannot write in {self.root}: {error.strerror or error}; nothing was changed"
+                ) from None
             yield
+        finally:
+            lock.__exit__(None, None, None)
 
     @contextmanager
     def changes(self, *, create: bool = False, dry_run: bool = False) -> Iterator[Shop]:
         """`transaction()` for a caller that already holds the lock (`locked()`)."""
         if not create and not self.exists():
             raise self._no_programme()
-        data = self._load() if self.exists() else new_data()
+        data = self._load(check=True) if self.exists() else new_data()
         shop = Shop(data, writable=True, root=self.root)
         if shop.meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
             migrations.upgrade(self.root, shop, lambda migrated: self._commit(migrated.to_bytes()))
@@ -140,6 +154,27 @@ class Store:
             return []
         return sorted(self.backup_dir.glob("loyalty-*.json"))
 
+    def newest_sound_backup(self) -> Path | None:
+        """The newest rotating backup whose bytes are as loyalty wrote them, or None."""
+        for path in reversed(self.backups()):
+            try:
+                if hot_file.damage(path.read_bytes()) is None:
+                    return path
+            except OSError:
+                continue
+        return None
+
+    def check(self, shop: Shop) -> None:
+        """DataProblem unless the hot file and every partition and shard are as recorded.
+
+        For `backup`: an archive of damaged data would look like a good one.
+        """
+        self._load(check=True)
+        recorded = shop.meta.get("files")
+        if recorded is not None:
+            for problem in partitions.check_files(self.root, recorded):
+                raise DataProblem(f"{problem}; nothing was archived")
+
     def _commit_changes(self, shop: Shop) -> None:
         """Commit a transaction; entries of earlier days leave the hot file as it commits.
 
@@ -155,9 +190,11 @@ class Store:
             moved = shop.ledger.hot_before(keep_from)
             new = shop.ledger.pending_before(keep_from)
         if moved or new:
-            shop.ledger.forget_moved(moved + new, self._move_out(moved + new, uncommitted=bool(new)))
+            # The intent file also tells readers that the files it names are being rewritten.
+            months, written = self._move_out(moved + new, shop.meta.get("files"))
+            shop.ledger.forget_moved(moved + new, months, written)
         self._commit(shop.to_bytes())
-        if new:
+        if moved or new:
             partitions.committed(self.root)
 
     def _finish_interrupted_commit(self) -> None:
@@ -166,17 +203,28 @@ class Store:
         Before anyone under the lock writes or archives the data, so that no backup ever
         holds entries the hot file did not commit.
         """
-        if partitions.interrupted(self.root) and self.exists():
-            partitions.finish_interrupted(self.root, self._load()["meta"]["1"]["next_id"])
+        if not (partitions.interrupted(self.root) and self.exists()):
+            return
+        raw = self._read_hot()
+        data = self._parse(raw)
+        meta = data["meta"]["1"]
+        names = partitions.finish_interrupted(self.root, meta["next_id"])
+        if "files" in meta:
+            if hot_file.damage(raw) is not None:
+                return  # not renewed from a damaged file: the command itself reports the damage
+            records = {k: v for k, v in meta["files"].items() if k not in names}
+            meta["files"] = dict(sorted({**records, **partitions.records_of(self.root, names)}.items()))
+            self._commit(hot_file.render(data))
+        partitions.committed(self.root)
 
     def _keep_from(self) -> str:
         # The hot file keeps today's entries (the UTC day, as stored): what an everyday
         # command reads and rewrites stays small whatever the shop's trade and history.
         return self.clock.now.astimezone(UTC).strftime("%Y-%m-%dT00:00:00+00:00")
 
-    def _move_out(self, docs: list[dict], *, uncommitted: bool = False) -> list[str]:
+    def _move_out(self, docs: list[dict], recorded: dict | None) -> tuple[list[str], dict[str, list]]:
         try:
-            return partitions.move_out(self.root, docs, uncommitted=uncommitted)
+            return partitions.move_out(self.root, docs, intent=True, recorded=recorded)
         except OSError as error:
             raise DataProblem(
                 f"could not write the ledger partitions in {self.root}: {error.strerror or error}; "
@@ -241,14 +289,25 @@ class Store:
             files.fsync_dir(folder)
         shutil.rmtree(ready)
 
-    def _load(self) -> dict:
-        path = self.hot_path
+    def _load(self, *, check: bool = False) -> dict:
+        """The hot file's document; with `check`, DataProblem unless its bytes are as written."""
+        raw = self._read_hot()
+        if check:
+            damage = hot_file.damage(raw)
+            if damage is not None:
+                raise DataProblem(f"{self.hot_path}: {damage}; {self._restore_hint()}")
+        return self._parse(raw)
+
+    def _read_hot(self) -> bytes:
         try:
-            raw = path.read_bytes()
+            return self.hot_path.read_bytes()
         except FileNotFoundError:
             raise self._no_programme() from None
         except OSError as error:
-            raise DataProblem(f"cannot read {path}: {error.strerror}") from None
+            raise DataProblem(f"cannot read {self.hot_path}: {error.strerror}") from None
+
+    def _parse(self, raw: bytes) -> dict:
+        path = self.hot_path
         try:
             data = hot_file.parse(raw)
             if "1" not in data.get("meta", {}):
@@ -261,10 +320,13 @@ class Store:
         return data
 
     def _restore_hint(self) -> str:
-        backups = self.backups()
-        if backups:
-            return f"the previous version is {backups[-1]}: copy it over the damaged file"
-        return "restore it from your last `loyalty backup` with `loyalty restore FILE --yes`"
+        sound = self.newest_sound_backup()
+        if sound is not None:
+            return f"the newest sound backup is {sound}: copy it over the damaged file"
+        return (
+            "no backup in backups/ is sound: restore it from your last `loyalty backup` "
+            "with `loyalty restore FILE --yes`"
+        )
 
     def _no_programme(self) -> NoProgramme:
         return NoProgramme(f"no loyalty programme in {self.root}; create one with `loyalty init`")

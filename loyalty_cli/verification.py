@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from . import hot_file, lots, partitions, projection
 from . import ledger as ledger_mod
-from . import lots, projection
 from .errors import DataProblem
 from .ledger import LedgerEntry
 from .shop import Shop
@@ -39,19 +39,79 @@ def verify(shop: Shop) -> Report:
     of the right shape, the checks that compute with them are skipped.
     """
     report = Report(members=len(shop.members))
+    shop.ledger.partitions.checked = False  # changed files are reported last, by check_files
     try:
         entries = list(shop.ledger.entries())
     except DataProblem as problem:
         report.problems.append(str(problem))
+        report.problems.extend(p for p in check_files(shop) if p != str(problem))
         return report
     report.entries = len(entries)
     shapes = list(check_shapes(shop, entries))
     report.problems.extend(check_chain(shop, entries))
     report.problems.extend(shapes)
     if not shapes:
-        for check in (check_entries, check_receipts, check_projections):
+        for check in (check_entries, check_receipts, check_projections, check_receipt_index):
             report.problems.extend(check(shop, entries))
+    report.problems.extend(check_files(shop))
     return report
+
+
+def check_files(shop: Shop) -> Iterator[str]:
+    """The hot file's checksum holds, and every partition and receipt shard is as recorded."""
+    path = shop.root / "loyalty.json"
+    try:
+        damage = hot_file.damage(path.read_bytes())
+    except OSError as error:
+        damage = f"it cannot be read ({error.strerror})"
+    if damage is not None:
+        yield f"{path}: {damage}"
+    recorded = shop.meta.get("files")
+    if recorded is not None:
+        yield from partitions.check_files(shop.root, recorded)
+
+
+def check_receipt_index(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
+    """The receipt index lists exactly the partitioned entries that carry a receipt.
+
+    A purchase refuses a receipt already recorded by looking it up in this index; an entry
+    missing from it could earn a second time.
+    """
+    stored = shop.ledger.partitions
+    if stored.recorded is None:
+        return
+    limit = stored.limit
+    expected: dict[str, set[tuple]] = defaultdict(set)
+    for month in stored.months:
+        for doc in stored.docs(month):
+            if doc.get("receipt") is not None:
+                expected[doc["receipt"]].add((doc["id"], month, doc["card"]))
+    found: dict[str, set[tuple]] = defaultdict(set)
+    for name in sorted(n for n in stored.recorded if n.startswith(f"{partitions.RECEIPTS_DIR}/")):
+        index = stored.shard(name)
+        for receipt, places in index.items():
+            if not isinstance(places, list) or not all(isinstance(p, list) and len(p) >= 2 for p in places):
+                yield f"receipt index {name}: the places of receipt {receipt!r} are not of the right shape"
+                continue
+            shard = f"{partitions.RECEIPTS_DIR}/{partitions.shard_of(receipt)}.json"
+            for place in places:
+                if place[0] < limit:
+                    found[receipt].add((place[0], place[1], place[2] if len(place) > 2 else None))
+                    if shard != name:
+                        yield f"receipt index {name}: receipt {receipt!r} belongs in {shard}"
+    receipt_of = {entry.id: (entry.receipt, entry.at[:7]) for entry in entries if entry.receipt is not None}
+    for receipt in sorted(set(expected) | set(found)):
+        listed = {(i, m) for i, m, _card in found.get(receipt, ())}
+        for entry_id, month, _card in sorted(expected.get(receipt, ())):
+            if (entry_id, month) not in listed:
+                yield f"entry {entry_id}: receipt {receipt} is missing from the receipt index"
+        for entry_id, month, _card in sorted(found.get(receipt, ()), key=lambda p: p[:2]):
+            # An entry may still be in the hot file too (its move was interrupted).
+            if receipt_of.get(entry_id) != (receipt, month):
+                yield (
+                    f"receipt index: receipt {receipt} lists entry {entry_id} of {month}, "
+                    "which the ledger does not hold under that receipt"
+                )
 
 
 def check_chain(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:

@@ -192,3 +192,47 @@ def test_an_erase_interrupted_by_the_disk_says_to_run_it_again_and_then_finishes
     assert files_holding(shop.data_dir, "+37129123456")  # still in the backups
     shop("member", "erase", card, "--yes")
     assert files_holding(shop.data_dir, "+37129123456") == []
+
+
+def read_only_file_system(monkeypatch) -> None:
+    """Every os call that would change a file fails with EROFS, as on a disk mounted read-only."""
+    changing = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+    def refuse(*_args, **_kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    def open_for_reading_only(path, flags, *args, **kwargs):
+        if flags & changing:
+            refuse()
+        return REAL["open"](path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_for_reading_only)
+    for name in ("mkdir", "replace", "rename", "link", "unlink", "rmdir", "chmod"):
+        monkeypatch.setattr(os, name, refuse)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("purchase", "29123456", "5", "--receipt", "R2"),
+        ("enroll", "Jānis"),
+        ("maintain",),
+        ("backup", "-o", "{tmp}/b.tar.gz"),
+        ("member", "erase", "29123456", "--yes"),
+    ],
+)
+def test_a_read_only_file_system_stops_a_writer_with_one_line_and_exit_3(
+    shop, monkeypatch, tmp_path, command
+):
+    before = snapshot(shop.data_dir)
+    read_only_file_system(monkeypatch)
+    result = shop(*[a.format(tmp=tmp_path) for a in command], expect=3)
+    monkeypatch.undo()
+    assert result.stderr.count("\n") == 1 and os.strerror(errno.EROFS) in result.stderr
+    assert "internal error" not in result.stderr
+    assert snapshot(shop.data_dir) == before
+
+
+def test_a_read_only_file_system_still_answers_reads(shop, monkeypatch):
+    read_only_file_system(monkeypatch)
+    assert shop.json("member", "show", "29123456")["balance"] == 20

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from inspection import edit_member
 
+from loyalty_cli import hot_file
 from loyalty_cli.store import Store
 
 
@@ -157,7 +158,7 @@ def test_a_consistently_rewritten_chain_is_caught_by_an_archive_kept_elsewhere(s
         member["points"]["lots"] = {k: v + 100 for k, v in member["points"]["lots"].items()}
 
     edit_member(document, richer, forged["card"])
-    hot(shop).write_text(json.dumps(document, ensure_ascii=False))
+    hot(shop).write_bytes(hot_file.render(document))  # with a checksum of the forged content
     shop("verify")  # the forger did a thorough job: the data agrees with itself
     result = shop("verify", "--against", archive, expect=3)
     assert result.stdout.startswith("entry 5: differs from the archive")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from loyalty_cli import clock, members, points, program, projection, refunds, tiers, verification
 from loyalty_cli.errors import Refused
-from loyalty_cli.shop import Shop, new_data
+from loyalty_cli.shop import SCHEMA_VERSION, Shop, new_data
 from loyalty_cli.store import Store
 
 TIERS = "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
@@ -207,7 +207,7 @@ def test_a_data_folder_with_spend_by_month_is_migrated_to_spend_by_day(loyalty):
     loyalty("verify")
     stored = stored_member(loyalty, card)
     assert stored["points"]["spend"] == {"2025-07-20": "450.00"}
-    assert Store(loyalty.data_dir).read().meta["schema"] == 3
+    assert Store(loyalty.data_dir).read().meta["schema"] == SCHEMA_VERSION
     assert member(loyalty, card, "--as-of", "2026-07-20")["spend_12m"] == "450.00"
 
 
