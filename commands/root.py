@@ -14,6 +14,8 @@ from loyalty_cli.cli import ALIASES, COMMANDS
 from loyalty_cli.errors import LoyaltyError
 
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+# "-5" where a command wants an amount: Click reads it as an unknown option.
+_NEGATIVE = re.compile(r"-[0-9][0-9 ]*(?:[.,][0-9]*)?")
 
 
 class LazyGroup(click.Group):
@@ -68,6 +70,12 @@ class LazyGroup(click.Group):
 
             show_error(f"Error: {error}")
             ctx.exit(int(error.status))
+        except click.NoSuchOption as error:
+            if _NEGATIVE.fullmatch(error.option_name):
+                from loyalty_cli.money import NEGATIVE
+
+                error = click.UsageError(f"{error.option_name!r}: {NEGATIVE}", error.ctx)
+            raise _in_red(error) from None
         except click.ClickException as error:
             raise _in_red(error) from None
 
