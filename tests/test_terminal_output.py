@@ -249,3 +249,17 @@ def test_the_lock_calls_its_waiting_callback_once_after_half_a_second(tmp_path):
     with DirectoryLock(tmp_path, 5, lambda: calls.append(time.monotonic() - started)):
         pass
     assert len(calls) == 1 and 0.5 <= calls[0] < 1.2
+
+
+def test_a_statement_on_a_60_column_terminal_fits_and_keeps_card_and_phone_whole(loyalty, terminal):
+    card = loyalty.enroll("Anna Bērziņa-Kalniņa", "--phone", "29123456")
+    loyalty("purchase", card, "12,30", "--receipt", "K1-004512")
+    out = loyalty("statement", card).stdout
+    assert all(len(line) <= 60 for line in out.splitlines())
+    assert f"card {card[:4]} {card[4:8]} {card[8:]}" in out and "+371 ****3456" in out
+
+
+def test_a_statement_printed_when_not_on_a_terminal_keeps_its_100_column_layout(loyalty):
+    card = loyalty.enroll("Anna")
+    loyalty("purchase", card, "12,30", "--receipt", "K1-004512")
+    assert "K1-004512" in loyalty("statement", card).stdout
