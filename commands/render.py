@@ -30,6 +30,7 @@ __all__ = [
     "emit_table",
     "note",
     "on_terminal",
+    "printable",
     "safe_cell",
     "show_error",
     "uses_colour",

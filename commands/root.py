@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import os
 import re
@@ -37,6 +36,8 @@ class LazyGroup(click.Group):
             and not ctx.resilient_parsing
             and self.get_command(ctx, name) is None
         ):
+            import difflib
+
             close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
             if close:
                 ctx.fail(f"No such command {name!r}. Did you mean {' or '.join(map(repr, close))}?")
