@@ -15,6 +15,8 @@ from loyalty_cli.errors import LoyaltyError
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 # "-5" where a command wants an amount: Click reads it as an unknown option.
 _NEGATIVE = re.compile(r"-[0-9][0-9 ]*(?:[.,][0-9]*)?")
+# Click's message for a name that is not a subcommand of a group.
+_NO_SUCH_COMMAND = re.compile(r"No such command '(.+)'\.")
 
 
 class LazyGroup(click.Group):
@@ -36,11 +38,9 @@ class LazyGroup(click.Group):
             and not ctx.resilient_parsing
             and self.get_command(ctx, name) is None
         ):
-            import difflib
-
-            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
-            if close:
-                ctx.fail(f"No such command {name!r}. Did you mean {' or '.join(map(repr, close))}?")
+            hint = _did_you_mean(self, ctx, name)
+            if hint:
+                ctx.fail(f"No such command {name!r}. {hint}")
         return super().resolve_command(ctx, args)
 
     def make_context(self, *args, **kwargs) -> click.Context:
@@ -77,8 +77,28 @@ class LazyGroup(click.Group):
 
                 error = click.UsageError(f"{error.option_name!r}: {NEGATIVE}", error.ctx)
             raise _in_red(error) from None
+        except click.UsageError as error:
+            raise _in_red(_in_a_subgroup(error)) from None
         except click.ClickException as error:
             raise _in_red(error) from None
+
+
+def _did_you_mean(group: click.Group, ctx: click.Context, name: str) -> str | None:
+    """ "Did you mean 'purchase'?" for a mistyped command of `group`, if one is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, group.list_commands(ctx), n=3, cutoff=0.6)
+    return f"Did you mean {' or '.join(map(repr, close))}?" if close else None
+
+
+def _in_a_subgroup(error: click.UsageError) -> click.UsageError:
+    """A subgroup's "No such command 'shwo'." with a "did you mean" (`member show`)."""
+    found = _NO_SUCH_COMMAND.fullmatch(error.message)
+    group = error.ctx.command if error.ctx is not None else None
+    if found is None or not isinstance(group, click.Group):
+        return error
+    hint = _did_you_mean(group, error.ctx, found.group(1))
+    return click.UsageError(f"{error.message} {hint}", error.ctx) if hint else error
 
 
 def _in_red(error: click.ClickException) -> click.ClickException:

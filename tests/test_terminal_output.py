@@ -209,6 +209,11 @@ def test_a_mistyped_command_gets_a_did_you_mean(loyalty):
     assert "No such command 'purchse'. Did you mean 'purchase'?" in stderr
 
 
+def test_a_mistyped_subcommand_gets_a_did_you_mean(loyalty):
+    stderr = loyalty("member", "shwo", "1", expect=2).stderr
+    assert "No such command 'shwo'. Did you mean 'show'?" in stderr
+
+
 def test_a_command_with_no_close_match_gets_no_suggestion(loyalty):
     stderr = loyalty("xyzzy", expect=2).stderr
     assert "No such command 'xyzzy'." in stderr and "Did you mean" not in stderr
