@@ -28,6 +28,7 @@ __all__ = [
     "emit_json",
     "emit_pairs",
     "emit_table",
+    "json_text",
     "note",
     "on_terminal",
     "printable",
@@ -80,8 +81,13 @@ def show_error(text: str, *, file=None, nl: bool = True) -> None:
 
 def emit_json(document) -> None:
     """One JSON document on stdout (money as strings, points as integers)."""
+    click.echo(json_text(document))
+
+
+def json_text(document) -> str:
+    """The JSON text of `document`: UTF-8 letters as they are, controls escaped (\\u009b)."""
     text = json.dumps(document, ensure_ascii=False, indent=2)
-    click.echo(_JSON_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text))
+    return _JSON_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def emit_csv(rows: list[dict], columns: list[str], numeric: tuple[str, ...] = ()) -> None:

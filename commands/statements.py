@@ -15,7 +15,7 @@ from loyalty_cli import statements as core
 from loyalty_cli.money import to_text
 
 from .context import DAY, Env, json_option, pass_env
-from .render import deliver, emit_json, on_terminal
+from .render import deliver, emit_json, json_text, on_terminal
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
@@ -114,9 +114,7 @@ def statements(env: Env, month, output_dir, fmt, as_json):
 def render(statement: core.Statement, fmt: str) -> str:
     """The statement in one of FORMATS, as text ending with a newline."""
     if fmt == "json":
-        import json
-
-        return json.dumps(statement_json(statement), ensure_ascii=False, indent=2) + "\n"
+        return json_text(statement_json(statement)) + "\n"
     if fmt == "csv":
         from loyalty_cli.spreadsheet import csv_text
 

@@ -268,3 +268,10 @@ def test_a_statement_printed_when_not_on_a_terminal_keeps_its_100_column_layout(
     card = loyalty.enroll("Anna")
     loyalty("purchase", card, "12,30", "--receipt", "K1-004512")
     assert "K1-004512" in loyalty("statement", card).stdout
+
+
+def test_a_json_statement_escapes_a_stored_bidi_override_and_keeps_the_text(loyalty):
+    card = loyalty.enroll("Anna")
+    store_name(loyalty, card, "Anna\u202eX")
+    out = loyalty("statement", card, "--format", "json").stdout
+    assert "\u202e" not in out and json.loads(out)["name"] == "Anna\u202eX"
