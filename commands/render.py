@@ -154,7 +154,7 @@ def _rich_table(rows, columns, cells, title, optional) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, force_terminal=True if on_terminal() else None)
+    console = Console(highlight=False, force_terminal=True)  # called only for a terminal
     numeric = [_is_numeric(key, [row.get(key) for row in rows]) for key, _h in columns]
     shown = list(range(len(columns)))
     # The first column names the row (a card, a tier, a draw): it always stays.
