@@ -124,10 +124,17 @@ def emit_table(
 
 
 def emit_pairs(pairs: list[tuple[str, object]]) -> None:
-    """Label: value lines for one record."""
+    """Label: value lines for one record; on a narrow terminal a long value folds under itself."""
     width = max(len(label) for label, _ in pairs)
+    room = _terminal_width() - width - 2 if on_terminal() else 0
     for label, value in pairs:
-        click.echo(f"{label + ':':<{width + 1}} {'' if value is None else printable(value)}")
+        text = "" if value is None else printable(value)
+        if room >= 20 and len(text) > room:
+            import textwrap
+
+            folded = textwrap.wrap(text, room, break_on_hyphens=False)
+            text = ("\n" + " " * (width + 2)).join(folded)
+        click.echo(f"{label + ':':<{width + 1}} {text}")
 
 
 def deliver(text: str, output: Path | None) -> None:
@@ -145,6 +152,12 @@ def deliver(text: str, output: Path | None) -> None:
 def note(text: str) -> None:
     """A message for the person at the terminal, on stderr."""
     click.echo(printable_lines(text), err=True)
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 def _rich_table(rows, columns, cells, title, optional) -> None:

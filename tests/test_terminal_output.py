@@ -275,3 +275,13 @@ def test_a_json_statement_escapes_a_stored_bidi_override_and_keeps_the_text(loya
     store_name(loyalty, card, "Anna\u202eX")
     out = loyalty("statement", card, "--format", "json").stdout
     assert "\u202e" not in out and json.loads(out)["name"] == "Anna\u202eX"
+
+
+def test_draw_show_on_a_60_column_terminal_folds_long_values_under_themselves(loyalty, terminal):
+    card = loyalty.enroll("Anna")
+    loyalty("purchase", card, "10", "--at", "2026-10-05T10:00")
+    loyalty("draw", "run", "cake", "--month", "2026-10", "--prize", "Cake")
+    lines = loyalty("draw", "show", "cake").stdout.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    seed = lines.index(next(line for line in lines if line.startswith("Seed:")))
+    assert lines[seed + 1].startswith(" " * 18)
