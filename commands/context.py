@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from loyalty_cli import text_fields
 from loyalty_cli.clock import Clock
 from loyalty_cli.errors import InvalidInput
 from loyalty_cli.store import Store
@@ -29,6 +30,8 @@ class Env:
             from platformdirs import user_data_dir
 
             data_dir = user_data_dir("loyalty", appauthor=False)
+        if operator:
+            operator = text_fields.clean(operator, "operator")
         if not operator:
             try:
                 operator = getpass.getuser()
@@ -37,7 +40,11 @@ class Env:
         return cls(Path(data_dir), operator, wait, Clock.system())
 
     def store(self) -> Store:
-        return Store(self.data_dir, self.wait, self.clock)
+        return Store(self.data_dir, self.wait, self.clock, on_wait=_say_waiting)
+
+
+def _say_waiting() -> None:
+    click.echo("Waiting for another loyalty process...", err=True)
 
 
 pass_env = click.make_pass_decorator(Env)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from loyalty_cli import draw_entrants, draws
+from loyalty_cli import draw_entrants, draws, text_fields
 
 from .context import DAY, Env, json_option, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table
@@ -60,7 +60,7 @@ def draw():
 
 
 @draw.command("run")
-@click.argument("name")
+@click.argument("name", callback=lambda _ctx, _param, value: _draw_name(value))
 @rule_options
 @json_option
 @pass_env
@@ -86,7 +86,7 @@ def draw_run(env: Env, name, as_json, **options):
 
 
 @draw.command("commit")
-@click.argument("name")
+@click.argument("name", callback=lambda _ctx, _param, value: _draw_name(value))
 @rule_options
 @json_option
 @pass_env
@@ -111,7 +111,7 @@ def draw_commit(env: Env, name, as_json, **options):
 
 
 @draw.command("schedule")
-@click.argument("name")
+@click.argument("name", callback=lambda _ctx, _param, value: _draw_name(value))
 @click.option("--every", type=click.Choice(["month"]), required=True, help="How often.")
 @rule_options
 @json_option
@@ -204,6 +204,12 @@ def draw_verify(env: Env, name):
     click.echo(f"OK: {name} recomputes to the recorded entrants and winners")
 
 
+def _draw_name(value: str) -> str:
+    # New names only: draws stored before this check still show, run and verify.
+    text_fields.check(value, "draw name")
+    return value
+
+
 def _rules(shop, env: Env, options: dict) -> draws.Rules:
     if not options.get("prize") and not options.get("prize_points"):
         raise click.UsageError("give the prize: --prize TEXT and/or --prize-points N")
@@ -222,7 +228,7 @@ def _rules(shop, env: Env, options: dict) -> draws.Rules:
         window=window,
         tickets=draw_entrants.parse_ticket_rule(options["tickets"]),
         winners=options["winners"],
-        prize=(options.get("prize") or "").strip(),
+        prize=text_fields.clean(options.get("prize"), "prize") or "",
         prize_points=options["prize_points"],
         min_tier=draw_entrants.check_tier(shop, options.get("min_tier")),
         exclude_winners_days=options["exclude_winners_days"],

@@ -7,7 +7,7 @@ import click
 from loyalty_cli import jobs
 
 from .context import DAY, Env, json_option, pass_env
-from .render import emit_json
+from .render import emit_json, printable
 
 
 def job_options(function):
@@ -142,5 +142,5 @@ def tiers_review(env: Env, as_of, dry_run, as_json):
         emit_json({"as_of": day.isoformat(), "changes": [c.to_json() for c in changes], "dry_run": dry_run})
         return
     for change in changes:
-        click.echo(f"{change.card}: {change.old or '-'} -> {change.new}")
+        click.echo(printable(f"{change.card}: {change.old or '-'} -> {change.new}"))
     click.echo(f"{len(changes)} member(s) {'would change' if dry_run else 'changed'} tier.", err=True)

@@ -269,4 +269,9 @@ def expiring(env: Env, within, as_of, as_json, as_csv):
     else:
         shown = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
         columns = [(c, c.replace("_", " ").capitalize()) for c in EXPIRING_COLUMNS]
-        emit_table(shown, columns, title=f"Points expiring by {day} + {within} days")
+        emit_table(
+            shown,
+            columns,
+            title=f"Points expiring by {day} + {within} days",
+            optional=("email", "consent", "status", "balance"),
+        )

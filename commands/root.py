@@ -9,21 +9,45 @@ import re
 import click
 
 from loyalty_cli import __version__
-from loyalty_cli.cli import COMMANDS
+from loyalty_cli.cli import ALIASES, COMMANDS
 from loyalty_cli.errors import LoyaltyError
 
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+# "-5" where a command wants an amount: Click reads it as an unknown option.
+_NEGATIVE = re.compile(r"-[0-9][0-9 ]*(?:[.,][0-9]*)?")
+# Click's message for a name that is not a subcommand of a group.
+_NO_SUCH_COMMAND = re.compile(r"No such command '(.+)'\.")
 
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use, so start-up stays light."""
 
-    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, lazy: dict[str, str] | None = None, aliases: set[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy = lazy or {}
+        self.aliases = aliases or set()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
+        return sorted({*super().list_commands(ctx), *self.lazy} - self.aliases)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if (
+            name
+            and not name.startswith("-")
+            and not ctx.resilient_parsing
+            and self.get_command(ctx, name) is None
+        ):
+            hint = _did_you_mean(self, ctx, name)
+            if hint:
+                ctx.fail(f"No such command {name!r}. {hint}")
+        return super().resolve_command(ctx, args)
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as error:
+            raise _in_red(error) from None
 
     def get_command(self, ctx: click.Context, name: str):
         if name in self.lazy:
@@ -43,11 +67,65 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LoyaltyError as error:
-            click.echo(f"Error: {error}", err=True)
+            from .render import show_error
+
+            show_error(f"Error: {error}")
             ctx.exit(int(error.status))
+        except click.NoSuchOption as error:
+            if _NEGATIVE.fullmatch(error.option_name):
+                from loyalty_cli.money import NEGATIVE
+
+                error = click.UsageError(f"{error.option_name!r}: {NEGATIVE}", error.ctx)
+            raise _in_red(error) from None
+        except click.UsageError as error:
+            raise _in_red(_in_a_subgroup(error)) from None
+        except click.ClickException as error:
+            raise _in_red(error) from None
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+def _did_you_mean(group: click.Group, ctx: click.Context, name: str) -> str | None:
+    """ "Did you mean 'purchase'?" for a mistyped command of `group`, if one is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, group.list_commands(ctx), n=3, cutoff=0.6)
+    return f"Did you mean {' or '.join(map(repr, close))}?" if close else None
+
+
+def _in_a_subgroup(error: click.UsageError) -> click.UsageError:
+    """A subgroup's "No such command 'shwo'." with a "did you mean" (`member show`)."""
+    found = _NO_SUCH_COMMAND.fullmatch(error.message)
+    group = error.ctx.command if error.ctx is not None else None
+    if found is None or not isinstance(group, click.Group):
+        return error
+    hint = _did_you_mean(group, error.ctx, found.group(1))
+    return click.UsageError(f"{error.message} {hint}", error.ctx) if hint else error
+
+
+def _in_red(error: click.ClickException) -> click.ClickException:
+    """The same error, its "Error:" line shown in red on a terminal (unless NO_COLOR)."""
+    from .render import show_error, uses_colour
+
+    if not uses_colour():
+        return error
+    show = error.show
+
+    def show_in_red(file=None) -> None:
+        import io
+
+        buffer = io.StringIO()
+        show(buffer)
+        show_error(buffer.getvalue(), file=file, nl=False)
+
+    error.show = show_in_red
+    return error
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    aliases=ALIASES,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--data-dir",
     envvar="LOYALTY_DATA_DIR",
@@ -78,7 +156,7 @@ def cli(ctx: click.Context, data_dir: str | None, operator: str | None, wait: fl
       loyalty enroll "Anna Bērziņa" --phone 29123456
       loyalty purchase 29123456 12,30 --receipt K1-0001
 
-    Exit codes: 0 done, 1 refused, 2 bad usage, 3 data problem, 75 busy.
+    Exit codes: 0 done, 1 refused, 2 bad usage, 3 data problem, 70 internal error, 75 busy.
     """
     from .context import Env
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import textwrap
 from contextlib import contextmanager
@@ -14,13 +15,14 @@ from loyalty_cli import statements as core
 from loyalty_cli.money import to_text
 
 from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
-from .render import deliver, emit_json, note
+from .render import deliver, emit_json, json_text, note, on_terminal
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
 CSV_COLUMNS = ["date", "at", "kind", "description", "receipt", "amount", "points", "balance"]
 CSV_NUMERIC = ("amount", "points", "balance")
 WIDTH = 100
+NBSP = "\u00a0"
 
 format_option = click.option(
     "--format",
@@ -60,6 +62,9 @@ def statement(env: Env, member_ref, start, end, fmt, output, as_json):
     today = env.clock.today(shop.programme().tz)
     first, last = core.default_period(today)
     result = core.for_member(shop, found, start or first, end or last)
+    if output is None and fmt == "text" and not as_json and on_terminal():
+        deliver(text(result, min(WIDTH, shutil.get_terminal_size().columns)), None)
+        return
     deliver(render(result, "json" if as_json else fmt), output)
     if output is not None:
         note(f"Wrote the statement of card {result.card} to {output}")
@@ -111,9 +116,7 @@ def statements(env: Env, month, output_dir, fmt, as_json):
 def render(statement: core.Statement, fmt: str) -> str:
     """The statement in one of FORMATS, as text ending with a newline."""
     if fmt == "json":
-        import json
-
-        return json.dumps(statement_json(statement), ensure_ascii=False, indent=2) + "\n"
+        return json_text(statement_json(statement)) + "\n"
     if fmt == "csv":
         from loyalty_cli.spreadsheet import csv_text
 
@@ -165,34 +168,41 @@ def csv_rows(statement: core.Statement) -> list[dict]:
     ]
 
 
-def text(statement: core.Statement) -> str:
-    """A plain layout that prints well and fits in 100 columns."""
+def text(statement: core.Statement, width: int = WIDTH) -> str:
+    """A plain layout that prints well and fits in `width` (100) columns.
+
+    Narrower than 80 columns (a small terminal), the receipts are left out and the
+    descriptions fold, so that each entry stays on one line where it can.
+    """
     from tabulate import tabulate
 
     currency = statement.currency
+    narrow = width < 80
     rows = [
         [
             line.day.isoformat(),
             line.description,
-            line.receipt or "",
+            *([] if narrow else [line.receipt or ""]),
             money(line.amount) or "",
             f"{line.points:+d}",
             str(line.balance),
         ]
         for line in statement.lines
     ]
+    amount = f"Amount {currency}"
     table = tabulate(
         rows,
-        headers=["Date", "Description", "Receipt", f"Amount {currency}", "Points", "Balance"],
+        headers=["Date", "Description", *([] if narrow else ["Receipt"]), amount, "Points", "Balance"],
         tablefmt="simple",
         disable_numparse=True,
-        maxcolwidths=[10, 30, 14, 12, 11, 11],
-        colalign=("left", "left", "left", "right", "right", "right"),
+        maxcolwidths=[10, max(width - 35 - len(amount), 8), 9, 7, 7] if narrow else [10, 30, 14, 12, 11, 11],
+        colalign=("left", "left", *([] if narrow else ["left"]), "right", "right", "right"),
     )
     out = [
         f"{statement.shop_name}: loyalty statement",
-        f"Member: {display_name(statement)}, card {cards.display(statement.card)}"
-        + (f", phone {statement.phone}" if statement.phone else ""),
+        # No-break spaces keep the card and the phone whole when the line is wrapped.
+        f"Member: {display_name(statement)}, card {cards.display(statement.card).replace(' ', NBSP)}"
+        + (f", phone {statement.phone.replace(' ', NBSP)}" if statement.phone else ""),
         f"Period: {statement.start.isoformat()} to {statement.end.isoformat()}",
         "",
         f"Opening balance: {statement.opening_balance} points",
@@ -205,11 +215,11 @@ def text(statement: core.Statement) -> str:
     ]
     lines = []
     for item in out:
-        if item and len(item) > WIDTH and "\n" not in item:
-            lines.extend(textwrap.wrap(item, WIDTH, subsequent_indent="  "))
+        if item and len(item) > width and "\n" not in item:
+            lines.extend(textwrap.wrap(item, width, subsequent_indent="  ", break_long_words=False))
         else:
             lines.append(item)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).replace(NBSP, " ") + "\n"
 
 
 def display_name(statement: core.Statement) -> str:

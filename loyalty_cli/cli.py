@@ -17,6 +17,7 @@ COMMANDS = {
     "init": "programme:init",
     "program": "programme:program",
     "enroll": "members:enroll",
+    "enrol": "members:enroll",
     "member": "members:member",
     "purchase": "points:purchase",
     "redeem": "points:redeem",
@@ -36,6 +37,8 @@ COMMANDS = {
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
 }
+# Other spellings people type; they work but are not listed in --help.
+ALIASES = {"enrol"}
 
 
 def main() -> None:
@@ -58,7 +61,7 @@ def main() -> None:
         if os.environ.get("LOYALTY_DEBUG"):
             raise
         sys.stderr.write(f"Error: internal error ({type(error).__name__}: {error}); nothing was written\n")
-        sys.exit(int(ExitStatus.REFUSED))
+        sys.exit(int(ExitStatus.SOFTWARE))
 
 
 def _end_now(code) -> None:

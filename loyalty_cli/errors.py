@@ -12,6 +12,7 @@ class ExitStatus(IntEnum):
     REFUSED = 1
     USAGE = 2
     DATA = 3
+    SOFTWARE = 70  # an internal error (a bug), never a refusal: EX_SOFTWARE of sysexits.h
     BUSY = 75
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import cards, clock, files, members, points, spreadsheet, timeline
+from . import cards, clock, files, members, points, spreadsheet, text_fields, timeline
 from .errors import InvalidInput, LoyaltyError
 from .money import parse_amount, to_text
 from .shop import Shop
@@ -135,7 +135,8 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
         working[card] = member
     members.require_active(member)
     amount = parse_amount(row.get("amount") or "")
-    receipt = " ".join((row.get("receipt") or "").split())
+    receipt = text_fields.clean(row.get("receipt") or "", "receipt")
+    text_fields.clean(row.get("store"), "store")
     if not receipt:
         raise InvalidInput("the receipt is empty")
     at = clock.parse_at(row.get("at") or "", now, tz) if row.get("at") else now.now

@@ -5,25 +5,34 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import Busy
 from .files import FILE_MODE
 
 POLL_SECONDS = 0.05
+# After this long, the person at the till is told that the command is waiting, not stuck.
+PATIENCE_SECONDS = 0.5
 
 
 class DirectoryLock:
-    """An exclusive flock on DIR/.lock, released when the process ends, even by SIGKILL."""
+    """An exclusive flock on DIR/.lock, released when the process ends, even by SIGKILL.
 
-    def __init__(self, directory: Path, wait: float):
+    `on_wait`, if given, is called once when the lock has been waited for PATIENCE_SECONDS.
+    """
+
+    def __init__(self, directory: Path, wait: float, on_wait: Callable[[], None] | None = None):
         self.path = directory / ".lock"
         self.wait = wait
+        self.on_wait = on_wait
         self._fd: int | None = None
 
     def __enter__(self) -> DirectoryLock:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        deadline = time.monotonic() + max(self.wait, 0)
+        started = time.monotonic()
+        deadline = started + max(self.wait, 0)
+        on_wait = self.on_wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -35,6 +44,9 @@ class DirectoryLock:
                         f"another loyalty process is using {self.path.parent} "
                         f"(waited {self.wait:g}s); try again, or give more --wait"
                     ) from None
+                if on_wait is not None and time.monotonic() - started >= PATIENCE_SECONDS:
+                    on_wait()
+                    on_wait = None
                 time.sleep(POLL_SECONDS)
         self._fd = fd
         return self

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from . import cards, clock, phones, projection
+from . import cards, clock, phones, projection, text_fields
 from .errors import InvalidInput, MemberNotActive, Refused, UnknownMember
 from .shop import Shop
 
 STATUSES = ("active", "blocked", "closed")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def find(shop: Shop, text: str) -> dict:
@@ -112,6 +111,7 @@ def set_status(
     counts on which day), and a member unblocked on their birthday after that day's job
     ran gets the bonus then.
     """
+    reason = text_fields.clean(reason, "reason")
     current = member["status"]
     if action == "block":
         if current != "active":
@@ -141,11 +141,9 @@ def set_status(
 
 def clean_name(name: str | None) -> str:
     """A name is 1-200 printable characters."""
-    text = " ".join(str(name or "").split())
+    text = text_fields.clean(name or "", "name")
     if not text:
         raise InvalidInput("the name must not be empty")
-    if len(text) > 200 or _CONTROL.search(text):
-        raise InvalidInput("the name must be at most 200 printable characters")
     return text
 
 
@@ -153,6 +151,7 @@ def clean_email(email: str | None) -> str | None:
     """An address like name@example.com, or None."""
     if email is None or not str(email).strip():
         return None
+    text_fields.check(email, "e-mail")
     text = str(email).strip()
     if len(text) > 254 or not _EMAIL.match(text):
         raise InvalidInput(f"{text!r} is not an e-mail address")

@@ -10,6 +10,7 @@ from .errors import InvalidInput
 CENT = Decimal("0.01")
 # Amounts above this are typing mistakes, not purchases at a small shop.
 LARGEST_AMOUNT = Decimal("10000000")
+NEGATIVE = "amounts are positive; give the amount without a minus sign"
 _AMOUNT = re.compile(r"^(-)?[0-9]{1,12}(?:[.,][0-9]{1,2})?$")
 
 
@@ -20,7 +21,7 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
     if not match:
         raise InvalidInput(f"{text!r} is not an amount of money (use 12.30 or 12,30)")
     if match.group(1):
-        raise InvalidInput(f"{text!r}: the amount must be more than zero")
+        raise InvalidInput(f"{text!r}: {NEGATIVE}")
     value = Decimal(cleaned.lstrip("-").replace(",", "."))
     if value == 0 and not allow_zero:
         raise InvalidInput(f"{text!r}: the amount must be more than zero")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from . import clock, lots, members, projection, tiers, timeline
+from . import clock, lots, members, projection, text_fields, tiers, timeline
 from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -195,9 +195,4 @@ def _check_points(points: int, *, positive: bool) -> None:
 
 
 def _text(value: str | None, what: str) -> str | None:
-    if value is None:
-        return None
-    text = " ".join(str(value).split())
-    if len(text) > MAX_TEXT:
-        raise InvalidInput(f"the {what} must be at most {MAX_TEXT} characters")
-    return text
+    return text_fields.clean(value, what, limit=MAX_TEXT)

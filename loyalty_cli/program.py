@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from . import clock, phones
+from . import clock, phones, text_fields
 from .errors import InvalidInput
 from .money import parse_amount, parse_rate, to_text
 
@@ -55,8 +55,8 @@ KEY_HELP = {
 
 
 def _text(value: str) -> str:
-    text = str(value).strip()
-    if not text or len(text) > 200:
+    text = text_fields.clean(value, "shop's name")
+    if not text:
         raise InvalidInput("the value must be 1 to 200 characters")
     return text
 
@@ -88,6 +88,14 @@ def _months(value: str) -> int:
     if number > 1200:
         raise InvalidInput("expiry.months must be at most 1200 (0 means never)")
     return number
+
+
+def _tier_names_checked(value: str) -> str:
+    # Only when the tiers are set: tiers stored before this check still load.
+    # (Spends and multipliers are numbers: their own parsers refuse anything else.)
+    for part in str(value).split(","):
+        text_fields.clean(part.split(":")[0], "tier name")
+    return value
 
 
 def parse_tiers(value: str) -> list[Tier]:
@@ -130,7 +138,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "redeem.value": lambda v: str(parse_rate(v, "redeem.value")),
     "redeem.min_points": _count,
     "expiry.months": _months,
-    "tiers": lambda v: format_tiers(parse_tiers(v)),
+    "tiers": lambda v: format_tiers(parse_tiers(_tier_names_checked(v))),
     "bonus.welcome": _count,
     "bonus.birthday": _count,
     "bonus.referral": _count,

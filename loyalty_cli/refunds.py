@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from . import clock, lots, points, projection, tiers, timeline
+from . import clock, lots, points, projection, text_fields, tiers, timeline
 from .errors import InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -88,7 +88,7 @@ def refund(
     total = refunded + amount
     taken = _points_to_take(purchase, earlier, total, _lapsed_unspent(shop, purchase, at))
     returned = _points_to_return(entries, price, total)
-    text = " ".join(str(reason).split())[:200] if reason else None
+    text = text_fields.clean(reason, "reason") or None
     # The points leave the purchase's own lot first, then the soonest-expiring ones.
     first = next((k for k, v in purchase.lots.items() if v > 0 and k != lots.DEBT), None)
     programme = shop.programme()

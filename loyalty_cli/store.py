@@ -15,7 +15,7 @@ import errno
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,9 +45,17 @@ class NoProgramme(Refused):
 class Store:
     """A data directory. `read()` for a snapshot, `transaction()` to change it."""
 
-    def __init__(self, root: Path | str, wait: float = 10.0, clock: Clock | None = None):
+    def __init__(
+        self,
+        root: Path | str,
+        wait: float = 10.0,
+        clock: Clock | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ):
         self.root = Path(root)
         self.wait = wait
+        # Called once when the lock has been waited for a moment (see lock.DirectoryLock).
+        self.on_wait = on_wait
         # With a clock, write transactions move entries of earlier days out of the hot
         # file into ledger partitions.
         self.clock = clock
@@ -93,7 +101,7 @@ class Store:
         """Hold the directory's lock; leftovers of killed writers are cleared first."""
         try:
             files.ensure_dir(self.root)
-            lock = DirectoryLock(self.root, self.wait)
+            lock = DirectoryLock(self.root, self.wait, self.on_wait)
             lock.__enter__()
         except OSError as error:  # a read-only file system, a folder of another user
             raise DataProblem(
