@@ -57,7 +57,7 @@ def _enroll(shop: Shop, row: dict, now: clock.Clock, operator: str, welcome: boo
     enrolled = row.get("enrolled") or row.get("enrolled_at")
     at = clock.parse_sheet_moment(enrolled, now, programme.tz) if enrolled else now.now
     birthday = row.get("birthday")
-    opening = _points(row.get("points") or row.get("balance"))
+    opening = _points(row.get("points"))
     spend = parse_amount(row["spend_12m"], allow_zero=True) if (row.get("spend_12m") or "").strip() else None
     member = members.enroll(
         shop,
