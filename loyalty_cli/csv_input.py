@@ -68,7 +68,7 @@ def read(path: Path, required: tuple[str, ...], encoding: str | None = None) -> 
     columns = [name.lower() for name in header]
     _check_header(path, header, columns, required, delimiter)
     sheet = Sheet(path, header, columns, delimiter, bom)
-    _read_rows(sheet, lines, len(text))
+    _read_rows(sheet, lines, text)
     return sheet
 
 
@@ -115,36 +115,64 @@ def _check_header(path: Path, header: list[str], columns: list[str], required, d
         )
 
 
-def _read_rows(sheet: Sheet, lines: list[str], length: int) -> None:
-    columns, width, delimiter = sheet.columns, len(sheet.columns), sheet.delimiter
-    if length >= csv.field_size_limit():
-        csv.field_size_limit(min(length + 1, sys.maxsize))  # a long cell is ours to report
-    long_lines = set()
+def _read_rows(sheet: Sheet, lines: list[str], text: str) -> None:
+    if len(text) >= csv.field_size_limit():
+        csv.field_size_limit(min(len(text) + 1, sys.maxsize))  # a long cell is ours to report
+    long_lines: set[int] = set()
     if max(map(len, lines)) > MAX_CELL:
         long_lines = {number for number, line in enumerate(lines, start=1) if len(line) > MAX_CELL}
-    guarded = any("'" in line for line in lines)
-    reader = csv.reader(lines, delimiter=delimiter)
+    guarded = "'" in text
+    reader = csv.reader(lines, delimiter=sheet.delimiter)
     next(reader)
-    rows, bad = sheet.rows, sheet.bad_lines
+    # The lean path: one record a line, numbered as they come. Should a record have run
+    # over several lines (the reader has read more lines than it gave records), read again
+    # line by line: that path knows where each record began.
+    number, rows, columns, width = 1, sheet.rows, sheet.columns, len(sheet.columns)
+    plain = not long_lines and not guarded
+    for number, record in enumerate(reader, start=2):
+        if plain and len(record) == width and record[0]:
+            rows.append((number, dict(zip(columns, record, strict=True))))
+        else:
+            _take(sheet, number, record, long_lines, guarded)
+    if reader.line_num != number:
+        sheet.rows.clear()
+        sheet.bad_lines.clear()
+        for number, record in _one_line_records(sheet, lines):
+            _take(sheet, number, record, long_lines, guarded)
+        sheet.bad_lines.sort(key=lambda bad: bad.line)
+
+
+def _take(sheet: Sheet, number: int, record: list[str], long_lines: set[int], guarded: bool) -> None:
+    width = len(sheet.columns)
+    if len(record) != width:
+        if not record or not any(record):
+            return  # a blank line
+        if len(record) > width and any(record[width:]):
+            reason = _too_many(record, width, sheet.delimiter)
+            sheet.bad_lines.append(BadLine(number, dict(zip(sheet.columns, record, strict=False)), reason))
+            return
+    elif not record[0] and not any(record):
+        return  # a row of empty cells, as spreadsheets add them
+    if long_lines and number in long_lines and max(map(len, record)) > MAX_CELL:
+        sheet.bad_lines.append(BadLine(number, {}, f"a cell is longer than {MAX_CELL:,} characters"))
+        return
+    if guarded:
+        record = [cell[1:] if cell.startswith(_GUARDED) else cell for cell in record]
+    sheet.rows.append((number, dict(zip(sheet.columns, record, strict=False))))
+
+
+def _one_line_records(sheet: Sheet, lines: list[str]):
+    """(line, record) for each record on one line; records over several lines become bad lines."""
+    reader = csv.reader(lines, delimiter=sheet.delimiter)
+    next(reader)
     last = 1
     for record in reader:
         end = reader.line_num
         first, last = last + 1, end
-        if end != first:
-            bad.extend(_swallowed(lines, first, end, columns, delimiter))
-            continue
-        if not record or not any(record):
-            continue  # a blank line, or one of empty cells (spreadsheets add those)
-        if len(record) > width and any(record[width:]):
-            reason = _too_many(record, width, delimiter)
-            bad.append(BadLine(end, dict(zip(columns, record, strict=False)), reason))
-            continue
-        if long_lines and end in long_lines and max(map(len, record)) > MAX_CELL:
-            bad.append(BadLine(end, {}, f"a cell is longer than {MAX_CELL:,} characters"))
-            continue
-        if guarded:
-            record = [cell[1:] if cell.startswith(_GUARDED) else cell for cell in record]
-        rows.append((end, dict(zip(columns, record, strict=False))))
+        if end == first:
+            yield end, record
+        else:
+            sheet.bad_lines.extend(_swallowed(lines, first, end, sheet.columns, sheet.delimiter))
 
 
 def _swallowed(lines: list[str], first: int, end: int, columns: list[str], delimiter: str) -> list[BadLine]:
