@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from loyalty_cli import files, importing
+from loyalty_cli import importing, member_import
 
 from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
@@ -22,59 +22,126 @@ def import_group():
 def _import_command(what: str, required: tuple[str, ...], run, columns: str, example: str):
     @import_group.command(what)
     @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option(
+        "--encoding",
+        metavar="ENC",
+        callback=_known_encoding,
+        help="The file's encoding when it is not UTF-8, such as cp1257 or cp1251.",
+    )
+    @click.option("--strict", is_flag=True, help="Import nothing when any row is rejected.")
     @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
     @click.option(
         "--rejects",
         type=OUTPUT_FILE,
-        help="Write the rows that were not imported, with the reason, to this CSV file.",
+        help="Write the rows that were not imported, with the line and the reason, to this CSV file.",
     )
     @json_option
     @pass_env
-    def command(env: Env, path, dry_run, rejects, as_json):
-        header, rows = importing.read_rows(path, required)
-        with (
-            env.store().transaction(dry_run=dry_run) as shop,
-            _progress(len(rows), what) as advance,
-        ):
-            result = run(shop, rows, now=env.clock, operator=env.operator, progress=advance)
-        if rejects is not None:
-            done = "" if dry_run else f" (the import itself is done: {result.imported} imported)"
-            with files.reporting(rejects, done):
-                importing.write_rejects(rejects, header, result.rejected)
-        if as_json:
-            emit_json({**result.to_json(), "dry_run": dry_run})
-            return
-        verb = "would import" if dry_run else "imported"
-        click.echo(
-            f"{result.rows} rows: {verb} {result.imported}, skipped {result.skipped} already recorded, "
-            f"rejected {len(result.rejected)}"
-        )
-        for item in result.rejected[:10]:
-            note(f"  line {item.line}: {item.reason}")
-        if len(result.rejected) > 10:
-            note(f"  ... and {len(result.rejected) - 10} more" + ("" if rejects else " (see --rejects)"))
+    @click.pass_context
+    def command(ctx, env: Env, path, encoding, strict, dry_run, rejects, as_json, **options):
+        sheet = importing.read_rows(path, required, encoding)
+        written = not dry_run
+        try:
+            with (
+                env.store().transaction(dry_run=dry_run) as shop,
+                _progress(sheet.size, what) as advance,
+            ):
+                result = run(shop, sheet, now=env.clock, operator=env.operator, progress=advance, **options)
+                if rejects is not None:  # before the commit: no import without its rejects
+                    importing.write_rejects(rejects, sheet, result.rejected)
+                if strict and result.rejected:
+                    raise _Refused(result)
+        except _Refused as refused:
+            result, written = refused.result, False
+        _report(result, dry_run=dry_run, strict=strict, written=written, rejects=rejects, as_json=as_json)
+        if result.rejected:
+            ctx.exit(1)
 
     command.help = (
         f"Import {what} from FILE, a CSV file with the columns {columns}.\n\n"
-        f"Rows already recorded are skipped, so a re-run imports nothing twice; invalid rows "
-        f"are reported (and written to --rejects) and the valid ones imported.\n\n"
+        "The file may be as a spreadsheet saves it: the delimiter (comma, semicolon or tab) "
+        "is recognised, header names ignore case, dates may be DD.MM.YYYY and amounts "
+        "1 234,50. Rows already recorded are skipped, so a re-run imports nothing twice; "
+        "invalid rows are reported with their line (and written to --rejects) and the valid "
+        "ones imported. The exit status is 1 when any row was rejected.\n\n"
         f"    \b\n    Example:\n      {example}\n"
     )
     return command
 
 
+class _Refused(Exception):
+    """--strict: a row was rejected, so the transaction is abandoned."""
+
+    def __init__(self, result: importing.ImportResult):
+        super().__init__("rows were rejected")
+        self.result = result
+
+
+def _known_encoding(ctx, param, value):
+    if value is None:
+        return None
+    import codecs
+
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise click.BadParameter(f"{value!r} is not an encoding (such as utf-8, cp1257, cp1251)") from None
+
+
+def _report(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_json: bool) -> None:
+    rejected = len(result.rejected)
+    if as_json:
+        emit_json(
+            {
+                **result.to_json(),
+                "dry_run": dry_run,
+                "strict": strict,
+                "written": written,
+                "rejects": str(rejects) if rejects is not None and rejected else None,
+            }
+        )
+        return
+    verb = "imported" if written else "would import"
+    line = (
+        f"{result.rows} rows: {verb} {result.imported}, skipped {result.skipped} already recorded, "
+        f"rejected {rejected}"
+    )
+    if rejected and rejects is not None:
+        line += f"; the rejected rows are in {rejects}"
+    elif rejected:
+        line += "; name a file with --rejects to keep the rejected rows"
+    if strict and rejected and not dry_run:
+        line += "; nothing was imported (--strict)"
+    click.echo(line)
+    for item in result.rejected[:10]:
+        note(f"  line {item.line}: {item.reason}")
+    if rejected > 10:
+        note(f"  ... and {rejected - 10} more" + ("" if rejects else " (see --rejects)"))
+
+
 import_members = _import_command(
     "members",
-    importing.MEMBER_COLUMNS,
-    importing.import_members,
-    "name,phone,email,birthday,card (only name is required; enrolled_at and consent may follow)",
-    "loyalty import members customers.csv --rejects bad-members.csv",
+    member_import.MEMBER_COLUMNS,
+    member_import.import_members,
+    "name,phone,email,birthday,card (only name is required; consent, enrolled, and from "
+    "another system points and spend_12m may follow)",
+    "loyalty import members customers.csv --encoding cp1257 --rejects bad-members.csv",
 )
+import_members = click.option(
+    "--allow-duplicates",
+    is_flag=True,
+    help="Enrol a row without card and phone that shares only the name with a member.",
+)(import_members)
+import_members = click.option(
+    "--welcome/--no-welcome",
+    default=False,
+    help="Give imported members the programme's welcome bonus (default: no).",
+)(import_members)
 import_purchases = _import_command(
     "purchases",
     importing.PURCHASE_COLUMNS,
     importing.import_purchases,
-    "card,amount,receipt,at[,store]",
+    "card,amount,receipt,at[,store] (card may hold the member's phone instead)",
     "loyalty import purchases till-export.csv --dry-run",
 )
 

@@ -15,29 +15,38 @@ from .render import deliver
 @click.option("--csv", "as_csv", is_flag=True, help="CSV for spreadsheets (the default).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (a list of records).")
 @click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for a double-click into a spreadsheet: ';', UTF-8 with BOM, the region's decimal comma.",
+)
+@click.option(
     "--output",
     type=OUTPUT_FILE,
     help="Write to FILE instead of printing.",
 )
 @pass_env
-def export(env: Env, what, start, end, as_csv, as_json, output):
+def export(env: Env, what, start, end, as_csv, as_json, excel, output):
     """Export the members or the ledger, optionally for a period.
 
     CSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or
     carriage return) get a leading apostrophe; money and points columns stay numbers.
+    With --excel the file is written the way a spreadsheet in the shop's region expects
+    it: semicolons, a byte-order mark, and 12,30 where the region writes a decimal comma.
+    Every export imports back with `loyalty import`.
 
     \b
     Example:
       loyalty export members --output members.csv
+      loyalty export members --excel --output members-for-excel.csv
       loyalty export ledger --from 2026-01-01 --to 2026-03-31 --json --output q1.json
     """
     import orjson
 
     from loyalty_cli import exports
-    from loyalty_cli.spreadsheet import csv_text
+    from loyalty_cli.spreadsheet import csv_text, excel_text
 
-    if as_csv and as_json:
-        raise click.UsageError("choose one of --csv and --json")
+    if as_json and (as_csv or excel):
+        raise click.UsageError(f"choose one of --{'excel' if excel else 'csv'} and --json")
     if start and end and start > end:
         raise click.BadParameter(f"--from {start} is after --to {end}")
     shop = env.store().read()
@@ -52,5 +61,8 @@ def export(env: Env, what, start, end, as_csv, as_json, output):
     else:
         if what == "members":
             rows = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
-        text = csv_text(rows, columns, numeric)
+        if excel:
+            text = excel_text(rows, columns, numeric, shop.programme().region)
+        else:
+            text = csv_text(rows, columns, numeric)
     deliver(text, output)

@@ -7,6 +7,7 @@ the real time, or from `LOYALTY_NOW` for reproducible runs) and hands it down.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -15,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import InvalidInput
 
 UTC = timezone.utc
+# 05.11.2026, 5.11.2026. and 05.11.2026 14:30 as spreadsheets in Latvia, Russia or Germany write them.
+_DAY_FIRST = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})\.?(.*)$")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
@@ -71,6 +75,49 @@ def parse_datetime(text: str, tz: ZoneInfo | timezone) -> datetime:
         return moment.astimezone(UTC)
     except OverflowError:
         raise InvalidInput(f"{text!r} is out of range") from None
+
+
+def parse_sheet_date(text: str) -> date:
+    """A date as a spreadsheet writes it: YYYY-MM-DD or DD.MM.YYYY (a trailing dot allowed)."""
+    match = _DAY_FIRST.match(str(text).strip())
+    if match is None:
+        return parse_date(text)
+    day, month, year, rest = match.groups()
+    if rest:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
+    return _plausible(_day(year, month, day, text), text)
+
+
+def parse_sheet_moment(text: str, clock: Clock, tz: ZoneInfo) -> datetime:
+    """A moment in a CSV file, never in the future: ISO 8601, or DD.MM.YYYY[ HH:MM[:SS]].
+
+    Without an offset it is shop time; a date alone means noon, as on the command line.
+    """
+    raw = str(text).strip()
+    match = _DAY_FIRST.match(raw)
+    if match is None:
+        moment = parse_datetime(raw, tz)
+    else:
+        day, month, year, rest = match.groups()
+        hours = _TIME.fullmatch(rest.strip()) if rest.strip() else None
+        if rest.strip() and hours is None:
+            raise InvalidInput(f"{text!r} is not a date-time (DD.MM.YYYY HH:MM or ISO 8601)")
+        hour, minute, second = (int(hours[1]), int(hours[2]), int(hours[3] or 0)) if hours else (12, 0, 0)
+        if hour > 23 or minute > 59 or second > 59:
+            raise InvalidInput(f"{text!r} is not a time of day")
+        moment = datetime.combine(
+            _plausible(_day(year, month, day, text), text), time(hour, minute, second), tzinfo=tz
+        ).astimezone(UTC)
+    if moment > clock.now:
+        raise InvalidInput(f"{text} is in the future; record things as they happen")
+    return moment
+
+
+def _day(year: str, month: str, day: str, text: str) -> date:
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date") from None
 
 
 def _plausible(day: date, text: str) -> date:

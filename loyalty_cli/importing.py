@@ -1,25 +1,25 @@
 """CSV import of members and purchases: every valid row in one transaction, bad rows set aside.
 
 A re-run of the same file imports nothing twice: a purchase whose receipt is already
-recorded for the same card and amount is skipped, and so is a member whose card (or phone)
-is already enrolled under the same name.
+recorded for the same card and amount is skipped, and so is a member already enrolled (see
+member_import.py). Reading the file itself (delimiter, encoding, quotes) is csv_input.py.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import cards, clock, files, members, points, spreadsheet, text_fields, timeline
+from . import cards, clock, csv_input, files, members, phones, points, spreadsheet, text_fields, timeline
 from .errors import InvalidInput, LoyaltyError
 from .money import parse_amount, to_text
 from .shop import Shop
 
 PURCHASE_COLUMNS = ("card", "amount", "receipt", "at")
-MEMBER_COLUMNS = ("name",)
 
 Progress = Callable[[int], None]
 
@@ -53,27 +53,21 @@ class ImportResult:
         }
 
 
-def read_rows(path: Path, required: Iterable[str]) -> tuple[list[str], list[dict]]:
-    """The header and the rows of a CSV file (UTF-8, with or without BOM)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            reader.fieldnames = header
-            rows = list(reader)
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text") from None
-    except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InvalidInput(f"{path} lacks the column(s) {', '.join(missing)} in its header row")
-    return header, rows
+def read_rows(path: Path, required: tuple[str, ...], encoding: str | None = None) -> csv_input.Sheet:
+    """The rows of a CSV file as a spreadsheet or a till writes it (see csv_input)."""
+    return csv_input.read(path, required, encoding)
+
+
+def start(what: str, sheet: csv_input.Sheet) -> ImportResult:
+    """The result of an import before its first row: the lines that could not be read are rejected."""
+    result = ImportResult(what, rows=sheet.size)
+    result.rejected.extend(Rejected(bad.line, bad.row, bad.reason) for bad in sheet.bad_lines)
+    return result
 
 
 def import_purchases(
     shop: Shop,
-    rows: list[dict],
+    sheet: csv_input.Sheet,
     *,
     now: clock.Clock,
     operator: str,
@@ -81,16 +75,24 @@ def import_purchases(
 ) -> ImportResult:
     """Record every valid purchase row, oldest first; skip re-imports, reject the rest.
 
+    A file with a `kind` column is a ledger export: its `earn` rows are the purchases and
+    the other kinds are skipped.
+
     The rows are consumed: the list is emptied once they are checked, so that a large file
     does not stay in memory beside the entries made from it.
     """
-    result = ImportResult("purchases", rows=len(rows))
+    result = start("purchases", sheet)
+    rows = sheet.rows
     tz = shop.programme().tz
     accepted: list[tuple[datetime, int, str, object, str, str | None]] = []
     in_file: dict[str, tuple[str, str]] = {}
     working: dict[str, dict] = {}
     stores: dict[str, str] = {}
-    for line, row in enumerate(rows, start=2):
+    ledger_export = "kind" in sheet.columns
+    for line, row in rows:
+        if ledger_export and row.get("kind") != "earn":
+            result.skipped += 1
+            continue
         try:
             card, amount, receipt, at = _purchase_row(shop, row, now, tz, working)
         except LoyaltyError as error:
@@ -126,85 +128,62 @@ def import_purchases(
 
 
 def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
-    card = cards.normalise(row.get("card") or "")
-    member = working.get(card)
+    key = cards.normalise(row.get("card") or "")
+    member = working.get(key)
     if member is None:
-        member = shop.members.get(card)
+        member = shop.members.get(key) or _by_phone(shop, row.get("card") or "")
         if member is None:
             raise InvalidInput(f"unknown card {row.get('card')!r}")
-        working[card] = member
+        working[key] = working[member["card"]] = member
+    card = member["card"]
     members.require_active(member)
     amount = parse_amount(row.get("amount") or "")
     receipt = text_fields.clean(row.get("receipt") or "", "receipt")
     text_fields.clean(row.get("store"), "store")
     if not receipt:
         raise InvalidInput("the receipt is empty")
-    at = clock.parse_at(row.get("at") or "", now, tz) if row.get("at") else now.now
+    at = clock.parse_sheet_moment(row["at"], now, tz) if row.get("at") else now.now
     timeline.require_enrolled_by(member, at, "a purchase")
     return card, amount, receipt, at
 
 
-def import_members(
-    shop: Shop,
-    rows: list[dict],
-    *,
-    now: clock.Clock,
-    operator: str,
-    progress: Progress | None = None,
-) -> ImportResult:
-    """Enrol every valid member row; rows already enrolled (same card or phone, same name) are skipped."""
-    result = ImportResult("members", rows=len(rows))
-    tz = shop.programme().tz
-    for line, row in enumerate(rows, start=2):
-        try:
-            if _already_enrolled(shop, row):
-                result.skipped += 1
-            else:
-                at = clock.parse_at(row["enrolled_at"], now, tz) if row.get("enrolled_at") else now.now
-                members.enroll(
-                    shop,
-                    name=row.get("name") or "",
-                    at=at,
-                    phone=row.get("phone") or None,
-                    email=row.get("email") or None,
-                    birthday=row.get("birthday") or None,
-                    card=row.get("card") or None,
-                    consent=(row.get("consent") or "").strip().lower() in ("1", "yes", "true", "y"),
-                    operator=operator,
-                )
-                result.imported += 1
-        except LoyaltyError as error:
-            result.rejected.append(Rejected(line, row, str(error)))
-        if progress:
-            progress(1)
-    return result
+def _by_phone(shop: Shop, text: str) -> dict | None:
+    # The `card` column of a till's export may hold the customer's phone instead.
+    phone = phones.try_normalise(text, shop.programme().region) if text.strip() else None
+    return shop.members.by_phone(phone) if phone else None
 
 
-def _already_enrolled(shop: Shop, row: dict) -> bool:
-    name = " ".join((row.get("name") or "").split())
-    existing = None
-    if row.get("card"):
-        existing = shop.members.get(cards.normalise(row["card"]))
-    elif row.get("phone"):
-        from . import phones
+def write_rejects(path: Path, sheet: csv_input.Sheet, rejected: list[Rejected]) -> None:
+    """The rejected rows as CSV, in line order: the file's columns, then the line and the reason.
 
-        phone = phones.try_normalise(row["phone"], shop.programme().region)
-        existing = shop.members.by_phone(phone) if phone else None
-    return existing is not None and existing["name"] == name
-
-
-def write_rejects(path: Path, header: list[str], rejected: list[Rejected]) -> None:
-    """The rejected rows as CSV: the original columns, then the line number and the reason.
-
-    Cells are escaped like every CSV the tool writes, so a rejected `=...` name cannot run
-    as a formula when the file is opened in a spreadsheet.
+    Written like the file it came from (its delimiter; a byte-order mark when it had one or
+    was in another encoding), so it opens the same way and imports back once fixed. Cells,
+    the header's too, are escaped like every CSV the tool writes, so a rejected `=...` name
+    cannot run as a formula when the file is opened in a spreadsheet. The file appears
+    complete or not at all; RejectsNotWritten says why it could not.
     """
-    with files.text_output(path) as handle:  # never opened in place: see files.py
-        writer = csv.writer(handle)
-        writer.writerow([*header, "line", "reason"])
-        for item in rejected:
-            cells = [_reject_cell(h, item.row.get(h)) for h in header]
-            writer.writerow([*cells, item.line, spreadsheet.safe_cell(item.reason)])
+    named = zip(sheet.header, sheet.columns, strict=True)
+    keep = [(title, column) for title, column in named if column not in _OURS]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sheet.delimiter)
+    writer.writerow([spreadsheet.safe_cell(title) for title, _ in keep] + list(_OURS))
+    for item in sorted(rejected, key=lambda item: item.line):
+        cells = [_reject_cell(column, item.row.get(column)) for _, column in keep]
+        writer.writerow([*cells, item.line, spreadsheet.safe_cell(item.reason)])
+    data = ("\ufeff" if sheet.bom else "") + buffer.getvalue()
+    try:
+        files.write_atomic(path, data.encode("utf-8"))
+    except OSError as error:
+        raise RejectsNotWritten(
+            f"cannot write the rejected rows to {path}: {error.strerror or error}; nothing was imported"
+        ) from None
+
+
+class RejectsNotWritten(LoyaltyError):
+    """The rejects file could not be written (a full disk): the import is not applied either."""
+
+
+_OURS = ("line", "reason")
 
 
 def _reject_cell(column: str, value):

@@ -14,7 +14,8 @@ import orjson
 
 from .errors import DataProblem
 
-KINDS = ("earn", "redeem", "expire", "refund", "adjust", "bonus", "prize")
+# `opening`: a balance or a 12-month spend brought over from another system by an import.
+KINDS = ("earn", "redeem", "expire", "refund", "adjust", "bonus", "prize", "opening")
 GENESIS = "0" * 64
 
 

@@ -44,10 +44,12 @@ def enroll(
     consent: bool = False,
     referred_by: str | None = None,
     operator: str = "",
+    welcome: bool = True,
 ) -> dict:
     """A new member with a fresh card (or the given one); their phone and card must be free.
 
-    The programme's welcome bonus, if any, is credited at once.
+    The programme's welcome bonus, if any, is credited at once (unless `welcome` is False:
+    an import of members a shop already had).
     """
     programme = shop.programme()
     doc = {
@@ -75,7 +77,8 @@ def enroll(
     shop.members.add(doc)
     from . import bonuses  # bonuses record entries through points, which uses this module
 
-    bonuses.welcome(shop, doc, at=at, operator=operator)
+    if welcome:
+        bonuses.welcome(shop, doc, at=at, operator=operator)
     bonuses.late_birthday(shop, doc, at=at, operator=operator)
     return doc
 

@@ -12,11 +12,14 @@ CENT = Decimal("0.01")
 LARGEST_AMOUNT = Decimal("10000000")
 NEGATIVE = "amounts are positive; give the amount without a minus sign"
 _AMOUNT = re.compile(r"^(-)?[0-9]{1,12}(?:[.,][0-9]{1,2})?$")
+# Spaces that group thousands: "1 234,50" as typed, or with the no-break and thin spaces
+# that spreadsheets in Latvia, Russia or France put there.
+_GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009")
 
 
 def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
-    """Read an amount such as "12.30" or "12,30"; refuse anything that is not money."""
-    cleaned = str(text).strip().replace(" ", "")
+    """Read an amount such as "12.30", "12,30" or "1 234,50"; refuse anything that is not money."""
+    cleaned = str(text).strip().translate(_GROUPING)
     match = _AMOUNT.match(cleaned)
     if not match:
         raise InvalidInput(f"{text!r} is not an amount of money (use 12.30 or 12,30)")

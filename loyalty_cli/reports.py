@@ -20,7 +20,7 @@ from .shop import Shop
 
 ACTIVE_DAYS = 90
 CHART_MONTHS = 12
-ISSUING = ("earn", "bonus", "prize", "adjust")
+ISSUING = ("earn", "bonus", "prize", "adjust", "opening")
 RATE_PLACES = 4
 
 

@@ -6,7 +6,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from . import clock, importing, program
+from . import clock, importing, member_import, program
 from .shop import Shop
 
 
@@ -25,10 +25,10 @@ def load_sample(shop: Shop, *, now: clock.Clock, operator: str) -> list[importin
     """Import the sample members and purchases through the ordinary import path."""
     results = []
     folder = sample_dir()
-    for name, required, run in (
-        ("members.csv", importing.MEMBER_COLUMNS, importing.import_members),
-        ("purchases.csv", importing.PURCHASE_COLUMNS, importing.import_purchases),
+    for name, required, run, options in (
+        ("members.csv", member_import.MEMBER_COLUMNS, member_import.import_members, {"welcome": True}),
+        ("purchases.csv", importing.PURCHASE_COLUMNS, importing.import_purchases, {}),
     ):
-        _header, rows = importing.read_rows(folder / name, required)
-        results.append(run(shop, rows, now=now, operator=operator))
+        sheet = importing.read_rows(folder / name, required)
+        results.append(run(shop, sheet, now=now, operator=operator, **options))
     return results

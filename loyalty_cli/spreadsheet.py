@@ -51,6 +51,82 @@ def write_csv(handle: TextIO, rows: Iterable[dict], columns: list[str], numeric:
         writer.writerow([number_cell(row.get(c)) if c in numbers else safe_cell(row.get(c)) for c in columns])
 
 
+def excel_text(rows: Iterable[dict], columns: list[str], numeric: Iterable[str], region: str) -> str:
+    """CSV a double-click opens in a spreadsheet: `;`-separated, UTF-8 with a byte-order
+    mark (so letters such as ā and ж survive), CRLF, and a decimal comma where the shop's
+    region writes one."""
+    numbers = set(numeric)
+    comma = uses_decimal_comma(region)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([safe_cell(c) for c in columns])
+    for row in rows:
+        cells = []
+        for column in columns:
+            if column in numbers:
+                cell = number_cell(row.get(column))
+                if comma and not isinstance(cell, int):
+                    cell = str(cell).replace(".", ",")
+            else:
+                cell = safe_cell(row.get(column))
+            cells.append(cell)
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def uses_decimal_comma(region: str) -> bool:
+    """True when the region (LV, DE, RU ...) writes 12,30; False where it writes 12.30 (CLDR)."""
+    return str(region).upper() not in DECIMAL_POINT_REGIONS
+
+
+# Regions whose usual language writes a decimal point (CLDR); most others write a comma.
+DECIMAL_POINT_REGIONS = frozenset(
+    [
+        "US",
+        "GB",
+        "IE",
+        "AU",
+        "NZ",
+        "CA",
+        "IN",
+        "PK",
+        "BD",
+        "LK",
+        "NP",
+        "CN",
+        "HK",
+        "MO",
+        "TW",
+        "JP",
+        "KR",
+        "SG",
+        "MY",
+        "PH",
+        "TH",
+        "MX",
+        "IL",
+        "CH",
+        "LI",
+        "NG",
+        "KE",
+        "GH",
+        "UG",
+        "TZ",
+        "ZW",
+        "BW",
+        "MT",
+        "GT",
+        "HN",
+        "SV",
+        "NI",
+        "DO",
+        "PR",
+        "PA",
+    ]
+)
+
+
 def csv_text(rows: Iterable[dict], columns: list[str], numeric: Iterable[str] = ()) -> str:
     """The same as write_csv, as a string."""
     buffer = io.StringIO()

@@ -129,6 +129,8 @@ def describe(entry: LedgerEntry) -> str:
         return f"Adjustment: {reason}" if reason else "Adjustment"
     if entry.kind == "expire":
         return "Points expired"
+    if entry.kind == "opening":
+        return "Opening spend (12 months)" if entry.amount else "Opening balance"
     if entry.kind == "redeem":
         return f"Points redeemed: {reason}" if reason else "Points redeemed"
     return entry.kind.capitalize()
@@ -190,7 +192,7 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
     for entry in entries:
         balance += entry.points
         amount = None
-        if entry.amount is not None and entry.kind in ("earn", "refund"):
+        if entry.amount is not None and entry.kind in ("earn", "refund", "opening"):
             amount = Decimal(entry.amount) * (-1 if entry.kind == "refund" else 1)
         yield Line(
             id=entry.id,

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from loyalty_cli import importing
+from loyalty_cli import csv_input, importing
 from loyalty_cli.spreadsheet import number_cell, safe_cell
 
 FORMULA = '=HYPERLINK("http://x","y")'
@@ -121,6 +121,7 @@ def test_csv_and_json_together_is_a_usage_error(loyalty):
 def test_import_rejects_file_escapes_formulas(tmp_path):
     path = tmp_path / "rejects.csv"
     rejected = [importing.Rejected(2, {"name": FORMULA, "amount": "-5", "phone": "+371"}, "=bad")]
-    importing.write_rejects(path, ["name", "amount", "phone"], rejected)
+    sheet = csv_input.Sheet(tmp_path / "in.csv", ["name", "amount", "phone"], ["name", "amount", "phone"])
+    importing.write_rejects(path, sheet, rejected)
     rows = csv_rows(path.read_text(encoding="utf-8"))
     assert rows == [{"name": ESCAPED, "amount": "-5", "phone": "'+371", "line": "2", "reason": "'=bad"}]

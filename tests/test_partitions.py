@@ -196,7 +196,7 @@ def test_import_applies_good_rows_and_rejects_bad_ones_with_reasons(loyalty, tmp
         encoding="utf-8",
     )
     rejects = tmp_path / "rejects.csv"
-    result = loyalty.json("import", "purchases", source, "--rejects", rejects)
+    result = loyalty.json("import", "purchases", source, "--rejects", rejects, expect=1)
     assert (result["imported"], result["rejected"]) == (2, 4)
     lines = rejects.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "card,amount,receipt,at,line,reason"
@@ -206,7 +206,7 @@ def test_import_applies_good_rows_and_rejects_bad_ones_with_reasons(loyalty, tmp
     assert "not a date-time" in reasons[2]
     assert "appears twice" in reasons[3]
     assert loyalty.json("member", "show", card)["balance"] == 12
-    again = loyalty.json("import", "purchases", source)
+    again = loyalty.json("import", "purchases", source, expect=1)
     assert (again["imported"], again["skipped"]) == (0, 2)
 
 

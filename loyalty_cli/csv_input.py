@@ -1,0 +1,202 @@
+"""Reading the CSV files shops really have: what a spreadsheet or a till wrote.
+
+The delimiter is sniffed from the header row (`,`, `;` or tab); a UTF-8 byte-order mark is
+dropped; another encoding is named with `--encoding`. Header names ignore case and
+surrounding spaces. The apostrophe that every CSV this tool writes puts before a cell that
+would run as a formula is removed again, so exports and rejects import back.
+
+No row is ever lost without a word: a cell never holds a line break in these files, so a
+record that runs over several lines means a quote was left open. Each line it swallowed is
+rejected on its own, with its line number, and so is a line with a cell longer than any a
+shop types. `imported + skipped + rejected` always equals the rows of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InvalidInput
+from .spreadsheet import FORMULA_STARTS
+
+DELIMITERS = (",", ";", "\t")
+# Longer than any name, e-mail, receipt or note typed into a shop's spreadsheet.
+MAX_CELL = 10_000
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_GUARDED = tuple("'" + start for start in FORMULA_STARTS)
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """A line that could not be read as a row, and why."""
+
+    line: int
+    row: dict
+    reason: str
+
+
+@dataclass
+class Sheet:
+    """A CSV file read: its columns, its rows with their line numbers, the lines it could not read."""
+
+    path: Path
+    header: list[str]
+    columns: list[str]
+    delimiter: str = ","
+    bom: bool = False
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    bad_lines: list[BadLine] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        """The rows of the file: those read and those that could not be."""
+        return len(self.rows) + len(self.bad_lines)
+
+
+def read(path: Path, required: tuple[str, ...], encoding: str | None = None) -> Sheet:
+    """The header and rows of a CSV file; InvalidInput (exit 2) when it cannot be read at all."""
+    text, bom = _decode(path, encoding)
+    lines = io.StringIO(text, newline="").readlines()
+    if not lines:
+        raise InvalidInput(f"{path} is empty; it needs a header row naming its columns")
+    delimiter = _sniff(lines[0])
+    header = [cell.strip() for cell in next(csv.reader(lines[:1], delimiter=delimiter))]
+    columns = [name.lower() for name in header]
+    _check_header(path, header, columns, required, delimiter)
+    sheet = Sheet(path, header, columns, delimiter, bom)
+    _read_rows(sheet, lines, text)
+    return sheet
+
+
+def _decode(path: Path, encoding: str | None) -> tuple[str, bool]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+    codec, marked = encoding or "utf-8", encoding is not None
+    for mark, name in _BOMS:
+        if data.startswith(mark):  # a byte-order mark says the encoding, whatever was given
+            codec, marked = name, True
+            break
+    try:
+        return data.decode(codec), marked
+    except LookupError:
+        raise InvalidInput(f"--encoding {encoding}: no such encoding (try utf-8, cp1257, cp1251)") from None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        if codec in ("utf-8", "utf-8-sig"):
+            raise InvalidInput(
+                f"{path} is not UTF-8 text (line {line}); name the encoding it was saved in "
+                "with --encoding, such as --encoding cp1257 (Baltic) or cp1251 (Cyrillic)"
+            ) from None
+        raise InvalidInput(f"{path} is not {codec} text (line {line}); check --encoding") from None
+
+
+def _sniff(first_line: str) -> str:
+    # The header row names the columns: the separator is what it holds most of.
+    counts = [first_line.count(candidate) for candidate in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+
+
+def _check_header(path: Path, header: list[str], columns: list[str], required, delimiter: str) -> None:
+    named = [c for c in columns if c]
+    twice = sorted({c for c in named if named.count(c) > 1})
+    if twice:
+        raise InvalidInput(f"{path}: the column(s) {', '.join(twice)} appear twice in the header row")
+    missing = [c for c in required if c not in columns]
+    if missing:
+        found = delimiter.join(header) or "nothing"
+        raise InvalidInput(
+            f"{path} lacks the column(s) {', '.join(missing)} in its header row (it has: {found})"
+        )
+
+
+def _read_rows(sheet: Sheet, lines: list[str], text: str) -> None:
+    if len(text) >= csv.field_size_limit():
+        csv.field_size_limit(min(len(text) + 1, sys.maxsize))  # a long cell is ours to report
+    long_lines: set[int] = set()
+    if max(map(len, lines)) > MAX_CELL:
+        long_lines = {number for number, line in enumerate(lines, start=1) if len(line) > MAX_CELL}
+    guarded = "'" in text
+    reader = csv.reader(lines, delimiter=sheet.delimiter)
+    next(reader)
+    # The lean path: one record a line, numbered as they come. Should a record have run
+    # over several lines (the reader has read more lines than it gave records), read again
+    # line by line: that path knows where each record began.
+    number, rows, columns, width = 1, sheet.rows, sheet.columns, len(sheet.columns)
+    plain = not long_lines and not guarded
+    for number, record in enumerate(reader, start=2):
+        if plain and len(record) == width and record[0]:
+            rows.append((number, dict(zip(columns, record, strict=True))))
+        else:
+            _take(sheet, number, record, long_lines, guarded)
+    if reader.line_num != number:
+        sheet.rows.clear()
+        sheet.bad_lines.clear()
+        for number, record in _one_line_records(sheet, lines):
+            _take(sheet, number, record, long_lines, guarded)
+        sheet.bad_lines.sort(key=lambda bad: bad.line)
+
+
+def _take(sheet: Sheet, number: int, record: list[str], long_lines: set[int], guarded: bool) -> None:
+    width = len(sheet.columns)
+    if len(record) != width:
+        if not record or not any(record):
+            return  # a blank line
+        if len(record) > width and any(record[width:]):
+            reason = _too_many(record, width, sheet.delimiter)
+            sheet.bad_lines.append(BadLine(number, dict(zip(sheet.columns, record, strict=False)), reason))
+            return
+    elif not record[0] and not any(record):
+        return  # a row of empty cells, as spreadsheets add them
+    if long_lines and number in long_lines and max(map(len, record)) > MAX_CELL:
+        sheet.bad_lines.append(BadLine(number, {}, f"a cell is longer than {MAX_CELL:,} characters"))
+        return
+    if guarded:
+        record = [cell[1:] if cell.startswith(_GUARDED) else cell for cell in record]
+    sheet.rows.append((number, dict(zip(sheet.columns, record, strict=False))))
+
+
+def _one_line_records(sheet: Sheet, lines: list[str]):
+    """(line, record) for each record on one line; records over several lines become bad lines."""
+    reader = csv.reader(lines, delimiter=sheet.delimiter)
+    next(reader)
+    last = 1
+    for record in reader:
+        end = reader.line_num
+        first, last = last + 1, end
+        if end == first:
+            yield end, record
+        else:
+            sheet.bad_lines.extend(_swallowed(lines, first, end, sheet.columns, sheet.delimiter))
+
+
+def _swallowed(lines: list[str], first: int, end: int, columns: list[str], delimiter: str) -> list[BadLine]:
+    """Each line of a record that ran over several lines: a quote opened on `first` and left open."""
+    bad = []
+    for number in range(first, end + 1):
+        text = lines[number - 1]
+        if not text.strip(" \r\n" + delimiter):
+            continue
+        if number == first:
+            reason = f"a quote opened on this line is not closed on it (the cell runs on to line {end})"
+        else:
+            reason = f"inside a quote left open on line {first}"
+        if len(text) > MAX_CELL:
+            cells: list[str] = []
+        else:
+            cells = next(csv.reader([text.replace('"', "")], delimiter=delimiter), [])
+        bad.append(BadLine(number, dict(zip(columns, cells, strict=False)), reason))
+    return bad
+
+
+def _too_many(record: list[str], width: int, delimiter: str) -> str:
+    shown = "tab" if delimiter == "\t" else repr(delimiter)
+    return (
+        f"the row has {len(record)} cells but the header names {width} "
+        f"(a {shown} inside a cell that is not quoted?)"
+    )
