@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import cards, clock, csv_input, files, members, phones, points, spreadsheet, text_fields, timeline
-from .errors import InvalidInput, LoyaltyError
+from .errors import DataProblem, InvalidInput, LoyaltyError
 from .money import parse_amount, to_text
 from .shop import Shop
 
@@ -175,11 +175,11 @@ def write_rejects(path: Path, sheet: csv_input.Sheet, rejected: list[Rejected]) 
         files.write_atomic(path, data.encode("utf-8"))
     except OSError as error:
         raise RejectsNotWritten(
-            f"cannot write the rejected rows to {path}: {error.strerror or error}; nothing was imported"
+            f"could not write the rejected rows to {path}: {error.strerror or error}; nothing was imported"
         ) from None
 
 
-class RejectsNotWritten(LoyaltyError):
+class RejectsNotWritten(DataProblem):
     """The rejects file could not be written (a full disk): the import is not applied either."""
 
 

@@ -8,14 +8,14 @@ with a member is rejected as a possible duplicate unless duplicates are allowed.
 Imported members get no welcome bonus unless asked. The optional columns `points` (an
 opening balance) and `spend_12m` (for the tier) become one `opening` entry each, dated at
 the import: the points expire like points earned that month, and the spend counts for the
-tier window as spend of that month.
+tier window as spend of that day.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from . import cards, clock, csv_input, lots, members, phones, points, tiers
+from . import cards, clock, csv_input, lots, members, phones, points, projection, tiers
 from .errors import InvalidInput, LoyaltyError
 from .importing import ImportResult, Progress, Rejected, start
 from .money import parse_amount, to_text
@@ -95,9 +95,14 @@ def _enroll(shop: Shop, row: dict, now: clock.Clock, operator: str, welcome: boo
             lots={},
             amount=to_text(spend),
             month=month,
+            day=projection.day_of(now.now, programme.tz),
             reason="spend of the 12 months before",
         )
-        tiers.upgrade_after_purchase(programme, member, month)
+        reached = tiers.for_spend(
+            programme.tiers, projection.spend_in_window(member["points"], now.today(programme.tz))
+        )
+        if reached is not None:
+            tiers.move(member, reached.name, clock.iso(now.now))
     return member
 
 
