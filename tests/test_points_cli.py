@@ -15,7 +15,7 @@ def test_enroll_prints_a_luhn_valid_card(loyalty):
 def test_purchase_earns_floor_of_amount_times_rate(loyalty):
     card = loyalty.enroll("Anna Berzina", "--phone", "29123456")
     result = loyalty.json("purchase", card, "12,30", "--receipt", "R1")
-    assert result == {
+    assert {k: result[k] for k in ("card", "receipt", "amount", "points", "balance", "tier")} == {
         "card": card,
         "receipt": "R1",
         "amount": "12.30",
