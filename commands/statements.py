@@ -18,7 +18,7 @@ from .render import deliver, emit_json
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
-CSV_COLUMNS = ["date", "at", "kind", "description", "receipt", "amount", "points", "balance"]
+CSV_COLUMNS = ["date", "time", "at", "kind", "description", "receipt", "amount", "points", "balance"]
 CSV_NUMERIC = ("amount", "points", "balance")
 WIDTH = 100
 
@@ -48,7 +48,8 @@ def statement(env: Env, member_ref, start, end, fmt, output, as_json):
     """Print a member's statement: every entry of the period with a running balance.
 
     It shows the opening and closing balance, the tier and what is still needed for the
-    next one, and the points expiring in the coming three months. Dates are shop-local.
+    next one, and the points expiring in the coming three months. Entries are in the order
+    of their date and time (a back-dated entry takes its place), shown in shop time.
 
     \b
     Example:
@@ -151,6 +152,7 @@ def csv_rows(statement: core.Statement) -> list[dict]:
     return [
         {
             "date": line.day.isoformat(),
+            "time": line.time,
             "at": line.at,
             "kind": line.kind,
             "description": line.description,
@@ -170,7 +172,7 @@ def text(statement: core.Statement) -> str:
     currency = statement.currency
     rows = [
         [
-            line.day.isoformat(),
+            line.local,
             line.description,
             line.receipt or "",
             money(line.amount) or "",
@@ -184,7 +186,7 @@ def text(statement: core.Statement) -> str:
         headers=["Date", "Description", "Receipt", f"Amount {currency}", "Points", "Balance"],
         tablefmt="simple",
         disable_numparse=True,
-        maxcolwidths=[10, 30, 14, 12, 11, 11],
+        maxcolwidths=[16, 26, 12, 12, 11, 11],
         colalign=("left", "left", "left", "right", "right", "right"),
     )
     out = [

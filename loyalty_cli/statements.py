@@ -38,6 +38,12 @@ class Line:
     amount: Decimal | None
     points: int
     balance: int
+    time: str = ""  # shop-local HH:MM
+
+    @property
+    def local(self) -> str:
+        """Date and time in shop time, as people read them: "2026-11-30 00:39"."""
+        return f"{self.day.isoformat()} {self.time}".strip()
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,8 @@ def _build(
             spend[entry.month] += sign * Decimal(entry.amount)
     closing = current["balance"] - later_points
     opening = closing - sum(entry.points for entry in period)
+    # A back-dated entry takes its place by date and time, not by when it was typed in.
+    period.sort(key=lambda entry: (entry.at, entry.id))
     spend_12m = projection.spend_in_window({"spend": spend}, end_month, TIER_WINDOW_MONTHS)
     held_tier = tiers.current(programme, member)
     tier = held_tier.name if held_tier else member.get("tier")
@@ -198,10 +206,12 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
         amount = None
         if entry.amount is not None and entry.kind in ("earn", "refund"):
             amount = Decimal(entry.amount) * (-1 if entry.kind == "refund" else 1)
+        local = clock.from_iso(entry.at).astimezone(tz)
         yield Line(
             id=entry.id,
             at=entry.at,
-            day=clock.from_iso(entry.at).astimezone(tz).date(),
+            day=local.date(),
+            time=local.strftime("%H:%M"),
             kind=entry.kind,
             description=describe(entry),
             receipt=entry.receipt,
