@@ -1,9 +1,10 @@
 """The nightly jobs and `maintain`, which runs each of them for every day not yet done.
 
 `maintain` remembers the last day it completed (meta `maintained_through`); its first run
-starts on the day the programme was created. Run for a later day, it goes through every day in between in order — expiry, birthdays, on the first of a
-month the tier review, then scheduled draws — so a run after 40 missed days writes exactly
-the ledger that 40 daily runs would have written. A run for a day already done does nothing.
+starts on the day the programme was created. Run for a later day, it goes through every
+day in between in order — expiry, birthdays, on the first of a month the tier review, then
+scheduled draws — so a run after 40 missed days writes exactly the ledger that 40 daily
+runs would have written. A run for a day already done does nothing.
 """
 
 from __future__ import annotations
