@@ -94,6 +94,13 @@ def card_of(row) -> str | None:
     return row[0] if isinstance(row, list) and row else None
 
 
+def enrolled_at_of(row) -> str | None:
+    """When the member of a stored row enrolled (stored form), without unpacking it."""
+    if isinstance(row, dict):
+        return row.get("enrolled_at")
+    return row[8] if isinstance(row, list) and len(row) > 8 else None
+
+
 def phone_of(row) -> str | None:
     """The phone of a stored row, without unpacking it."""
     if isinstance(row, dict):

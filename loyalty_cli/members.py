@@ -64,6 +64,8 @@ def enroll(
         "referred_by": None,
         "points": projection.empty(),
     }
+    if operator:
+        doc["enrolled_by"] = operator  # for the day's activity report, per operator
     doc["phone"] = _free_phone(shop, phone, None)
     if card:
         doc["card"] = cards.validate(card)

@@ -220,6 +220,16 @@ class Members:
         for card in self._added:
             yield working[card]
 
+    def enrolled_between(self, since: str, until: str) -> Iterator[dict]:
+        """Members with since <= enrolled_at <= until (stored-form moments); only they are unpacked."""
+        for card, row in self._stored().rows().items():
+            enrolled = member_rows.enrolled_at_of(row)
+            if isinstance(enrolled, str) and since <= enrolled <= until:
+                yield self._working.get(card) or member_rows.from_row(row)
+        for card in self._added:
+            if since <= self._working[card]["enrolled_at"] <= until:
+                yield self._working[card]
+
     def add(self, doc: dict) -> None:
         """A new member (the caller has checked the card and phone are free)."""
         self._shop._check_writable()
