@@ -64,8 +64,6 @@ def enroll(
         "referred_by": None,
         "points": projection.empty(),
     }
-    if operator:
-        doc["enrolled_by"] = operator  # for the day's activity report, per operator
     doc["phone"] = _free_phone(shop, phone, None)
     if card:
         doc["card"] = cards.validate(card)
