@@ -128,3 +128,14 @@ def test_activity_reads_only_the_partitions_of_its_window(tmp_path):
         == 1
     )
     loyalty("report", "activity", "--from", "2026-10-01", "--to", "2026-10-31", expect=3)
+
+
+def test_activity_counts_new_members_on_their_shop_local_enrolment_day(loyalty):
+    loyalty.enroll("Early", "--at", "2026-11-01T21:59:00+00:00")  # 23:59 on 1 November in Riga
+    loyalty.enroll("Late", "--at", "2026-11-01T22:01:00+00:00")  # 00:01 on 2 November
+    loyalty.enroll("Other", "--at", "2026-10-20T10:00")
+    one_day = loyalty.json("report", "activity", "--to", "2026-11-02")
+    assert one_day["total"]["new_members"] == 1
+    month = loyalty.json("report", "activity", "--from", "2026-10-01", "--to", "2026-11-22")
+    counted = {r["day"]: r["new_members"] for r in month["rows"] if r["new_members"]}
+    assert counted == {"2026-10-20": 1, "2026-11-01": 1, "2026-11-02": 1}
