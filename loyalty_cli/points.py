@@ -200,7 +200,8 @@ def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:
             what = "purchase" if kind == "earn" else "redemption"
             raise DuplicateReceipt(
                 f"receipt {text} is already recorded ({what} of member {earlier.card}"
-                f"{', ' + earlier.amount if earlier.amount else ''} on {earlier.at[:10]})"
+                f"{', ' + earlier.amount if earlier.amount else ''}"
+                f" on {clock.local_text(earlier.at, shop.programme().tz)})"
             )
     return text
 

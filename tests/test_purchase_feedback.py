@@ -66,3 +66,10 @@ def test_an_empty_max_amount_means_no_limit(loyalty):
     card = loyalty.enroll()
     assert loyalty.json("purchase", card, "99999")["points"] == 99999
     assert loyalty.json("program", "show")["purchase.max_amount"] == ""
+
+
+def test_a_duplicate_receipt_names_when_it_was_recorded_in_shop_time(loyalty):
+    card = loyalty.enroll("Anna", "--at", "2026-10-01")
+    loyalty("purchase", card, "12.30", "--receipt", "R1", "--at", "2026-11-20T22:30:00+00:00")
+    result = loyalty("purchase", card, "12.30", "--receipt", "R1", expect=1)
+    assert "on 2026-11-21 00:30" in result.stderr
