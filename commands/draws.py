@@ -308,22 +308,24 @@ def _print_record(record: dict, as_json: bool, *, entrants: bool, details: list[
         " ".join(str(part) for part in (w["card"], w["name"] or "(name erased)", w["phone"]) if part)
         for w in details or []
     ]
-    emit_pairs(
-        [
-            ("Draw", document["name"]),
-            ("Prize", record["rules"].get("prize") or f"{record['rules'].get('prize_points')} points"),
-            ("Window", f"{record['rules']['from']} to {record['rules']['to']}"),
-            ("Tickets", record["rules"]["tickets"]),
-            ("Entrants", document["entrants"]),
-            ("Total tickets", document["tickets"]),
-            ("Winners", "; ".join(winners) or "-"),
-            ("Held at", clock.local_text(document["held_at"], tz) or "not yet"),
-            ("Entrants SHA-256", document["entrants_sha256"]),
-            ("Seed", document["seed"] or "(secret until the draw)"),
-            ("Seed SHA-256", document["seed_sha256"]),
-            ("Algorithm", document["algorithm"]),
-        ]
-    )
+    pairs = [
+        ("Draw", document["name"]),
+        ("Prize", record["rules"].get("prize") or f"{record['rules'].get('prize_points')} points"),
+        ("Window", f"{record['rules']['from']} to {record['rules']['to']}"),
+        ("Tickets", record["rules"]["tickets"]),
+        ("Entrants", document["entrants"]),
+        ("Total tickets", document["tickets"]),
+        ("Winners", None),
+        ("Held at", clock.local_text(document["held_at"], tz) or "not yet"),
+        ("Entrants SHA-256", document["entrants_sha256"]),
+        ("Seed", document["seed"] or "(secret until the draw)"),
+        ("Seed SHA-256", document["seed_sha256"]),
+        ("Algorithm", document["algorithm"]),
+    ]
+    # One winner a line, under one another in the value column.
+    indent = " " * (max(len(label) for label, _ in pairs) + 2)
+    pairs[6] = ("Winners", f"\n{indent}".join(winners) or "-")
+    emit_pairs(pairs)
     if entrants and held:
         click.echo("")
         rows = [{"card": card, "tickets": tickets} for card, tickets in record["entrant_list"]]

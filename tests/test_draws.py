@@ -172,7 +172,7 @@ def test_winners_are_shown_with_name_and_phone_but_the_record_stays_card_only(lo
     assert by_card[october[3]] == {"card": october[3], "name": "M3", "phone": "+37129123456", "tickets": 4}
     assert [d["card"] for d in shown["winner_details"]] == record["winners"]
     text = loyalty("draw", "show", "oct").stdout
-    assert "8003 M3 +37129123456" in text
+    assert "8003 M3 +37129123456\n" in text
     stored = (loyalty.data_dir / "loyalty.json").read_text(encoding="utf-8")
     draws = orjson.loads(stored)["draws"]
     assert "M3" not in json.dumps(draws) and "29123456" not in json.dumps(draws)
