@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import click
 
 from loyalty_cli import clock, draw_entrants, draws
@@ -294,6 +296,13 @@ def _winner_details(shop, record: dict) -> list[dict] | None:
     return details
 
 
+def _not_yet(record: dict) -> str:
+    if record.get("status") != "committed":
+        return "not yet"
+    last = date.fromisoformat(record["rules"]["to"])
+    return f"not yet (it can run from {last + timedelta(days=1)})"
+
+
 def _print_record(record: dict, as_json: bool, *, entrants: bool, details: list[dict] | None, tz) -> None:
     held = record.get("status") == "held"
     document = {key: record.get(key) for key in SHOWN}
@@ -316,7 +325,7 @@ def _print_record(record: dict, as_json: bool, *, entrants: bool, details: list[
         ("Entrants", document["entrants"]),
         ("Total tickets", document["tickets"]),
         ("Winners", None),
-        ("Held at", clock.local_text(document["held_at"], tz) or "not yet"),
+        ("Held at", clock.local_text(document["held_at"], tz) or _not_yet(record)),
         ("Entrants SHA-256", document["entrants_sha256"]),
         ("Seed", document["seed"] or "(secret until the draw)"),
         ("Seed SHA-256", document["seed_sha256"]),

@@ -153,6 +153,17 @@ def test_a_committed_draw_run_before_its_window_ends_is_refused_and_reveals_noth
     assert snapshot(loyalty.data_dir) == before
     hidden = loyalty.json("draw", "show", "nov")
     assert (hidden["seed"], hidden["winners"], hidden["seed_sha256"]) == (None, None, published)
+    assert "not yet (it can run from 2026-12-01)" in loyalty("draw", "show", "nov").stdout
+
+
+def test_a_committed_draw_run_with_other_rules_is_refused_and_reveals_nothing(loyalty, october):
+    loyalty("draw", "commit", "dec", "--month", "2026-10", "--prize", "Basket", "--winners", "2")
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("draw", "run", "dec", "--winners", "3", "--seed", SEED, expect=1)
+    assert "--winners 3 (it was committed with 2)" in result.stderr
+    assert "--seed (a committed draw runs with its own secret seed)" in result.stderr
+    assert result.stdout == "" and snapshot(loyalty.data_dir) == before
+    assert len(loyalty.json("draw", "run", "dec", "--winners", "2")["winners"]) == 2
 
 
 def test_a_committed_draw_runs_on_the_first_day_after_its_window(loyalty, october):
