@@ -18,6 +18,19 @@ from .draw_entrants import Window
 from .errors import InvalidInput, Refused
 from .shop import Shop
 
+# The stored rules and the options of `draw run` that give them, for naming a difference.
+RULE_OPTIONS = {
+    "from": "--from",
+    "to": "--to",
+    "tickets": "--tickets",
+    "winners": "--winners",
+    "prize": "--prize",
+    "prize_points": "--prize-points",
+    "min_tier": "--min-tier",
+    "exclude_winners_days": "--exclude-winners-days",
+    "seed": "--seed",
+}
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -231,19 +244,6 @@ def verify(shop: Shop, name: str) -> list[str]:
     if won != record["winners"]:
         problems.append(f"the winners should be {won}, the record says {record['winners']}")
     return problems
-
-
-RULE_OPTIONS = {
-    "from": "--from",
-    "to": "--to",
-    "tickets": "--tickets",
-    "winners": "--winners",
-    "prize": "--prize",
-    "prize_points": "--prize-points",
-    "min_tier": "--min-tier",
-    "exclude_winners_days": "--exclude-winners-days",
-    "seed": "--seed",
-}
 
 
 def _shown(value: object) -> str:
