@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import click
 
-from loyalty_cli import draw_entrants, draws, text_fields
+from loyalty_cli import clock, draw_entrants, draws, text_fields
 
 from .context import DAY, Env, json_option, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table
@@ -68,7 +70,9 @@ def draw_run(env: Env, name, as_json, **options):
     """Hold the draw NAME: choose the winners among the members with tickets.
 
     Running a NAME that was already held prints the stored result and changes nothing; a
-    NAME prepared with `draw commit` is held with its committed rules and seed.
+    NAME prepared with `draw commit` is held with its committed rules and seed, once its
+    window has ended (before that it is refused and nothing is revealed). Rules given
+    again must be the ones the draw was held or committed with, else it is refused.
 
     \b
     Example:
@@ -77,12 +81,17 @@ def draw_run(env: Env, name, as_json, **options):
     """
     with env.store().transaction() as shop:
         existing = shop.draws.get(name.strip())
+        if existing is not None and existing.get("status") in ("held", "committed"):
+            draws.check_same_rules(existing, _given_rules(shop, env, options))
         rules = None if existing else _rules(shop, env, options)
         seed = draws.parse_seed(options["seed"]) if options["seed"] else None
         record, fresh = draws.hold(shop, name, rules, seed=seed, at=env.clock.now, operator=env.operator)
-    _print_record(record, as_json, entrants=False)
+        details = _winner_details(shop, record)
+        tz = shop.programme().tz
+    _print_record(record, as_json, entrants=False, details=details, tz=tz)
     if not fresh and not as_json:
-        click.echo(f"(held before, at {record['held_at']}; nothing was drawn again)", err=True)
+        held_at = clock.local_text(record["held_at"], tz)
+        click.echo(f"(held before, at {held_at}; nothing was drawn again)", err=True)
 
 
 @draw.command("commit")
@@ -146,6 +155,7 @@ def draw_list(env: Env, as_json, as_csv):
     Example:
       loyalty draw list --json
     """
+    shop = env.store().read()
     rows = [
         {
             "name": d["name"],
@@ -155,7 +165,7 @@ def draw_list(env: Env, as_json, as_csv):
             "winners": " ".join(d.get("winners", [])),
             "prize": d["rules"].get("prize"),
         }
-        for d in env.store().read().draws.all()
+        for d in shop.draws.all()
     ]
     columns = ["name", "status", "held_at", "entrants", "winners", "prize"]
     if as_json:
@@ -163,7 +173,9 @@ def draw_list(env: Env, as_json, as_csv):
     elif as_csv:
         emit_csv(rows, columns, numeric=("entrants",))
     else:
-        emit_table(rows, [(c, c.replace("_", " ").capitalize()) for c in columns])
+        tz = shop.programme().tz
+        shown = [{**row, "held_at": clock.local_text(row["held_at"], tz)} for row in rows]
+        emit_table(shown, [(c, c.replace("_", " ").capitalize()) for c in columns])
 
 
 @draw.command("show")
@@ -174,14 +186,20 @@ def draw_list(env: Env, as_json, as_csv):
 def draw_show(env: Env, name, with_entrants, as_json):
     """Show a draw's record: rules, entrants, hashes, seed, winners.
 
+    Winners are shown with their name and phone, for the shop to reach them; --json adds
+    them as winner_details. The published record and its hashes hold card numbers only.
+    --entrants adds the entrant list (cards and tickets).
+
     \b
     Example:
       loyalty draw show october-cake --json --entrants > october-cake.json
     """
-    record = env.store().read().draws.get(name.strip())
+    shop = env.store().read()
+    record = shop.draws.get(name.strip())
     if record is None:
         raise click.ClickException(f"no draw named {name}")
-    _print_record(record, as_json, entrants=with_entrants)
+    details = _winner_details(shop, record)
+    _print_record(record, as_json, entrants=with_entrants, details=details, tz=shop.programme().tz)
 
 
 @draw.command("verify")
@@ -235,7 +253,63 @@ def _rules(shop, env: Env, options: dict) -> draws.Rules:
     )
 
 
-def _print_record(record: dict, as_json: bool, *, entrants: bool) -> None:
+def _given_rules(shop, env: Env, options: dict) -> dict:
+    """The rules typed on this command line (not defaults), in their stored form."""
+    context = click.get_current_context()
+
+    def typed(name: str) -> bool:
+        source = context.get_parameter_source(name)
+        return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT", "PROMPT")
+
+    given: dict[str, object] = {}
+    if typed("month") and options["month"]:
+        window = draws.month_window(options["month"], env.clock.today(shop.programme().tz))
+        given.update(window.to_json())
+    if typed("first") and options["first"]:
+        given["from"] = options["first"].isoformat()
+    if typed("last") and options["last"]:
+        given["to"] = options["last"].isoformat()
+    if typed("tickets"):
+        given["tickets"] = draw_entrants.parse_ticket_rule(options["tickets"])
+    if typed("min_tier"):
+        given["min_tier"] = draw_entrants.check_tier(shop, options["min_tier"])
+    if typed("prize"):
+        given["prize"] = (options["prize"] or "").strip()
+    for name in ("winners", "prize_points", "exclude_winners_days"):
+        if typed(name):
+            given[name] = options[name]
+    if typed("seed") and options["seed"]:
+        given["seed"] = draws.parse_seed(options["seed"]).hex()
+    return given
+
+
+def _winner_details(shop, record: dict) -> list[dict] | None:
+    """The winners with what the shop needs to reach them (not part of the published record)."""
+    if record.get("status") != "held":
+        return None
+    tickets = dict(map(tuple, record.get("entrant_list") or []))
+    details = []
+    for card in record["winners"]:
+        member = shop.members.get(card) or {}
+        details.append(
+            {
+                "card": card,
+                "name": member.get("name"),
+                "phone": member.get("phone"),
+                "tickets": tickets.get(card),
+            }
+        )
+    return details
+
+
+def _not_yet(record: dict) -> str:
+    if record.get("status") != "committed":
+        return "not yet"
+    last = date.fromisoformat(record["rules"]["to"])
+    return f"not yet (it can run from {last + timedelta(days=1)})"
+
+
+def _print_record(record: dict, as_json: bool, *, entrants: bool, details: list[dict] | None, tz) -> None:
     held = record.get("status") == "held"
     document = {key: record.get(key) for key in SHOWN}
     if not held:  # a commitment keeps its seed secret until the draw is held
@@ -243,21 +317,31 @@ def _print_record(record: dict, as_json: bool, *, entrants: bool) -> None:
     if entrants and held:
         document["entrant_list"] = record["entrant_list"]
     if as_json:
-        emit_json(document)
+        emit_json({**document, "winner_details": details})
         return
-    emit_pairs(
-        [
-            ("Draw", document["name"]),
-            ("Prize", record["rules"].get("prize") or f"{record['rules'].get('prize_points')} points"),
-            ("Window", f"{record['rules']['from']} to {record['rules']['to']}"),
-            ("Tickets", record["rules"]["tickets"]),
-            ("Entrants", document["entrants"]),
-            ("Total tickets", document["tickets"]),
-            ("Winners", " ".join(document["winners"] or []) or "-"),
-            ("Held at", document["held_at"] or "not yet"),
-            ("Entrants SHA-256", document["entrants_sha256"]),
-            ("Seed", document["seed"] or "(secret until the draw)"),
-            ("Seed SHA-256", document["seed_sha256"]),
-            ("Algorithm", document["algorithm"]),
-        ]
-    )
+    winners = [
+        " ".join(str(part) for part in (w["card"], w["name"] or "(name erased)", w["phone"]) if part)
+        for w in details or []
+    ]
+    pairs = [
+        ("Draw", document["name"]),
+        ("Prize", record["rules"].get("prize") or f"{record['rules'].get('prize_points')} points"),
+        ("Window", f"{record['rules']['from']} to {record['rules']['to']}"),
+        ("Tickets", record["rules"]["tickets"]),
+        ("Entrants", document["entrants"]),
+        ("Total tickets", document["tickets"]),
+        ("Winners", None),
+        ("Held at", clock.local_text(document["held_at"], tz) or _not_yet(record)),
+        ("Entrants SHA-256", document["entrants_sha256"]),
+        ("Seed", document["seed"] or "(secret until the draw)"),
+        ("Seed SHA-256", document["seed_sha256"]),
+        ("Algorithm", document["algorithm"]),
+    ]
+    # One winner a line, under one another in the value column.
+    indent = " " * (max(len(label) for label, _ in pairs) + 2)
+    pairs[6] = ("Winners", f"\n{indent}".join(winners) or "-")
+    emit_pairs(pairs)
+    if entrants and held:
+        click.echo("")
+        rows = [{"card": card, "tickets": tickets} for card, tickets in record["entrant_list"]]
+        emit_table(rows, [("card", "Card"), ("tickets", "Tickets")], title="Entrants")

@@ -113,7 +113,8 @@ def member_show(env: Env, member_ref, as_of, as_json):
                 f"{expiring['points']} points at the end of {expiring['month']}" if expiring else "-",
             ),
             ("Spend, 12 months", f"{document['spend_12m']} {programme.currency}"),
-            ("Enrolled", document["enrolled_at"]),
+            ("Last purchase", clock.local_text(document["last_purchase"], programme.tz) or "-"),
+            ("Enrolled", clock.local_text(document["enrolled_at"], programme.tz)),
         ]
     )
 

@@ -18,39 +18,64 @@ from .render import emit_json
 @click.option("--receipt", help="The till receipt; recording it twice is refused.  [default: generated]")
 @click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
 @click.option("--store", help="Which shop of the business, if more than one.")
+@click.option("--confirm", is_flag=True, help="Record an amount above purchase.max_amount.")
 @json_option
 @pass_env
-def purchase(env: Env, member_ref, amount, receipt, when, store, as_json):
+def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_json):
     """Record a purchase; it earns floor(AMOUNT x rate x tier multiplier) points.
 
-    MEMBER is a card number or a phone number; AMOUNT takes 12.30 or 12,30.
+    MEMBER is a card number or a phone number; AMOUNT takes 12.30 or 12,30. The answer
+    names the member and any tier change or bonus the purchase brought. An AMOUNT above
+    the programme's purchase.max_amount is refused unless --confirm is given.
 
     \b
     Example:
       loyalty purchase 123456789015 12,30 --receipt K1-004512
       loyalty purchase 29123456 8.90 --at 2025-01-15T10:30
+      loyalty purchase 29123456 1250 --confirm
     """
     with env.store().transaction() as shop:
         at = clock.parse_at(when, env.clock, shop.programme().tz)
         done = core.purchase(
-            shop, member_ref, amount, at=at, operator=env.operator, receipt=receipt, store=store
+            shop,
+            member_ref,
+            amount,
+            at=at,
+            operator=env.operator,
+            receipt=receipt,
+            store=store,
+            confirmed=confirm,
         )
+        referrers = {b.card: shop.members.get(b.card).get("name") for b in done.bonuses}
     entry = done.entry
+    change = done.tier_change
+    bonuses = [{"card": b.card, "points": b.points, "reason": b.reason} for b in done.bonuses]
     if as_json:
         emit_json(
             {
                 "card": entry.card,
+                "name": done.member.get("name"),
                 "receipt": entry.receipt,
                 "amount": entry.amount,
                 "points": entry.points,
                 "balance": done.balance,
                 "tier": done.member.get("tier"),
+                "tier_change": {"from": change[0], "to": change[1]} if change else None,
+                "bonuses": bonuses,
             }
         )
-    else:
+        return
+    who = done.member.get("name") or "(name erased)"
+    click.echo(
+        f"{who} ({entry.card}): +{entry.points} points for {entry.amount} (receipt {entry.receipt}); "
+        f"balance {done.balance}"
+    )
+    if change:
+        click.echo(f"New tier: {change[1]} (was {change[0] or 'none'})")
+    for bonus in bonuses:
+        referrer = referrers.get(bonus["card"]) or "(name erased)"
         click.echo(
-            f"{entry.card}: +{entry.points} points for {entry.amount} (receipt {entry.receipt}); "
-            f"balance {done.balance}"
+            f"Bonus: +{bonus['points']} points to {referrer} ({bonus['card']}) for the {bonus['reason']}"
         )
 
 

@@ -18,7 +18,7 @@ as_of_option = click.option("--as-of", type=DAY, help="Evaluate as of the end of
 
 @click.group()
 def report():
-    """Reports: summary, tiers, RFM segments, points about to expire."""
+    """Reports: summary, tiers, RFM segments, points about to expire, the day's activity."""
 
 
 def _as_of(env: Env, shop, as_of):
@@ -275,3 +275,73 @@ def expiring(env: Env, within, as_of, as_json, as_csv):
             title=f"Points expiring by {day} + {within} days",
             optional=("email", "consent", "status", "balance"),
         )
+
+
+ACTIVITY_COLUMNS = [
+    ("purchases", "Purchases"),
+    ("sales", "Sales"),
+    ("refunds", "Refunds"),
+    ("refunded", "Refunded"),
+    ("net_sales", "Net sales"),
+    ("points_earned", "Earned"),
+    ("points_refunded", "Taken back"),
+    ("points_redeemed", "Redeemed"),
+    ("points_expired", "Expired"),
+    ("points_adjusted", "Adjusted"),
+    ("points_bonus", "Bonus"),
+    ("points_other", "Other"),
+    ("new_members", "New members"),
+]
+MONEY_COLUMNS = ("sales", "refunded", "net_sales")
+
+
+@report.command("activity")
+@click.option("--from", "first", type=DAY, help="First day.  [default: today, shop time]")
+@click.option("--to", "last", type=DAY, help="Last day.  [default: today; --to alone: that day]")
+@click.option(
+    "--by",
+    type=click.Choice(["day", "operator", "store"]),
+    default="day",
+    show_default=True,
+    help="One row per day, per operator or per store.",
+)
+@output_options
+@pass_env
+def activity(env: Env, first, last, by, as_json, as_csv):
+    """What happened at the till: purchases, sales, refunds, points and new members.
+
+    Points earned, taken back by refunds, redeemed, expired, adjusted by hand and given as
+    bonuses or prizes; new members enrolled. Days are shop-local; a refund counts for
+    the store of the purchase it refunds. The report to close the day with.
+
+    \b
+    Example:
+      loyalty report activity
+      loyalty report activity --by operator
+      loyalty report activity --from 2026-11-01 --to 2026-11-30 --csv > november.csv
+    """
+    from loyalty_cli import activity as core
+
+    shop = env.store().read()
+    today = env.clock.today(shop.programme().tz)
+    start, end = core.window(first, last, today)
+    result = core.report(shop, start, end, by)
+    rows = [_activity_row(row, by) for row in result.rows]
+    total = _activity_row(result.total, by)
+    if as_json:
+        document = {"from": start.isoformat(), "to": end.isoformat(), "by": by, "currency": result.currency}
+        total.pop(by)
+        emit_json({**document, "rows": rows, "total": total})
+        return
+    columns = [by, *(key for key, _ in ACTIVITY_COLUMNS)]
+    if as_csv:
+        emit_csv([*rows, {**total, by: "total"}], columns, numeric=tuple(columns[1:]))
+        return
+    shown = [(key, header) for key, header in ACTIVITY_COLUMNS if key != "points_other" or total[key]]
+    title = f"Activity {start}" + (f" to {end}" if end != start else "") + f" ({result.currency})"
+    emit_table([*rows, {**total, by: "Total"}], [(by, by.capitalize()), *shown], title=title)
+
+
+def _activity_row(row, by: str) -> dict:
+    values = {key: getattr(row, key) for key, _ in ACTIVITY_COLUMNS}
+    return {by: row.key, **{k: to_text(v) if k in MONEY_COLUMNS else v for k, v in values.items()}}

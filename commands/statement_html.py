@@ -93,7 +93,7 @@ Dates are in the shop's timezone.</p>
 def _row(line) -> str:
     points_class = "num negative" if line.points < 0 else "num"
     return (
-        f"<tr><td>{line.day}</td><td>{escape(line.description)}</td>"
+        f"<tr><td>{line.local}</td><td>{escape(line.description)}</td>"
         f'<td>{escape(line.receipt or "")}</td><td class="num">{escape(money(line.amount) or "")}</td>'
         f'<td class="{points_class}">{line.points:+d}</td><td class="num">{line.balance}</td></tr>'
     )

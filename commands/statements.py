@@ -19,7 +19,7 @@ from .render import deliver, emit_json, json_text, note, on_terminal
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
-CSV_COLUMNS = ["date", "at", "kind", "description", "receipt", "amount", "points", "balance"]
+CSV_COLUMNS = ["date", "time", "at", "kind", "description", "receipt", "amount", "points", "balance"]
 CSV_NUMERIC = ("amount", "points", "balance")
 WIDTH = 100
 NBSP = "\u00a0"
@@ -50,7 +50,8 @@ def statement(env: Env, member_ref, start, end, fmt, output, as_json):
     """Print a member's statement: every entry of the period with a running balance.
 
     It shows the opening and closing balance, the tier and what is still needed for the
-    next one, and the points expiring in the coming three months. Dates are shop-local.
+    next one, and the points expiring in the coming three months. Entries are in the order
+    of their date and time (a back-dated entry takes its place), shown in shop time.
 
     \b
     Example:
@@ -156,6 +157,7 @@ def csv_rows(statement: core.Statement) -> list[dict]:
     return [
         {
             "date": line.day.isoformat(),
+            "time": line.time,
             "at": line.at,
             "kind": line.kind,
             "description": line.description,
@@ -180,7 +182,7 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
     narrow = width < 80
     rows = [
         [
-            line.day.isoformat(),
+            line.local,
             line.description,
             *([] if narrow else [line.receipt or ""]),
             money(line.amount) or "",
@@ -195,7 +197,7 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
         headers=["Date", "Description", *([] if narrow else ["Receipt"]), amount, "Points", "Balance"],
         tablefmt="simple",
         disable_numparse=True,
-        maxcolwidths=[10, max(width - 35 - len(amount), 8), 9, 7, 7] if narrow else [10, 30, 14, 12, 11, 11],
+        maxcolwidths=[10, max(width - 35 - len(amount), 8), 9, 7, 7] if narrow else [16, 26, 12, 12, 11, 11],
         colalign=("left", "left", *([] if narrow else ["left"]), "right", "right", "right"),
     )
     out = [

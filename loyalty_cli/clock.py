@@ -186,3 +186,10 @@ def iso(moment: datetime) -> str:
 def from_iso(text: str) -> datetime:
     """A stored moment back to an aware datetime."""
     return datetime.fromisoformat(text)
+
+
+def local_text(text: str | None, tz: ZoneInfo) -> str | None:
+    """A stored moment as people read it: shop time to the minute, "2026-11-30 00:39"."""
+    if not text:
+        return text
+    return from_iso(text).astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -18,6 +18,19 @@ from .draw_entrants import Window
 from .errors import InvalidInput, Refused
 from .shop import Shop
 
+# The stored rules and the options of `draw run` that give them, for naming a difference.
+RULE_OPTIONS = {
+    "from": "--from",
+    "to": "--to",
+    "tickets": "--tickets",
+    "winners": "--winners",
+    "prize": "--prize",
+    "prize_points": "--prize-points",
+    "min_tier": "--min-tier",
+    "exclude_winners_days": "--exclude-winners-days",
+    "seed": "--seed",
+}
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -83,6 +96,7 @@ def hold(
         return record, False
     if record is not None and record.get("status") == "committed":
         rules, seed = Rules.from_json(record["rules"]), bytes.fromhex(record["seed"])
+        _check_window_ended(name, rules.window, at, shop.programme().tz)
     elif record is not None:
         raise Refused(f"{name} is a draw schedule; its draws are named {name}-YYYY-MM")
     if rules is None:
@@ -129,6 +143,27 @@ def hold(
                 reason=name,
             )
     return record, True
+
+
+def check_same_rules(record: dict, given: dict[str, object]) -> None:
+    """Refuse to run a held or committed draw again with rules other than its own.
+
+    `given` holds only the rules the operator typed, in their stored form (keys of
+    Rules.to_json, and "seed" as hex), so a retry with the same command line passes.
+    """
+    stored = dict(record.get("rules") or {})
+    how = "held" if record.get("status") == "held" else "committed"
+    differences = []
+    for key, option in RULE_OPTIONS.items():
+        if key not in given:
+            continue
+        if key == "seed" and how == "committed":
+            differences.append("--seed (a committed draw runs with its own secret seed)")
+        elif given[key] != (record.get("seed") if key == "seed" else stored.get(key)):
+            was = "another seed" if key == "seed" else _shown(stored.get(key))
+            differences.append(f"{option} {_shown(given[key])} (it was {how} with {was})")
+    if differences:
+        raise Refused(f"draw {record['name']} was {how} with other rules: " + "; ".join(differences))
 
 
 def commit(shop: Shop, name: str, rules: Rules, *, at: datetime) -> dict:
@@ -209,6 +244,20 @@ def verify(shop: Shop, name: str) -> list[str]:
     if won != record["winners"]:
         problems.append(f"the winners should be {won}, the record says {record['winners']}")
     return problems
+
+
+def _shown(value: object) -> str:
+    return "none" if value is None or value == "" else repr(value) if isinstance(value, str) else str(value)
+
+
+def _check_window_ended(name: str, window: Window, at: datetime, tz) -> None:
+    # Held early, a committed draw would reveal its seed and leave out the window's last days.
+    if at.astimezone(tz).date() <= window.last:
+        first = window.last + timedelta(days=1)
+        raise Refused(
+            f"draw {name} is for {window.first} to {window.last}; it can run from {first}, "
+            "when its window has ended (nothing was drawn or revealed)"
+        )
 
 
 def _recent_winners(shop: Shop, rules: Rules, at: datetime) -> set[str]:

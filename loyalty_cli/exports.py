@@ -30,6 +30,7 @@ LEDGER_COLUMNS = [
     "id",
     "at",
     "date",
+    "time",
     "card",
     "kind",
     "points",
@@ -72,12 +73,13 @@ def members(shop: Shop, start: date | None, end: date | None, today: date) -> li
 def ledger(shop: Shop, start: date | None, end: date | None) -> Iterator[dict]:
     """Ledger entries recorded from `start` to `end` (shop-local days), in ledger order.
 
-    Each row is the stored entry plus `date`, its shop-local day.
+    Each row is the stored entry plus `date` and `time` (HH:MM), its shop-local day and time.
     """
     tz = shop.programme().tz
     since = clock.iso(clock.start_of_day(start, tz)) if start else None
     until = clock.iso(clock.end_of_day(end, tz)) if end else None
     for entry in shop.ledger.entries(since=since, until=until):
         doc = entry.to_doc()
-        doc["date"] = clock.from_iso(entry.at).astimezone(tz).date().isoformat()
+        local = clock.from_iso(entry.at).astimezone(tz)
+        doc["date"], doc["time"] = local.date().isoformat(), local.strftime("%H:%M")
         yield doc

@@ -1,9 +1,10 @@
 """The nightly jobs and `maintain`, which runs each of them for every day not yet done.
 
-`maintain` remembers the last day it completed (meta `maintained_through`). Run for a later
-day, it goes through every day in between in order — expiry, birthdays, on the first of a
-month the tier review, then scheduled draws — so a run after 40 missed days writes exactly
-the ledger that 40 daily runs would have written. A run for a day already done does nothing.
+`maintain` remembers the last day it completed (meta `maintained_through`); its first run
+starts on the day the programme was created. Run for a later day, it goes through every
+day in between in order — expiry, birthdays, on the first of a month the tier review, then
+scheduled draws — so a run after 40 missed days writes exactly the ledger that 40 daily
+runs would have written. A run for a day already done does nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from . import bonuses, clock, expiry, tiers
 from .errors import InvalidInput
 from .shop import Shop
 
-# A first run, or a --as-of far beyond the last, never walks back further than this.
+# A --as-of far beyond the last run never walks back further than this.
 LONGEST_CATCH_UP = timedelta(days=366)
 
 
@@ -59,7 +60,7 @@ def job_day(as_of: date | None, now: clock.Clock, tz, *, dry_run: bool) -> date:
 def maintain(shop: Shop, through: date, *, operator: str, now: clock.Clock) -> JobsResult:
     """Run every due job for each day after the last one done, up to `through`."""
     result = JobsResult(through=through)
-    for day in _days_to_do(shop, "maintained_through", through):
+    for day in _days_to_do(shop, "maintained_through", through, from_creation=True):
         result.first_day = result.first_day or day
         result.days += 1
         expired = expiry.expire(shop, day, operator=operator)
@@ -98,16 +99,24 @@ def _scheduled_draws(shop: Shop, day: date, operator: str, now: clock.Clock) -> 
     return hold_scheduled_draws(shop, as_of=day, clock=now, operator=operator)
 
 
-def _days_to_do(shop: Shop, key: str, through: date):
+def _days_to_do(shop: Shop, key: str, through: date, *, from_creation: bool = False):
     last = shop.meta.get(key)
     if last is None:
-        first = through
+        # A shop that never ran `maintain` starts on the day its programme was created, so
+        # the birthdays and tier reviews since then are not skipped.
+        first = min(_created_on(shop) or through, through) if from_creation else through
     else:
         first = max(date.fromisoformat(last) + timedelta(days=1), through - LONGEST_CATCH_UP)
     day = first
     while day <= through:
         yield day
         day += timedelta(days=1)
+
+
+def _created_on(shop: Shop) -> date | None:
+    programme = shop.programme()
+    created = programme.settings.get("created_at")
+    return clock.from_iso(created).astimezone(programme.tz).date() if created else None
 
 
 def _done(shop: Shop, key: str, day: date) -> None:

@@ -95,6 +95,13 @@ def card_of(row) -> str | None:
     return row[0] if isinstance(row, list) and row else None
 
 
+def enrolled_at_of(row) -> str | None:
+    """When the member of a stored row enrolled (stored form), without unpacking it."""
+    if isinstance(row, dict):
+        return row.get("enrolled_at")
+    return row[8] if isinstance(row, list) and len(row) > 8 else None
+
+
 def phone_of(row) -> str | None:
     """The phone of a stored row, without unpacking it."""
     if isinstance(row, dict):
@@ -220,6 +227,22 @@ class StoredRows:
                 return None if span is None else _parse(memoryview(self.buffer)[span])
         row = self.rows().get(card)
         return None if row is None else orjson.loads(orjson.dumps(row))
+
+    def rows_mentioning(self, prefixes: list[str]) -> list:
+        """The rows holding a string that starts with one of `prefixes` (a byte search, each
+        row parsed alone): for a few days' enrolments without parsing every member."""
+        if self._parsed is not None:
+            return list(self._parsed.values())
+        found: dict[int, object] = {}
+        for prefix in prefixes:
+            needle = orjson.dumps(prefix)[:-1]  # the opening quote, no closing one
+            at = self.buffer.find(needle, self.start, self.stop)
+            while at >= 0:
+                line = self._line_around(at)
+                if line.start not in found:
+                    found[line.start] = _parse(memoryview(self.buffer)[line])
+                at = self.buffer.find(needle, line.stop, self.stop)
+        return [found[start] for start in sorted(found)]
 
     def card_with_phone(self, phone: str) -> str | None:
         """The card of the stored row with this phone, or None (a byte search: for a few lookups)."""

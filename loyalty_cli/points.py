@@ -24,6 +24,16 @@ class Recorded:
 
     entry: LedgerEntry
     member: dict
+    tier_before: str | None = None
+    bonuses: tuple = ()
+
+    @property
+    def tier_change(self) -> tuple[str | None, str] | None:
+        """(old, new) when this moved the member to another tier."""
+        after = self.member.get("tier")
+        if self.entry.kind != "earn" or after is None or after == self.tier_before:
+            return None
+        return self.tier_before, after
 
     @property
     def balance(self) -> int:
@@ -47,11 +57,22 @@ def purchase(
     operator: str,
     receipt: str | None = None,
     store: str | None = None,
+    confirmed: bool = False,
 ) -> Recorded:
-    """Record a purchase: floor(amount x rate x tier multiplier) points join this month's lot."""
+    """Record a purchase: floor(amount x rate x tier multiplier) points join this month's lot.
+
+    An amount above the programme's purchase.max_amount (a typing slip at the till, such
+    as 1230 for 12.30) is refused unless `confirmed`.
+    """
     member = members.find(shop, member_ref)
     members.require_active(member)
     timeline.require_enrolled_by(member, at, "a purchase")
+    limit = shop.programme().max_purchase
+    if limit is not None and amount > limit and not confirmed:
+        raise Refused(
+            f"{to_text(amount)} is above the largest purchase ({to_text(limit)}, purchase.max_amount); "
+            "check the amount, or give --confirm to record it"
+        )
     receipt = _new_receipt(shop, receipt, "earn")
     return earn(shop, member, amount, at=at, operator=operator, receipt=receipt, store=store)
 
@@ -74,6 +95,7 @@ def earn(
     month = clock.month_of(at, programme.tz)
     day = projection.day_of(at, programme.tz)
     first_purchase = member["points"]["purchases"] == 0
+    held = tiers.current(programme, member)
     deltas = lots.earn(member["points"]["lots"], earned, programme.expiry_month(month))
     entry = record(
         shop,
@@ -92,11 +114,12 @@ def earn(
         store=_text(store, "store"),
     )
     tiers.upgrade_after_purchase(programme, member, day)
+    given = ()
     if first_purchase and member.get("referred_by"):
         from . import bonuses  # bonuses record entries through this module
 
-        bonuses.referral(shop, member, at=at, operator=operator)
-    return Recorded(entry, member)
+        given = tuple(g for g in [bonuses.referral(shop, member, at=at, operator=operator)] if g)
+    return Recorded(entry, member, held.name if held else None, given)
 
 
 def redeem(
@@ -182,7 +205,8 @@ def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:
             what = "purchase" if kind == "earn" else "redemption"
             raise DuplicateReceipt(
                 f"receipt {text} is already recorded ({what} of member {earlier.card}"
-                f"{', ' + earlier.amount if earlier.amount else ''} on {earlier.at[:10]})"
+                f"{', ' + earlier.amount if earlier.amount else ''}"
+                f" on {clock.local_text(earlier.at, shop.programme().tz)})"
             )
     return text
 

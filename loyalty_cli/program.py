@@ -35,6 +35,7 @@ DEFAULTS: dict[str, object] = {
     "bonus.welcome": 0,
     "bonus.birthday": 0,
     "bonus.referral": 0,
+    "purchase.max_amount": "",
 }
 
 KEY_HELP = {
@@ -51,6 +52,7 @@ KEY_HELP = {
     "bonus.welcome": "points on enrolment",
     "bonus.birthday": "points on the member's birthday",
     "bonus.referral": "points to the referrer at the referred member's first purchase",
+    "purchase.max_amount": "largest purchase recorded without --confirm (empty = no limit)",
 }
 
 
@@ -142,6 +144,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "bonus.welcome": _count,
     "bonus.birthday": _count,
     "bonus.referral": _count,
+    "purchase.max_amount": lambda v: to_text(parse_amount(v)) if str(v).strip() else "",
 }
 
 
@@ -201,6 +204,12 @@ class Programme:
     @cached_property
     def tiers(self) -> list[Tier]:
         return parse_tiers(self.settings["tiers"])
+
+    @property
+    def max_purchase(self) -> Decimal | None:
+        """The largest purchase recorded without confirmation, or None (no limit)."""
+        text = self.settings.get("purchase.max_amount") or ""
+        return Decimal(text) if text else None
 
     def bonus(self, kind: str) -> int:
         """Points for the welcome, birthday or referral bonus (0 = none)."""

@@ -9,6 +9,7 @@ are found by card (or phone), entries by their ledger id.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
@@ -23,6 +24,8 @@ from .ledger import LedgerEntry
 from .partitions import Partitions
 from .program import Programme
 
+# enrolled_between() searches the member rows' bytes for periods of up to this many days.
+DAYS_SEARCHED = 7
 # 2: members stored as rows, partitions split by card, the hot file keeps only today.
 # 3: spend by day (the tier window is exact to the day), with a record of tier changes.
 # 4: the hot file carries its checksum; meta["files"] records every partition and receipt shard.
@@ -222,6 +225,23 @@ class Members:
             yield doc
         for card in self._added:
             yield working[card]
+
+    def enrolled_between(self, since: str, until: str) -> Iterator[dict]:
+        """Members with since <= enrolled_at <= until (stored-form moments, UTC); only they
+        are unpacked. For a few days the stored rows are searched for the days' dates."""
+        first, last = date.fromisoformat(since[:10]), date.fromisoformat(until[:10])
+        if (last - first).days <= DAYS_SEARCHED:
+            days = [(first + timedelta(days=n)).isoformat() + "T" for n in range((last - first).days + 1)]
+            rows = self._stored().rows_mentioning(days)
+        else:
+            rows = self._stored().rows().values()
+        for row in rows:
+            enrolled, card = member_rows.enrolled_at_of(row), member_rows.card_of(row)
+            if isinstance(enrolled, str) and since <= enrolled <= until and card not in self._added:
+                yield self._working.get(card) or member_rows.from_row(row)
+        for card in self._added:
+            if since <= self._working[card]["enrolled_at"] <= until:
+                yield self._working[card]
 
     def add(self, doc: dict) -> None:
         """A new member (the caller has checked the card and phone are free)."""

@@ -37,6 +37,12 @@ class Line:
     amount: Decimal | None
     points: int
     balance: int
+    time: str = ""  # shop-local HH:MM
+
+    @property
+    def local(self) -> str:
+        """Date and time in shop time, as people read them: "2026-11-30 00:39"."""
+        return f"{self.day.isoformat()} {self.time}".strip()
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,8 @@ def _build(
             period.append(entry)
     closing = current["balance"] - later_points
     opening = closing - sum(entry.points for entry in period)
+    # A back-dated entry takes its place by date and time, not by when it was typed in.
+    period.sort(key=lambda entry: (entry.at, entry.id))
     spend_12m = projection.spend_by_card(entries, tz, end, until).get(member["card"], Decimal("0"))
     held_tier = tiers.held_at(programme, member, until)
     tier = held_tier.name if held_tier else member.get("tier")
@@ -194,10 +202,12 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
         amount = None
         if entry.amount is not None and entry.kind in ("earn", "refund", "opening"):
             amount = Decimal(entry.amount) * (-1 if entry.kind == "refund" else 1)
+        local = clock.from_iso(entry.at).astimezone(tz)
         yield Line(
             id=entry.id,
             at=entry.at,
-            day=clock.from_iso(entry.at).astimezone(tz).date(),
+            day=local.date(),
+            time=local.strftime("%H:%M"),
             kind=entry.kind,
             description=describe(entry),
             receipt=entry.receipt,

@@ -122,9 +122,84 @@ def test_spend_tickets_count_whole_amounts(loyalty, october):
 def test_running_a_held_draw_again_changes_nothing(loyalty, october):
     first = run(loyalty, "oct", "--prize-points", "500")
     before = snapshot(loyalty.data_dir)
-    again = loyalty.json("draw", "run", "oct", "--month", "2026-10", "--prize", "Other")
-    assert again == first
+    assert run(loyalty, "oct", "--prize-points", "500") == first
+    assert loyalty.json("draw", "run", "oct") == first
     assert snapshot(loyalty.data_dir) == before
+
+
+def test_a_held_draw_run_again_with_other_rules_is_refused_naming_the_difference(loyalty, october):
+    run(loyalty, "oct", "--winners", "2")
+    before = snapshot(loyalty.data_dir)
+    result = loyalty(
+        "draw", "run", "oct", "--month", "2026-10", "--prize", "Other", "--winners", "2", expect=1
+    )
+    assert "--prize 'Other' (it was held with 'Cake')" in result.stderr
+    assert "winners" not in result.stderr and result.stdout == ""
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_a_held_draw_run_again_with_another_window_is_refused(loyalty, october):
+    run(loyalty, "oct")
+    result = loyalty("draw", "run", "oct", "--month", "2026-09", "--prize", "Cake", "--seed", SEED, expect=1)
+    assert "--from '2026-09-01' (it was held with '2026-10-01')" in result.stderr
+
+
+def test_a_committed_draw_run_before_its_window_ends_is_refused_and_reveals_nothing(loyalty, october):
+    published = loyalty("draw", "commit", "nov", "--month", "2026-11", "--prize", "Basket").stdout.strip()
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("draw", "run", "nov", "--json", expect=1)
+    assert "it can run from 2026-12-01" in result.stderr
+    assert result.stdout == ""
+    assert snapshot(loyalty.data_dir) == before
+    hidden = loyalty.json("draw", "show", "nov")
+    assert (hidden["seed"], hidden["winners"], hidden["seed_sha256"]) == (None, None, published)
+    assert "not yet (it can run from 2026-12-01)" in loyalty("draw", "show", "nov").stdout
+
+
+def test_a_committed_draw_run_with_other_rules_is_refused_and_reveals_nothing(loyalty, october):
+    loyalty("draw", "commit", "dec", "--month", "2026-10", "--prize", "Basket", "--winners", "2")
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("draw", "run", "dec", "--winners", "3", "--seed", SEED, expect=1)
+    assert "--winners 3 (it was committed with 2)" in result.stderr
+    assert "--seed (a committed draw runs with its own secret seed)" in result.stderr
+    assert result.stdout == "" and snapshot(loyalty.data_dir) == before
+    assert len(loyalty.json("draw", "run", "dec", "--winners", "2")["winners"]) == 2
+
+
+def test_a_committed_draw_runs_on_the_first_day_after_its_window(loyalty, october):
+    loyalty(
+        "draw", "commit", "oct", "--month", "2026-10", "--prize", "Basket", now="2026-10-05T09:00:00+00:00"
+    )
+    loyalty("draw", "run", "oct", now="2026-10-31T21:30:00+00:00", expect=1)  # 23:30 in Riga
+    held = loyalty.json("draw", "run", "oct", now="2026-10-31T22:30:00+00:00")  # 00:30 on 1 November
+    assert held["entrants"] == 4
+
+
+def test_winners_are_shown_with_name_and_phone_but_the_record_stays_card_only(loyalty, october):
+    loyalty("member", "edit", october[3], "--phone", "+37129123456")
+    record = run(loyalty, "oct", "--winners", "4")
+    shown = loyalty.json("draw", "show", "oct")
+    by_card = {d["card"]: d for d in shown["winner_details"]}
+    assert by_card[october[3]] == {"card": october[3], "name": "M3", "phone": "+37129123456", "tickets": 4}
+    assert [d["card"] for d in shown["winner_details"]] == record["winners"]
+    text = loyalty("draw", "show", "oct").stdout
+    assert "8003 M3 +37129123456\n" in text
+    stored = (loyalty.data_dir / "loyalty.json").read_text(encoding="utf-8")
+    draws = orjson.loads(stored)["draws"]
+    assert "M3" not in json.dumps(draws) and "29123456" not in json.dumps(draws)
+
+
+def test_draw_show_lists_the_entrants_in_text_too(loyalty, october):
+    run(loyalty, "oct")
+    text = loyalty("draw", "show", "oct", "--entrants").stdout
+    lines = [line.split() for line in text.splitlines()]
+    assert ["8002", "3"] in lines and ["8003", "4"] in lines
+
+
+def test_draw_show_gives_the_time_held_in_shop_time_for_people(loyalty, october):
+    run(loyalty, "oct")
+    assert "Held at:          2026-11-22 14:00" in loyalty("draw", "show", "oct").stdout
+    assert loyalty.json("draw", "show", "oct")["held_at"] == "2026-11-22T12:00:00+00:00"
 
 
 def test_prize_points_are_credited_once_however_often_the_run_is_retried(loyalty, october):

@@ -125,3 +125,10 @@ def test_import_rejects_file_escapes_formulas(tmp_path):
     importing.write_rejects(path, sheet, rejected)
     rows = csv_rows(path.read_text(encoding="utf-8"))
     assert rows == [{"name": ESCAPED, "amount": "-5", "phone": "'+371", "line": "2", "reason": "'=bad"}]
+
+
+def test_ledger_export_gives_the_shop_local_time_beside_the_utc_moment(loyalty):
+    card = loyalty.enroll("Anna", "--at", "2026-10-01")
+    loyalty("purchase", card, "10", "--receipt", "T", "--at", "2026-11-05T22:39:00+00:00")
+    row = next(r for r in csv_rows(loyalty("export", "ledger").stdout) if r["receipt"] == "T")
+    assert (row["at"], row["date"], row["time"]) == ("2026-11-05T22:39:00+00:00", "2026-11-06", "00:39")

@@ -178,6 +178,14 @@ COMMANDS = {
     ),
     "report summary": line("report", "summary", option("--as-of", days), flag("--json")),
     "report expiring": line("report", "expiring", option("--within", numbers), flag("--csv")),
+    "report activity": line(
+        "report",
+        "activity",
+        option("--from", days),
+        option("--to", days),
+        option("--by", hostile),
+        flag("--csv"),
+    ),
     "export ledger": line("export", "ledger", option("--from", days), option("--to", days), flag("--csv")),
     "draw run": line(
         "draw",

@@ -250,3 +250,12 @@ def test_maintain_twice_for_the_same_day_changes_nothing(loyalty):
     before = snapshot(loyalty.data_dir)
     assert loyalty.json("maintain", "--as-of", "2026-02-01")["days"] == 0
     assert snapshot(loyalty.data_dir) == before
+
+
+def test_the_first_maintain_starts_on_the_day_the_programme_was_created(empty_loyalty):
+    empty_loyalty("init", now="2026-11-10T08:00:00+00:00")
+    empty_loyalty("program", "set", "bonus.birthday", "25")
+    card = empty_loyalty.enroll("Anna", "--birthday", "1990-11-12", "--at", "2026-11-10T09:00")
+    result = empty_loyalty.json("maintain")
+    assert (result["from"], result["as_of"], result["days"]) == ("2026-11-10", "2026-11-22", 13)
+    assert empty_loyalty.json("member", "show", card)["balance"] == 25

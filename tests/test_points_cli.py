@@ -15,7 +15,7 @@ def test_enroll_prints_a_luhn_valid_card(loyalty):
 def test_purchase_earns_floor_of_amount_times_rate(loyalty):
     card = loyalty.enroll("Anna Berzina", "--phone", "29123456")
     result = loyalty.json("purchase", card, "12,30", "--receipt", "R1")
-    assert result == {
+    assert {k: result[k] for k in ("card", "receipt", "amount", "points", "balance", "tier")} == {
         "card": card,
         "receipt": "R1",
         "amount": "12.30",
@@ -116,3 +116,13 @@ def test_init_sample_loads_the_demo_shop_through_the_import(empty_loyalty):
     assert len(members) == 50
     assert sum(m["balance"] for m in members) > 0
     empty_loyalty("verify")
+
+
+def test_member_show_gives_times_in_shop_time_for_people_and_iso_in_json(loyalty):
+    card = loyalty.enroll("Anna", "--at", "2026-11-01T22:39:00+00:00")
+    loyalty("purchase", card, "5", "--at", "2026-11-20T08:15:00+00:00")
+    text = loyalty("member", "show", card).stdout
+    assert "Enrolled:" in text and "2026-11-02 00:39" in text
+    assert "2026-11-20 10:15" in text
+    shown = loyalty.json("member", "show", card)
+    assert shown["enrolled_at"] == "2026-11-01T22:39:00+00:00"

@@ -174,7 +174,7 @@ def test_csv_statement_is_the_entry_table_with_numbers_as_numbers(loyalty):
     loyalty("purchase", card, "12,30", "--receipt", "=R1")
     loyalty("redeem", card, "5")
     rows = loyalty("statement", card, "--format", "csv").stdout.splitlines()
-    assert rows[0] == "date,at,kind,description,receipt,amount,points,balance"
+    assert rows[0] == "date,time,at,kind,description,receipt,amount,points,balance"
     assert rows[1].endswith(",earn,Purchase,'=R1,12.30,12,12")
     assert rows[2].endswith(",redeem,Points redeemed,,,-5,7")
 
@@ -254,3 +254,21 @@ def test_statements_refuse_a_malformed_month(loyalty, tmp_path):
 def test_lots_already_due_count_in_the_first_month_shown():
     held = {"2026-09": 3, "2026-11": 5, "2027-06": 9, lots.NEVER: 4, lots.DEBT: -2}
     assert core._expiring(held, "2026-11") == {"2026-11": 8, "2026-12": 0, "2027-01": 0}
+
+
+def test_a_back_dated_entry_takes_its_place_with_the_running_balance_in_that_order(loyalty):
+    card = loyalty.enroll("Anna", "--at", "2026-10-01")
+    loyalty("purchase", card, "10", "--receipt", "LATE", "--at", "2026-11-20T10:00")
+    loyalty("purchase", card, "30", "--receipt", "EARLY", "--at", "2026-11-05T10:00")
+    st = loyalty.json("statement", card, "--from", "2026-11-01")
+    assert [(e["receipt"], e["balance"]) for e in st["entries"]] == [("EARLY", 30), ("LATE", 40)]
+    assert st["closing_balance"] == 40
+
+
+def test_statement_text_shows_entries_in_shop_time(loyalty):
+    card = loyalty.enroll("Anna", "--at", "2026-10-01")
+    loyalty("purchase", card, "10", "--at", "2026-11-05T22:39:00+00:00")
+    text = loyalty("statement", card).stdout
+    assert "2026-11-06 00:39" in text
+    entry = loyalty.json("statement", card)["entries"][0]
+    assert (entry["date"], entry["time"], entry["at"]) == ("2026-11-06", "00:39", "2026-11-05T22:39:00+00:00")
