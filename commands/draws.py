@@ -330,16 +330,13 @@ def _print_record(record: dict, as_json: bool, *, entrants: bool, details: list[
         ("Tickets", record["rules"]["tickets"]),
         ("Entrants", document["entrants"]),
         ("Total tickets", document["tickets"]),
-        ("Winners", None),
+        ("Winners", winners or "-"),
         ("Held at", clock.local_text(document["held_at"], tz) or _not_yet(record)),
         ("Entrants SHA-256", document["entrants_sha256"]),
         ("Seed", document["seed"] or "(secret until the draw)"),
         ("Seed SHA-256", document["seed_sha256"]),
         ("Algorithm", document["algorithm"]),
     ]
-    # One winner a line, under one another in the value column.
-    indent = " " * (max(len(label) for label, _ in pairs) + 2)
-    pairs[6] = ("Winners", f"\n{indent}".join(winners) or "-")
     emit_pairs(pairs)
     if entrants and held:
         click.echo("")

@@ -123,17 +123,25 @@ def emit_table(
 
 
 def emit_pairs(pairs: list[tuple[str, object]]) -> None:
-    """Label: value lines for one record; on a narrow terminal a long value folds under itself."""
+    """Label: value lines for one record; on a narrow terminal a long value folds under itself.
+
+    A value that is a list shows one item a line, under one another in the value column.
+    """
     width = max(len(label) for label, _ in pairs)
     room = _terminal_width() - width - 2 if on_terminal() else 0
+    indent = "\n" + " " * (width + 2)
     for label, value in pairs:
-        text = "" if value is None else printable(value)
-        if room >= 20 and len(text) > room:
-            import textwrap
+        items = value if isinstance(value, list) else [value]
+        lines = []
+        for item in items:
+            text = "" if item is None else printable(item)
+            if room >= 20 and len(text) > room:
+                import textwrap
 
-            folded = textwrap.wrap(text, room, break_on_hyphens=False)
-            text = ("\n" + " " * (width + 2)).join(folded)
-        click.echo(f"{label + ':':<{width + 1}} {text}")
+                lines.extend(textwrap.wrap(text, room, break_on_hyphens=False))
+            else:
+                lines.append(text)
+        click.echo(f"{label + ':':<{width + 1}} {indent.join(lines)}")
 
 
 def deliver(text: str, output: Path | None) -> None:

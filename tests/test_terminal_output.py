@@ -278,7 +278,7 @@ def test_a_json_statement_escapes_a_stored_bidi_override_and_keeps_the_text(loya
 
 
 def test_draw_show_on_a_60_column_terminal_folds_long_values_under_themselves(loyalty, terminal):
-    card = loyalty.enroll("Anna")
+    card = loyalty.enroll("Anna", "--at", "2026-10-01")
     loyalty("purchase", card, "10", "--at", "2026-10-05T10:00")
     loyalty("draw", "run", "cake", "--month", "2026-10", "--prize", "Cake")
     lines = loyalty("draw", "show", "cake").stdout.splitlines()
