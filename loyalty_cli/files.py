@@ -83,16 +83,8 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
 
 
 @contextlib.contextmanager
-def text_output(path: Path, *, encoding: str = "utf-8") -> Iterator[io.StringIO]:
-    """A text file to write (newlines as written) that appears at `path` complete, or not at all."""
-    buffer = io.StringIO(newline="")
-    yield buffer
-    write_atomic(path, buffer.getvalue().encode(encoding))
-
-
-@contextlib.contextmanager
-def reporting(path: Path, also: str = "") -> Iterator[None]:
-    """Turn a failure to write the output `path` into one line (DataProblem, exit 3), ending `also`."""
+def reporting(path: Path) -> Iterator[None]:
+    """Turn a failure to write the output `path` into one line (DataProblem, exit 3)."""
     existed = os.path.lexists(path)
     try:
         yield
@@ -100,7 +92,7 @@ def reporting(path: Path, also: str = "") -> Iterator[None]:
         from .errors import DataProblem
 
         left = f"{path} is as it was" if existed else "nothing was written"
-        raise DataProblem(f"could not write {path}: {error.strerror or error}; {left}{also}") from None
+        raise DataProblem(f"could not write {path}: {error.strerror or error}; {left}") from None
 
 
 def fsync_dir(path: Path) -> None:
