@@ -7,13 +7,16 @@ from decimal import Decimal
 
 import click
 
-from loyalty_cli import cards, clock, expiry, lots, members, projection, tiers
+from loyalty_cli import card_moves, cards, clock, expiry, lots, members, projection, tiers
 from loyalty_cli.money import to_text
 
 from .context import DAY, Env, json_option, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table, note
 
 LIST_COLUMNS = ["card", "name", "phone", "email", "status", "tier", "balance"]
+SORTS = ("name", "balance", "spend", "enrolled", "last-purchase")
+SORT_COLUMNS = {"spend": "spend_12m", "enrolled": "enrolled_at", "last-purchase": "last_purchase"}
+LIST_HEADERS = {"spend_12m": "Spend 12m", "enrolled_at": "Enrolled", "last_purchase": "Last purchase"}
 
 
 @click.command()
@@ -83,9 +86,10 @@ def member_show(env: Env, member_ref, as_of, as_json):
     day = as_of or env.clock.today(programme.tz)
     if as_of is not None:
         until = clock.iso(clock.end_of_day(as_of, programme.tz))
-        entries = shop.ledger.entries(found["card"])
-        found["points"] = projection.rebuild((e for e in entries if e.at <= until), programme.tz)
+        history = card_moves.entries_of(shop, found["card"])
+        found["points"] = projection.rebuild((e for e in history if e.at <= until), programme.tz)
     document = member_json(found, programme, day)
+    document["earlier_cards"] = card_moves.history_cards(shop, found["card"])[1:]
     if as_json:
         emit_json(document)
         return
@@ -104,7 +108,7 @@ def member_show(env: Env, member_ref, as_of, as_json):
             ("Phone", document["phone"]),
             ("E-mail", document["email"]),
             ("Birthday", document["birthday"]),
-            ("Status", document["status"]),
+            ("Status", _status_line(document)),
             ("Tier", tier),
             ("Balance", balance),
             ("Lots (expire end of)", lots),
@@ -115,44 +119,84 @@ def member_show(env: Env, member_ref, as_of, as_json):
             ("Spend, 12 months", f"{document['spend_12m']} {programme.currency}"),
             ("Last purchase", clock.local_text(document["last_purchase"], programme.tz) or "-"),
             ("Enrolled", clock.local_text(document["enrolled_at"], programme.tz)),
+            ("Consent", "yes" if document["consent"] else "no"),
+            ("Language", document["language"] or "-"),
+            ("Referred by", _referrer_line(shop, document["referred_by"])),
+            *([("Earlier cards", ", ".join(document["earlier_cards"]))] if document["earlier_cards"] else []),
         ]
     )
+
+
+def _status_line(document: dict) -> str:
+    """The status, with the reason for a block or a closure and where a merged card went."""
+    line = document["status"]
+    if document["status"] != "active" and document["status_reason"]:
+        line += f" ({document['status_reason']})"
+    if document["merged_into"] and "merged" not in line:
+        line += f", merged into {document['merged_into']}"
+    return line
+
+
+def _referrer_line(shop, card: str | None) -> str:
+    if not card:
+        return "-"
+    referrer = shop.members.get(card)
+    name = referrer.get("name") if referrer else None
+    return f"{cards.display(card)} ({name})" if name else cards.display(card)
 
 
 @member.command("list")
 @click.option("--tier", help="Only members of this tier.")
 @click.option("--status", type=click.Choice(members.STATUSES), help="Only members with this status.")
 @click.option(
-    "--search", metavar="TEXT", help="Only members whose name, phone, e-mail or card contains TEXT."
+    "--search",
+    metavar="TEXT",
+    help="Only members whose name, e-mail or card contains TEXT (case and diacritics ignored), "
+    "or whose phone contains its digits.",
 )
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    help="Order by name (A-Z), or by balance, spend (12 months), enrolled or last-purchase, "
+    "highest or newest first.  [default: enrolment order]",
+)
+@click.option("--reverse", is_flag=True, help="Reverse the order.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show at most N members.")
 @output_options
 @pass_env
-def member_list(env: Env, tier, status, search, as_json, as_csv):
-    """List members, optionally filtered.
+def member_list(env: Env, tier, status, search, sort, reverse, limit, as_json, as_csv):
+    """List members, optionally filtered, sorted and cut short.
+
+    `berz` finds Bērziņa and `kalnin` finds Kalniņa; `29123456` finds the member
+    with phone +371 29123456. An empty result says so on stderr.
 
     \b
     Example:
       loyalty member list --status active --search berz
+      loyalty member list --sort balance --limit 10
       loyalty member list --tier Gold --csv > gold.csv
     """
+    from loyalty_cli import member_search
+
     shop = env.store().read()
-    needle = (search or "").casefold()
-    rows = []
-    for doc in shop.members.all():
-        if tier and (doc.get("tier") or "").casefold() != tier.casefold():
-            continue
-        if status and doc["status"] != status:
-            continue
-        haystack = " ".join(str(doc.get(k) or "") for k in ("card", "name", "phone", "email"))
-        if needle and needle not in haystack.casefold():
-            continue
-        rows.append({**{k: doc.get(k) for k in LIST_COLUMNS}, "balance": doc["points"]["balance"]})
+    today = env.clock.today(shop.programme().tz)
+    rows = member_search.find_members(
+        shop, search=search, tier=tier, status=status, sort=sort, limit=limit, reverse=reverse, day=today
+    )
+    columns = list(LIST_COLUMNS)
+    if sort in SORT_COLUMNS and SORT_COLUMNS[sort] not in columns:
+        columns.append(SORT_COLUMNS[sort])
+    for row in rows:
+        if "spend_12m" in row:
+            row["spend_12m"] = to_text(row["spend_12m"])
+    if not rows:
+        note("No members match." if (search or tier or status) else "No members yet.")
     if as_json:
         emit_json(rows)
     elif as_csv:
-        emit_csv(rows, LIST_COLUMNS, numeric=("balance",))
-    else:
-        emit_table(rows, [(c, c.capitalize()) for c in LIST_COLUMNS])
+        emit_csv(rows, columns, numeric=("balance", "spend_12m"))
+    elif rows:  # an empty table would only say "Nothing to list."
+        emit_table(rows, [(c, LIST_HEADERS.get(c, c.capitalize())) for c in columns])
 
 
 @member.command("edit")
@@ -203,6 +247,76 @@ def _status_command(action: str, summary: str):
 block = _status_command("block", "Block")
 unblock = _status_command("unblock", "Unblock")
 close = _status_command("close", "Close")
+
+
+@member.command("replace-card")
+@click.argument("old", metavar="OLD")
+@click.option("--card", "new_card", metavar="NEW", help="The new card's number.  [default: a new number]")
+@click.option("--reason", metavar="TEXT", help="Why (lost, damaged ...); kept on the ledger.")
+@json_option
+@pass_env
+def member_replace_card(env: Env, old, new_card, reason, as_json):
+    """Give a member a new card for a lost or damaged one.
+
+    Everything carries over to the new card: balance, lots, tier, spend, history and
+    referrals (members referred by the old card now name the new one). The old card then
+    names no member: a purchase or any other write on it is refused with a message naming
+    the new card. OLD is a card number or the member's phone number.
+
+    \b
+    Example:
+      loyalty member replace-card 123456789015 --reason "lost"
+      loyalty member replace-card 29123456 --card 4000123412341234 --json
+    """
+    from loyalty_cli import card_moves
+
+    with env.store().transaction() as shop:
+        done = card_moves.replace_card(
+            shop, old, at=env.clock.now, operator=env.operator, new_card=new_card, reason=reason
+        )
+    if as_json:
+        emit_json(done.to_json())
+        return
+    click.echo(
+        f"Card {cards.display(done.old_card)} replaced by {cards.display(done.new_card)}; "
+        f"balance {done.balance} points"
+    )
+    if done.referrals:
+        note(f"{done.referrals} referred member(s) now name the new card")
+
+
+@member.command("merge")
+@click.argument("keep", metavar="KEEP")
+@click.argument("other", metavar="OTHER")
+@click.option("--yes", is_flag=True, help="Really merge; it cannot be undone.")
+@json_option
+@pass_env
+def member_merge(env: Env, keep, other, yes, as_json):
+    """Join two records of one customer: OTHER's points, spend and history move to KEEP.
+
+    OTHER's points keep their expiry months; its purchases count towards KEEP's tier and
+    its entries show on KEEP's statements. OTHER is closed and keeps nothing; a write on
+    it is refused with a message naming KEEP. KEEP keeps its own personal details and
+    takes OTHER's phone, e-mail and birthday where it has none.
+
+    \b
+    Example:
+      loyalty member merge 123456789015 29123456 --yes
+    """
+    from loyalty_cli import card_moves
+    from loyalty_cli.errors import Refused
+
+    if not yes:
+        raise Refused("merging moves everything of OTHER onto KEEP for good; run again with --yes")
+    with env.store().transaction() as shop:
+        done = card_moves.merge(shop, keep, other, at=env.clock.now, operator=env.operator)
+    if as_json:
+        emit_json(done.to_json())
+        return
+    click.echo(
+        f"Merged member {done.merged} into {done.card} ({done.points_moved} points moved); "
+        f"balance {done.balance} points"
+    )
 
 
 @member.command("erase")
@@ -288,6 +402,10 @@ def member_json(doc: dict, programme, day: date) -> dict:
         "spend_12m": to_text(spend),
         "enrolled_at": doc["enrolled_at"],
         "consent": doc.get("consent", False),
+        "status_reason": doc.get("status_reason"),
+        "language": doc.get("language"),
+        "referred_by": doc.get("referred_by"),
+        "merged_into": doc.get("merged_into"),
         "purchases": points["purchases"],
         "last_purchase": points["last_purchase"],
         "debt": -points["lots"].get(lots.DEBT, 0),

@@ -7,7 +7,8 @@ Tickets come from purchases in the window (shop time, both days included):
 - `points`: one ticket per point the window's purchases earned and kept after refunds.
 
 Only entries up to the draw's last ledger id count, so refunds recorded after the draw do
-not change it, and `draw verify` sees exactly what the draw saw.
+not change it, and `draw verify` sees exactly what the draw saw. Purchases on a card that
+was replaced or merged by then count for the card it moved to.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from . import clock, tiers
+from . import card_moves, clock, tiers
 from .errors import InvalidInput
 from .money import parse_amount
 from .shop import Shop
@@ -53,11 +54,14 @@ def tickets_by_card(shop: Shop, window: Window, rule: str, last_id: int) -> dict
     purchases = {}
     refunded: dict[int, Decimal] = defaultdict(Decimal)
     taken: dict[int, int] = defaultdict(int)
+    moved: dict[str, str] = {}
     # Refunds of the window's purchases may come later than the window: read on from its start.
     for entry in shop.ledger.entries(since=since):
         if entry.id > last_id:
             continue
-        if entry.kind == "earn" and entry.at <= until:
+        if entry.kind in card_moves.MOVE_KINDS and entry.to_card:
+            moved[entry.card] = entry.to_card
+        elif entry.kind == "earn" and entry.at <= until:
             purchases[entry.id] = entry
         elif entry.kind == "refund" and entry.ref in purchases and entry.amount:
             refunded[entry.ref] += Decimal(entry.amount)
@@ -68,11 +72,13 @@ def tickets_by_card(shop: Shop, window: Window, rule: str, last_id: int) -> dict
         net = Decimal(purchase.amount) - refunded[entry_id]
         if net <= 0:
             continue
-        spend[purchase.card] += net
+        # The tickets of a card replaced or merged before the draw count for the card it moved to.
+        card = card_moves.resolve(moved, purchase.card) if moved else purchase.card
+        spend[card] += net
         if rule == "purchase":
-            counts[purchase.card] += 1
+            counts[card] += 1
         elif rule == "points":
-            counts[purchase.card] += purchase.points - taken[entry_id]
+            counts[card] += purchase.points - taken[entry_id]
     if rule.startswith("spend:"):
         unit = Decimal(rule[6:])
         for card, total in spend.items():

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from . import clock, draw_entrants, fair_draw, lots, points
+from . import card_moves, clock, draw_entrants, fair_draw, lots, points
 from .draw_entrants import Window
 from .errors import InvalidInput, Refused
 from .shop import Shop
@@ -264,8 +264,9 @@ def _recent_winners(shop: Shop, rules: Rules, at: datetime) -> set[str]:
     if not rules.exclude_winners_days:
         return set()
     since = clock.iso(at - timedelta(days=rules.exclude_winners_days))
+    moved = card_moves.moves(shop)  # a winner who has a new card since is still a recent winner
     return {
-        card
+        card_moves.resolve(moved, card)
         for draw in shop.draws.all()
         if draw.get("status") == "held" and since <= draw["held_at"] <= clock.iso(at)
         for card in draw["winners"]

@@ -42,6 +42,10 @@ class MemberNotActive(Refused):
     """The member is blocked or closed."""
 
 
+class CardMoved(Refused):
+    """The card was replaced by, or merged into, another one: nothing may be written on it."""
+
+
 class InvalidInput(LoyaltyError):
     """A value given on the command line or in a file is malformed."""
 

@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import cards, clock, csv_input, files, members, phones, points, spreadsheet, text_fields, timeline
+from . import (
+    card_moves,
+    cards,
+    clock,
+    csv_input,
+    files,
+    members,
+    phones,
+    points,
+    spreadsheet,
+    text_fields,
+    timeline,
+)
 from .errors import DataProblem, InvalidInput, LoyaltyError
 from .money import parse_amount, to_text
 from .shop import Shop
@@ -133,6 +145,9 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
     if member is None:
         member = shop.members.get(key) or _by_phone(shop, row.get("card") or "")
         if member is None:
+            moved = card_moves.moved_to(shop, key)
+            if moved:
+                raise InvalidInput(f"card {key} was replaced by card {moved}")
             raise InvalidInput(f"unknown card {row.get('card')!r}")
         working[key] = working[member["card"]] = member
     card = member["card"]

@@ -15,7 +15,9 @@ import orjson
 from .errors import DataProblem
 
 # `opening`: a balance or a 12-month spend brought over from another system by an import.
-KINDS = ("earn", "redeem", "expire", "refund", "adjust", "bonus", "prize", "opening")
+# "replace" (a new card for a lost one) and "merge" (two records of one customer) move a
+# card's history onto `to_card`; they change no points (see card_moves.py).
+KINDS = ("earn", "redeem", "expire", "refund", "adjust", "bonus", "prize", "opening", "replace", "merge")
 GENESIS = "0" * 64
 
 
@@ -42,6 +44,7 @@ class LedgerEntry(NamedTuple):
     store: str | None = None
     ref: int | None = None
     day: str | None = None  # the shop-local day (YYYY-MM-DD) the money counts on for tiers
+    to_card: str | None = None  # replace, merge: the card this card's history moved to
 
     def to_doc(self) -> dict:
         """The stored form: every field that has a value."""

@@ -109,6 +109,19 @@ def phone_of(row) -> str | None:
     return row[2] if isinstance(row, list) and len(row) > 2 else None
 
 
+def referrer_of(row) -> str | None:
+    """The card of the member who referred the member of a stored row, without unpacking it."""
+    if isinstance(row, dict):
+        return row.get("referred_by")
+    return row[9] if isinstance(row, list) and len(row) > 9 else None
+
+
+def unpack_spend(packed) -> dict:
+    """The spend by day of a stored row's spend field ({} when it is not what loyalty writes)."""
+    spend = _unpack_spend(packed)
+    return spend if isinstance(spend, dict) else {}
+
+
 def _pack(mapping, kind):
     """{"2026-12": 18, "2027-01": 22} -> "2026-12:18,2027-01:22"; anything else as it is."""
     if not isinstance(mapping, dict):

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 
 from . import cards, clock, phones, projection, text_fields
-from .errors import InvalidInput, MemberNotActive, Refused, UnknownMember
+from .errors import CardMoved, InvalidInput, MemberNotActive, Refused, UnknownMember
 from .shop import Shop
 
 STATUSES = ("active", "blocked", "closed")
@@ -22,12 +22,21 @@ def find(shop: Shop, text: str) -> dict:
         if phone:
             member = shop.members.by_phone(phone)
     if member is None:
+        moved = (shop.meta.get("card_moves") or {}).get(card) if card else None
+        if moved:
+            from . import card_moves  # card_moves builds on this module
+
+            now = card_moves.current_card(shop, card)
+            raise CardMoved(f"card {card} was replaced by card {now}; use card {now}")
         raise UnknownMember(f"no member with card or phone {str(text).strip()!r}")
     return member
 
 
 def require_active(member: dict) -> None:
     """Blocked and closed members cannot earn or redeem."""
+    if member.get("merged_into"):
+        into = member["merged_into"]
+        raise CardMoved(f"card {member['card']} was merged into card {into}; use card {into}")
     if member["status"] != "active":
         raise MemberNotActive(f"member {member['card']} is {member['status']}")
 
@@ -66,12 +75,15 @@ def enroll(
         "points": projection.empty(),
     }
     doc["phone"] = _free_phone(shop, phone, None)
+    from . import card_moves  # card_moves builds on this module
+
+    taken = card_moves.Taken(shop)  # members' cards and cards that were replaced
     if card:
         doc["card"] = cards.validate(card)
-        if doc["card"] in shop.members:
+        if doc["card"] in taken:
             raise Refused(f"card {doc['card']} is already taken")
     else:
-        doc["card"] = cards.generate(shop.members)
+        doc["card"] = cards.generate(taken)
     if referred_by:
         doc["referred_by"] = find(shop, referred_by)["card"]
     shop.members.add(doc)
@@ -108,7 +120,7 @@ def set_status(
     at: datetime | None = None,
     operator: str = "",
 ) -> dict:
-    """block, unblock or close a member; the reason is kept on the member.
+    """block, unblock or close a member; the reason, when given, is kept on the member.
 
     Given `at`, the change joins the member's status changes (which decide whose birthday
     counts on which day), and a member unblocked on their birthday after that day's job
@@ -130,7 +142,8 @@ def set_status(
         member["status"] = "closed"
     else:
         raise ValueError(action)
-    member["status_reason"] = reason
+    if reason:  # blocking again without a reason keeps the one given before
+        member["status_reason"] = reason
     if at is not None:
         changes = member.get("status_changes") or [[member["enrolled_at"], current]]
         member["status_changes"] = [*changes, [clock.iso(at), member["status"]]]

@@ -42,6 +42,11 @@ class Recorded:
 
 def record(shop: Shop, member: dict, *, at: datetime, operator: str, **fields) -> LedgerEntry:
     """Append an entry for `member` and fold it into their projection."""
+    if member.get("merged_into") and (fields.get("points") or fields.get("amount")):
+        # Its points belong to another card now (an erasure's empty entry may still be written).
+        from . import card_moves
+
+        card_moves.refuse_write(shop, member)
     entry = shop.ledger.append(card=member["card"], at=clock.iso(at), operator=operator, **fields)
     projection.apply_entry(member["points"], entry)
     shop.members.put(member)

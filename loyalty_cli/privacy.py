@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from . import archives, clock, files, hot_file, member_rows, members, points
+from . import archives, card_moves, clock, files, hot_file, member_rows, members, points
 from .errors import DataProblem, Refused
 from .ledger import LedgerEntry
 from .shop import Shop
@@ -61,7 +61,9 @@ def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> 
             if not already:
                 erase_member(shop, member, at=now.now, operator=operator)
         try:
-            rewritten, left = scrub_files(store, {member["card"]})
+            # Backups may hold the member's row under a card they had before it was replaced.
+            earlier = card_moves.replaced_cards(shop, member["card"])
+            rewritten, left = scrub_files(store, {member["card"], *earlier})
         except OSError as error:
             card = member["card"]
             raise DataProblem(
@@ -152,12 +154,12 @@ def export(shop: Shop, member_ref: str, *, now: clock.Clock) -> dict:
     member = members.find(shop, member_ref)
     card = member["card"]
     everyone = list(shop.members.all())
-    others = {m["card"] for m in everyone} - {card}
+    others = {m["card"] for m in everyone} - set(card_moves.history_cards(shop, card))
     return {
         "exported_at": clock.iso(now.now),
         "shop": shop.programme().name,
         "member": _without_cards(member, others),
-        "entries": [_without_cards(entry.to_doc(), others) for entry in shop.ledger.entries(card)],
+        "entries": [_without_cards(entry.to_doc(), others) for entry in card_moves.entries_of(shop, card)],
         "draws": [_draw(doc, card) for doc in shop.draws.all() if _mentions(doc, card)],
         "referred": sum(1 for m in everyone if m.get("referred_by") == card),
     }

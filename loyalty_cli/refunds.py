@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from . import clock, lots, points, projection, text_fields, tiers, timeline
+from . import card_moves, clock, lots, points, projection, text_fields, tiers, timeline
 from .errors import InvalidInput, Refused
 from .ledger import LedgerEntry
 from .money import points_for, to_text
@@ -83,7 +83,8 @@ def refund(
         )
     if clock.iso(at) < purchase.at:
         raise InvalidInput("a refund cannot be dated before its purchase")
-    member = shop.members.require(purchase.card)
+    # A purchase made on a card that was replaced or merged is refunded on the card it moved to.
+    member = shop.members.require(card_moves.current_card(shop, purchase.card))
     timeline.require_latest(shop, member, at, "a refund")
     total = refunded + amount
     taken = _points_to_take(purchase, earlier, total, _lapsed_unspent(shop, purchase, at))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import clock, lots, projection
+from . import card_moves, clock, lots, projection
 from . import tiers as tier_rules
 from .money import CENT
 from .shop import Shop
@@ -101,6 +101,7 @@ def summary(shop: Shop, as_of: date) -> Summary:
     purchases: Counter[str] = Counter()
     active: set[str] = set()
     later = 0
+    moved = card_moves.moves(shop)  # a member counts once, whichever of their cards bought
     for entry in shop.ledger.entries():
         if entry.at > until:
             later += entry.points
@@ -111,7 +112,7 @@ def summary(shop: Shop, as_of: date) -> Summary:
         elif kind in ("redeem", "expire", "refund") or (kind == "adjust" and points < 0):
             totals[kind] -= points
         if kind == "earn":
-            purchases[entry.card] += 1
+            purchases[card_moves.resolve(moved, entry.card) if moved else entry.card] += 1
             if entry.at >= active_since:
                 active.add(entry.card)
         if entry.at >= chart_since and (kind == "redeem" or (kind in ISSUING and points > 0)):
@@ -170,7 +171,11 @@ def spend_by_card(shop: Shop, as_of: date) -> dict[str, Decimal]:
     tz = shop.programme().tz
     since = clock.iso(clock.start_of_day(projection.window(as_of)[0], tz))
     until = end_of(as_of, shop)
-    return projection.spend_by_card(shop.ledger.entries(since=since, until=until), tz, as_of, until)
+    entries = shop.ledger.entries(since=since, until=until)
+    moved = card_moves.moves(shop)  # a replaced or merged card's spend counts for its member
+    if moved:
+        entries = (e._replace(card=card_moves.resolve(moved, e.card)) for e in entries)
+    return projection.spend_by_card(entries, tz, as_of, until)
 
 
 def expiring(shop: Shop, within_days: int, as_of: date) -> list[ExpiringPoints]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from . import clock
+from . import card_moves, clock
 from .money import CENT
 from .shop import Shop
 
@@ -85,14 +85,16 @@ def score(shop: Shop, as_of: date) -> list[MemberScore]:
     frequency: Counter[str] = Counter()
     monetary: dict[str, Decimal] = defaultdict(Decimal)
     last: dict[str, str] = {}
+    moved = card_moves.moves(shop)  # a replaced or merged card's purchases count for its member
     for entry in shop.ledger.entries(until=until):
+        card = card_moves.resolve(moved, entry.card) if moved else entry.card
         if entry.kind == "earn":
-            frequency[entry.card] += 1
-            monetary[entry.card] += Decimal(entry.amount or 0)
-            if entry.at > last.get(entry.card, ""):
-                last[entry.card] = entry.at
+            frequency[card] += 1
+            monetary[card] += Decimal(entry.amount or 0)
+            if entry.at > last.get(card, ""):
+                last[card] = entry.at
         elif entry.kind == "refund" and entry.amount is not None:
-            monetary[entry.card] -= Decimal(entry.amount)
+            monetary[card] -= Decimal(entry.amount)
     people = [m for m in shop.members.all() if m["status"] != "closed" and m["enrolled_at"] <= until]
     buyers = [m["card"] for m in people if frequency[m["card"]]]
     last_day = {card: clock.from_iso(last[card]).astimezone(tz).date() for card in buyers}

@@ -143,6 +143,7 @@ class Members:
         self._phone_lookups = 0
         self._changed: set[str] = set()
         self._added: dict[str, None] = {}
+        self._renamed: dict[str, str] = {}  # new card -> the card its stored row is under
 
     @property
     def dirty(self) -> bool:
@@ -165,6 +166,8 @@ class Members:
                 for card, row in self._stored().rows().items()
                 if (phone := member_rows.phone_of(row))
             }
+            for card in self._renamed.values():
+                self._phone_of.pop(card, None)
             for card, doc in self._working.items():
                 self._phone_of.pop(card, None)
                 if doc.get("phone"):
@@ -176,12 +179,16 @@ class Members:
         return len(self._stored()) + len(self._added)
 
     def __contains__(self, card: str) -> bool:
-        return card in self._working or self._stored().find(card) is not None
+        if card in self._working:
+            return True
+        return card not in self._renamed.values() and self._stored().find(card) is not None
 
     def get(self, card: str) -> dict | None:
         """The working copy of the member with this exact card, or None."""
         doc = self._working.get(card)
         if doc is None:
+            if card in self._renamed.values():
+                return None
             row = self._stored().find(card)
             if row is None:
                 return None
@@ -218,8 +225,9 @@ class Members:
     def all(self) -> Iterator[dict]:
         """Every member document (the latest version; do not change them), in enrolment order."""
         working, unpacked = self._working, self._unpacked
+        now_under = {stored: card for card, stored in self._renamed.items()}
         for card, row in self._stored().rows().items():
-            doc = working.get(card) or unpacked.get(card)
+            doc = working.get(now_under.get(card, card)) or unpacked.get(card)
             if doc is None:
                 doc = unpacked[card] = member_rows.from_row(row)
             yield doc
@@ -243,6 +251,17 @@ class Members:
             if since <= self._working[card]["enrolled_at"] <= until:
                 yield self._working[card]
 
+    def stored_rows(self) -> Iterator:
+        """Every member as a stored row (see member_rows.py), in enrolment order, none unpacked
+        but those changed in this transaction."""
+        working = self._working
+        now_under = {stored: card for card, stored in self._renamed.items()}
+        for card, row in self._stored().rows().items():
+            card = now_under.get(card, card)
+            yield member_rows.to_row(working[card]) if card in working else row
+        for card in self._added:
+            yield member_rows.to_row(working[card])
+
     def add(self, doc: dict) -> None:
         """A new member (the caller has checked the card and phone are free)."""
         self._shop._check_writable()
@@ -261,6 +280,30 @@ class Members:
             self._changed.add(card)
         if self._phones is not None and self._phone_of.get(card) != doc.get("phone"):
             self._index_phone(card, doc.get("phone"))
+
+    def rename(self, doc: dict, card: str) -> None:
+        """Give a member (a document from get()) a new card; their row keeps its place."""
+        self._shop._check_writable()
+        old = doc["card"]
+        del self._working[old]
+        doc["card"] = card
+        self._working[card] = doc
+        if old in self._added:
+            self._added = {(card if c == old else c): None for c in self._added}
+        else:
+            self._changed.discard(old)
+            self._changed.add(card)
+            self._renamed[card] = self._renamed.pop(old, old)
+        if self._phones is not None:
+            self._index_phone(old, None)
+            self._index_phone(card, doc.get("phone"))
+
+    def cards_referred_by(self, card: str) -> list[str]:
+        """Cards of the members whose referrer is `card` (read from the rows, none unpacked)."""
+        found = [c for c, row in self._stored().rows().items() if member_rows.referrer_of(row) == card]
+        found = [c for c in found if c not in self._working and c not in self._renamed.values()]
+        found += [c for c, doc in self._working.items() if doc.get("referred_by") == card]
+        return found
 
     def repack(self) -> None:
         """Mark every member changed, so that flush() writes every row anew (a migration)."""
@@ -281,10 +324,11 @@ class Members:
         if not self.dirty:
             return
         working = self._working
-        changed = {card: member_rows.to_row(working[card]) for card in self._changed}
+        renamed = self._renamed
+        changed = {renamed.get(card, card): member_rows.to_row(working[card]) for card in self._changed}
         added = [member_rows.to_row(working[card]) for card in self._added]
         self._shop._storage.data["members"] = self._stored().with_changes(changed, added)
-        self._changed, self._added = set(), {}
+        self._changed, self._added, self._renamed = set(), {}, {}
         self._working, self._unpacked, self._phones = {}, {}, None
 
 

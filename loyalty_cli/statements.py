@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from . import clock, lots, phones, projection, tiers
+from . import card_moves, clock, lots, phones, projection, tiers
 from .errors import InvalidInput
 from .ledger import LedgerEntry
 from .program import Programme
@@ -95,7 +95,7 @@ def for_member(shop: Shop, member: dict, start: date, end: date) -> Statement:
         raise InvalidInput(f"the period starts ({start}) after it ends ({end})")
     programme = shop.programme()
     since = _history_since(start, end, programme)
-    entries = list(shop.ledger.entries(member["card"], since=since))
+    entries = card_moves.entries_of(shop, member["card"], since=since)
     return _build(programme, member, entries, start, end)
 
 
@@ -107,8 +107,9 @@ def for_month(shop: Shop, month: str, progress: Callable[[int], None] | None = N
     start, end = month_period(month)
     programme = shop.programme()
     by_card: dict[str, list[LedgerEntry]] = defaultdict(list)
+    moved = card_moves.moves(shop)  # a replaced or merged card's entries belong to the card it moved to
     for entry in shop.ledger.entries(since=_history_since(start, end, programme)):
-        by_card[entry.card].append(entry)
+        by_card[card_moves.resolve(moved, entry.card) if moved else entry.card].append(entry)
     for member in shop.members.all():
         statement = _build(programme, member, by_card.get(member["card"], []), start, end)
         if progress:
@@ -133,6 +134,10 @@ def describe(entry: LedgerEntry) -> str:
         return f"Prize: {reason}" if reason else "Prize"
     if entry.kind == "adjust":
         return f"Adjustment: {reason}" if reason else "Adjustment"
+    if entry.kind == "replace":
+        return f"Card {entry.card} replaced by {entry.to_card}"
+    if entry.kind == "merge":
+        return f"Card {entry.card} merged into {entry.to_card}"
     if entry.kind == "expire":
         return "Points expired"
     if entry.kind == "opening":

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from . import hot_file, lots, partitions, projection
+from . import card_moves, hot_file, lots, partitions, projection
 from . import ledger as ledger_mod
 from .errors import DataProblem
 from .ledger import LedgerEntry
@@ -51,7 +51,13 @@ def verify(shop: Shop) -> Report:
     report.problems.extend(check_chain(shop, entries))
     report.problems.extend(shapes)
     if not shapes:
-        for check in (check_entries, check_receipts, check_projections, check_receipt_index):
+        for check in (
+            check_entries,
+            check_receipts,
+            card_moves.check_moves,
+            check_projections,
+            check_receipt_index,
+        ):
             report.problems.extend(check(shop, entries))
     report.problems.extend(check_files(shop))
     return report
@@ -170,10 +176,11 @@ def check_shapes(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
 
 def check_entries(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     """Each entry is of a known kind, for a known member, and its lot deltas add up."""
+    moved = card_moves.moves(shop)
     for entry in entries:
         if entry.kind not in ledger_mod.KINDS:
             yield f"entry {entry.id}: unknown kind {entry.kind!r}"
-        if entry.card not in shop.members:
+        if entry.card not in shop.members and entry.card not in moved:
             yield f"entry {entry.id}: card {entry.card} belongs to no member"
         if sum(entry.lots.values()) != entry.points:
             yield f"entry {entry.id}: its lots add up to {sum(entry.lots.values())}, not {entry.points}"
@@ -191,10 +198,14 @@ def check_receipts(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
 
 
 def check_projections(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
-    """Each member's stored balance, lots and spend equal the ledger replayed."""
+    """Each member's stored balance, lots and spend equal the ledger replayed.
+
+    The entries of a card that was replaced or merged count for the card it moved to.
+    """
     by_card: dict[str, list[LedgerEntry]] = defaultdict(list)
+    moved = card_moves.ledger_moves(entries)
     for entry in entries:
-        by_card[entry.card].append(entry)
+        by_card[card_moves.resolve(moved, entry.card) if moved else entry.card].append(entry)
     tz = shop.programme().tz
     for member in shop.members.all():
         card = member["card"]

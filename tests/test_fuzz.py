@@ -118,8 +118,23 @@ COMMANDS = {
     ),
     "member show": line("member", "show", arg(members), option("--as-of", days), flag("--json")),
     "member list": line(
-        "member", "list", option("--tier", hostile), option("--status", hostile), option("--search", hostile)
+        "member",
+        "list",
+        option("--tier", hostile),
+        option("--status", hostile),
+        option("--search", hostile),
+        option("--sort", st.one_of(st.sampled_from(["name", "balance", "spend", "last-purchase"]), hostile)),
+        option("--limit", st.one_of(hostile, numbers)),
     ),
+    "member replace-card": line(
+        "member",
+        "replace-card",
+        arg(members),
+        option("--card", st.one_of(hostile, numbers)),
+        option("--reason", hostile),
+        flag("--json"),
+    ),
+    "member merge": line("member", "merge", arg(members), arg(members), flag("--yes"), flag("--json")),
     "member edit": line(
         "member",
         "edit",

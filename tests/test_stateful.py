@@ -4,8 +4,8 @@ Every rule is one transaction through the store, as a command would run it; afte
 step the data is read back and checked: each balance equals the sum of the member's lots
 and of their ledger entries, no lot is below zero but the refund debt, no refund exceeds
 its purchase, no receipt earns twice, `verify` is clean, and the balances are those the
-model expects. Rules for operations this version may lack (refund, expiry, birthdays)
-are used only where their module exists.
+model expects. Rules for operations this version may lack (refund, expiry, birthdays,
+card replacement and merging) are used only where their module exists.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def optional(module: str):
 
 refunds, expiry, bonuses = optional("refunds"), optional("expiry"), optional("bonuses")
 draws = optional("draws")
+card_moves = optional("card_moves")
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
 names = st.text(st.characters(categories=("L", "Zs")), min_size=1, max_size=30).filter(str.strip)
@@ -62,6 +63,7 @@ class Shop(RuleBasedStateMachine):
         self.balances: dict[str, int] = {}
         self.earned: set[str] = set()
         self.serial = 0
+        self.moved: dict[str, str] = {}  # replaced and merged cards: the card each went to
         with self.store.transaction(create=True) as shop:
             settings = program.new_settings(
                 **{"expiry.months": EXPIRY_MONTHS, "bonus.birthday": BIRTHDAY_BONUS}
@@ -85,6 +87,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(target=receipts, card=cards, amount=amounts, again=st.one_of(st.none(), receipts))
     def purchase(self, card, amount, again):
+        card = self._now(card)
         receipt = again or self._receipt()
         before = self._bytes()
         try:
@@ -102,6 +105,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(card=cards, wanted=st.integers(min_value=1, max_value=2000))
     def redeem(self, card, wanted):
+        card = self._now(card)
         before = self._bytes()
         try:
             with self.store.transaction() as shop:
@@ -115,6 +119,7 @@ class Shop(RuleBasedStateMachine):
 
     @rule(card=cards, change=st.integers(min_value=-2000, max_value=2000).filter(bool))
     def adjust(self, card, change):
+        card = self._now(card)
         before = self._bytes()
         try:
             with self.store.transaction() as shop:
@@ -192,6 +197,29 @@ class Shop(RuleBasedStateMachine):
             for bonus in given:
                 self.balances[bonus.card] += bonus.points
 
+    @precondition(lambda self: card_moves is not None)
+    @rule(card=cards)
+    def replace_card(self, card):
+        card = self._now(card)
+        with self.store.transaction() as shop:
+            done = card_moves.replace_card(shop, card, at=self.now, operator="model")
+        assert done.balance == self.balances[card]
+        self.moved[card] = done.new_card
+        self.balances[done.new_card] = self.balances.pop(card)
+
+    @precondition(lambda self: card_moves is not None)
+    @rule(keep=cards, other=cards)
+    def merge(self, keep, other):
+        keep, other = self._now(keep), self._now(other)
+        if keep == other:
+            return
+        with self.store.transaction() as shop:
+            done = card_moves.merge(shop, keep, other, at=self.now, operator="model")
+        self.moved[other] = keep
+        self.balances[keep] += self.balances[other]
+        self.balances[other] = 0
+        assert done.balance == self.balances[keep]
+
     # -- the invariants -------------------------------------------------------------------
 
     @invariant()
@@ -199,7 +227,7 @@ class Shop(RuleBasedStateMachine):
         shop = self.store.read()
         ledger = defaultdict(int)
         for entry in shop.ledger.entries():
-            ledger[entry.card] += entry.points
+            ledger[self._now(entry.card)] += entry.points
         for member in shop.members.all():
             held = member["points"]
             assert held["balance"] == sum(held["lots"].values()) == ledger[member["card"]]
@@ -234,6 +262,12 @@ class Shop(RuleBasedStateMachine):
     def verify_is_clean(self):
         report = verify(self.store.read())
         assert report.ok, report.problems
+
+    def _now(self, card: str) -> str:
+        """The card that holds `card`'s history now."""
+        while card in self.moved:
+            card = self.moved[card]
+        return card
 
     def _receipt(self) -> str:
         self.serial += 1

@@ -1,0 +1,301 @@
+"""Card moves: a new card for a lost one, and two records of one customer merged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import snapshot
+
+from loyalty_cli.store import Store
+
+
+@pytest.fixture
+def anna(loyalty) -> str:
+    """Anna with a January purchase (lot 2027-01), a November one (lot 2027-11) and a referral."""
+    card = loyalty.enroll("Anna Bērziņa", "--phone", "29123456", "--at", "2025-12-01T10:00:00+00:00")
+    loyalty("purchase", card, "50", "--receipt", "R-JAN", "--at", "2026-01-15T10:00:00+00:00")
+    loyalty("purchase", card, "20", "--receipt", "R-NOV")
+    return card
+
+
+def replace(loyalty, card: str, *args: str) -> dict:
+    return loyalty.json("member", "replace-card", card, *args)
+
+
+def test_replaced_card_carries_everything_over_and_verify_passes(loyalty, anna):
+    before = loyalty.json("member", "show", anna)
+    done = replace(loyalty, anna, "--reason", "lost")
+    after = loyalty.json("member", "show", done["new_card"])
+    assert (done["old_card"], done["balance"]) == (anna, 70)
+    for key in ("balance", "lots", "tier", "spend_12m", "purchases", "name", "phone", "enrolled_at"):
+        assert after[key] == before[key], key
+    assert loyalty("verify").exit_code == 0
+
+
+def test_replace_card_takes_the_given_card_number(loyalty, anna):
+    done = replace(loyalty, anna, "--card", "4000 1234 5678")
+    assert done["new_card"] == "400012345678"
+    assert loyalty.json("member", "show", "4000-1234-5678")["balance"] == 70
+
+
+def test_replace_card_refuses_a_card_already_taken_and_writes_nothing(loyalty, anna):
+    other = loyalty.enroll("Jānis Ozols")
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("member", "replace-card", anna, "--card", other, expect=1)
+    assert "already taken" in result.stderr
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_a_replaced_card_number_is_never_handed_out_again(loyalty, anna):
+    replace(loyalty, anna)
+    result = loyalty("enroll", "Jānis Ozols", "--card", anna, expect=1)
+    assert "taken" in result.stderr
+
+
+def test_purchase_on_a_replaced_card_is_refused_naming_the_new_card_and_writes_nothing(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("purchase", anna, "10", expect=1)
+    assert new in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert snapshot(loyalty.data_dir) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("redeem", "{old}", "10"),
+        ("adjust", "{old}", "5", "--reason", "x"),
+        ("enroll", "Jānis", "--referred-by", "{old}"),
+    ],
+    ids=["redeem", "adjust", "enroll-referral"],
+)
+def test_writes_on_a_replaced_card_are_refused_naming_the_new_card(loyalty, anna, command):
+    new = replace(loyalty, anna)["new_card"]
+    before = snapshot(loyalty.data_dir)
+    result = loyalty(*(part.format(old=anna) for part in command), expect=1)
+    assert new in result.stderr
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_showing_a_replaced_card_names_the_card_it_went_to(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    assert new in loyalty("member", "show", anna, expect=1).stderr
+
+
+def test_statement_of_the_new_card_shows_the_old_cards_history(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    statement = loyalty.json("statement", new, "--from", "2026-01-01", "--format", "json")
+    receipts = [entry["receipt"] for entry in statement["entries"]]
+    assert receipts[:2] == ["R-JAN", "R-NOV"]
+    assert statement["closing_balance"] == 70
+
+
+def test_members_referred_by_the_old_card_name_the_new_one(loyalty, anna):
+    friend = loyalty.enroll("Jānis Ozols", "--referred-by", anna)
+    new = replace(loyalty, anna)["new_card"]
+    assert loyalty.json("member", "show", friend)["referred_by"] == new
+
+
+def test_referral_bonus_after_a_replacement_goes_to_the_new_card(loyalty, anna):
+    loyalty("program", "set", "bonus.referral", "15")
+    friend = loyalty.enroll("Jānis Ozols", "--referred-by", anna)
+    new = replace(loyalty, anna)["new_card"]
+    loyalty("purchase", friend, "10")
+    assert loyalty.json("member", "show", new)["balance"] == 85
+    assert loyalty("verify").exit_code == 0
+
+
+def test_refund_of_a_purchase_on_the_replaced_card_is_taken_from_the_new_card(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    refund = loyalty.json("refund", "R-JAN")
+    assert refund["card"] == new
+    assert loyalty.json("member", "show", new)["balance"] == 20
+    assert loyalty("verify").exit_code == 0
+
+
+def test_a_card_replaced_twice_leads_to_the_newest_card(loyalty, anna):
+    second = replace(loyalty, anna)["new_card"]
+    third = replace(loyalty, second)["new_card"]
+    assert third in loyalty("purchase", anna, "5", expect=1).stderr
+    statement = loyalty.json("statement", third, "--from", "2026-01-01", "--format", "json")
+    assert statement["closing_balance"] == 70
+    assert loyalty("verify").exit_code == 0
+
+
+def test_verify_reports_points_written_on_a_card_after_it_moved(loyalty, anna):
+    replace(loyalty, anna)
+    _write_on_card(loyalty, anna, points=5)
+    result = loyalty("verify", expect=3)
+    assert f"written on card {anna} after it moved" in result.stdout + result.stderr
+
+
+def test_draw_counts_the_tickets_of_a_replaced_card_for_the_new_card(loyalty, anna):
+    loyalty("purchase", anna, "5", "--at", "2026-10-05T10:00:00+00:00")
+    new = replace(loyalty, anna)["new_card"]
+    loyalty("purchase", new, "5", "--at", "2026-10-20T10:00:00+00:00")
+    loyalty("draw", "run", "oct", "--month", "2026-10", "--prize", "Cake")
+    draw = loyalty.json("draw", "show", "oct", "--entrants")
+    assert draw["entrant_list"] == [[new, 2]]
+    assert loyalty("draw", "verify", "oct").exit_code == 0
+
+
+# merge ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def twin(loyalty) -> str:
+    """A second record of Anna: a purchase in March (lot 2027-03) and one in November."""
+    card = loyalty.enroll("Anna Berzina", "--email", "anna@example.lv", "--at", "2025-12-01T10:00:00+00:00")
+    loyalty("purchase", card, "30", "--receipt", "T-MAR", "--at", "2026-03-10T10:00:00+00:00")
+    loyalty("purchase", card, "7", "--receipt", "T-NOV")
+    return card
+
+
+def merge(loyalty, keep: str, other: str) -> dict:
+    return loyalty.json("member", "merge", keep, other, "--yes")
+
+
+def test_merge_keeps_the_expiry_months_of_the_lots_it_moves(loyalty, anna, twin):
+    done = merge(loyalty, anna, twin)
+    assert (done["card"], done["merged"], done["balance"]) == (anna, twin, 107)
+    lots = loyalty.json("member", "show", anna)["lots"]
+    assert lots == {"2027-01": 50, "2027-03": 30, "2027-11": 27}
+
+
+def test_merge_moves_spend_and_purchases_and_verify_passes(loyalty, anna, twin):
+    merge(loyalty, anna, twin)
+    kept = loyalty.json("member", "show", anna)
+    assert (kept["spend_12m"], kept["purchases"]) == ("107.00", 4)
+    assert loyalty("verify").exit_code == 0
+
+
+def test_merge_closes_the_other_record_with_nothing_left_on_it(loyalty, anna, twin):
+    merge(loyalty, anna, twin)
+    other = loyalty.json("member", "show", twin)
+    assert (other["status"], other["balance"], other["lots"], other["merged_into"]) == ("closed", 0, {}, anna)
+
+
+def test_statement_of_the_kept_card_shows_the_merged_history(loyalty, anna, twin):
+    merge(loyalty, anna, twin)
+    statement = loyalty.json("statement", anna, "--from", "2026-01-01", "--format", "json")
+    assert {"R-JAN", "T-MAR", "T-NOV"} <= {entry["receipt"] for entry in statement["entries"]}
+
+
+def test_writes_on_a_merged_record_are_refused_naming_the_kept_card(loyalty, anna, twin):
+    merge(loyalty, anna, twin)
+    before = snapshot(loyalty.data_dir)
+    for command in (("purchase", twin, "10"), ("adjust", twin, "5", "--reason", "x")):
+        assert anna in loyalty(*command, expect=1).stderr
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_merge_without_yes_is_refused_and_writes_nothing(loyalty, anna, twin):
+    before = snapshot(loyalty.data_dir)
+    assert "--yes" in loyalty("member", "merge", anna, twin, expect=1).stderr
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_merging_a_member_with_itself_is_refused(loyalty, anna):
+    before = snapshot(loyalty.data_dir)
+    loyalty("member", "merge", anna, "29123456", "--yes", expect=2)
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_merge_gives_the_kept_member_the_higher_tier(loyalty, anna, twin):
+    loyalty("program", "set", "tiers", "Bronze:0:1,Silver:100:1.25")
+    merge(loyalty, anna, twin)
+    assert loyalty.json("member", "show", anna)["tier"] == "Silver"
+
+
+def _write_on_card(loyalty, card: str, *, points: int) -> None:
+    """Append an entry on any card, the way a hand edit or a bug would."""
+    with Store(loyalty.data_dir).transaction() as shop:
+        shop.ledger.append(
+            card=card,
+            at="2026-11-22T12:00:00+00:00",
+            operator="x",
+            kind="adjust",
+            points=points,
+            lots={"2027-11": points},
+        )
+
+
+def test_member_export_includes_the_history_of_earlier_cards(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    exported = json.loads(loyalty("member", "export", new).stdout)
+    assert {"R-JAN", "R-NOV"} <= {entry.get("receipt") for entry in exported["entries"]}
+
+
+def test_a_draw_held_before_a_replacement_still_verifies(loyalty, anna):
+    loyalty("purchase", anna, "5", "--at", "2026-10-05T10:00:00+00:00")
+    loyalty("draw", "run", "oct", "--month", "2026-10", "--prize", "Cake")
+    replace(loyalty, anna)
+    assert loyalty("draw", "verify", "oct").exit_code == 0
+
+
+def test_import_of_a_purchase_on_a_replaced_card_is_rejected_naming_the_new_card(loyalty, anna, tmp_path):
+    new = replace(loyalty, anna)["new_card"]
+    till = tmp_path / "till.csv"
+    till.write_text(
+        f"card,amount,receipt,at\n{anna},10.00,IMP-1,2026-11-20T10:00:00+00:00\n", encoding="utf-8"
+    )
+    rejects = tmp_path / "rejects.csv"
+    loyalty("import", "purchases", till, "--rejects", rejects, expect=None)
+    assert new in rejects.read_text(encoding="utf-8")
+    assert loyalty.json("member", "show", new)["balance"] == 70
+
+
+def test_erasing_a_member_scrubs_backups_that_hold_them_under_the_old_card(loyalty):
+    card = loyalty.enroll("Zelma Unikāla", "--phone", "29555111")
+    loyalty("purchase", card, "10")
+    new = replace(loyalty, card)["new_card"]
+    loyalty("member", "erase", new, "--yes")
+    holding = [name for name, data in snapshot(loyalty.data_dir).items() if b"Unik" in data]
+    assert holding == []
+
+
+def test_reports_count_a_member_once_across_a_replaced_card(loyalty):
+    card = loyalty.enroll("Anna")
+    loyalty("purchase", card, "10")
+    new = replace(loyalty, card)["new_card"]
+    loyalty("purchase", new, "10")
+    assert loyalty.json("report", "summary")["repeat_purchase_rate"] == 1.0
+    segments = {m["card"]: m for m in loyalty.json("report", "segments")["members"]}
+    assert (segments[new]["frequency"], segments[new]["monetary"]) == (2, "20.00")
+
+
+def test_a_recent_winner_with_a_new_card_is_still_excluded(loyalty, anna):
+    other = loyalty.enroll("Jānis Ozols", "--at", "2025-12-01T10:00:00+00:00")
+    loyalty("purchase", anna, "5", "--at", "2026-09-05T10:00:00+00:00")
+    assert loyalty.json("draw", "run", "sep", "--month", "2026-09", "--prize", "Cake")["winners"] == [anna]
+    new = replace(loyalty, anna)["new_card"]
+    for card in (new, other):
+        loyalty("purchase", card, "5", "--at", "2026-10-05T10:00:00+00:00")
+    loyalty("draw", "run", "oct", "--month", "2026-10", "--prize", "Cake", "--exclude-winners-days", "90")
+    entrants = loyalty.json("draw", "show", "oct", "--entrants")["entrant_list"]
+    assert [card for card, _tickets in entrants] == [other]
+
+
+def test_merge_gives_the_kept_record_the_phone_it_lacked(loyalty):
+    keep = loyalty.enroll("Anna Berzina")
+    other = loyalty.enroll("Anna B.", "--phone", "29777777")
+    merge(loyalty, keep, other)
+    assert loyalty.json("member", "show", "29777777")["card"] == keep
+    loyalty("purchase", "29777777", "10")
+    assert loyalty("verify").exit_code == 0
+
+
+def test_a_merged_record_can_still_be_erased(loyalty, anna, twin):
+    merge(loyalty, anna, twin)
+    loyalty("member", "erase", twin, "--yes")
+    assert loyalty("verify").exit_code == 0
+
+
+def test_member_show_lists_the_earlier_cards(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    line = next(
+        x for x in loyalty("member", "show", new).stdout.splitlines() if x.startswith("Earlier cards")
+    )
+    assert anna in line
