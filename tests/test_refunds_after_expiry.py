@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loyalty_cli import expiry, members, points, program, refunds, verification
+from loyalty_cli.shop import Shop, new_data
+
 
 def show(loyalty, card):
     return loyalty.json("member", "show", card)
@@ -78,3 +88,47 @@ def test_a_refund_before_the_lot_lapses_takes_the_purchases_points_as_before(loy
     loyalty("expire", "--as-of", "2026-03-01")
     assert loyalty.json("refund", "JAN")["points_taken"] == 0
     assert show(loyalty, card)["balance"] == 0
+
+
+# The property: whatever lapsed, refunding every purchase in full leaves the member owing
+# exactly the points they redeemed, never the points that expired as well.
+
+START = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("purchase"), st.integers(1, 300)),
+        st.tuples(st.just("redeem"), st.integers(1, 100)),
+        st.tuples(st.just("wait"), st.integers(1, 50)),
+        st.tuples(st.just("expire"), st.just(0)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps)
+def test_refunding_every_purchase_in_full_charges_only_the_redeemed_points(sequence):
+    shop = Shop(new_data(), writable=True, root=Path("."))
+    shop.save_settings(program.new_settings(**{"expiry.months": "1"}))
+    at = START
+    card = members.enroll(shop, name="Anna", at=at, operator="t")["card"]
+    receipts, redeemed = [], 0
+    for kind, value in sequence:
+        if kind == "purchase":
+            receipts.append(f"R{len(receipts)}")
+            points.purchase(shop, card, Decimal(value), at=at, operator="t", receipt=receipts[-1])
+        elif kind == "redeem":
+            wanted = shop.members.get(card)["points"]["balance"] * value // 100
+            if wanted > 0:
+                points.redeem(shop, card, wanted, at=at, operator="t")
+                redeemed += wanted
+        elif kind == "wait":
+            at += timedelta(days=value)
+        else:
+            expiry.expire(shop, at.date(), operator="t")
+    at += timedelta(days=1)
+    expiry.expire(shop, at.date(), operator="t")
+    for receipt in receipts:
+        refunds.refund(shop, receipt, None, at=at, operator="t")
+    assert shop.members.get(card)["points"]["balance"] == -redeemed
+    assert verification.verify(shop).ok
