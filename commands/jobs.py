@@ -91,7 +91,9 @@ def birthdays(env: Env, as_of, dry_run, as_json):
     """Give the birthday bonus to active members whose birthday it is.
 
     Once per member per year; 29 February counts on 28 February in other years. Days
-    missed since the last run are caught up.
+    missed since the last run are caught up, each bonus dated at the first moment of the
+    birthday the member was enrolled and active; a member enrolled or unblocked on their
+    birthday after the day's run gets it at that moment.
 
     \b
     Example:
