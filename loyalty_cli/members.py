@@ -147,6 +147,8 @@ def set_status(
     if at is not None:
         changes = member.get("status_changes") or [[member["enrolled_at"], current]]
         member["status_changes"] = [*changes, [clock.iso(at), member["status"]]]
+    else:  # a change without its time would leave the record wrong: drop it instead
+        member.pop("status_changes", None)
     shop.members.put(member)
     if at is not None and action == "unblock":
         from . import bonuses  # bonuses record entries through points, which uses this module
