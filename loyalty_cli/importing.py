@@ -158,7 +158,7 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
     if not receipt:
         raise InvalidInput("the receipt is empty")
     at = clock.parse_sheet_moment(row["at"], now, tz) if row.get("at") else now.now
-    timeline.require_enrolled_by(member, at, "a purchase")
+    timeline.require_enrolled_by(shop, member, at, "a purchase")
     return card, amount, receipt, at
 
 

@@ -71,7 +71,7 @@ def purchase(
     """
     member = members.find(shop, member_ref)
     members.require_active(member)
-    timeline.require_enrolled_by(member, at, "a purchase")
+    timeline.require_enrolled_by(shop, member, at, "a purchase")
     limit = shop.programme().max_purchase
     if limit is not None and amount > limit and not confirmed:
         raise Refused(

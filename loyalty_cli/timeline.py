@@ -16,18 +16,27 @@ from .errors import Refused
 from .shop import Shop
 
 
-def require_enrolled_by(member: dict, at: datetime, what: str) -> None:
+def require_enrolled_by(shop: Shop, member: dict, at: datetime, what: str) -> None:
     """Refuse a write dated before the member's enrolment."""
     enrolled = member["enrolled_at"]
     if at < clock.from_iso(enrolled):  # on the import's hot path: no formatting of `at`
-        raise Refused(f"member {member['card']} enrolled on {enrolled[:10]}; {what} cannot be dated before")
+        raise Refused(
+            f"member {member['card']} enrolled on {_shop_time(shop, enrolled)}; {what} cannot be dated before"
+        )
 
 
 def require_latest(shop: Shop, member: dict, at: datetime, what: str) -> None:
     """Refuse a write dated before the member's latest ledger entry (or enrolment)."""
-    require_enrolled_by(member, at, what)
+    require_enrolled_by(shop, member, at, what)
     moment = clock.iso(at)
     entries = shop.ledger.entries(member["card"], since=moment)
     later = max((e.at for e in entries if e.at > moment), default=None)
     if later is not None:
-        raise Refused(f"member {member['card']} has an entry dated {later}; {what} cannot be dated before it")
+        raise Refused(
+            f"member {member['card']} has an entry dated {_shop_time(shop, later)}; "
+            f"{what} cannot be dated before it"
+        )
+
+
+def _shop_time(shop: Shop, stored: str) -> str:
+    return clock.from_iso(stored).astimezone(shop.programme().tz).strftime("%Y-%m-%d %H:%M")
