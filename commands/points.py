@@ -179,9 +179,8 @@ def refund(env: Env, receipt, amount, reason, when, as_json):
     if as_json:
         emit_json(result.to_json())
         return
-    line = (
-        f"{result.card}: refunded {to_text(result.amount)} of receipt {result.receipt}, "
-        f"-{result.points_taken} points"
+    line = f"{result.card}: refunded {to_text(result.amount)} of receipt {result.receipt}, " + (
+        f"-{result.points_taken} points" if result.points_taken else "no points taken back"
     )
     if result.points_returned:
         line += f", +{result.points_returned} redeemed points given back"

@@ -38,6 +38,11 @@ def test_a_refund_never_takes_back_points_that_already_expired(loyalty):
     loyalty("verify")
 
 
+def test_a_refund_that_takes_nothing_back_says_so(loyalty):
+    _january_purchase(loyalty)
+    assert "no points taken back; balance 50" in loyalty("refund", "JAN").stdout
+
+
 def test_a_refund_of_a_lapsed_purchase_takes_back_only_the_spent_share(loyalty):
     card = _january_purchase(loyalty, spent=60)
     result = loyalty.json("refund", "JAN")
