@@ -95,8 +95,9 @@ def test_a_refund_before_the_lot_lapses_takes_the_purchases_points_as_before(loy
     assert show(loyalty, card)["balance"] == 0
 
 
-# The property: whatever lapsed, refunding every purchase in full leaves the member owing
-# exactly the points they redeemed, never the points that expired as well.
+# The property: whatever lapsed, and whatever was refunded in part on the way, refunding every
+# purchase in full leaves the member owing exactly the points they redeemed, never the points
+# that expired as well.
 
 START = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
 steps = st.lists(
@@ -105,6 +106,7 @@ steps = st.lists(
         st.tuples(st.just("redeem"), st.integers(1, 100)),
         st.tuples(st.just("wait"), st.integers(1, 50)),
         st.tuples(st.just("expire"), st.just(0)),
+        st.tuples(st.just("refund"), st.integers(1, 100)),
     ),
     max_size=25,
 )
@@ -129,11 +131,23 @@ def test_refunding_every_purchase_in_full_charges_only_the_redeemed_points(seque
                 redeemed += wanted
         elif kind == "wait":
             at += timedelta(days=value)
-        else:
+        elif kind == "refund" and receipts:
+            _refund_part(shop, receipts[value % len(receipts)], value, at)
+        elif kind == "expire":
             expiry.expire(shop, at.date(), operator="t")
     at += timedelta(days=1)
     expiry.expire(shop, at.date(), operator="t")
     for receipt in receipts:
-        refunds.refund(shop, receipt, None, at=at, operator="t")
+        _refund_part(shop, receipt, 100, at)
     assert shop.members.get(card)["points"]["balance"] == -redeemed
     assert verification.verify(shop).ok
+
+
+def _refund_part(shop, receipt: str, percent: int, at: datetime) -> None:
+    """Refund `percent` of what is left of a receipt (all of it at 100), if anything is."""
+    entries = shop.ledger.by_receipt(receipt)
+    price = Decimal(entries[0].amount)
+    left = price - sum((Decimal(e.amount) for e in entries if e.kind == "refund" and e.amount), Decimal(0))
+    amount = left if percent == 100 else (left * percent / 100).quantize(Decimal("0.01"))
+    if amount > 0:
+        refunds.refund(shop, receipt, amount, at=at, operator="t")
