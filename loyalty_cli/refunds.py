@@ -159,9 +159,8 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
         elif delta < 0 and entry.kind == "expire":
             lapsed += sum(left for credit_id, left in credits if credit_id == purchase.id)
             credits = []
-        elif delta < 0:
-            own = entry.kind == "refund" and entry.ref == purchase.id
-            _consume(credits, -delta, purchase.id if own else None)
+        elif delta < 0:  # a refund takes its own purchase's points first, the rest oldest first
+            _consume(credits, -delta, entry.ref if entry.kind == "refund" else None)
     return lapsed
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from loyalty_cli import expiry, members, points, program, refunds, verification
@@ -114,6 +114,7 @@ steps = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(steps)
+@example([("purchase", 1), ("purchase", 1), ("wait", 54), ("refund", 1)])  # another's refund in the lot
 def test_refunding_every_purchase_in_full_charges_only_the_redeemed_points(sequence):
     shop = Shop(new_data(), writable=True, root=Path("."))
     shop.save_settings(program.new_settings(**{"expiry.months": "1"}))
