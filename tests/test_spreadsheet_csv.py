@@ -312,7 +312,7 @@ def test_export_excel_writes_semicolons_bom_crlf_and_the_regions_decimal_comma(l
     card = enrolled(loyalty, "Anna Bērziņa")
     loyalty("purchase", card, "12.30", "--receipt", "K1")
     data = loyalty("export", "ledger", "--excel").stdout_bytes
-    assert data.startswith("\ufeffid;at;date;card;kind;points;amount;".encode())
+    assert data.startswith("\ufeffid;at;date;time;card;kind;points;amount;".encode())
     assert b";12,30;" in data
     assert data.endswith(b"tester\r\n")
 
