@@ -192,14 +192,21 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
         for line in statement.lines
     ]
     amount = f"Amount {currency}"
-    table = tabulate(
-        rows,
-        headers=["Date", "Description", *([] if narrow else ["Receipt"]), amount, "Points", "Balance"],
-        tablefmt="simple",
-        disable_numparse=True,
-        maxcolwidths=[10, max(width - 35 - len(amount), 8), 9, 7, 7] if narrow else [16, 26, 12, 12, 11, 11],
-        colalign=("left", "left", *([] if narrow else ["left"]), "right", "right", "right"),
-    )
+    described = max(width - 35 - len(amount), 8)
+    while True:
+        table = tabulate(
+            rows,
+            headers=["Date", "Description", *([] if narrow else ["Receipt"]), amount, "Points", "Balance"],
+            tablefmt="simple",
+            disable_numparse=True,
+            maxcolwidths=[10, described, 9, 7, 7] if narrow else [16, 26, 12, 12, 11, 11],
+            colalign=("left", "left", *([] if narrow else ["left"]), "right", "right", "right"),
+        )
+        # tabulate pads headers beyond the widths asked for: narrow the descriptions until it fits.
+        over = max(map(len, table.splitlines()), default=0) - width
+        if not narrow or over <= 0 or described <= 8:
+            break
+        described = max(described - over, 8)
     out = [
         f"{statement.shop_name}: loyalty statement",
         # No-break spaces keep the card and the phone whole when the line is wrapped.

@@ -177,7 +177,8 @@ def _build(
     opening = closing - sum(entry.points for entry in period)
     # A back-dated entry takes its place by date and time, not by when it was typed in.
     period.sort(key=lambda entry: (entry.at, entry.id))
-    spend_12m = projection.spend_by_card(entries, tz, end, until).get(member["card"], Decimal("0"))
+    # The entries are the member's, also under cards they held before (replaced or merged).
+    spend_12m = sum(projection.spend_by_card(entries, tz, end, until).values(), Decimal("0"))
     held_tier = tiers.held_at(programme, member, until)
     tier = held_tier.name if held_tier else member.get("tier")
     next_tier = tiers.above(programme, held_tier)

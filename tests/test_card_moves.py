@@ -299,3 +299,12 @@ def test_member_show_lists_the_earlier_cards(loyalty, anna):
         x for x in loyalty("member", "show", new).stdout.splitlines() if x.startswith("Earlier cards")
     )
     assert anna in line
+
+
+def test_a_statement_of_the_new_card_counts_the_spend_made_on_the_old_one(loyalty, anna):
+    done = replace(loyalty, anna, "--reason", "lost")
+    statement = loyalty.json("statement", done["new_card"], "--format", "json")
+    shown = loyalty.json("member", "show", done["new_card"])
+    assert shown["spend_12m"] == "70.00"
+    assert "spend over 12 months 70.00" in loyalty("statement", done["new_card"]).stdout
+    assert statement["closing_balance"] == 70

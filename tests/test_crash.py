@@ -297,9 +297,10 @@ def _state(data: Path) -> dict:
         "entries": [e.to_doc() for e in shop.ledger.entries()],
         "draws": shop.draws.all(),
         "programme": shop.programme().settings,
-        # Which months sit in partitions is storage, not state: a command killed after its
-        # month's rollover committed has moved entries without changing any of them.
-        "meta": {k: v for k, v in shop.meta.items() if k != "partitions"},
+        # Which months sit in partitions, and the record of those files, is storage, not
+        # state: a command killed after its month's rollover committed has moved entries
+        # without changing any of them.
+        "meta": {k: v for k, v in shop.meta.items() if k not in ("partitions", "files")},
     }
 
 

@@ -285,3 +285,12 @@ def test_draw_show_on_a_60_column_terminal_folds_long_values_under_themselves(lo
     assert all(len(line) <= 60 for line in lines)
     seed = lines.index(next(line for line in lines if line.startswith("Seed:")))
     assert lines[seed + 1].startswith(" " * 18)
+
+
+def test_a_statement_with_large_figures_on_a_60_column_terminal_still_fits(loyalty, terminal):
+    card = loyalty.enroll("Anna Bērziņa", "--phone", "29123456")
+    loyalty("purchase", card, "1250", "--receipt", "K1-004512")
+    loyalty("adjust", card, "50", "--reason", "sorry for the long wait at the till")
+    out = loyalty("statement", card).stdout
+    assert all(len(line) <= 60 for line in out.splitlines()), out
+    assert "1250.00" in out and "+1250" in out
