@@ -411,6 +411,10 @@ class Ledger:
         raw = self._table.storage.read().get(self._table.name, {})
         return [doc for doc in raw.values() if doc["at"] < moment]
 
+    def hot_ids(self) -> set[int]:
+        """The ids of the committed entries the hot file holds."""
+        return {doc["id"] for doc in self._raw().values()}
+
     def pending_before(self, moment: str) -> list[dict]:
         """Take the new entries dated before `moment` out of the hot file's batch."""
         old = [doc for doc in self._pending if doc["at"] < moment]

@@ -108,10 +108,13 @@ def check_receipt_index(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]
                     if shard != name:
                         yield f"receipt index {name}: receipt {receipt!r} belongs in {shard}"
     receipt_of = {entry.id: (entry.receipt, entry.at[:7]) for entry in entries if entry.receipt is not None}
+    # An entry whose move to its partition was interrupted is still in the hot file, where
+    # receipts are looked up too; the next write finishes the move and its index places.
+    in_hot_file = shop.ledger.hot_ids()
     for receipt in sorted(set(expected) | set(found)):
         listed = {(i, m) for i, m, _card in found.get(receipt, ())}
         for entry_id, month, _card in sorted(expected.get(receipt, ())):
-            if (entry_id, month) not in listed:
+            if (entry_id, month) not in listed and entry_id not in in_hot_file:
                 yield f"entry {entry_id}: receipt {receipt} is missing from the receipt index"
         for entry_id, month, _card in sorted(found.get(receipt, ()), key=lambda p: p[:2]):
             # An entry may still be in the hot file too (its move was interrupted).
