@@ -21,13 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import cards, clock, members, projection, tiers
+from . import cards, clock, members, projection, text_fields, tiers
 from .errors import CardMoved, InvalidInput, Refused
 from .ledger import LedgerEntry
 from .shop import Shop
 
 MOVE_KINDS = ("replace", "merge")
-MAX_REASON = 200
 
 
 @dataclass(frozen=True)
@@ -248,12 +247,7 @@ class Taken:
 
 
 def _reason(reason: str | None) -> str | None:
-    if reason is None:
-        return None
-    text = " ".join(str(reason).split())
-    if len(text) > MAX_REASON or not text.isprintable():
-        raise InvalidInput(f"the reason must be at most {MAX_REASON} printable characters")
-    return text or None
+    return text_fields.clean(reason, "reason") or None
 
 
 def _record_move(shop: Shop, old: str, new: str) -> None:

@@ -308,3 +308,10 @@ def test_a_statement_of_the_new_card_counts_the_spend_made_on_the_old_one(loyalt
     assert shown["spend_12m"] == "70.00"
     assert "spend over 12 months 70.00" in loyalty("statement", done["new_card"]).stdout
     assert statement["closing_balance"] == 70
+
+
+def test_a_replacement_reason_with_a_control_character_is_refused_and_writes_nothing(loyalty, anna):
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("member", "replace-card", anna, "--reason", "lost\x1b[2J", expect=2)
+    assert "reason" in result.stderr and "control characters" in result.stderr
+    assert snapshot(loyalty.data_dir) == before
