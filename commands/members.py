@@ -93,7 +93,8 @@ def member_show(env: Env, member_ref, as_of, as_json):
     if as_json:
         emit_json(document)
         return
-    lots = ", ".join(f"{k}: {v}" for k, v in sorted(document["lots"].items()) if k != "debt") or "none"
+    # A no-break space keeps each month with its points when a narrow terminal folds the line.
+    lots = ", ".join(f"{k}:\u00a0{v}" for k, v in sorted(document["lots"].items()) if k != "debt") or "none"
     balance = f"{document['balance']} points"
     if document["debt"]:
         balance += f" (owes {document['debt']} points from a refund; the next purchases pay it off first)"

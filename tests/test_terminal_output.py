@@ -294,3 +294,12 @@ def test_a_statement_with_large_figures_on_a_60_column_terminal_still_fits(loyal
     out = loyalty("statement", card).stdout
     assert all(len(line) <= 60 for line in out.splitlines()), out
     assert "1250.00" in out and "+1250" in out
+
+
+def test_member_show_on_a_narrow_terminal_keeps_each_lot_month_with_its_points(loyalty, terminal):
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    for month, amount in enumerate([5, 123, 7, 1000, 12, 3, 250, 9, 40, 1, 600], start=1):
+        loyalty("purchase", card, amount, "--at", f"2026-{month:02d}-05T10:00")
+    lines = plain(loyalty("member", "show", card).stdout).splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    assert not any(line.rstrip().endswith(tuple(f"2027-{m:02d}:" for m in range(1, 13))) for line in lines)
