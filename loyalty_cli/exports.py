@@ -42,6 +42,7 @@ LEDGER_COLUMNS = [
     "reason",
     "store",
     "ref",
+    "to_card",  # replace, merge: the card the history moved to
     "operator",
 ]
 LEDGER_NUMERIC = ("id", "points", "amount", "rate", "multiplier", "ref")

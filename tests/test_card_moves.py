@@ -315,3 +315,11 @@ def test_a_replacement_reason_with_a_control_character_is_refused_and_writes_not
     result = loyalty("member", "replace-card", anna, "--reason", "lost\x1b[2J", expect=2)
     assert "reason" in result.stderr and "control characters" in result.stderr
     assert snapshot(loyalty.data_dir) == before
+
+
+def test_the_ledger_export_names_the_card_a_card_moved_to(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    exported = loyalty("export", "ledger", "--csv").stdout
+    header, *rows = exported.splitlines()
+    moved = [dict(zip(header.split(","), row.split(","), strict=False)) for row in rows if ",replace," in row]
+    assert [(m["card"], m["to_card"]) for m in moved] == [(anna, new)]
