@@ -29,7 +29,9 @@ def require_latest(shop: Shop, member: dict, at: datetime, what: str) -> None:
     """Refuse a write dated before the member's latest ledger entry (or enrolment)."""
     require_enrolled_by(shop, member, at, what)
     moment = clock.iso(at)
-    entries = shop.ledger.entries(member["card"], since=moment)
+    from . import card_moves  # the entries of cards replaced by or merged into this one count too
+
+    entries = card_moves.entries_of(shop, member["card"], since=moment)
     later = max((e.at for e in entries if e.at > moment), default=None)
     if later is not None:
         raise Refused(

@@ -323,3 +323,15 @@ def test_the_ledger_export_names_the_card_a_card_moved_to(loyalty, anna):
     header, *rows = exported.splitlines()
     moved = [dict(zip(header.split(","), row.split(","), strict=False)) for row in rows if ",replace," in row]
     assert [(m["card"], m["to_card"]) for m in moved] == [(anna, new)]
+
+
+def test_a_redemption_cannot_be_dated_before_the_merge_it_follows(loyalty):
+    keep = loyalty.enroll("Anna", "--at", "2025-12-01T10:00:00+00:00")
+    loyalty("purchase", keep, "50", "--at", "2026-01-15T10:00:00+00:00")
+    other = loyalty.enroll("Anna B", "--at", "2025-12-01T10:00:00+00:00")
+    loyalty("purchase", other, "30", "--at", "2026-03-10T10:00:00+00:00")
+    merge(loyalty, keep, other)
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("redeem", keep, "60", "--at", "2026-06-01T10:00:00+00:00", expect=1)
+    assert "cannot be dated before" in result.stderr
+    assert snapshot(loyalty.data_dir) == before
