@@ -269,12 +269,17 @@ def _move_referrals(shop: Shop, old: str, new: str) -> int:
 
 def _fill_gaps(keep: dict, other: dict) -> None:
     """KEEP keeps its details, and takes OTHER's phone, e-mail and birthday where it has none
-    (the phone leaves OTHER, so that scanning it at the till finds KEEP)."""
+    (the phone leaves OTHER, so that scanning it at the till finds KEEP), and the year of
+    the last birthday bonus either was given."""
     for key in ("phone", "email", "birthday"):
         if not keep.get(key) and other.get(key):
             keep[key] = other[key]
             if key == "phone":
                 other["phone"] = None
+    # One customer gets one birthday bonus a year, whichever record it was given on.
+    year = max(keep.get("birthday_bonus_year") or 0, other.get("birthday_bonus_year") or 0)
+    if year:
+        keep["birthday_bonus_year"] = year
 
 
 def _carry_tier(shop: Shop, keep: dict, other: dict, at: datetime) -> None:

@@ -335,3 +335,13 @@ def test_a_redemption_cannot_be_dated_before_the_merge_it_follows(loyalty):
     result = loyalty("redeem", keep, "60", "--at", "2026-06-01T10:00:00+00:00", expect=1)
     assert "cannot be dated before" in result.stderr
     assert snapshot(loyalty.data_dir) == before
+
+
+def test_a_birthday_bonus_given_on_the_merged_record_is_not_given_again_that_year(loyalty):
+    loyalty("program", "set", "bonus.birthday", "20")
+    keep = loyalty.enroll("Anna", "--birthday", "1990-11-23", "--at", "2025-12-01T10:00:00+00:00")
+    other = loyalty.enroll("Anna B", "--birthday", "1990-03-05", "--at", "2025-12-01T10:00:00+00:00")
+    loyalty("birthdays", "--as-of", "2026-03-05")
+    merge(loyalty, keep, other)
+    loyalty("birthdays", now="2026-11-23T12:00:00+00:00")
+    assert loyalty.json("member", "show", keep)["balance"] == 20
