@@ -152,7 +152,11 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
     month_start = datetime(int(purchase.month[:4]), int(purchase.month[5:7]), 1, tzinfo=tz)
     credits: list[list[int]] = []  # [entry id, points left] of each credit to the lot, oldest first
     lapsed = 0
-    for entry in shop.ledger.entries(purchase.card, since=clock.iso(month_start)):
+    # The lot's later history may be under the card the purchase's card moved to.
+    history = card_moves.entries_of(
+        shop, card_moves.current_card(shop, purchase.card), since=clock.iso(month_start)
+    )
+    for entry in history:
         delta = entry.lots.get(lot, 0)
         if delta > 0:
             credits.append([entry.id, delta])

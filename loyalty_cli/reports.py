@@ -112,9 +112,10 @@ def summary(shop: Shop, as_of: date) -> Summary:
         elif kind in ("redeem", "expire", "refund") or (kind == "adjust" and points < 0):
             totals[kind] -= points
         if kind == "earn":
-            purchases[card_moves.resolve(moved, entry.card) if moved else entry.card] += 1
+            buyer = card_moves.resolve(moved, entry.card) if moved else entry.card
+            purchases[buyer] += 1
             if entry.at >= active_since:
-                active.add(entry.card)
+                active.add(buyer)
         if entry.at >= chart_since and (kind == "redeem" or (kind in ISSUING and points > 0)):
             column = 1 if kind == "redeem" else 0
             flows[clock.month_of(clock.from_iso(entry.at), tz)][column] += abs(points)

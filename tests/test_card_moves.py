@@ -345,3 +345,23 @@ def test_a_birthday_bonus_given_on_the_merged_record_is_not_given_again_that_yea
     merge(loyalty, keep, other)
     loyalty("birthdays", now="2026-11-23T12:00:00+00:00")
     assert loyalty.json("member", "show", keep)["balance"] == 20
+
+
+def test_a_refund_after_a_replacement_never_takes_back_points_that_expired_on_the_new_card(loyalty):
+    loyalty("program", "set", "expiry.months", "1")
+    card = loyalty.enroll("Anna", "--at", "2026-09-01T10:00:00+00:00")
+    loyalty("purchase", card, "40", "--receipt", "SEP", "--at", "2026-09-10T10:00:00+00:00")
+    new = replace(loyalty, card)["new_card"]
+    loyalty("expire", "--as-of", "2026-11-22")
+    loyalty("purchase", new, "25", "--receipt", "NOV", now="2026-11-22T13:00:00+00:00")
+    refund = loyalty.json("refund", "SEP", now="2026-11-22T14:00:00+00:00")
+    assert refund["points_taken"] == 0
+    assert loyalty.json("member", "show", new)["balance"] == 25
+
+
+def test_active_members_count_a_member_once_across_a_replaced_card(loyalty):
+    card = loyalty.enroll("Anna")
+    loyalty("purchase", card, "10")
+    new = replace(loyalty, card)["new_card"]
+    loyalty("purchase", new, "10")
+    assert loyalty.json("report", "summary")["active_members"] == 1
