@@ -190,9 +190,10 @@ def expiring(shop: Shop, within_days: int, as_of: date) -> list[ExpiringPoints]:
     if horizon != _last_day(last_month):
         last_month = clock.add_months(last_month, -1)
     undo: dict[str, list[dict]] = defaultdict(list)
+    moved = card_moves.moves(shop)  # what a card held then is held under the card it moved to
     for entry in shop.ledger.entries(since=until):
         if entry.at > until:
-            undo[entry.card].append(entry.lots)
+            undo[card_moves.resolve(moved, entry.card) if moved else entry.card].append(entry.lots)
     rows = []
     for member in shop.members.all():
         if member["status"] == "closed" or member["enrolled_at"] > until:

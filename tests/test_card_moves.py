@@ -365,3 +365,9 @@ def test_active_members_count_a_member_once_across_a_replaced_card(loyalty):
     new = replace(loyalty, card)["new_card"]
     loyalty("purchase", new, "10")
     assert loyalty.json("report", "summary")["active_members"] == 1
+
+
+def test_expiring_as_of_a_day_before_the_replacement_counts_what_the_old_card_held_then(loyalty, anna):
+    new = replace(loyalty, anna)["new_card"]
+    report = loyalty("report", "expiring", "--as-of", "2026-01-10", "--within", "400", "--json").stdout
+    assert new not in report
