@@ -85,7 +85,9 @@ def enroll(
     else:
         doc["card"] = cards.generate(taken)
     if referred_by:
-        doc["referred_by"] = find(shop, referred_by)["card"]
+        referrer = find(shop, referred_by)
+        card_moves.refuse_write(shop, referrer)  # a merged record refers nobody: its card moved
+        doc["referred_by"] = referrer["card"]
     shop.members.add(doc)
     from . import bonuses  # bonuses record entries through points, which uses this module
 

@@ -371,3 +371,10 @@ def test_expiring_as_of_a_day_before_the_replacement_counts_what_the_old_card_he
     new = replace(loyalty, anna)["new_card"]
     report = loyalty("report", "expiring", "--as-of", "2026-01-10", "--within", "400", "--json").stdout
     assert new not in report
+
+
+def test_enrolling_with_a_merged_record_as_referrer_is_refused_naming_the_kept_card(loyalty, anna, twin):
+    merge(loyalty, anna, twin)
+    before = snapshot(loyalty.data_dir)
+    assert anna in loyalty("enroll", "Jānis", "--referred-by", twin, expect=1).stderr
+    assert snapshot(loyalty.data_dir) == before
