@@ -346,3 +346,13 @@ def test_a_dry_run_with_rejected_rows_exits_1_and_writes_nothing(loyalty, tmp_pa
     result = loyalty("import", "members", source, "--dry-run", expect=1)
     assert result.stdout.startswith("2 rows: would import 1, skipped 0 already recorded, rejected 1")
     assert snapshot(loyalty.data_dir) == before
+
+
+def test_json_reports_imported_skipped_rejected_and_the_rejects_file(loyalty, tmp_path):
+    loyalty.enroll("Anna", "--phone", "29123456")
+    source = tmp_path / "klienti.csv"
+    source.write_text("name,phone\nAnna,29123456\nBob,29123457\nCarl,12\n", encoding="utf-8")
+    rejects = tmp_path / "bad.csv"
+    result = loyalty.json("import", "members", source, "--rejects", rejects, expect=1)
+    assert (result["imported"], result["skipped"], result["rejected"]) == (1, 1, 1)
+    assert (result["rows"], result["rejects"], result["written"]) == (3, str(rejects), True)
