@@ -97,7 +97,7 @@ def _report(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_j
                 "dry_run": dry_run,
                 "strict": strict,
                 "written": written,
-                "rejects": str(rejects) if rejects is not None and rejected else None,
+                "rejects": str(rejects) if rejects is not None else None,
             }
         )
         return

@@ -140,6 +140,28 @@ def _read_rows(sheet: Sheet, lines: list[str], text: str) -> None:
         for number, record in _one_line_records(sheet, lines):
             _take(sheet, number, record, long_lines, guarded)
         sheet.bad_lines.sort(key=lambda bad: bad.line)
+    _check_last_line(sheet, lines)
+
+
+def _check_last_line(sheet: Sheet, lines: list[str]) -> None:
+    """A quote opened on the last line runs to the end of the file and takes its line end."""
+    if sheet.rows and sheet.rows[-1][0] == len(lines):
+        number = sheet.rows[-1][0]
+        if lines[-1].count('"') % 2 and not _parses_strictly(lines[-1], sheet.delimiter):
+            sheet.rows.pop()
+            swallowed = _swallowed(lines, number, number, sheet.columns, sheet.delimiter)
+            sheet.bad_lines.extend(
+                BadLine(bad.line, bad.row, "a quote opened on this line is not closed before the file ends")
+                for bad in swallowed
+            )
+
+
+def _parses_strictly(line: str, delimiter: str) -> bool:
+    try:
+        list(csv.reader([line], delimiter=delimiter, strict=True))
+    except csv.Error:
+        return False
+    return True
 
 
 def _take(sheet: Sheet, number: int, record: list[str], long_lines: set[int], guarded: bool) -> None:

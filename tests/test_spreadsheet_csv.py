@@ -322,3 +322,37 @@ def test_export_excel_keeps_the_decimal_point_where_the_region_writes_one(loyalt
     card = enrolled(loyalty, "Anna")
     loyalty("purchase", card, "12.30", "--receipt", "K1")
     assert ";12.30;" in loyalty("export", "ledger", "--excel").stdout
+
+
+def test_a_quote_left_open_on_the_last_line_is_rejected(loyalty, tmp_path):
+    source = tmp_path / "klienti.csv"
+    source.write_text('name,phone\nAnna,29123456\n"Bob,29123457', encoding="utf-8")
+    result = loyalty("import", "members", source, expect=1)
+    assert "line 3: a quote opened on this line is not closed before the file ends" in result.stderr
+    assert [m["name"] for m in loyalty.json("member", "list")] == ["Anna"]
+
+
+def test_a_utf16_file_with_its_byte_order_mark_is_read(loyalty, tmp_path):
+    source = tmp_path / "klienti.txt"  # what a spreadsheet saves as "Unicode text"
+    source.write_bytes("name\tphone\r\nĀnna\t29123456\r\n".encode("utf-16"))
+    assert loyalty.json("import", "members", source)["imported"] == 1
+    assert loyalty.json("member", "show", "29123456")["name"] == "Ānna"
+
+
+def test_a_dry_run_with_rejected_rows_exits_1_and_writes_nothing(loyalty, tmp_path):
+    source = tmp_path / "klienti.csv"
+    source.write_text("name,phone\nAnna,29123456\nBob,12\n", encoding="utf-8")
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("import", "members", source, "--dry-run", expect=1)
+    assert result.stdout.startswith("2 rows: would import 1, skipped 0 already recorded, rejected 1")
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_json_reports_imported_skipped_rejected_and_the_rejects_file(loyalty, tmp_path):
+    loyalty.enroll("Anna", "--phone", "29123456")
+    source = tmp_path / "klienti.csv"
+    source.write_text("name,phone\nAnna,29123456\nBob,29123457\nCarl,12\n", encoding="utf-8")
+    rejects = tmp_path / "bad.csv"
+    result = loyalty.json("import", "members", source, "--rejects", rejects, expect=1)
+    assert (result["imported"], result["skipped"], result["rejected"]) == (1, 1, 1)
+    assert (result["rows"], result["rejects"], result["written"]) == (3, str(rejects), True)
