@@ -240,3 +240,11 @@ def test_backup_refuses_a_changed_partition(history, tmp_path):
 
 def test_untouched_partitions_verify(history):
     assert history.json("verify")["ok"] is True
+
+
+def test_a_reader_whose_snapshot_predates_a_move_reads_the_moved_files_without_alarm(history):
+    expected = [entry.id for entry in Store(history.data_dir).read().ledger.entries()]
+    reader = Store(history.data_dir).read()  # has read the hot file, no partition yet
+    # The first write of the next day moves yesterday's entries into January's partitions.
+    history("purchase", "1002", "5", "--receipt", "NEXT", now="2026-01-21T09:00:00+00:00")
+    assert [entry.id for entry in reader.ledger.entries()] == expected
