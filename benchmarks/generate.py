@@ -89,6 +89,7 @@ def generate(out: Path, *, members: int, months: int, seed: int) -> tuple[int, i
         for _ in range(count):
             moment = person["enrolled"] + timedelta(seconds=rng.random() * active_days * 86400)
             moment = moment.replace(hour=rng.randint(6, 17), microsecond=0)  # UTC opening hours
+            moment = max(moment, person["enrolled"])  # never before the member enrolled
             if moment >= END:
                 moment = END - timedelta(hours=1)
             amount = min(max(math.exp(rng.gauss(2.7, 0.75)), 0.5), 400.0)
