@@ -21,7 +21,8 @@ def require_enrolled_by(shop: Shop, member: dict, at: datetime, what: str) -> No
     enrolled = member["enrolled_at"]
     if at < clock.from_iso(enrolled):  # on the import's hot path: no formatting of `at`
         raise Refused(
-            f"member {member['card']} enrolled on {_shop_time(shop, enrolled)}; {what} cannot be dated before that"
+            f"member {member['card']} enrolled on {_shop_time(shop, enrolled)}; "
+            f"{what} cannot be dated before that"
         )
 
 
