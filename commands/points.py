@@ -99,7 +99,14 @@ def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
     with env.store().transaction() as shop:
         at = clock.parse_at(when, env.clock, shop.programme().tz)
         done = core.redeem(
-            shop, member_ref, points, at=at, operator=env.operator, receipt=receipt, reason=reason
+            shop,
+            member_ref,
+            points,
+            at=at,
+            operator=env.operator,
+            receipt=receipt,
+            reason=reason,
+            now=env.clock.now,
         )
         value = to_text(shop.programme().redeem_value * points)
     if as_json:
@@ -133,7 +140,9 @@ def adjust(env: Env, member_ref, points, reason, when, as_json):
     """
     with env.store().transaction() as shop:
         at = clock.parse_at(when, env.clock, shop.programme().tz)
-        done = core.adjust(shop, member_ref, points, reason=reason, at=at, operator=env.operator)
+        done = core.adjust(
+            shop, member_ref, points, reason=reason, at=at, operator=env.operator, now=env.clock.now
+        )
     if as_json:
         emit_json(
             {
@@ -175,7 +184,9 @@ def refund(env: Env, receipt, amount, reason, when, as_json):
 
     with env.store().transaction() as shop:
         at = clock.parse_at(when, env.clock, shop.programme().tz)
-        result = refunds.refund(shop, receipt, amount, at=at, operator=env.operator, reason=reason)
+        result = refunds.refund(
+            shop, receipt, amount, at=at, operator=env.operator, reason=reason, now=env.clock.now
+        )
     if as_json:
         emit_json(result.to_json())
         return

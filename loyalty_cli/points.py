@@ -136,13 +136,18 @@ def redeem(
     operator: str,
     receipt: str | None = None,
     reason: str | None = None,
+    now: datetime | None = None,
 ) -> Recorded:
-    """Spend points, the soonest-expiring lot first; never more than the balance."""
+    """Spend points, the soonest-expiring lot first; never more than the balance.
+
+    `now`, the present moment, spares the back-dating check its read of the history when
+    the redemption is dated now (see timeline.require_latest); likewise for adjust and refund.
+    """
     member = members.find(shop, member_ref)
     members.require_active(member)
     programme = shop.programme()
     _check_points(points, positive=True)
-    timeline.require_latest(shop, member, at, "a redemption")
+    timeline.require_latest(shop, member, at, "a redemption", now=now)
     if points < programme.redeem_min_points:
         raise Refused(f"the smallest redemption is {programme.redeem_min_points} points")
     balance = member["points"]["balance"]
@@ -164,7 +169,16 @@ def redeem(
     return Recorded(entry, member)
 
 
-def adjust(shop: Shop, member_ref: str, points: int, *, reason: str, at: datetime, operator: str) -> Recorded:
+def adjust(
+    shop: Shop,
+    member_ref: str,
+    points: int,
+    *,
+    reason: str,
+    at: datetime,
+    operator: str,
+    now: datetime | None = None,
+) -> Recorded:
     """Add or remove points by hand, with a reason; removals never exceed the balance."""
     member = members.find(shop, member_ref)
     _check_points(points, positive=False)
@@ -173,7 +187,7 @@ def adjust(shop: Shop, member_ref: str, points: int, *, reason: str, at: datetim
         raise InvalidInput("an adjustment needs a --reason")
     programme = shop.programme()
     current = member["points"]
-    timeline.require_latest(shop, member, at, "an adjustment")
+    timeline.require_latest(shop, member, at, "an adjustment", now=now)
     if points > 0:
         lot = programme.expiry_month(clock.month_of(at, programme.tz))
         deltas = lots.earn(current["lots"], points, lot)

@@ -61,6 +61,7 @@ def refund(
     at: datetime,
     operator: str,
     reason: str | None = None,
+    now: datetime | None = None,
 ) -> RefundResult:
     """Refund all that is left of a purchase, or `amount` of it."""
     receipt = " ".join(str(receipt).split())
@@ -85,7 +86,7 @@ def refund(
         raise InvalidInput("a refund cannot be dated before its purchase")
     # A purchase made on a card that was replaced or merged is refunded on the card it moved to.
     member = shop.members.require(card_moves.current_card(shop, purchase.card))
-    timeline.require_latest(shop, member, at, "a refund")
+    timeline.require_latest(shop, member, at, "a refund", now=now)
     total = refunded + amount
     taken = _points_to_take(purchase, earlier, total, _lapsed_unspent(shop, purchase, at))
     returned = _points_to_return(entries, price, total)

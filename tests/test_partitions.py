@@ -117,6 +117,22 @@ def test_everyday_commands_read_no_partition(history, monkeypatch):
     history("member", "show", "1001", now=APRIL)
 
 
+def test_a_redemption_or_adjustment_dated_now_reads_no_partition_of_this_month(history, monkeypatch):
+    history("maintain", now=APRIL)
+    history("purchase", "1001", "10", "--receipt", "EARLIER", "--at", "2026-04-10T10:00", now=APRIL)
+    from loyalty_cli import partitions
+
+    def refuse(self, name):
+        raise AssertionError(f"read the partition {name}")
+
+    monkeypatch.setattr(partitions.Partitions, "_file", refuse)
+    history("redeem", "1001", "5", now=APRIL)
+    history("adjust", "1001", "-1", "--reason", "a crumb", now=APRIL)
+    monkeypatch.undo()
+    result = history("redeem", "1001", "5", "--at", "2026-04-09T10:00", now=APRIL, expect=1)
+    assert "cannot be dated before it" in result.stderr
+
+
 def test_a_crash_between_partition_and_hot_file_loses_and_duplicates_nothing(history, monkeypatch):
     from loyalty_cli import store
 
