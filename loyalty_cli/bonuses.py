@@ -72,6 +72,8 @@ def birthdays(shop: Shop, day: date, *, operator: str) -> list[BonusGiven]:
     for stored in list(shop.members.all()):
         if not _born_on(stored.get("birthday"), day) or stored.get("birthday_bonus_year", 0) >= day.year:
             continue
+        if stored.get("merged_into"):  # its card takes no points: the record it joined has its birthday
+            continue
         moment = first_active_moment(stored, start, end)
         if moment is None:
             continue

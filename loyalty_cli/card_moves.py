@@ -185,7 +185,9 @@ def merge(shop: Shop, keep_ref: str, other_ref: str, *, at: datetime, operator: 
     other["points"].update(projection.empty())
     _carry_tier(shop, keep, other, at)
     _fill_gaps(keep, other)
-    other["status"] = "closed"
+    # Recorded like any closure, so that a record closed by a merge is never taken as active
+    # (birthdays read the status changes).
+    members.change_status(other, "closed", at)
     other["status_reason"] = f"merged into {keep['card']}"
     other["merged_into"] = keep["card"]
     shop.members.put(other)

@@ -133,30 +133,36 @@ def set_status(
     if action == "block":
         if current != "active":
             raise Refused(f"member {member['card']} is {current}; only active members can be blocked")
-        member["status"] = "blocked"
+        status = "blocked"
     elif action == "unblock":
         if current != "blocked":
             raise Refused(f"member {member['card']} is {current}, not blocked")
-        member["status"] = "active"
+        status = "active"
     elif action == "close":
         if current == "closed":
             raise Refused(f"member {member['card']} is already closed")
-        member["status"] = "closed"
+        status = "closed"
     else:
         raise ValueError(action)
     if reason:  # blocking again without a reason keeps the one given before
         member["status_reason"] = reason
-    if at is not None:
-        changes = member.get("status_changes") or [[member["enrolled_at"], current]]
-        member["status_changes"] = [*changes, [clock.iso(at), member["status"]]]
-    else:  # a change without its time would leave the record wrong: drop it instead
-        member.pop("status_changes", None)
+    change_status(member, status, at)
     shop.members.put(member)
     if at is not None and action == "unblock":
         from . import bonuses  # bonuses record entries through points, which uses this module
 
         bonuses.late_birthday(shop, member, at=at, operator=operator)
     return member
+
+
+def change_status(member: dict, status: str, at: datetime | None) -> None:
+    """Set the member's status; given `at`, the change joins their status changes."""
+    if at is not None:
+        changes = member.get("status_changes") or [[member["enrolled_at"], member["status"]]]
+        member["status_changes"] = [*changes, [clock.iso(at), status]]
+    else:  # a change without its time would leave the record wrong: drop it instead
+        member.pop("status_changes", None)
+    member["status"] = status
 
 
 def clean_name(name: str | None) -> str:

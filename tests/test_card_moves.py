@@ -347,6 +347,33 @@ def test_a_birthday_bonus_given_on_the_merged_record_is_not_given_again_that_yea
     assert loyalty.json("member", "show", keep)["balance"] == 20
 
 
+def _blocked_and_unblocked_twin(loyalty) -> tuple[str, str]:
+    """Anna, and a second record of hers with a birthday on 21 November that was blocked once."""
+    loyalty("program", "set", "bonus.birthday", "20")
+    keep = loyalty.enroll("Anna", "--birthday", "1990-04-02", "--at", "2025-12-01T10:00:00+00:00")
+    other = loyalty.enroll("Anna B", "--birthday", "1990-11-21", "--at", "2025-12-01T10:00:00+00:00")
+    loyalty("member", "block", other, now="2026-06-01T10:00:00+00:00")
+    loyalty("member", "unblock", other, now="2026-06-02T10:00:00+00:00")
+    return keep, other
+
+
+def test_a_record_closed_by_a_merge_records_the_closure_and_gets_no_birthday_bonus(loyalty):
+    keep, other = _blocked_and_unblocked_twin(loyalty)
+    merge(loyalty, keep, other)
+    stored = Store(loyalty.data_dir).read().members.get(other)
+    assert stored["status_changes"][-1] == ["2026-11-22T12:00:00+00:00", "closed"]
+    loyalty("birthdays", "--as-of", "2027-11-21", now="2027-11-21T12:00:00+00:00")
+    assert [loyalty.json("member", "show", c)["balance"] for c in (keep, other)] == [0, 0]
+
+
+def test_a_birthday_catch_up_over_a_day_before_a_merge_passes_over_the_merged_record(loyalty):
+    keep, other = _blocked_and_unblocked_twin(loyalty)
+    merge(loyalty, keep, other)
+    loyalty("birthdays", "--as-of", "2026-11-21")
+    assert [loyalty.json("member", "show", c)["balance"] for c in (keep, other)] == [0, 0]
+    assert loyalty("verify").exit_code == 0
+
+
 def test_a_refund_after_a_replacement_never_takes_back_points_that_expired_on_the_new_card(loyalty):
     loyalty("program", "set", "expiry.months", "1")
     card = loyalty.enroll("Anna", "--at", "2026-09-01T10:00:00+00:00")
