@@ -292,4 +292,4 @@ def _carry_tier(shop: Shop, keep: dict, other: dict, at: datetime) -> None:
     mine, theirs = tiers.current(programme, keep), tiers.current(programme, other)
     if theirs is not None and (mine is None or theirs.spend > mine.spend):
         tiers.move(keep, theirs.name, clock.iso(at))
-    tiers.upgrade_after_purchase(programme, keep, projection.day_of(at, programme.tz))
+    tiers.upgrade_after_purchase(programme, keep, projection.day_of(at, programme.tz), at=clock.iso(at))

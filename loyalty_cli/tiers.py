@@ -84,14 +84,15 @@ def next_tier(programme: Programme, member: dict) -> Tier | None:
     return above(programme, current(programme, member))
 
 
-def upgrade_after_purchase(programme: Programme, member: dict, day: str) -> None:
+def upgrade_after_purchase(programme: Programme, member: dict, day: str, *, at: str | None = None) -> None:
     """Move the member up if their spend reaches a higher tier, on the purchase's `day` or later.
 
     A purchase recorded late (back-dated) counts with every purchase recorded since: the
     spend is looked at on each spend day from the purchase's to the latest, so a back-dated
     purchase that crosses a threshold moves the member up as one recorded on time would
     have. The change is dated at the member's latest purchase, after every purchase that
-    already earned at the old tier.
+    already earned at the old tier; a member whose spend is all opening spend (imported)
+    has no purchase, and the change is dated at `at` (stored form).
     """
     if not programme.tiers:
         return
@@ -103,7 +104,7 @@ def upgrade_after_purchase(programme: Programme, member: dict, day: str) -> None
     spend = max(projection.spend_in_window(points, date.fromisoformat(d)) for d in ends)
     reached = for_spend(programme.tiers, spend)
     if reached is not None and (held is None or reached.spend > held.spend):
-        move(member, reached.name, points["last_purchase"])
+        move(member, reached.name, points["last_purchase"] or at)
     elif member.get("tier") is None and held is not None:
         member["tier"] = held.name
 

@@ -209,6 +209,16 @@ def test_merge_gives_the_kept_member_the_higher_tier(loyalty, anna, twin):
     assert loyalty.json("member", "show", anna)["tier"] == "Silver"
 
 
+def test_merging_two_imported_records_with_only_opening_spend_moves_the_kept_one_up(loyalty, tmp_path):
+    loyalty("program", "set", "tiers", "Bronze:0:1,Silver:500:1.25,Gold:1000:1.5")
+    source = tmp_path / "klienti.csv"
+    source.write_text("name,card,spend_12m\nAnna,5005,600\nAnna B,6006,500\n", encoding="utf-8")
+    loyalty("import", "members", source)
+    merge(loyalty, "5005", "6006")
+    assert loyalty.json("member", "show", "5005")["tier"] == "Gold"
+    assert loyalty.json("verify")["ok"] is True
+
+
 def _write_on_card(loyalty, card: str, *, points: int) -> None:
     """Append an entry on any card, the way a hand edit or a bug would."""
     with Store(loyalty.data_dir).transaction() as shop:
