@@ -79,11 +79,6 @@ def multiplier(programme: Programme, member: dict) -> Decimal:
     return tier.multiplier if tier else Decimal(1)
 
 
-def next_tier(programme: Programme, member: dict) -> Tier | None:
-    """The tier above the member's, if any."""
-    return above(programme, current(programme, member))
-
-
 def upgrade_after_purchase(programme: Programme, member: dict, day: str, *, at: str | None = None) -> None:
     """Move the member up if their spend reaches a higher tier, on the purchase's `day` or later.
 
