@@ -17,6 +17,7 @@ LIST_COLUMNS = ["card", "name", "phone", "email", "status", "tier", "balance"]
 SORTS = ("name", "balance", "spend", "enrolled", "last-purchase")
 SORT_COLUMNS = {"spend": "spend_12m", "enrolled": "enrolled_at", "last-purchase": "last_purchase"}
 LIST_HEADERS = {"spend_12m": "Spend 12m", "enrolled_at": "Enrolled", "last_purchase": "Last purchase"}
+LIST_MOMENTS = ("enrolled_at", "last_purchase")
 
 
 @click.command()
@@ -197,7 +198,13 @@ def member_list(env: Env, tier, status, search, sort, reverse, limit, as_json, a
     elif as_csv:
         emit_csv(rows, columns, numeric=("balance", "spend_12m"))
     elif rows:  # an empty table would only say "Nothing to list."
-        emit_table(rows, [(c, LIST_HEADERS.get(c, c.capitalize())) for c in columns])
+        tz = shop.programme().tz  # people read moments in shop time, as `member show` shows them
+        shown = [{**row, **{k: _local(row[k], tz) for k in LIST_MOMENTS if k in row}} for row in rows]
+        emit_table(shown, [(c, LIST_HEADERS.get(c, c.capitalize())) for c in columns])
+
+
+def _local(moment, tz) -> object:
+    return clock.local_text(moment, tz) if isinstance(moment, str) else moment
 
 
 @member.command("edit")

@@ -122,3 +122,10 @@ def test_member_list_unpacks_no_member(loyalty, shop, monkeypatch):
 
     monkeypatch.setattr(member_rows, "from_row", unpack)
     assert len(loyalty.json("member", "list", "--search", "e", "--sort", "spend")) == 3
+
+
+def test_the_list_shows_enrolment_and_last_purchase_in_shop_time(loyalty, shop):
+    enrolled = loyalty("member", "list", "--sort", "enrolled").stdout
+    bought = loyalty("member", "list", "--sort", "last-purchase").stdout
+    assert "2026-03-02 12:00" in enrolled and "+00:00" not in enrolled
+    assert "2026-06-01 13:00" in bought and "+00:00" not in bought
