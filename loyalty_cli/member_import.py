@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import cards, clock, csv_input, lots, members, phones, points, projection, tiers
+from . import card_moves, cards, clock, csv_input, lots, members, phones, points, projection, tiers
 from .errors import InvalidInput, LoyaltyError
 from .importing import ImportResult, Progress, Rejected, start
 from .money import parse_amount, to_text
@@ -118,7 +118,8 @@ def _points(text: str | None) -> int:
 def _already_enrolled(shop: Shop, row: dict, known: _Names, allow_duplicates: bool) -> bool:
     name = _name_key(row.get("name"))
     if row.get("card"):
-        existing = shop.members.get(cards.normalise(row["card"]))
+        # A card replaced since the file was written names the member under their new card.
+        existing = shop.members.get(card_moves.current_card(shop, cards.normalise(row["card"])))
         return existing is not None and _name_key(existing["name"]) == name
     if row.get("phone"):
         phone = phones.try_normalise(row["phone"], shop.programme().region)

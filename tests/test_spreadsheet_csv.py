@@ -261,6 +261,16 @@ def test_the_same_member_file_imported_twice_imports_nobody_twice(loyalty, tmp_p
     assert len(loyalty.json("member", "list")) == 4
 
 
+def test_a_member_file_imported_again_after_a_card_was_replaced_skips_that_member(loyalty, tmp_path):
+    source = tmp_path / "klienti.csv"
+    source.write_text("name,card\nJānis Ozols,5005\n", encoding="utf-8")
+    loyalty("import", "members", source)
+    loyalty("member", "replace-card", "5005", "--card", "6006")
+    again = loyalty.json("import", "members", source)
+    assert (again["imported"], again["skipped"], again["rejected"]) == (0, 1, 0)
+    assert [m["card"] for m in loyalty.json("member", "list")] == ["6006"]
+
+
 def test_a_row_sharing_only_the_name_with_a_member_is_rejected_as_a_possible_duplicate(loyalty, tmp_path):
     loyalty.enroll("Līga Kalniņa")
     source = tmp_path / "klienti.csv"
