@@ -21,7 +21,7 @@ def require_enrolled_by(shop: Shop, member: dict, at: datetime, what: str) -> No
     enrolled = member["enrolled_at"]
     if at < clock.from_iso(enrolled):  # on the import's hot path: no formatting of `at`
         raise Refused(
-            f"member {member['card']} enrolled on {_shop_time(shop, enrolled)}; "
+            f"member {member['card']} enrolled on {clock.local_text(enrolled, shop.programme().tz)}; "
             f"{what} cannot be dated before that"
         )
 
@@ -43,10 +43,6 @@ def require_latest(shop: Shop, member: dict, at: datetime, what: str, *, now: da
     later = max((e.at for e in entries if e.at > moment), default=None)
     if later is not None:
         raise Refused(
-            f"member {member['card']} has an entry dated {_shop_time(shop, later)}; "
+            f"member {member['card']} has an entry dated {clock.local_text(later, shop.programme().tz)}; "
             f"{what} cannot be dated before it"
         )
-
-
-def _shop_time(shop: Shop, stored: str) -> str:
-    return clock.from_iso(stored).astimezone(shop.programme().tz).strftime("%Y-%m-%d %H:%M")
