@@ -154,13 +154,14 @@ def export(shop: Shop, member_ref: str, *, now: clock.Clock) -> dict:
     member = members.find(shop, member_ref)
     card = member["card"]
     everyone = list(shop.members.all())
-    others = {m["card"] for m in everyone} - set(card_moves.history_cards(shop, card))
+    theirs = card_moves.history_cards(shop, card)  # also the cards they held before
+    others = {m["card"] for m in everyone} - set(theirs)
     return {
         "exported_at": clock.iso(now.now),
         "shop": shop.programme().name,
         "member": _without_cards(member, others),
         "entries": [_without_cards(entry.to_doc(), others) for entry in card_moves.entries_of(shop, card)],
-        "draws": [_draw(doc, card) for doc in shop.draws.all() if _mentions(doc, card)],
+        "draws": [_draw(doc, theirs) for doc in shop.draws.all() if any(_mentions(doc, c) for c in theirs)],
         "referred": sum(1 for m in everyone if m.get("referred_by") == card),
     }
 
@@ -243,5 +244,6 @@ def _mentions(node, card: str) -> bool:
     return node == card
 
 
-def _draw(doc: dict, card: str) -> dict:
-    return {"name": doc.get("name"), "held_at": doc.get("held_at"), "won": card in (doc.get("winners") or [])}
+def _draw(doc: dict, cards: list[str]) -> dict:
+    won = any(card in (doc.get("winners") or []) for card in cards)
+    return {"name": doc.get("name"), "held_at": doc.get("held_at"), "won": won}

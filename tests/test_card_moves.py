@@ -245,6 +245,14 @@ def test_a_draw_held_before_a_replacement_still_verifies(loyalty, anna):
     assert loyalty("draw", "verify", "oct").exit_code == 0
 
 
+def test_the_export_of_a_new_card_lists_the_draws_won_with_the_old_one(loyalty, anna):
+    loyalty("purchase", anna, "5", "--at", "2026-10-05T10:00:00+00:00")
+    loyalty("draw", "run", "oct", "--month", "2026-10", "--prize", "Cake")
+    new = replace(loyalty, anna)["new_card"]
+    exported = json.loads(loyalty("member", "export", new).stdout)
+    assert [(d["name"], d["won"]) for d in exported["draws"]] == [("oct", True)]
+
+
 def test_import_of_a_purchase_on_a_replaced_card_is_rejected_naming_the_new_card(loyalty, anna, tmp_path):
     new = replace(loyalty, anna)["new_card"]
     till = tmp_path / "till.csv"
