@@ -354,7 +354,8 @@ def member_erase(env: Env, member_ref, yes, as_json):
         emit_json(done.to_json())
         return
     if done.already:
-        click.echo(f"Member {done.card} was already erased ({done.erased_at})")
+        tz = env.store().read().programme().tz
+        click.echo(f"Member {done.card} was already erased ({clock.local_text(done.erased_at, tz)})")
     else:
         click.echo(f"Erased the personal data of member {done.card}; the ledger stays under the card number")
     if done.rewritten:

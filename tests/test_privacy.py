@@ -90,6 +90,12 @@ def test_erase_twice_records_one_entry(loyalty, anna):
     assert len(list(Store(loyalty.data_dir).read().ledger.entries())) == entries
 
 
+def test_erasing_again_says_when_in_shop_time(loyalty, anna):
+    loyalty("member", "erase", anna, "--yes")
+    again = loyalty("member", "erase", anna, "--yes").stdout
+    assert f"Member {anna} was already erased (2026-11-22 14:00)" in again
+
+
 def test_erased_member_cannot_earn(loyalty, anna):
     loyalty("member", "erase", anna, "--yes")
     loyalty("purchase", anna, "10", expect=1)
