@@ -42,36 +42,49 @@ def number_cell(value):
     return safe_cell(str(value))
 
 
-def write_csv(handle: TextIO, rows: Iterable[dict], columns: list[str], numeric: Iterable[str] = ()) -> None:
-    """A header row and one row per dict; cells escaped, `numeric` columns kept as numbers."""
+def write_csv(
+    handle: TextIO,
+    rows: Iterable[dict],
+    columns: list[str],
+    numeric: Iterable[str] = (),
+    *,
+    delimiter: str = ",",
+    lineterminator: str = "\n",
+    decimal_comma: bool = False,
+) -> None:
+    """A header row and one row per dict; cells escaped, `numeric` columns kept as numbers
+    (written 12,30 with `decimal_comma`)."""
     numbers = set(numeric)
-    writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([number_cell(row.get(c)) if c in numbers else safe_cell(row.get(c)) for c in columns])
-
-
-def excel_text(rows: Iterable[dict], columns: list[str], numeric: Iterable[str], region: str) -> str:
-    """CSV a double-click opens in a spreadsheet: `;`-separated, UTF-8 with a byte-order
-    mark (so letters such as ā and ж survive), CRLF, and a decimal comma where the shop's
-    region writes one."""
-    numbers = set(numeric)
-    comma = uses_decimal_comma(region)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(handle, delimiter=delimiter, lineterminator=lineterminator)
     writer.writerow([safe_cell(c) for c in columns])
     for row in rows:
         cells = []
         for column in columns:
             if column in numbers:
                 cell = number_cell(row.get(column))
-                if comma and not isinstance(cell, int):
+                if decimal_comma and not isinstance(cell, int):
                     cell = str(cell).replace(".", ",")
             else:
                 cell = safe_cell(row.get(column))
             cells.append(cell)
         writer.writerow(cells)
+
+
+def excel_text(rows: Iterable[dict], columns: list[str], numeric: Iterable[str], region: str) -> str:
+    """CSV a double-click opens in a spreadsheet: `;`-separated, UTF-8 with a byte-order
+    mark (so letters such as ā and ж survive), CRLF, and a decimal comma where the shop's
+    region writes one."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    write_csv(
+        buffer,
+        rows,
+        columns,
+        numeric,
+        delimiter=";",
+        lineterminator="\r\n",
+        decimal_comma=uses_decimal_comma(region),
+    )
     return buffer.getvalue()
 
 
