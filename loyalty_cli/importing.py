@@ -108,7 +108,10 @@ def import_purchases(
         try:
             card, amount, receipt, at = _purchase_row(shop, row, now, tz, working)
         except LoyaltyError as error:
-            result.rejected.append(Rejected(line, row, str(error)))
+            if _recorded_on_a_moved_card(shop, row):
+                result.skipped += 1
+            else:
+                result.rejected.append(Rejected(line, row, str(error)))
             continue
         key = (card, to_text(amount))
         earlier = [e for e in shop.ledger.by_receipt(receipt) if e.kind == "earn"]
@@ -160,6 +163,21 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
     at = clock.parse_sheet_moment(row["at"], now, tz) if row.get("at") else now.now
     timeline.require_enrolled_by(shop, member, at, "a purchase")
     return card, amount, receipt, at
+
+
+def _recorded_on_a_moved_card(shop: Shop, row: dict) -> bool:
+    """A row of a re-run, recorded before its card was replaced or merged: already done."""
+    card = cards.normalise(row.get("card") or "")
+    if card not in card_moves.moves(shop):
+        return False
+    try:
+        amount = to_text(parse_amount(row.get("amount") or ""))
+    except InvalidInput:
+        return False
+    receipt = " ".join(str(row.get("receipt") or "").split())
+    return any(
+        e.kind == "earn" and (e.card, e.amount) == (card, amount) for e in shop.ledger.by_receipt(receipt)
+    )
 
 
 def _by_phone(shop: Shop, text: str) -> dict | None:

@@ -253,6 +253,19 @@ def test_the_export_of_a_new_card_lists_the_draws_won_with_the_old_one(loyalty, 
     assert [(d["name"], d["won"]) for d in exported["draws"]] == [("oct", True)]
 
 
+def test_a_purchase_file_imported_again_after_a_replacement_skips_the_purchases_it_recorded(
+    loyalty, anna, tmp_path
+):
+    till = tmp_path / "till.csv"
+    till.write_text(
+        f"card,amount,receipt,at\n{anna},10.00,IMP-1,2026-11-20T10:00:00+00:00\n", encoding="utf-8"
+    )
+    loyalty("import", "purchases", till)
+    replace(loyalty, anna)
+    again = loyalty.json("import", "purchases", till)
+    assert (again["imported"], again["skipped"], again["rejected"]) == (0, 1, 0)
+
+
 def test_import_of_a_purchase_on_a_replaced_card_is_rejected_naming_the_new_card(loyalty, anna, tmp_path):
     new = replace(loyalty, anna)["new_card"]
     till = tmp_path / "till.csv"
