@@ -118,8 +118,10 @@ def _points(text: str | None) -> int:
 def _already_enrolled(shop: Shop, row: dict, known: _Names, allow_duplicates: bool) -> bool:
     name = _name_key(row.get("name"))
     if row.get("card"):
-        # A card replaced since the file was written names the member under their new card.
-        existing = shop.members.get(card_moves.current_card(shop, cards.normalise(row["card"])))
+        card = cards.normalise(row["card"])
+        # The record of the card itself (also one closed by a merge); a card replaced since
+        # the file was written names the member under their new card.
+        existing = shop.members.get(card) or shop.members.get(card_moves.current_card(shop, card))
         return existing is not None and _name_key(existing["name"]) == name
     if row.get("phone"):
         phone = phones.try_normalise(row["phone"], shop.programme().region)

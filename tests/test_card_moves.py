@@ -436,3 +436,11 @@ def test_enrolling_with_a_merged_record_as_referrer_is_refused_naming_the_kept_c
     before = snapshot(loyalty.data_dir)
     assert anna in loyalty("enroll", "Jānis", "--referred-by", twin, expect=1).stderr
     assert snapshot(loyalty.data_dir) == before
+
+
+def test_a_member_export_imported_back_after_a_merge_imports_nobody(loyalty, anna, twin, tmp_path):
+    merge(loyalty, anna, twin)
+    exported = tmp_path / "members.csv"
+    loyalty("export", "members", "--output", exported)
+    result = loyalty.json("import", "members", exported)
+    assert (result["imported"], result["rejected"]) == (0, 0)
