@@ -77,6 +77,8 @@ def current_card(shop: Shop, card: str) -> str:
 
 def resolve(moved: dict[str, str], card: str) -> str:
     """Follow `moved` from `card` to the card at the end of the chain."""
+    if card not in moved:  # nearly every card: called once per entry over whole ledgers
+        return card
     seen = {card}
     while card in moved:
         card = moved[card]

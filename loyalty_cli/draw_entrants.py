@@ -73,7 +73,7 @@ def tickets_by_card(shop: Shop, window: Window, rule: str, last_id: int) -> dict
         if net <= 0:
             continue
         # The tickets of a card replaced or merged before the draw count for the card it moved to.
-        card = card_moves.resolve(moved, purchase.card) if moved else purchase.card
+        card = card_moves.resolve(moved, purchase.card)
         spend[card] += net
         if rule == "purchase":
             counts[card] += 1

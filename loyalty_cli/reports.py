@@ -112,7 +112,7 @@ def summary(shop: Shop, as_of: date) -> Summary:
         elif kind in ("redeem", "expire", "refund") or (kind == "adjust" and points < 0):
             totals[kind] -= points
         if kind == "earn":
-            buyer = card_moves.resolve(moved, entry.card) if moved else entry.card
+            buyer = card_moves.resolve(moved, entry.card)
             purchases[buyer] += 1
             if entry.at >= active_since:
                 active.add(buyer)
@@ -193,7 +193,7 @@ def expiring(shop: Shop, within_days: int, as_of: date) -> list[ExpiringPoints]:
     moved = card_moves.moves(shop)  # what a card held then is held under the card it moved to
     for entry in shop.ledger.entries(since=until):
         if entry.at > until:
-            undo[card_moves.resolve(moved, entry.card) if moved else entry.card].append(entry.lots)
+            undo[card_moves.resolve(moved, entry.card)].append(entry.lots)
     rows = []
     for member in shop.members.all():
         if member["status"] == "closed" or member["enrolled_at"] > until:

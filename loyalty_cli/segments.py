@@ -87,7 +87,7 @@ def score(shop: Shop, as_of: date) -> list[MemberScore]:
     last: dict[str, str] = {}
     moved = card_moves.moves(shop)  # a replaced or merged card's purchases count for its member
     for entry in shop.ledger.entries(until=until):
-        card = card_moves.resolve(moved, entry.card) if moved else entry.card
+        card = card_moves.resolve(moved, entry.card)
         if entry.kind == "earn":
             frequency[card] += 1
             monetary[card] += Decimal(entry.amount or 0)

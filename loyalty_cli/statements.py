@@ -109,7 +109,7 @@ def for_month(shop: Shop, month: str, progress: Callable[[int], None] | None = N
     by_card: dict[str, list[LedgerEntry]] = defaultdict(list)
     moved = card_moves.moves(shop)  # a replaced or merged card's entries belong to the card it moved to
     for entry in shop.ledger.entries(since=_history_since(start, end, programme)):
-        by_card[card_moves.resolve(moved, entry.card) if moved else entry.card].append(entry)
+        by_card[card_moves.resolve(moved, entry.card)].append(entry)
     for member in shop.members.all():
         statement = _build(programme, member, by_card.get(member["card"], []), start, end)
         if progress:

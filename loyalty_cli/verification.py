@@ -208,7 +208,7 @@ def check_projections(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     by_card: dict[str, list[LedgerEntry]] = defaultdict(list)
     moved = card_moves.ledger_moves(entries)
     for entry in entries:
-        by_card[card_moves.resolve(moved, entry.card) if moved else entry.card].append(entry)
+        by_card[card_moves.resolve(moved, entry.card)].append(entry)
     tz = shop.programme().tz
     for member in shop.members.all():
         card = member["card"]
