@@ -24,6 +24,7 @@ STYLE = """
            vertical-align: top; }
   th { border-bottom: 2px solid #444; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+  td.keep { white-space: nowrap; }
   tr.total td { font-weight: 600; border-bottom: none; }
   .negative { color: #a00; }
   @media print {
@@ -93,7 +94,8 @@ Dates are in the shop's timezone.</p>
 def _row(line) -> str:
     points_class = "num negative" if line.points < 0 else "num"
     return (
-        f"<tr><td>{line.local}</td><td>{escape(line.description)}</td>"
-        f'<td>{escape(line.receipt or "")}</td><td class="num">{escape(money(line.amount) or "")}</td>'
+        f'<tr><td class="keep">{line.local}</td><td>{escape(line.description)}</td>'
+        f'<td class="keep">{escape(line.receipt or "")}</td>'
+        f'<td class="num">{escape(money(line.amount) or "")}</td>'
         f'<td class="{points_class}">{line.points:+d}</td><td class="num">{line.balance}</td></tr>'
     )
