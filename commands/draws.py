@@ -10,6 +10,7 @@ from loyalty_cli import clock, draw_entrants, draws, text_fields
 
 from .context import DAY, Env, json_option, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table
+from .translated import Group
 
 SHOWN = (
     "name",
@@ -56,7 +57,7 @@ def rule_options(function):
     return function
 
 
-@click.group()
+@click.group(cls=Group)
 def draw():
     """Prize draws: fair, recorded, and verifiable by anyone.  See docs/draws.md."""
 

@@ -12,9 +12,10 @@ from loyalty_cli import importing, member_import
 
 from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
+from .translated import Group
 
 
-@click.group("import")
+@click.group("import", cls=Group)
 def import_group():
     """Import members or purchases from a CSV file (one transaction per file)."""
 

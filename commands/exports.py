@@ -6,9 +6,10 @@ import click
 
 from .context import DAY, OUTPUT_FILE, Env, pass_env
 from .render import deliver
+from .translated import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("what", type=click.Choice(["members", "ledger"]))
 @click.option("--from", "start", type=DAY, help="members: enrolled from this day; ledger: entries from it.")
 @click.option("--to", "end", type=DAY, help="members: enrolled up to this day; ledger: entries up to it.")

@@ -8,6 +8,7 @@ from loyalty_cli import jobs
 
 from .context import DAY, Env, json_option, pass_env
 from .render import emit_json, printable
+from .translated import Command, Group
 
 
 def job_options(function):
@@ -21,7 +22,7 @@ def job_options(function):
     )(function)
 
 
-@click.command()
+@click.command(cls=Command)
 @job_options
 @pass_env
 def maintain(env: Env, as_of, dry_run, as_json):
@@ -58,7 +59,7 @@ def maintain(env: Env, as_of, dry_run, as_json):
     )
 
 
-@click.command()
+@click.command(cls=Command)
 @job_options
 @pass_env
 def expire(env: Env, as_of, dry_run, as_json):
@@ -84,7 +85,7 @@ def expire(env: Env, as_of, dry_run, as_json):
         click.echo(f"{verb} {result.expired_points} points of {result.members} member(s) as of {day}.")
 
 
-@click.command()
+@click.command(cls=Command)
 @job_options
 @pass_env
 def birthdays(env: Env, as_of, dry_run, as_json):
@@ -116,7 +117,7 @@ def birthdays(env: Env, as_of, dry_run, as_json):
         click.echo(f"{verb} {result.birthday_bonuses} birthday bonus(es), {result.birthday_points} points.")
 
 
-@click.group("tiers")
+@click.group("tiers", cls=Group)
 def tiers_group():
     """Tiers: review who holds which tier."""
 

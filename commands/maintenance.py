@@ -10,9 +10,10 @@ from loyalty_cli.errors import DataProblem
 
 from .context import Env, json_option, pass_env
 from .render import emit_json
+from .translated import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--against",
     metavar="FILE",

@@ -12,6 +12,7 @@ from loyalty_cli.money import to_text
 
 from .context import DAY, Env, json_option, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table, note
+from .translated import Command, Group
 
 LIST_COLUMNS = ["card", "name", "phone", "email", "status", "tier", "balance"]
 SORTS = ("name", "balance", "spend", "enrolled", "last-purchase")
@@ -20,7 +21,7 @@ LIST_HEADERS = {"spend_12m": "Spend 12m", "enrolled_at": "Enrolled", "last_purch
 LIST_MOMENTS = ("enrolled_at", "last_purchase")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("name")
 @click.option("--phone", help="Phone number; the programme's region is the default.")
 @click.option("--email", help="E-mail address.")
@@ -61,7 +62,7 @@ def enroll(env: Env, name, phone, email, birthday, card, referred_by, consent, w
         click.echo(member["card"])
 
 
-@click.group()
+@click.group(cls=Group)
 def member():
     """Look up, list and look after members."""
 

@@ -10,9 +10,10 @@ from loyalty_cli.money import to_text
 
 from .context import AMOUNT, Env, json_option, pass_env
 from .render import emit_json
+from .translated import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("amount", type=AMOUNT)
 @click.option("--receipt", help="The till receipt; recording it twice is refused.  [default: generated]")
@@ -79,7 +80,7 @@ def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_jso
         )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("points", type=int)
 @click.option("--receipt", help="The till receipt the points were spent on.")
@@ -123,7 +124,7 @@ def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
         click.echo(f"{done.entry.card}: -{points} points (worth {value}); balance {done.balance}")
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+@click.command(cls=Command, context_settings={"ignore_unknown_options": True})
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("points", type=int)
 @click.option("--reason", required=True, help="Why; kept on the ledger entry (required).")
@@ -156,7 +157,7 @@ def adjust(env: Env, member_ref, points, reason, when, as_json):
         click.echo(f"{done.entry.card}: {points:+d} points ({done.entry.reason}); balance {done.balance}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("receipt")
 @click.option(
     "--amount", type=AMOUNT, help="Refund only this much of the purchase.  [default: all that is left]"

@@ -9,9 +9,10 @@ from loyalty_cli.errors import Refused
 
 from .context import Env, json_option, pass_env
 from .render import emit_json, emit_pairs, note
+from .translated import Command, Group
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--name", help="The shop's name, printed on statements.")
 @click.option("--currency", help="ISO 4217 currency code.  [default: EUR]")
 @click.option("--timezone", help="Timezone for days, months and birthdays.  [default: Europe/Riga]")
@@ -68,7 +69,7 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
         note(f"Sample {result.what}: {result.imported} imported")
 
 
-@click.group()
+@click.group(cls=Group)
 def program():
     """Show or change the programme's rules (rates, expiry, tiers, bonuses)."""
 

@@ -10,13 +10,14 @@ from loyalty_cli.money import to_text
 
 from .context import DAY, Env, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table
+from .translated import Group
 
 BAR_WIDTH = 30
 
 as_of_option = click.option("--as-of", type=DAY, help="Evaluate as of the end of this day.  [default: today]")
 
 
-@click.group()
+@click.group(cls=Group)
 def report():
     """Reports: summary, tiers, RFM segments, points about to expire, the day's activity."""
 

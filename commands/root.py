@@ -12,6 +12,8 @@ from loyalty_cli import __version__
 from loyalty_cli.cli import ALIASES, COMMANDS
 from loyalty_cli.errors import LoyaltyError
 
+from .translated import Group, LanguageChoice, choose_language
+
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 # "-5" where a command wants an amount: Click reads it as an unknown option.
 _NEGATIVE = re.compile(r"-[0-9][0-9 ]*(?:[.,][0-9]*)?")
@@ -19,13 +21,18 @@ _NEGATIVE = re.compile(r"-[0-9][0-9 ]*(?:[.,][0-9]*)?")
 _NO_SUCH_COMMAND = re.compile(r"No such command '(.+)'\.")
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A group whose subcommands are imported on first use, so start-up stays light."""
 
     def __init__(self, *args, lazy: dict[str, str] | None = None, aliases: set[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.lazy = lazy or {}
         self.aliases = aliases or set()
+
+    def main(self, args=None, *rest, **kwargs):
+        # Before anything is parsed, so that even a usage error speaks the operator's language.
+        choose_language(None if args is None else list(args))
+        return super().main(args, *rest, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy} - self.aliases)
@@ -144,6 +151,15 @@ def _in_red(error: click.ClickException) -> click.ClickException:
     default=10,
     show_default=True,
     help="Seconds to wait for another loyalty process to finish [env LOYALTY_WAIT].",
+)
+@click.option(
+    "--lang",
+    envvar="LOYALTY_LANG",
+    type=LanguageChoice(),
+    expose_value=False,
+    is_eager=True,
+    help="The language to speak: en, lv or ru [env LOYALTY_LANG; else LANGUAGE, LC_ALL, "
+    "LC_MESSAGES, LANG; default: en].",
 )
 @click.version_option(__version__, "--version", prog_name="loyalty", message="%(prog)s %(version)s")
 @click.pass_context

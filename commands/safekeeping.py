@@ -8,9 +8,10 @@ import click
 
 from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
+from .translated import Command
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option(
     "--output",
     "-o",
@@ -44,7 +45,7 @@ def backup(env: Env, output, as_json):
         )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("archive", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Really replace the data in the data directory.")
 @json_option

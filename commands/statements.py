@@ -16,6 +16,7 @@ from loyalty_cli.money import to_text
 
 from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
 from .render import deliver, emit_json, json_text, note, on_terminal
+from .translated import Command
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
@@ -34,7 +35,7 @@ format_option = click.option(
 )
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--from", "start", type=DAY, help="First day of the period.  [default: 1st of this month]")
 @click.option("--to", "end", type=DAY, help="Last day of the period.  [default: today]")
@@ -71,7 +72,7 @@ def statement(env: Env, member_ref, start, end, fmt, output, as_json):
         note(f"Wrote the statement of card {result.card} to {output}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--month", required=True, metavar="YYYY-MM", help="The month the statements cover.")
 @click.option(
     "--output-dir",

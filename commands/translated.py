@@ -1,0 +1,146 @@
+"""Commands that speak the operator's language: help texts, and Click's own messages.
+
+The language is chosen as the root command starts (`LanguageChoice`), before any
+subcommand is imported. Help texts stay English in the code and are translated when they
+are shown, so one set of command objects serves every language (and every test).
+
+Click marks its own texts ("Usage:", "Error: No such option ...") with gettext but ships
+no catalogue; its modules' `_` and `ngettext` are pointed at ours, whose catalogues carry
+Click's texts too.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import sys
+
+import click
+import click.core
+import click.decorators
+import click.exceptions
+import click.formatting
+import click.parser
+import click.termui
+import click.types
+
+from loyalty_cli import language
+
+for _module in (
+    click.core,
+    click.decorators,
+    click.exceptions,
+    click.formatting,
+    click.parser,
+    click.termui,
+    click.types,
+):
+    if hasattr(_module, "_"):
+        _module._ = language.gettext
+    if hasattr(_module, "ngettext"):
+        _module.ngettext = language.ngettext
+
+
+def help_text(text: str | None) -> str | None:
+    """A help text (a docstring or a help=) in the active language."""
+    if not text:
+        return text
+    return language.gettext(inspect.cleandoc(text))
+
+
+class Command(click.Command):
+    """A command whose help is translated when shown."""
+
+    @property
+    def help(self):
+        return help_text(self._help)
+
+    @help.setter
+    def help(self, value):
+        self._help = value
+
+    @property
+    def short_help(self):
+        return help_text(self._short_help)
+
+    @short_help.setter
+    def short_help(self, value):
+        self._short_help = value
+
+    @property
+    def epilog(self):
+        return help_text(self._epilog)
+
+    @epilog.setter
+    def epilog(self, value):
+        self._epilog = value
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if ctx.resilient_parsing or language.active() == language.ENGLISH:
+            return super().get_params(ctx)
+        return [_translated(param) for param in super().get_params(ctx)]
+
+
+class Group(Command, click.Group):
+    """A group whose help, and whose subcommands' help, is translated when shown."""
+
+    command_class = Command
+    group_class = type  # subgroups are of this class too
+
+
+def _translated(param: click.Parameter) -> click.Parameter:
+    """A copy of `param` with its help in the active language (the original is shared)."""
+    text = getattr(param, "help", None)
+    if not text:
+        return param
+    shown = copy.copy(param)
+    shown.help = language.gettext(text)
+    return shown
+
+
+class LanguageChoice(click.ParamType):
+    """--lang: en, lv or ru (also "lv_LV.UTF-8" and the like)."""
+
+    name = "language"
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[" + "|".join(language.LANGUAGES) + "]"
+
+    def convert(self, value, param, ctx):
+        code = language.normalise(value)
+        if code is None:
+            self.fail(
+                language.gettext(
+                    "{value!r} is not a language loyalty speaks; choose one of {choices}"
+                ).format(value=value, choices=", ".join(language.LANGUAGES)),
+                param,
+                ctx,
+            )
+        return code
+
+
+def choose_language(
+    args: list[str] | None, valued: tuple[str, ...] = ("--data-dir", "--operator", "--wait")
+) -> None:
+    """Make the operator's language active: the root's --lang in `args`, else the environment.
+
+    Only the options before the subcommand count: `statement CARD --lang ru` asks for a
+    statement in Russian, not for a Russian-speaking tool. `valued` are the root's other
+    options that take a value.
+    """
+    args = sys.argv[1:] if args is None else args
+    asked = None
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--lang" and index + 1 < len(args):
+            asked = language.normalise(args[index + 1])
+            index += 1
+        elif arg.startswith("--lang="):
+            asked = language.normalise(arg.partition("=")[2])
+        elif arg in valued:
+            index += 1
+        elif not arg.startswith("-") or arg == "--":
+            break  # the subcommand
+        index += 1
+    language.use(asked or language.of_environment())
