@@ -195,6 +195,7 @@ class Bench:
             large.budget = "<= 150 ms, <= 1.3x 1-month"
             large.ok = large.value <= 150 and ratio <= 1.3
             large.note = f"{ratio:.2f}x the 1-month shop"
+        figures.extend(self.language_figures())
         figures.append(self.import_figure())
         seconds = self.median(self.full_shop, lambda i: ("expire",), now=NEXT_MONTH, fresh=self.full_shop)
         figures.append(
@@ -249,6 +250,36 @@ class Bench:
         seconds = self.median(self.full_shop, lambda i: ("verify",))
         figures.append(Figure("verify", seconds, "s", "<= 30 s", seconds <= 30))
         shutil.rmtree(self.work, ignore_errors=True)
+        return figures
+
+    def language_figures(self) -> list[Figure]:
+        """The everyday commands in Latvian against English, runs interleaved on the 36-month shop."""
+        if not self.has("--lang", "lv", "purchase"):
+            return [Figure("everyday commands, --lang lv", None, "", "<= 1.1x English")]
+        copy_shop(self.full_shop, self.work)
+        card, run_id, figures = self.card, time.time_ns(), []
+        for name, make in (
+            ("purchase", lambda i, lang: ("purchase", card, "12.30", "--receipt", f"L{run_id}-{lang}-{i}")),
+            ("redeem", lambda i, lang: ("redeem", card, "1")),
+            ("member show", lambda i, lang: ("member", "show", card)),
+            ("statement, 12 months, text", lambda i, lang: ("statement", card, "--from", "2025-11-01")),
+        ):
+            times: dict[str, list[float]] = {"en": [], "lv": []}
+            for i in range(self.runs):
+                for lang in ("en", "lv"):
+                    times[lang].append(self.loyalty_run(self.work, "--lang", lang, *make(i, lang))[0])
+            english, latvian = statistics.median(times["en"]), statistics.median(times["lv"])
+            ratio = latvian / english
+            figures.append(
+                Figure(
+                    f"{name}, --lang lv",
+                    latvian * 1000,
+                    "ms",
+                    "<= 1.1x English",
+                    ratio <= 1.1,
+                    f"English {english * 1000:.0f} ms; {ratio:.2f}x",
+                )
+            )
         return figures
 
     def import_figure(self) -> Figure:

@@ -6,7 +6,7 @@
     python scripts/translations.py check      # what is untranslated, fuzzy or mismatched
     python scripts/translations.py all        # extract, update, compile, check
 
-    python scripts/translations.py update --from other.po ...   # take translations from files
+    python scripts/translations.py update --from ../other-checkout ...   # and from other copies
 
 Needs Babel (`pip install -e '.[test]'`). What counts as a text for people:
   - the first argument of _(), gettext(), N_() and ngettext() (singular and plural);
@@ -42,7 +42,15 @@ HEADER = "Translations of loyalty, a loyalty programme for small shops."
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("extract", "update", "compile", "check", "all"))
-    parser.add_argument("--from", dest="sources", nargs="*", default=[], type=Path, metavar="PO")
+    parser.add_argument(
+        "--from",
+        dest="sources",
+        nargs="*",
+        default=[],
+        type=Path,
+        metavar="CHECKOUT",
+        help="other copies of the project whose translations fill texts still untranslated here",
+    )
     args = parser.parse_args()
     if args.action in ("extract", "all"):
         write_template()
@@ -198,7 +206,10 @@ def update(code: str, sources: list[Path]) -> None:
     path = po_path(code)
     old = read(path, code) if path.exists() else _catalog(code)
     known = {}
-    for source in sources:
+    for checkout in sources:
+        source = checkout / po_path(code).relative_to(ROOT)
+        if not source.exists():
+            continue
         for message in read(source, code):
             if message.id and message.string and not message.fuzzy and _filled(message.string):
                 known[message.id] = message.string
