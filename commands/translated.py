@@ -41,6 +41,9 @@ for _module in (
         _module.ngettext = language.ngettext
 
 
+_showing_help = False  # True while a help page is being written
+
+
 def help_text(text: str | None) -> str | None:
     """A help text (a docstring or a help=) in the active language."""
     if not text:
@@ -75,10 +78,19 @@ class Command(click.Command):
     def epilog(self, value):
         self._epilog = value
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        global _showing_help
+        _showing_help = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            _showing_help = False
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        if ctx.resilient_parsing or language.active() == language.ENGLISH:
-            return super().get_params(ctx)
-        return [_translated(param) for param in super().get_params(ctx)]
+        params = super().get_params(ctx)
+        if not _showing_help or language.active() == language.ENGLISH:
+            return params  # parsing works on the parameters themselves
+        return [_translated(param) for param in params]
 
 
 class Group(Command, click.Group):
