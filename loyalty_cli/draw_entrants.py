@@ -117,7 +117,9 @@ def check_tier(shop: Shop, name: str | None) -> str | None:
     for tier in shop.programme().tiers:
         if tier.name.casefold() == name.casefold():
             return tier.name
-    known = ", ".join(t.name for t in shop.programme().tiers) or _("none")
+    if not shop.programme().tiers:
+        raise InvalidInput(_("--min-tier {name}: the programme has no tiers").format(name=repr(name)))
+    known = ", ".join(t.name for t in shop.programme().tiers)
     raise InvalidInput(
         _("--min-tier {name} is not a tier of the programme (tiers: {known})").format(
             name=repr(name), known=known
