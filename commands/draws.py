@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import click
 
-from loyalty_cli import clock, draw_entrants, draws, text_fields
+from loyalty_cli import clock, draw_entrants, draws, formats, text_fields
+from loyalty_cli.language import N_, _, ngettext
 
 from .context import DAY, Env, json_option, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table
@@ -24,6 +26,16 @@ SHOWN = (
     "winners",
     "held_at",
 )
+# The columns of `draw list` for people, and the statuses as they are shown there.
+LIST_COLUMNS = (
+    ("name", N_("Name")),
+    ("status", N_("Status")),
+    ("held_at", N_("Held at")),
+    ("entrants", N_("Entrants")),
+    ("winners", N_("Winners")),
+    ("prize", N_("Prize")),
+)
+STATUSES = {"held": N_("held"), "committed": N_("committed"), "schedule": N_("schedule")}
 
 
 def rule_options(function):
@@ -88,11 +100,12 @@ def draw_run(env: Env, name, as_json, **options):
         seed = draws.parse_seed(options["seed"]) if options["seed"] else None
         record, fresh = draws.hold(shop, name, rules, seed=seed, at=env.clock.now, operator=env.operator)
         details = _winner_details(shop, record)
-        tz = shop.programme().tz
-    _print_record(record, as_json, entrants=False, details=details, tz=tz)
+        programme = shop.programme()
+    tz = programme.tz
+    _print_record(record, as_json, entrants=False, details=details, tz=tz, currency=programme.currency)
     if not fresh and not as_json:
-        held_at = clock.local_text(record["held_at"], tz)
-        click.echo(f"(held before, at {held_at}; nothing was drawn again)", err=True)
+        held_at = _moment(record["held_at"], tz)
+        click.echo(_("(held before, at {moment}; nothing was drawn again)").format(moment=held_at), err=True)
 
 
 @draw.command("commit")
@@ -111,7 +124,7 @@ def draw_commit(env: Env, name, as_json, **options):
       loyalty draw commit december --month 2026-12 --prize "Gift basket"
     """
     if options["seed"]:
-        raise click.UsageError("draw commit makes its own secret seed; --seed is for draw run")
+        raise click.UsageError(_("draw commit makes its own secret seed; --seed is for draw run"))
     with env.store().transaction() as shop:
         record = draws.commit(shop, name, _rules(shop, env, options), at=env.clock.now)
     if as_json:
@@ -141,8 +154,11 @@ def draw_schedule(env: Env, name, every, as_json, **options):
     if as_json:
         emit_json(record)
     else:
+        year, month = (int(part) for part in record["from_month"].split("-"))
         click.echo(
-            f"Scheduled {record['name']}: held monthly by `loyalty maintain` from {record['from_month']}"
+            _("Scheduled {name}: held monthly by `loyalty maintain` from {month}").format(
+                name=record["name"], month=formats.month(year, month)
+            )
         )
 
 
@@ -175,8 +191,15 @@ def draw_list(env: Env, as_json, as_csv):
         emit_csv(rows, columns, numeric=("entrants",))
     else:
         tz = shop.programme().tz
-        shown = [{**row, "held_at": clock.local_text(row["held_at"], tz)} for row in rows]
-        emit_table(shown, [(c, c.replace("_", " ").capitalize()) for c in columns])
+        shown = [
+            {
+                **row,
+                "status": _(STATUSES[row["status"]]) if row["status"] in STATUSES else row["status"],
+                "held_at": _moment(row["held_at"], tz),
+            }
+            for row in rows
+        ]
+        emit_table(shown, [(key, _(header)) for key, header in LIST_COLUMNS])
 
 
 @draw.command("show")
@@ -198,9 +221,12 @@ def draw_show(env: Env, name, with_entrants, as_json):
     shop = env.store().read()
     record = shop.draws.get(name.strip())
     if record is None:
-        raise click.ClickException(f"no draw named {name}")
+        raise click.ClickException(_("no draw named {name}").format(name=name))
     details = _winner_details(shop, record)
-    _print_record(record, as_json, entrants=with_entrants, details=details, tz=shop.programme().tz)
+    programme = shop.programme()
+    _print_record(
+        record, as_json, entrants=with_entrants, details=details, tz=programme.tz, currency=programme.currency
+    )
 
 
 @draw.command("verify")
@@ -220,34 +246,34 @@ def draw_verify(env: Env, name):
         click.echo(problem)
     if problems:
         raise SystemExit(3)
-    click.echo(f"OK: {name} recomputes to the recorded entrants and winners")
+    click.echo(_("OK: {name} recomputes to the recorded entrants and winners").format(name=name))
 
 
 def _draw_name(value: str) -> str:
     # New names only: draws stored before this check still show, run and verify.
-    text_fields.check(value, "draw name")
+    text_fields.check(value, N_("draw name"))
     return value
 
 
 def _rules(shop, env: Env, options: dict) -> draws.Rules:
     if not options.get("prize") and not options.get("prize_points"):
-        raise click.UsageError("give the prize: --prize TEXT and/or --prize-points N")
+        raise click.UsageError(_("give the prize: --prize TEXT and/or --prize-points N"))
     month, first, last = options.get("month"), options.get("first"), options.get("last")
     if month and (first or last):
-        raise click.UsageError("give either --month or --from/--to, not both")
+        raise click.UsageError(_("give either --month or --from/--to, not both"))
     if month:
         window = draws.month_window(month, env.clock.today(shop.programme().tz))
     elif first and last:
         if last < first:
-            raise click.UsageError("--to is before --from")
+            raise click.UsageError(_("--to is before --from"))
         window = draw_entrants.Window(first, last)
     else:
-        raise click.UsageError("give the window: --month YYYY-MM|last, or --from DATE --to DATE")
+        raise click.UsageError(_("give the window: --month YYYY-MM|last, or --from DATE --to DATE"))
     return draws.Rules(
         window=window,
         tickets=draw_entrants.parse_ticket_rule(options["tickets"]),
         winners=options["winners"],
-        prize=text_fields.clean(options.get("prize"), "prize") or "",
+        prize=text_fields.clean(options.get("prize"), N_("prize")) or "",
         prize_points=options["prize_points"],
         min_tier=draw_entrants.check_tier(shop, options.get("min_tier")),
         exclude_winners_days=options["exclude_winners_days"],
@@ -305,12 +331,37 @@ def _winner_details(shop, record: dict) -> list[dict] | None:
 
 def _not_yet(record: dict) -> str:
     if record.get("status") != "committed":
-        return "not yet"
+        return _("not yet")
     last = date.fromisoformat(record["rules"]["to"])
-    return f"not yet (it can run from {last + timedelta(days=1)})"
+    return _("not yet (it can run from {day})").format(day=formats.day(last + timedelta(days=1)))
 
 
-def _print_record(record: dict, as_json: bool, *, entrants: bool, details: list[dict] | None, tz) -> None:
+def _moment(text: str | None, tz) -> str | None:
+    """A stored moment in shop time, as people of the active language read it."""
+    return formats.moment(clock.from_iso(text).astimezone(tz)) if text else text
+
+
+def _tickets_rule(rule: str, currency: str) -> str:
+    """What earns a ticket, in words: the stored rule is purchase, points or spend:AMOUNT."""
+    if rule == "purchase":
+        return _("one per purchase")
+    if rule == "points":
+        return _("one per point earned")
+    if rule.startswith("spend:"):
+        return _("one per {amount} spent").format(amount=formats.money(Decimal(rule[6:]), currency))
+    return rule
+
+
+def _prize(rules: dict) -> str:
+    if rules.get("prize"):
+        return rules["prize"]
+    count = rules.get("prize_points") or 0
+    return ngettext("{count} point", "{count} points", count).format(count=formats.number(count))
+
+
+def _print_record(
+    record: dict, as_json: bool, *, entrants: bool, details: list[dict] | None, tz, currency: str
+) -> None:
     held = record.get("status") == "held"
     document = {key: record.get(key) for key in SHOWN}
     if not held:  # a commitment keeps its seed secret until the draw is held
@@ -320,26 +371,35 @@ def _print_record(record: dict, as_json: bool, *, entrants: bool, details: list[
     if as_json:
         emit_json({**document, "winner_details": details})
         return
+    rules = record["rules"]
     winners = [
-        " ".join(str(part) for part in (w["card"], w["name"] or "(name erased)", w["phone"]) if part)
+        " ".join(str(part) for part in (w["card"], w["name"] or _("(name erased)"), w["phone"]) if part)
         for w in details or []
     ]
+    window = _("{first} to {last}").format(
+        first=formats.day(date.fromisoformat(rules["from"])),
+        last=formats.day(date.fromisoformat(rules["to"])),
+    )
+    counted = {
+        key: None if document[key] is None else formats.number(document[key])
+        for key in ("entrants", "tickets")
+    }
     pairs = [
-        ("Draw", document["name"]),
-        ("Prize", record["rules"].get("prize") or f"{record['rules'].get('prize_points')} points"),
-        ("Window", f"{record['rules']['from']} to {record['rules']['to']}"),
-        ("Tickets", record["rules"]["tickets"]),
-        ("Entrants", document["entrants"]),
-        ("Total tickets", document["tickets"]),
-        ("Winners", winners or "-"),
-        ("Held at", clock.local_text(document["held_at"], tz) or _not_yet(record)),
-        ("Entrants SHA-256", document["entrants_sha256"]),
-        ("Seed", document["seed"] or "(secret until the draw)"),
-        ("Seed SHA-256", document["seed_sha256"]),
-        ("Algorithm", document["algorithm"]),
+        (_("Draw"), document["name"]),
+        (_("Prize"), _prize(rules)),
+        (_("Window"), window),
+        (_("Tickets"), _tickets_rule(rules["tickets"], currency)),
+        (_("Entrants"), counted["entrants"]),
+        (_("Total tickets"), counted["tickets"]),
+        (_("Winners"), winners or "-"),
+        (_("Held at"), _moment(document["held_at"], tz) or _not_yet(record)),
+        (_("Entrants SHA-256"), document["entrants_sha256"]),
+        (_("Seed"), document["seed"] or _("(secret until the draw)")),
+        (_("Seed SHA-256"), document["seed_sha256"]),
+        (_("Algorithm"), document["algorithm"]),
     ]
     emit_pairs(pairs)
     if entrants and held:
         click.echo("")
         rows = [{"card": card, "tickets": tickets} for card, tickets in record["entrant_list"]]
-        emit_table(rows, [("card", "Card"), ("tickets", "Tickets")], title="Entrants")
+        emit_table(rows, [("card", _("Card")), ("tickets", _("Tickets"))], title=_("Entrants"))

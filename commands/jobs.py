@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from loyalty_cli import jobs
+from loyalty_cli import formats, jobs
+from loyalty_cli.language import _, ngettext
 
 from .context import DAY, Env, json_option, pass_env
 from .render import emit_json, printable
@@ -48,15 +49,9 @@ def maintain(env: Env, as_of, dry_run, as_json):
         emit_json({**result.to_json(), "dry_run": dry_run})
         return
     if not result.days:
-        click.echo(f"Nothing to do: the jobs are done through {day}.")
+        click.echo(_("Nothing to do: the jobs are done through {day}.").format(day=formats.day(day)))
         return
-    verb = "Would have" if dry_run else "Done"
-    click.echo(
-        f"{verb}: {result.days} day(s) from {result.first_day} to {day}: "
-        f"{result.expired_points} points expired ({result.expired_members} members), "
-        f"{result.birthday_bonuses} birthday bonus(es), {len(result.tier_changes)} tier change(s), "
-        f"{len(result.draws)} draw(s)."
-    )
+    click.echo(_maintained(result, day, dry_run))
 
 
 @click.command(cls=Command)
@@ -81,8 +76,20 @@ def expire(env: Env, as_of, dry_run, as_json):
     if as_json:
         emit_json({**result.to_json(), "dry_run": dry_run})
     else:
-        verb = "Would expire" if dry_run else "Expired"
-        click.echo(f"{verb} {result.expired_points} points of {result.members} member(s) as of {day}.")
+        points, members = result.expired_points, result.members
+        if dry_run:
+            expired = ngettext("Would expire {count} point", "Would expire {count} points", points)
+        else:
+            expired = ngettext("Expired {count} point", "Expired {count} points", points)
+        click.echo(
+            _("{expired} {members} as of {day}.").format(
+                expired=expired.format(count=formats.number(points)),
+                members=ngettext("of {count} member", "of {count} members", members).format(
+                    count=formats.number(members)
+                ),
+                day=formats.day(day),
+            )
+        )
 
 
 @click.command(cls=Command)
@@ -113,8 +120,12 @@ def birthdays(env: Env, as_of, dry_run, as_json):
             }
         )
     else:
-        verb = "Would give" if dry_run else "Gave"
-        click.echo(f"{verb} {result.birthday_bonuses} birthday bonus(es), {result.birthday_points} points.")
+        sentence = _("Would give {bonuses}, {points}.") if dry_run else _("Gave {bonuses}, {points}.")
+        click.echo(
+            sentence.format(
+                bonuses=_birthday_bonuses(result.birthday_bonuses), points=_points(result.birthday_points)
+            )
+        )
 
 
 @click.group("tiers", cls=Group)
@@ -146,4 +157,57 @@ def tiers_review(env: Env, as_of, dry_run, as_json):
         return
     for change in changes:
         click.echo(printable(f"{change.card}: {change.old or '-'} -> {change.new}"))
-    click.echo(f"{len(changes)} member(s) {'would change' if dry_run else 'changed'} tier.", err=True)
+    if dry_run:
+        changed = ngettext(
+            "{count} member would change tier.", "{count} members would change tier.", len(changes)
+        )
+    else:
+        changed = ngettext("{count} member changed tier.", "{count} members changed tier.", len(changes))
+    click.echo(changed.format(count=formats.number(len(changes))), err=True)
+
+
+def _maintained(result: jobs.JobsResult, day, dry_run: bool) -> str:
+    """One line for people: the days done and what each job did over them."""
+    days = result.days
+    if dry_run:
+        head = ngettext(
+            "Would do {count} day, from {first} to {last}",
+            "Would do {count} days, from {first} to {last}",
+            days,
+        )
+    else:
+        head = ngettext(
+            "Done {count} day, from {first} to {last}", "Done {count} days, from {first} to {last}", days
+        )
+    points, members = result.expired_points, result.expired_members
+    expired = ngettext("{count} point expired", "{count} points expired", points).format(
+        count=formats.number(points)
+    )
+    of_members = ngettext("({count} member)", "({count} members)", members).format(
+        count=formats.number(members)
+    )
+    changes, draws = len(result.tier_changes), len(result.draws)
+    parts = [
+        f"{expired} {of_members}",
+        _birthday_bonuses(result.birthday_bonuses),
+        ngettext("{count} tier change", "{count} tier changes", changes).format(
+            count=formats.number(changes)
+        ),
+        ngettext("{count} draw", "{count} draws", draws).format(count=formats.number(draws)),
+    ]
+    return _("{done}: {what}.").format(
+        done=head.format(
+            count=formats.number(days), first=formats.day(result.first_day), last=formats.day(day)
+        ),
+        what=", ".join(parts),
+    )
+
+
+def _birthday_bonuses(count: int) -> str:
+    return ngettext("{count} birthday bonus", "{count} birthday bonuses", count).format(
+        count=formats.number(count)
+    )
+
+
+def _points(count: int) -> str:
+    return ngettext("{count} point", "{count} points", count).format(count=formats.number(count))

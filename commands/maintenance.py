@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from loyalty_cli import formats, language
 from loyalty_cli.errors import DataProblem
+from loyalty_cli.language import _, ngettext
 
 from .context import Env, json_option, pass_env
 from .render import emit_json
@@ -37,11 +39,13 @@ def verify(env: Env, against, as_json):
     from loyalty_cli.verification import verify as run_checks
 
     shop = env.store().read()
-    report = run_checks(shop)
-    if against is not None:
-        from loyalty_cli.backups import check_against
+    # JSON is for programs: its problems are in English whatever the operator's language.
+    with language.speaking(language.ENGLISH if as_json else None):
+        report = run_checks(shop)
+        if against is not None:
+            from loyalty_cli.backups import check_against
 
-        report.problems.extend(check_against(shop, against))
+            report.problems.extend(check_against(shop, against))
     if as_json:
         emit_json(
             {
@@ -55,8 +59,16 @@ def verify(env: Env, against, as_json):
         for problem in report.problems:
             click.echo(problem)
         if report.ok:
-            click.echo(f"OK: {report.members} members, {report.entries} ledger entries agree")
+            members = ngettext("{count} member", "{count} members", report.members)
+            entries = ngettext("{count} ledger entry", "{count} ledger entries", report.entries)
+            click.echo(
+                _("OK: {members}, {entries} agree").format(
+                    members=members.format(count=formats.number(report.members)),
+                    entries=entries.format(count=formats.number(report.entries)),
+                )
+            )
     if not report.ok:
         if not as_json:
-            click.echo(f"{len(report.problems)} problem(s) found", err=True)
+            found = ngettext("{count} problem found", "{count} problems found", len(report.problems))
+            click.echo(found.format(count=formats.number(len(report.problems))), err=True)
         raise SystemExit(int(DataProblem.status))

@@ -20,6 +20,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from . import card_moves, clock, tiers
 from .errors import InvalidInput
+from .language import _
 from .money import parse_amount
 from .shop import Shop
 
@@ -43,7 +44,7 @@ def parse_ticket_rule(text: str) -> str:
     if rule.startswith("spend:"):
         amount = parse_amount(rule[6:])
         return f"spend:{amount}"
-    raise InvalidInput(f"--tickets {text!r}: use purchase, points or spend:AMOUNT")
+    raise InvalidInput(_("--tickets {text}: use purchase, points or spend:AMOUNT").format(text=repr(text)))
 
 
 def tickets_by_card(shop: Shop, window: Window, rule: str, last_id: int) -> dict[str, int]:
@@ -87,7 +88,11 @@ def tickets_by_card(shop: Shop, window: Window, rule: str, last_id: int) -> dict
 
 
 def exclusions(shop: Shop, cards, *, min_tier: str | None, recent_winners: set[str]) -> dict[str, str]:
-    """Why each of `cards` may not enter: not active, below the tier, won recently."""
+    """Why each of `cards` may not enter: not active, below the tier, won recently.
+
+    The reasons are part of the stored draw record, so they stay in English whatever the
+    operator's language (the record and its hashes must not depend on who ran the draw).
+    """
     programme = shop.programme()
     order = [t.name for t in programme.tiers]
     floor = order.index(min_tier) if min_tier else 0
@@ -112,5 +117,11 @@ def check_tier(shop: Shop, name: str | None) -> str | None:
     for tier in shop.programme().tiers:
         if tier.name.casefold() == name.casefold():
             return tier.name
-    known = ", ".join(t.name for t in shop.programme().tiers) or "none"
-    raise InvalidInput(f"--min-tier {name!r} is not a tier of the programme (tiers: {known})")
+    if not shop.programme().tiers:
+        raise InvalidInput(_("--min-tier {name}: the programme has no tiers").format(name=repr(name)))
+    known = ", ".join(t.name for t in shop.programme().tiers)
+    raise InvalidInput(
+        _("--min-tier {name} is not a tier of the programme (tiers: {known})").format(
+            name=repr(name), known=known
+        )
+    )

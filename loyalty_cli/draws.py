@@ -13,9 +13,10 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from . import card_moves, clock, draw_entrants, fair_draw, lots, points
+from . import card_moves, clock, draw_entrants, fair_draw, formats, lots, points
 from .draw_entrants import Window
 from .errors import InvalidInput, Refused
+from .language import _
 from .shop import Shop
 
 # The stored rules and the options of `draw run` that give them, for naming a difference.
@@ -71,7 +72,7 @@ def parse_seed(text: str | None) -> bytes:
     except ValueError:
         seed = b""
     if len(seed) != fair_draw.SEED_BYTES:
-        raise InvalidInput("--seed must be 64 hexadecimal characters (32 bytes)")
+        raise InvalidInput(_("--seed must be 64 hexadecimal characters (32 bytes)"))
     return seed
 
 
@@ -81,7 +82,7 @@ def month_window(text: str, today: date) -> Window:
     try:
         first = date.fromisoformat(f"{month}-01")
     except ValueError:
-        raise InvalidInput(f"--month {text!r}: use YYYY-MM or last") from None
+        raise InvalidInput(_("--month {text}: use YYYY-MM or last").format(text=repr(text))) from None
     last = date.fromisoformat(f"{clock.add_months(month, 1)}-01") - timedelta(days=1)
     return Window(first, last)
 
@@ -98,9 +99,13 @@ def hold(
         rules, seed = Rules.from_json(record["rules"]), bytes.fromhex(record["seed"])
         _check_window_ended(name, rules.window, at, shop.programme().tz)
     elif record is not None:
-        raise Refused(f"{name} is a draw schedule; its draws are named {name}-YYYY-MM")
+        raise Refused(_("{name} is a draw schedule; its draws are named {name}-YYYY-MM").format(name=name))
     if rules is None:
-        raise InvalidInput(f"no draw {name} was committed: give its rules (--month or --from/--to, --prize)")
+        raise InvalidInput(
+            _("no draw {name} was committed: give its rules (--month or --from/--to, --prize)").format(
+                name=name
+            )
+        )
     seed = seed if seed is not None else parse_seed(None)
     last_id = shop.meta["next_id"] - 1
     tickets = draw_entrants.tickets_by_card(shop, rules.window, rules.tickets, last_id)
@@ -152,25 +157,35 @@ def check_same_rules(record: dict, given: dict[str, object]) -> None:
     Rules.to_json, and "seed" as hex), so a retry with the same command line passes.
     """
     stored = dict(record.get("rules") or {})
-    how = "held" if record.get("status") == "held" else "committed"
+    held = record.get("status") == "held"
     differences = []
     for key, option in RULE_OPTIONS.items():
         if key not in given:
             continue
-        if key == "seed" and how == "committed":
-            differences.append("--seed (a committed draw runs with its own secret seed)")
+        if key == "seed" and not held:
+            differences.append(_("--seed (a committed draw runs with its own secret seed)"))
         elif given[key] != (record.get("seed") if key == "seed" else stored.get(key)):
-            was = "another seed" if key == "seed" else _shown(stored.get(key))
-            differences.append(f"{option} {_shown(given[key])} (it was {how} with {was})")
+            was = _("another seed") if key == "seed" else _shown(stored.get(key))
+            difference = (
+                _("{option} {given} (it was held with {was})")
+                if held
+                else _("{option} {given} (it was committed with {was})")
+            )
+            differences.append(difference.format(option=option, given=_shown(given[key]), was=was))
     if differences:
-        raise Refused(f"draw {record['name']} was {how} with other rules: " + "; ".join(differences))
+        refusal = (
+            _("draw {name} was held with other rules: {differences}")
+            if held
+            else _("draw {name} was committed with other rules: {differences}")
+        )
+        raise Refused(refusal.format(name=record["name"], differences="; ".join(differences)))
 
 
 def commit(shop: Shop, name: str, rules: Rules, *, at: datetime) -> dict:
     """Store the rules and a secret seed; the record shows only the seed's hash until held."""
     name = _check_name(name)
     if shop.draws.get(name) is not None:
-        raise Refused(f"a draw named {name} already exists")
+        raise Refused(_("a draw named {name} already exists").format(name=name))
     seed = parse_seed(None)
     record = {
         "name": name,
@@ -189,7 +204,7 @@ def schedule(shop: Shop, name: str, rules: Rules, *, at: datetime) -> dict:
     """Hold `name`-YYYY-MM for every month that ends from now on (by `maintain`)."""
     name = _check_name(name)
     if shop.draws.get(name) is not None:
-        raise Refused(f"a draw or schedule named {name} already exists")
+        raise Refused(_("a draw or schedule named {name} already exists").format(name=name))
     first = clock.month_of(at, shop.programme().tz)
     record = {
         "name": name,
@@ -216,7 +231,7 @@ def hold_scheduled_draws(shop: Shop, *, as_of: date, clock: clock.Clock, operato
             name = f"{plan['name']}-{month}"
             if shop.draws.get(name) is None:
                 rules = replace(Rules.from_json(plan["rules"]), window=month_window(month, as_of))
-                record, _ = hold(shop, name, rules, seed=None, at=at, operator=operator)
+                record, _fresh = hold(shop, name, rules, seed=None, at=at, operator=operator)
                 held.append({"name": name, "winners": record["winners"]})
             month = clocks.add_months(month, 1)
     return held
@@ -226,37 +241,53 @@ def verify(shop: Shop, name: str) -> list[str]:
     """Recompute a held draw from the ledger and its record; the list of what differs."""
     record = shop.draws.get(name)
     if record is None or record.get("status") != "held":
-        raise Refused(f"no held draw named {name}")
+        raise Refused(_("no held draw named {name}").format(name=name))
     rules = Rules.from_json(record["rules"])
     tickets = draw_entrants.tickets_by_card(shop, rules.window, rules.tickets, record["ledger_id"])
     expected = fair_draw.entrant_list({c: n for c, n in tickets.items() if c not in record["excluded"]})
     problems = []
     if expected != record["entrant_list"]:
-        problems.append("the entrant list differs from the ledger")
+        problems.append(_("the entrant list differs from the ledger"))
     if fair_draw.entrants_sha256(record["entrant_list"]) != record["entrants_sha256"]:
-        problems.append("entrants_sha256 does not match the entrant list")
+        problems.append(_("entrants_sha256 does not match the entrant list"))
     if (record["entrants"], record["tickets"]) != (len(expected), sum(n for _c, n in expected)):
-        problems.append("the entrant or ticket count differs")
+        problems.append(_("the entrant or ticket count differs"))
     seed = bytes.fromhex(record["seed"])
     if fair_draw.seed_sha256(seed) != record["seed_sha256"]:
-        problems.append("seed_sha256 does not match the seed")
+        problems.append(_("seed_sha256 does not match the seed"))
     won = fair_draw.winners(seed, [(c, n) for c, n in expected], rules.winners)
     if won != record["winners"]:
-        problems.append(f"the winners should be {won}, the record says {record['winners']}")
+        problems.append(
+            _("the winners should be {expected}, the record says {recorded}").format(
+                expected=_cards(won), recorded=_cards(record["winners"])
+            )
+        )
     return problems
 
 
 def _shown(value: object) -> str:
-    return "none" if value is None or value == "" else repr(value) if isinstance(value, str) else str(value)
+    return (
+        _("none") if value is None or value == "" else repr(value) if isinstance(value, str) else str(value)
+    )
+
+
+def _cards(cards: list) -> str:
+    return " ".join(str(card) for card in cards) if cards else _("none")
 
 
 def _check_window_ended(name: str, window: Window, at: datetime, tz) -> None:
     # Held early, a committed draw would reveal its seed and leave out the window's last days.
     if at.astimezone(tz).date() <= window.last:
-        first = window.last + timedelta(days=1)
         raise Refused(
-            f"draw {name} is for {window.first} to {window.last}; it can run from {first}, "
-            "when its window has ended (nothing was drawn or revealed)"
+            _(
+                "draw {name} is for {first} to {last}; it can run from {start}, "
+                "when its window has ended (nothing was drawn or revealed)"
+            ).format(
+                name=name,
+                first=formats.day(window.first),
+                last=formats.day(window.last),
+                start=formats.day(window.last + timedelta(days=1)),
+            )
         )
 
 
@@ -276,5 +307,5 @@ def _recent_winners(shop: Shop, rules: Rules, at: datetime) -> set[str]:
 def _check_name(name: str) -> str:
     text = str(name).strip()
     if not text or len(text) > 100 or any(ch in text for ch in "\r\n\t"):
-        raise InvalidInput("a draw name is 1 to 100 characters on one line")
+        raise InvalidInput(_("a draw name is 1 to 100 characters on one line"))
     return text

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from . import bonuses, clock, expiry, tiers
 from .errors import InvalidInput
+from .language import _
 from .shop import Shop
 
 # A --as-of far beyond the last run never walks back further than this.
@@ -53,7 +54,9 @@ def job_day(as_of: date | None, now: clock.Clock, tz, *, dry_run: bool) -> date:
     today = now.today(tz)
     day = as_of or today
     if day > today and not dry_run:
-        raise InvalidInput(f"--as-of {day} is after today; preview it with --dry-run")
+        raise InvalidInput(
+            _("--as-of {day} is after today; preview it with --dry-run").format(day=day.isoformat())
+        )
     return day
 
 

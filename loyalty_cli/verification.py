@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from . import card_moves, hot_file, lots, partitions, projection
 from . import ledger as ledger_mod
 from .errors import DataProblem
+from .language import _, ngettext
 from .ledger import LedgerEntry
 from .shop import Shop
 
@@ -72,9 +73,9 @@ def check_files(shop: Shop) -> Iterator[str]:
     try:
         damage = hot_file.damage(path.read_bytes())
     except OSError as error:
-        damage = f"it cannot be read ({error.strerror})"
+        damage = _("it cannot be read ({reason})").format(reason=error.strerror)
     if damage is not None:
-        yield f"{path}: {damage}"
+        yield _("{path}: {damage}").format(path=path, damage=damage)
     if recorded is not None:
         yield from partitions.check_files(shop.root, recorded)
 
@@ -99,14 +100,18 @@ def check_receipt_index(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]
         index = stored.shard(name)
         for receipt, places in index.items():
             if not isinstance(places, list) or not all(isinstance(p, list) and len(p) >= 2 for p in places):
-                yield f"receipt index {name}: the places of receipt {receipt!r} are not of the right shape"
+                yield _(
+                    "receipt index {name}: the places of receipt {receipt} are not of the right shape"
+                ).format(name=name, receipt=repr(receipt))
                 continue
             shard = f"{partitions.RECEIPTS_DIR}/{partitions.shard_of(receipt)}.json"
             for place in places:
                 if place[0] < limit:
                     found[receipt].add((place[0], place[1], place[2] if len(place) > 2 else None))
                     if shard != name:
-                        yield f"receipt index {name}: receipt {receipt!r} belongs in {shard}"
+                        yield _("receipt index {name}: receipt {receipt} belongs in {shard}").format(
+                            name=name, receipt=repr(receipt), shard=shard
+                        )
     receipt_of = {entry.id: (entry.receipt, entry.at[:7]) for entry in entries if entry.receipt is not None}
     # An entry whose move to its partition was interrupted is still in the hot file, where
     # receipts are looked up too; the next write finishes the move and its index places.
@@ -115,14 +120,16 @@ def check_receipt_index(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]
         listed = {(i, m) for i, m, _card in found.get(receipt, ())}
         for entry_id, month, _card in sorted(expected.get(receipt, ())):
             if (entry_id, month) not in listed and entry_id not in in_hot_file:
-                yield f"entry {entry_id}: receipt {receipt} is missing from the receipt index"
+                yield _("entry {id}: receipt {receipt} is missing from the receipt index").format(
+                    id=entry_id, receipt=receipt
+                )
         for entry_id, month, _card in sorted(found.get(receipt, ()), key=lambda p: p[:2]):
             # An entry may still be in the hot file too (its move was interrupted).
             if receipt_of.get(entry_id) != (receipt, month):
-                yield (
-                    f"receipt index: receipt {receipt} lists entry {entry_id} of {month}, "
+                yield _(
+                    "receipt index: receipt {receipt} lists entry {id} of {month}, "
                     "which the ledger does not hold under that receipt"
-                )
+                ).format(receipt=receipt, id=entry_id, month=month)
 
 
 def check_chain(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
@@ -136,27 +143,33 @@ def check_chain(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     previous: LedgerEntry | None = None
     for entry in entries:
         if entry.id != expected_id:
-            yield f"entry {entry.id}: expected entry {expected_id} here; entries are missing"
+            yield _("entry {id}: expected entry {expected} here; entries are missing").format(
+                id=entry.id, expected=expected_id
+            )
             return
         if entry.prev != expected_prev:
             if previous is None:
-                yield f"entry {entry.id}: its record of the previous hash was edited (the chain starts here)"
+                yield _(
+                    "entry {id}: its record of the previous hash was edited (the chain starts here)"
+                ).format(id=entry.id)
             else:
-                yield (
-                    f"entry {previous.id}: changed after it was written (it no longer hashes to what "
-                    f"entry {entry.id} recorded for it; or entry {entry.id}'s prev was edited)"
-                )
+                yield _(
+                    "entry {id}: changed after it was written (it no longer hashes to what "
+                    "entry {next} recorded for it; or entry {next}'s prev was edited)"
+                ).format(id=previous.id, next=entry.id)
             return
         expected_prev = _hash(entry)
         expected_id += 1
         previous = entry
     if previous is not None and shop.meta["last_hash"] != expected_prev:
-        yield (
-            f"entry {previous.id}: changed after it was written (it no longer hashes to the "
+        yield _(
+            "entry {id}: changed after it was written (it no longer hashes to the "
             "last_hash kept with the data)"
-        )
+        ).format(id=previous.id)
     if expected_id != shop.meta["next_id"]:
-        yield f"the ledger ends at entry {expected_id - 1} but the next id is {shop.meta['next_id']}"
+        yield _("the ledger ends at entry {last} but the next id is {next}").format(
+            last=expected_id - 1, next=shop.meta["next_id"]
+        )
 
 
 def check_shapes(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
@@ -166,7 +179,9 @@ def check_shapes(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
         if not _is_lots(entry.lots):
             wrong.append("lots")
         if wrong:
-            yield f"entry {entry.id}: wrong type of value in {', '.join(wrong)} (edited by hand?)"
+            yield _("entry {id}: wrong type of value in {fields} (edited by hand?)").format(
+                id=entry.id, fields=", ".join(wrong)
+            )
     for member in shop.members.all():
         points = member.get("points")
         if (
@@ -174,7 +189,7 @@ def check_shapes(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
             or not _is(points.get("balance"), int)
             or not _is_lots(points.get("lots"))
         ):
-            yield f"member {member.get('card')}: its points are not of the right shape"
+            yield _("member {card}: its points are not of the right shape").format(card=member.get("card"))
 
 
 def check_entries(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
@@ -182,11 +197,13 @@ def check_entries(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     moved = card_moves.moves(shop)
     for entry in entries:
         if entry.kind not in ledger_mod.KINDS:
-            yield f"entry {entry.id}: unknown kind {entry.kind!r}"
+            yield _("entry {id}: unknown kind {kind}").format(id=entry.id, kind=repr(entry.kind))
         if entry.card not in shop.members and entry.card not in moved:
-            yield f"entry {entry.id}: card {entry.card} belongs to no member"
+            yield _("entry {id}: card {card} belongs to no member").format(id=entry.id, card=entry.card)
         if sum(entry.lots.values()) != entry.points:
-            yield f"entry {entry.id}: its lots add up to {sum(entry.lots.values())}, not {entry.points}"
+            yield _("entry {id}: its lots add up to {total}, not {points}").format(
+                id=entry.id, total=sum(entry.lots.values()), points=entry.points
+            )
 
 
 def check_receipts(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
@@ -196,7 +213,9 @@ def check_receipts(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
         if entry.kind == "earn" and entry.receipt is not None:
             if entry.receipt in seen:
                 earlier = seen[entry.receipt]
-                yield f"entry {entry.id}: receipt {entry.receipt} already earned in entry {earlier}"
+                yield _("entry {id}: receipt {receipt} already earned in entry {earlier}").format(
+                    id=entry.id, receipt=entry.receipt, earlier=earlier
+                )
             seen[entry.receipt] = entry.id
 
 
@@ -216,12 +235,20 @@ def check_projections(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
         stored = member["points"]
         for key in COMPARED:
             if stored.get(key) != rebuilt[key]:
-                yield f"member {card}: stored {key} {stored.get(key)!r}, ledger says {rebuilt[key]!r}"
+                yield _("member {card}: stored {key} {stored}, ledger says {rebuilt}").format(
+                    card=card, key=key, stored=repr(stored.get(key)), rebuilt=repr(rebuilt[key])
+                )
         if stored["balance"] != sum(stored["lots"].values()):
-            yield f"member {card}: balance {stored['balance']} is not the sum of the lots"
+            yield _("member {card}: balance {balance} is not the sum of the lots").format(
+                card=card, balance=stored["balance"]
+            )
         for key, value in stored["lots"].items():
             if (key == lots.DEBT and value > 0) or (key != lots.DEBT and value < 0):
-                yield f"member {card}: lot {key} holds {value} points"
+                yield ngettext(
+                    "member {card}: lot {lot} holds {count} point",
+                    "member {card}: lot {lot} holds {count} points",
+                    abs(value),
+                ).format(card=card, lot=key, count=value)
 
 
 _ENTRY_TYPES = {"id": int, "at": str, "card": str, "kind": str, "points": int, "prev": str}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,3 +146,29 @@ def test_any_schedule_of_maintain_runs_gives_the_birthday_bonus_the_nightly_runs
     expected_at = [] if first is None else [clock.iso(_moment(first))]
     assert [e[3] for e in bonuses] == expected_at
     assert all(e[4] == f"birthday {BIRTHDAY.year}" for e in bonuses)
+
+
+@pytest.mark.parametrize(
+    ("members", "lang", "summary"),
+    [
+        (1, "lv", "Piešķirts: 1 dzimšanas dienas bonuss, 10 punktu.\n"),
+        (2, "lv", "Piešķirts: 2 dzimšanas dienas bonusi, 20 punktu.\n"),
+        (1, "ru", "Начислено: 1 бонус ко дню рождения, 10 баллов.\n"),
+        (3, "ru", "Начислено: 3 бонуса ко дню рождения, 30 баллов.\n"),
+        (2, "en", "Gave 2 birthday bonuses, 20 points.\n"),
+    ],
+)
+def test_the_birthday_job_counts_bonuses_and_points_in_the_operators_language(
+    loyalty, members, lang, summary
+):
+    loyalty("program", "set", "bonus.birthday", "10")
+    for n in range(members):
+        loyalty.enroll(f"Anna {n}", "--birthday", "1990-12-05", now=NIGHT_OF_4TH)
+    assert loyalty("--lang", lang, "birthdays", now=MORNING_OF_5TH).stdout == summary
+
+
+def test_a_dry_run_of_the_birthday_job_says_what_it_would_give_in_russian(loyalty):
+    loyalty("program", "set", "bonus.birthday", "7")
+    loyalty.enroll("Anna", "--birthday", "1990-12-05", now=NIGHT_OF_4TH)
+    result = loyalty("--lang", "ru", "birthdays", "--dry-run", now=MORNING_OF_5TH)
+    assert result.stdout == "Было бы начислено: 1 бонус ко дню рождения, 7 баллов.\n"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import snapshot
+from conftest import Loyalty, snapshot
 
 from loyalty_cli import fair_draw
 
@@ -20,6 +20,10 @@ SEED = "5e" * 32
 @pytest.fixture
 def october(loyalty):
     """Five members; four bought in October 2026, one only in September."""
+    return _october(loyalty)
+
+
+def _october(loyalty):
     cards = [loyalty.enroll(f"M{i}", "--card", f"800{i}", "--at", "2026-08-01") for i in range(5)]
     for i, card in enumerate(cards[:4]):
         for n in range(i + 1):
@@ -268,3 +272,111 @@ def test_maintain_holds_a_scheduled_draw_once_for_each_ended_month(loyalty, octo
     assert names == ["monthly", "monthly-2026-10"]
     assert loyalty.json("draw", "show", "monthly-2026-10")["entrants"] == 4
     loyalty("draw", "verify", "monthly-2026-10")
+
+
+@pytest.mark.parametrize(
+    ("points", "shown"), [("1", "1 punkts"), ("11", "11 punktu"), ("21", "21 punkts"), ("500", "500 punktu")]
+)
+def test_a_draw_run_in_latvian_shows_the_prize_window_winners_and_hashes_in_latvian(
+    loyalty, october, points, shown
+):
+    text = run_text(loyalty, "lv", "--prize-points", points, "--winners", "2")
+    winners = loyalty.json("draw", "show", "oct")["winners"]
+    assert f"Balva:              {shown}\n" in text
+    assert "Periods:            no 1.10.2026. līdz 31.10.2026.\n" in text
+    assert "Biļetes:            viena par katru pirkumu\n" in text
+    assert f"Uzvarētāji:         {winners[0]} M{winners[0][-1]}\n" in text
+    assert "Izlozēta:           22.11.2026. 14:00\n" in text
+    assert "Sēklas SHA-256:     " + fair_draw.seed_sha256(bytes.fromhex(SEED)) in text
+
+
+@pytest.mark.parametrize(("points", "shown"), [("1", "1 балл"), ("3", "3 балла"), ("25", "25 баллов")])
+def test_a_draw_run_in_russian_shows_the_prize_window_winners_and_hashes_in_russian(
+    loyalty, october, points, shown
+):
+    text = run_text(loyalty, "ru", "--prize-points", points, "--tickets", "spend:5")
+    assert f"Приз:                {shown}\n" in text
+    assert "Период:              с 01.10.2026 по 31.10.2026\n" in text
+    assert "Билеты:              один за каждые потраченные 5,00\u00a0€\n" in text
+    assert "Победители:          " in text and "Проведён:            22.11.2026, 14:00\n" in text
+    assert "SHA-256 зерна:       " + fair_draw.seed_sha256(bytes.fromhex(SEED)) in text
+
+
+def test_a_held_draw_run_again_says_so_in_the_operators_language(loyalty, october):
+    run(loyalty, "oct")
+    result = loyalty("--lang", "ru", "draw", "run", "oct")
+    assert "(розыгрыш уже проведён 22.11.2026, 14:00; ничего не разыграно повторно)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "refusal"),
+    [
+        ("lv", "izloze nov ir par periodu no 1.11.2026. līdz 30.11.2026.; to var veikt no 1.12.2026., kad"),
+        ("ru", "розыгрыш nov — за период с 01.11.2026 по 30.11.2026; его можно провести с 01.12.2026, когда"),
+    ],
+)
+def test_a_draw_refused_before_its_window_ends_says_why_in_the_operators_language(
+    loyalty, october, lang, refusal
+):
+    loyalty("draw", "commit", "nov", "--month", "2026-11", "--prize", "Basket")
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("--lang", lang, "draw", "run", "nov", expect=1)
+    assert refusal in result.stderr
+    assert result.stdout == "" and snapshot(loyalty.data_dir) == before
+
+
+def test_a_draw_run_again_with_other_rules_is_refused_in_latvian(loyalty, october):
+    run(loyalty, "oct", "--winners", "2")
+    result = loyalty("--lang", "lv", "draw", "run", "oct", "--winners", "3", expect=1)
+    assert "izloze oct notika ar citiem noteikumiem: --winners 3 (izloze notika ar 2)" in result.stderr
+
+
+def test_the_published_record_and_its_hashes_do_not_depend_on_the_language(loyalty, october, tmp_path):
+    latvian = Loyalty(tmp_path / "lv-shop")
+    latvian("init", "--name", "Test shop")
+    _october(latvian)
+    for shop in (loyalty, latvian):
+        shop("member", "block", october[1])  # an excluded entrant: its stored reason is in the record too
+    english = run(loyalty, "oct", "--prize-points", "500", "--winners", "2")
+    in_latvian = json.loads(
+        run_text(latvian, "lv", "--prize", "Cake", "--prize-points", "500", "--winners", "2", "--json")
+    )
+    assert in_latvian == english
+    shown = [
+        shop("--lang", lang, "draw", "show", "oct", "--json", "--entrants").stdout
+        for shop, lang in ((loyalty, "en"), (latvian, "lv"))
+    ]
+    assert shown[0] == shown[1]
+    stored = [
+        orjson.loads((shop.data_dir / "loyalty.json").read_bytes())["draws"] for shop in (loyalty, latvian)
+    ]
+    assert stored[0] == stored[1]
+    assert next(iter(stored[1].values()))["excluded"] == {october[1]: "not active (blocked)"}
+
+
+def test_draw_verify_says_it_recomputes_in_latvian(loyalty, october):
+    run(loyalty, "oct")
+    text = loyalty("--lang", "lv", "draw", "verify", "oct").stdout
+    assert text == "Kārtībā: oct pārrēķinot dod ierakstītos izlozes dalībniekus un uzvarētājus\n"
+
+
+def test_draw_list_names_its_columns_and_statuses_in_russian(loyalty, october):
+    run(loyalty, "oct")
+    loyalty("draw", "commit", "nov", "--month", "2026-11", "--prize", "Basket")
+    lines = loyalty("--lang", "ru", "draw", "list").stdout.splitlines()
+    assert lines[0].split() == [
+        "Название",
+        "Статус",
+        "Проведён",
+        "Участники",
+        "розыгрыша",
+        "Победители",
+        "Приз",
+    ]
+    assert "проведён" in lines[2] and "22.11.2026, 14:00" in lines[2]
+    assert "подготовлен" in lines[3]
+
+
+def run_text(loyalty, lang, *args):
+    """The output of `draw run oct` for October 2026 in the language `lang`."""
+    return loyalty("--lang", lang, "draw", "run", "oct", "--month", "2026-10", "--seed", SEED, *args).stdout

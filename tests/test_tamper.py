@@ -168,3 +168,30 @@ def test_verify_against_an_archive_of_the_same_history_is_clean(shop, tmp_path):
     shop("backup", "--output", tmp_path / "monday.tar.gz")
     shop("purchase", "29123456", "4")
     shop("verify", "--against", tmp_path / "monday.tar.gz")
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("lv", "Kārtībā: 2 dalībnieki, 5 žurnāla ieraksti sakrīt\n"),
+        ("ru", "Всё в порядке: 2 участника, 5 записей журнала операций сходятся\n"),
+    ],
+)
+def test_untouched_data_verifies_in_the_operators_language(shop, lang, line):
+    assert shop("--lang", lang, "verify").stdout == line
+
+
+def test_a_changed_entry_is_named_in_latvian(shop):
+    edit_entry(hot(shop), 3, lambda e: e.update(points=e["points"] + 100))
+    result = shop("--lang", "lv", "verify", expect=3)
+    assert result.stdout.startswith("ieraksts 3: mainīts pēc ierakstīšanas")
+    assert "ieraksts 3: tā partiju summa ir -5, nevis 95\n" in result.stdout
+    assert result.stderr == "Atrastas 4 problēmas\n"
+    assert shop("--lang", "ru", "verify", expect=3).stderr == "Найдены 4 проблемы\n"
+
+
+def test_verify_json_stays_in_english_whatever_the_language(shop):
+    edit_entry(hot(shop), 3, lambda e: e.update(points=e["points"] + 100))
+    english = shop("verify", "--json", expect=3).stdout
+    assert shop("--lang", "ru", "verify", "--json", expect=3).stdout == english
+    assert json.loads(english)["problems"][0].startswith("entry 3: changed after it was written")
