@@ -84,10 +84,10 @@ def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_jso
             balance=formats.number(done.balance),
         )
     )
-    if change:
-        click.echo(
-            _("New tier: {tier} (was {previous})").format(tier=change[1], previous=change[0] or _("none"))
-        )
+    if change and change[0]:
+        click.echo(_("New tier: {tier} (was {previous})").format(tier=change[1], previous=change[0]))
+    elif change:
+        click.echo(_("New tier: {tier} (had none)").format(tier=change[1]))
     for bonus in done.bonuses:  # a purchase brings one bonus only: the referrer's, at the first
         click.echo(
             ngettext(
