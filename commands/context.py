@@ -12,6 +12,7 @@ import click
 from loyalty_cli import text_fields
 from loyalty_cli.clock import Clock
 from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _
 from loyalty_cli.store import Store
 
 
@@ -44,7 +45,7 @@ class Env:
 
 
 def _say_waiting() -> None:
-    click.echo("Waiting for another loyalty process...", err=True)
+    click.echo(_("Waiting for another loyalty process..."), err=True)
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -104,7 +105,13 @@ class OutputFile(click.Path):
         path = super().convert(value, param, ctx)
         folder = Path(path).absolute().parent
         if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-            self.fail(f"cannot write {str(value)!r}: {folder} is not a folder you can write to", param, ctx)
+            self.fail(
+                _("cannot write {path!r}: {folder} is not a folder you can write to").format(
+                    path=str(value), folder=folder
+                ),
+                param,
+                ctx,
+            )
         return path
 
 

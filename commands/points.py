@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 
-from loyalty_cli import clock
+from loyalty_cli import clock, formats
 from loyalty_cli import points as core
+from loyalty_cli.language import _, ngettext
 from loyalty_cli.money import to_text
 
 from .context import AMOUNT, Env, json_option, pass_env
@@ -48,6 +51,7 @@ def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_jso
             confirmed=confirm,
         )
         referrers = {b.card: shop.members.get(b.card).get("name") for b in done.bonuses}
+        currency = shop.programme().currency
     entry = done.entry
     change = done.tier_change
     bonuses = [{"card": b.card, "points": b.points, "reason": b.reason} for b in done.bonuses]
@@ -66,17 +70,36 @@ def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_jso
             }
         )
         return
-    who = done.member.get("name") or "(name erased)"
     click.echo(
-        f"{who} ({entry.card}): +{entry.points} points for {entry.amount} (receipt {entry.receipt}); "
-        f"balance {done.balance}"
+        ngettext(
+            "{name} ({card}): +{count} point for {amount} (receipt {receipt}); balance {balance}",
+            "{name} ({card}): +{count} points for {amount} (receipt {receipt}); balance {balance}",
+            entry.points,
+        ).format(
+            name=done.member.get("name") or _("(name erased)"),
+            card=entry.card,
+            count=formats.number(entry.points),
+            amount=formats.money(Decimal(entry.amount), currency),
+            receipt=entry.receipt,
+            balance=formats.number(done.balance),
+        )
     )
-    if change:
-        click.echo(f"New tier: {change[1]} (was {change[0] or 'none'})")
-    for bonus in bonuses:
-        referrer = referrers.get(bonus["card"]) or "(name erased)"
+    if change and change[0]:
+        click.echo(_("New tier: {tier} (was {previous})").format(tier=change[1], previous=change[0]))
+    elif change:
+        click.echo(_("New tier: {tier} (had none)").format(tier=change[1]))
+    for bonus in done.bonuses:  # a purchase brings one bonus only: the referrer's, at the first
         click.echo(
-            f"Bonus: +{bonus['points']} points to {referrer} ({bonus['card']}) for the {bonus['reason']}"
+            ngettext(
+                "Bonus: +{count} point to {name} ({card}) for the referral of {referred}",
+                "Bonus: +{count} points to {name} ({card}) for the referral of {referred}",
+                bonus.points,
+            ).format(
+                count=formats.number(bonus.points),
+                name=referrers.get(bonus.card) or _("(name erased)"),
+                card=bonus.card,
+                referred=entry.card,
+            )
         )
 
 
@@ -109,19 +132,31 @@ def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
             reason=reason,
             now=env.clock.now,
         )
-        value = to_text(shop.programme().redeem_value * points)
+        programme = shop.programme()
+        value = programme.redeem_value * points
     if as_json:
         emit_json(
             {
                 "card": done.entry.card,
                 "receipt": done.entry.receipt,
                 "points": points,
-                "value": value,
+                "value": to_text(value),
                 "balance": done.balance,
             }
         )
     else:
-        click.echo(f"{done.entry.card}: -{points} points (worth {value}); balance {done.balance}")
+        click.echo(
+            ngettext(
+                "{card}: -{count} point (worth {value}); balance {balance}",
+                "{card}: -{count} points (worth {value}); balance {balance}",
+                points,
+            ).format(
+                card=done.entry.card,
+                count=formats.number(points),
+                value=formats.money(value, programme.currency),
+                balance=formats.number(done.balance),
+            )
+        )
 
 
 @click.command(cls=Command, context_settings={"ignore_unknown_options": True})
@@ -153,8 +188,32 @@ def adjust(env: Env, member_ref, points, reason, when, as_json):
                 "balance": done.balance,
             }
         )
+    elif points > 0:
+        click.echo(
+            ngettext(
+                "{card}: +{count} point ({reason}); balance {balance}",
+                "{card}: +{count} points ({reason}); balance {balance}",
+                points,
+            ).format(
+                card=done.entry.card,
+                count=formats.number(points),
+                reason=done.entry.reason,
+                balance=formats.number(done.balance),
+            )
+        )
     else:
-        click.echo(f"{done.entry.card}: {points:+d} points ({done.entry.reason}); balance {done.balance}")
+        click.echo(
+            ngettext(
+                "{card}: -{count} point ({reason}); balance {balance}",
+                "{card}: -{count} points ({reason}); balance {balance}",
+                -points,
+            ).format(
+                card=done.entry.card,
+                count=formats.number(-points),
+                reason=done.entry.reason,
+                balance=formats.number(done.balance),
+            )
+        )
 
 
 @click.command(cls=Command)
@@ -188,12 +247,33 @@ def refund(env: Env, receipt, amount, reason, when, as_json):
         result = refunds.refund(
             shop, receipt, amount, at=at, operator=env.operator, reason=reason, now=env.clock.now
         )
+        currency = shop.programme().currency
     if as_json:
         emit_json(result.to_json())
         return
-    line = f"{result.card}: refunded {to_text(result.amount)} of receipt {result.receipt}, " + (
-        f"-{result.points_taken} points" if result.points_taken else "no points taken back"
+    click.echo(_refunded(result, currency))
+
+
+def _refunded(result, currency: str) -> str:
+    """The till's answer to a refund: what was refunded, the points taken and given back."""
+    fields = {
+        "card": result.card,
+        "amount": formats.money(result.amount, currency),
+        "receipt": result.receipt,
+        "balance": formats.number(result.balance),
+    }
+    if result.points_taken:
+        fields["taken"] = ngettext("-{count} point", "-{count} points", result.points_taken).format(
+            count=formats.number(result.points_taken)
+        )
+    else:
+        fields["taken"] = _("no points taken back")
+    if not result.points_returned:
+        text = _("{card}: refunded {amount} of receipt {receipt}, {taken}; balance {balance}")
+        return text.format(**fields)
+    fields["returned"] = ngettext(
+        "+{count} redeemed point given back", "+{count} redeemed points given back", result.points_returned
+    ).format(count=formats.number(result.points_returned))
+    return _("{card}: refunded {amount} of receipt {receipt}, {taken}, {returned}; balance {balance}").format(
+        **fields
     )
-    if result.points_returned:
-        line += f", +{result.points_returned} redeemed points given back"
-    click.echo(f"{line}; balance {result.balance}")

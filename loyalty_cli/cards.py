@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidInput
+from .language import _
 
 GENERATED_LENGTH = 12
 _SEPARATORS = re.compile(r"[\s\-]+")
@@ -20,7 +21,7 @@ def validate(text: str) -> str:
     """A card number given by the shop: 4-32 letters or digits after normalising."""
     card = normalise(text)
     if not _CARD.match(card):
-        raise InvalidInput(f"{text!r} is not a card number (4 to 32 letters or digits)")
+        raise InvalidInput(_("{text!r} is not a card number (4 to 32 letters or digits)").format(text=text))
     return card
 
 

@@ -13,7 +13,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import formats
 from .errors import InvalidInput
+from .language import _
 
 UTC = timezone.utc
 # 05.11.2026, 5.11.2026. and 05.11.2026 14:30 as spreadsheets in Latvia, Russia or Germany write them.
@@ -46,7 +48,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"{name!r} is not a timezone name (such as Europe/Riga)") from None
+        raise InvalidInput(
+            _("{name!r} is not a timezone name (such as Europe/Riga)").format(name=name)
+        ) from None
 
 
 def parse_date(text: str) -> date:
@@ -54,7 +58,7 @@ def parse_date(text: str) -> date:
     try:
         day = date.fromisoformat(str(text).strip())
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(_("{text!r} is not a date (YYYY-MM-DD)").format(text=text)) from None
     return _plausible(day, text)
 
 
@@ -67,14 +71,16 @@ def parse_datetime(text: str, tz: ZoneInfo | timezone) -> datetime:
         else:
             moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date-time (ISO 8601, e.g. 2025-01-15T14:30)") from None
+        raise InvalidInput(
+            _("{text!r} is not a date-time (ISO 8601, e.g. 2025-01-15T14:30)").format(text=text)
+        ) from None
     _plausible(moment.date(), text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     try:
         return moment.astimezone(UTC)
     except OverflowError:
-        raise InvalidInput(f"{text!r} is out of range") from None
+        raise InvalidInput(_("{text!r} is out of range").format(text=text)) from None
 
 
 def parse_sheet_date(text: str) -> date:
@@ -84,7 +90,7 @@ def parse_sheet_date(text: str) -> date:
         return parse_date(text)
     day, month, year, rest = match.groups()
     if rest:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)")
+        raise InvalidInput(_("{text!r} is not a date (YYYY-MM-DD or DD.MM.YYYY)").format(text=text))
     return _plausible(_day(year, month, day, text), text)
 
 
@@ -101,15 +107,17 @@ def parse_sheet_moment(text: str, clock: Clock, tz: ZoneInfo) -> datetime:
         day, month, year, rest = match.groups()
         hours = _TIME.fullmatch(rest.strip()) if rest.strip() else None
         if rest.strip() and hours is None:
-            raise InvalidInput(f"{text!r} is not a date-time (DD.MM.YYYY HH:MM or ISO 8601)")
+            raise InvalidInput(
+                _("{text!r} is not a date-time (DD.MM.YYYY HH:MM or ISO 8601)").format(text=text)
+            )
         hour, minute, second = (int(hours[1]), int(hours[2]), int(hours[3] or 0)) if hours else (12, 0, 0)
         if hour > 23 or minute > 59 or second > 59:
-            raise InvalidInput(f"{text!r} is not a time of day")
+            raise InvalidInput(_("{text!r} is not a time of day").format(text=text))
         moment = datetime.combine(
             _plausible(_day(year, month, day, text), text), time(hour, minute, second), tzinfo=tz
         ).astimezone(UTC)
     if moment > clock.now:
-        raise InvalidInput(f"{text} is in the future; record things as they happen")
+        raise InvalidInput(_("{text} is in the future; record things as they happen").format(text=text))
     return moment
 
 
@@ -117,13 +125,13 @@ def _day(year: str, month: str, day: str, text: str) -> date:
     try:
         return date(int(year), int(month), int(day))
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date") from None
+        raise InvalidInput(_("{text!r} is not a date").format(text=text)) from None
 
 
 def _plausible(day: date, text: str) -> date:
     # Years before 1900 or after 2999 are typing mistakes; they would also break "YYYY-MM".
     if not EARLIEST <= day <= LATEST:
-        raise InvalidInput(f"{text!r} is out of range (1900-01-01 to 2999-12-31)")
+        raise InvalidInput(_("{text!r} is out of range (1900-01-01 to 2999-12-31)").format(text=text))
     return day
 
 
@@ -133,7 +141,7 @@ def parse_at(text: str | None, clock: Clock, tz: ZoneInfo) -> datetime:
         return clock.now
     moment = parse_datetime(text, tz)
     if moment > clock.now:
-        raise InvalidInput(f"--at {text} is in the future; record things as they happen")
+        raise InvalidInput(_("--at {text} is in the future; record things as they happen").format(text=text))
     return moment
 
 
@@ -189,7 +197,8 @@ def from_iso(text: str) -> datetime:
 
 
 def local_text(text: str | None, tz: ZoneInfo) -> str | None:
-    """A stored moment as people read it: shop time to the minute, "2026-11-30 00:39"."""
+    """A stored moment as people read it: shop time to the minute, in the active language
+    ("2026-11-30 00:39", "30.11.2026. 00:39", "30.11.2026, 00:39")."""
     if not text:
         return text
-    return from_iso(text).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return formats.moment(from_iso(text).astimezone(tz))

@@ -6,11 +6,12 @@ import re
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
 from .errors import InvalidInput
+from .language import N_, _
 
 CENT = Decimal("0.01")
 # Amounts above this are typing mistakes, not purchases at a small shop.
 LARGEST_AMOUNT = Decimal("10000000")
-NEGATIVE = "amounts are positive; give the amount without a minus sign"
+NEGATIVE = N_("amounts are positive; give the amount without a minus sign")
 _AMOUNT = re.compile(r"^(-)?[0-9]{1,12}(?:[.,][0-9]{1,2})?$")
 # Spaces that group thousands: "1 234,50" as typed, or with the no-break and thin spaces
 # that spreadsheets in Latvia, Russia or France put there.
@@ -22,14 +23,16 @@ def parse_amount(text: str, *, allow_zero: bool = False) -> Decimal:
     cleaned = str(text).strip().translate(_GROUPING)
     match = _AMOUNT.match(cleaned)
     if not match:
-        raise InvalidInput(f"{text!r} is not an amount of money (use 12.30 or 12,30)")
+        raise InvalidInput(_("{text!r} is not an amount of money (use 12.30 or 12,30)").format(text=text))
     if match.group(1):
-        raise InvalidInput(f"{text!r}: {NEGATIVE}")
+        raise InvalidInput(
+            _("{text!r}: amounts are positive; give the amount without a minus sign").format(text=text)
+        )
     value = Decimal(cleaned.lstrip("-").replace(",", "."))
     if value == 0 and not allow_zero:
-        raise InvalidInput(f"{text!r}: the amount must be more than zero")
+        raise InvalidInput(_("{text!r}: the amount must be more than zero").format(text=text))
     if value > LARGEST_AMOUNT:
-        raise InvalidInput(f"{text!r} is larger than any purchase this tool accepts")
+        raise InvalidInput(_("{text!r} is larger than any purchase this tool accepts").format(text=text))
     return value.quantize(CENT)
 
 
@@ -38,16 +41,19 @@ def parse_rate(text: str, what: str) -> Decimal:
     try:
         value = Decimal(str(text).strip().replace(",", "."))
     except InvalidOperation:
-        raise InvalidInput(f"{what} must be a number, not {text!r}") from None
+        raise InvalidInput(_("{what} must be a number, not {text!r}").format(what=what, text=text)) from None
     if not value.is_finite() or value < 0:
-        raise InvalidInput(f"{what} must be zero or more, not {text!r}")
+        raise InvalidInput(_("{what} must be zero or more, not {text!r}").format(what=what, text=text))
     if value > 1_000_000:
-        raise InvalidInput(f"{what} {text!r} is too large")
+        raise InvalidInput(_("{what} {text!r} is too large").format(what=what, text=text))
     return value.normalize() if value == value.to_integral() else value
 
 
 def to_text(amount: Decimal) -> str:
-    """The stored and printed form of an amount: two decimals, dot separator."""
+    """The stored form of an amount (ledger, JSON, CSV): two decimals, dot separator.
+
+    People read amounts as formats.money writes them, in their language.
+    """
     return str(amount.quantize(CENT))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import InvalidInput
+from .language import _
 
 
 def normalise(text: str, region: str) -> str:
@@ -12,9 +13,13 @@ def normalise(text: str, region: str) -> str:
     try:
         number = phonenumbers.parse(str(text), region.upper())
     except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{text!r} is not a phone number") from None
+        raise InvalidInput(_("{text!r} is not a phone number").format(text=text)) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{text!r} is not a valid phone number in region {region.upper()}")
+        raise InvalidInput(
+            _("{text!r} is not a valid phone number in region {region}").format(
+                text=text, region=region.upper()
+            )
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -39,5 +44,7 @@ def check_region(region: str) -> str:
 
     code = str(region).strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidInput(f"{region!r} is not a known region code (such as LV, DE, GB)")
+        raise InvalidInput(
+            _("{region!r} is not a known region code (such as LV, DE, GB)").format(region=region)
+        )
     return code

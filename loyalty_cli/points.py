@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from . import clock, lots, members, projection, text_fields, tiers, timeline
+from . import clock, formats, lots, members, projection, text_fields, tiers, timeline
 from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
+from .language import N_, _, ngettext
 from .ledger import LedgerEntry
 from .money import points_for, to_text
 from .shop import Shop
@@ -71,12 +72,18 @@ def purchase(
     """
     member = members.find(shop, member_ref)
     members.require_active(member)
-    timeline.require_enrolled_by(shop, member, at, "a purchase")
-    limit = shop.programme().max_purchase
+    timeline.require_enrolled_by(shop, member, at, N_("a purchase"))
+    programme = shop.programme()
+    limit = programme.max_purchase
     if limit is not None and amount > limit and not confirmed:
         raise Refused(
-            f"{to_text(amount)} is above the largest purchase ({to_text(limit)}, purchase.max_amount); "
-            "check the amount, or give --confirm to record it"
+            _(
+                "{amount} is above the largest purchase ({limit}, purchase.max_amount); "
+                "check the amount, or give --confirm to record it"
+            ).format(
+                amount=formats.money(amount, programme.currency),
+                limit=formats.money(limit, programme.currency),
+            )
         )
     receipt = _new_receipt(shop, receipt, "earn")
     return earn(shop, member, amount, at=at, operator=operator, receipt=receipt, store=store)
@@ -147,12 +154,25 @@ def redeem(
     members.require_active(member)
     programme = shop.programme()
     _check_points(points, positive=True)
-    timeline.require_latest(shop, member, at, "a redemption", now=now)
-    if points < programme.redeem_min_points:
-        raise Refused(f"the smallest redemption is {programme.redeem_min_points} points")
+    timeline.require_latest(shop, member, at, N_("a redemption"), now=now)
+    smallest = programme.redeem_min_points
+    if points < smallest:
+        raise Refused(
+            ngettext(
+                "the smallest redemption is {count} point",
+                "the smallest redemption is {count} points",
+                smallest,
+            ).format(count=formats.number(smallest))
+        )
     balance = member["points"]["balance"]
     if points > balance:
-        raise InsufficientPoints(f"member {member['card']} holds {balance} points; cannot redeem {points}")
+        raise InsufficientPoints(
+            ngettext(
+                "member {card} holds {count} point; cannot redeem {wanted}",
+                "member {card} holds {count} points; cannot redeem {wanted}",
+                balance,
+            ).format(card=member["card"], count=formats.number(balance), wanted=formats.number(points))
+        )
     receipt = _new_receipt(shop, receipt, "redeem") if receipt else None
     deltas = lots.spend(member["points"]["lots"], points)
     entry = record(
@@ -184,17 +204,25 @@ def adjust(
     _check_points(points, positive=False)
     reason = _text(reason, "reason")
     if not reason:
-        raise InvalidInput("an adjustment needs a --reason")
+        raise InvalidInput(_("an adjustment needs a --reason"))
     programme = shop.programme()
     current = member["points"]
-    timeline.require_latest(shop, member, at, "an adjustment", now=now)
+    timeline.require_latest(shop, member, at, N_("an adjustment"), now=now)
     if points > 0:
         lot = programme.expiry_month(clock.month_of(at, programme.tz))
         deltas = lots.earn(current["lots"], points, lot)
     else:
         if -points > current["balance"]:
             raise InsufficientPoints(
-                f"member {member['card']} holds {current['balance']} points; cannot remove {-points}"
+                ngettext(
+                    "member {card} holds {count} point; cannot remove {wanted}",
+                    "member {card} holds {count} points; cannot remove {wanted}",
+                    current["balance"],
+                ).format(
+                    card=member["card"],
+                    count=formats.number(current["balance"]),
+                    wanted=formats.number(-points),
+                )
             )
         deltas = lots.spend(current["lots"], -points)
     entry = record(
@@ -218,23 +246,37 @@ def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:
         return f"L{number}"
     text = _text(receipt, "receipt")
     if not text:
-        raise InvalidInput("the receipt must not be empty")
+        raise InvalidInput(_("the receipt must not be empty"))
     for earlier in shop.ledger.by_receipt(text):
         if earlier.kind == kind:
-            what = "purchase" if kind == "earn" else "redemption"
-            raise DuplicateReceipt(
-                f"receipt {text} is already recorded ({what} of member {earlier.card}"
-                f"{', ' + earlier.amount if earlier.amount else ''}"
-                f" on {clock.local_text(earlier.at, shop.programme().tz)})"
-            )
+            raise DuplicateReceipt(_duplicate(shop, text, earlier))
     return text
+
+
+def _duplicate(shop: Shop, receipt: str, earlier: LedgerEntry) -> str:
+    """Why a receipt is refused: what it was recorded for, and when (in shop time)."""
+    programme = shop.programme()
+    fields = {"receipt": receipt, "card": earlier.card, "moment": clock.local_text(earlier.at, programme.tz)}
+    if earlier.kind != "earn":
+        return _("receipt {receipt} is already recorded (redemption of member {card} on {moment})").format(
+            **fields
+        )
+    if not earlier.amount:
+        return _("receipt {receipt} is already recorded (purchase of member {card} on {moment})").format(
+            **fields
+        )
+    return _(
+        "receipt {receipt} is already recorded (purchase of member {card}, {amount} on {moment})"
+    ).format(amount=formats.money(Decimal(earlier.amount), programme.currency), **fields)
 
 
 def _check_points(points: int, *, positive: bool) -> None:
     if points == 0 or abs(points) > MAX_POINTS or (positive and points < 0):
-        raise InvalidInput(
-            f"points must be a whole number {'from 1' if positive else 'other than 0, up'} to {MAX_POINTS}"
-        )
+        if positive:
+            text = _("points must be a whole number from 1 to {largest}")
+        else:
+            text = _("points must be a whole number other than 0, up to {largest}")
+        raise InvalidInput(text.format(largest=formats.number(MAX_POINTS)))
 
 
 def _text(value: str | None, what: str) -> str | None:

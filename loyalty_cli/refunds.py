@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 
-from . import card_moves, clock, lots, points, projection, text_fields, tiers, timeline
+from . import card_moves, clock, formats, lots, points, projection, text_fields, tiers, timeline
 from .errors import InvalidInput, Refused
+from .language import N_, _
 from .ledger import LedgerEntry
 from .money import points_for, to_text
 from .shop import Shop
@@ -68,25 +69,34 @@ def refund(
     entries = shop.ledger.by_receipt(receipt)
     purchase = next((e for e in entries if e.kind == "earn"), None)
     if purchase is None:
-        raise Refused(f"no purchase was recorded with receipt {receipt}")
+        raise Refused(_("no purchase was recorded with receipt {receipt}").format(receipt=receipt))
     earlier = [e for e in entries if e.kind == "refund" and e.ref == purchase.id and e.amount]
     price = Decimal(purchase.amount)
     refunded = sum((Decimal(e.amount) for e in earlier), Decimal(0))
     left = price - refunded
+    currency = shop.programme().currency
     if left <= 0:
-        raise Refused(f"receipt {receipt} has already been refunded in full ({to_text(price)})")
+        raise Refused(
+            _("receipt {receipt} has already been refunded in full ({price})").format(
+                receipt=receipt, price=formats.money(price, currency)
+            )
+        )
     if amount is None:
         amount = left
     if amount > left:
         raise Refused(
-            f"receipt {receipt} has {to_text(left)} left to refund of {to_text(price)}; "
-            f"cannot refund {to_text(amount)}"
+            _("receipt {receipt} has {left} left to refund of {price}; cannot refund {amount}").format(
+                receipt=receipt,
+                left=formats.money(left, currency),
+                price=formats.money(price, currency),
+                amount=formats.money(amount, currency),
+            )
         )
     if clock.iso(at) < purchase.at:
-        raise InvalidInput("a refund cannot be dated before its purchase")
+        raise InvalidInput(_("a refund cannot be dated before its purchase"))
     # A purchase made on a card that was replaced or merged is refunded on the card it moved to.
     member = shop.members.require(card_moves.current_card(shop, purchase.card))
-    timeline.require_latest(shop, member, at, "a refund", now=now)
+    timeline.require_latest(shop, member, at, N_("a refund"), now=now)
     total = refunded + amount
     taken = _points_to_take(purchase, earlier, total, _lapsed_unspent(shop, purchase, at))
     returned = _points_to_return(entries, price, total)

@@ -12,8 +12,23 @@ from __future__ import annotations
 import re
 
 from .errors import InvalidInput
+from .language import N_, _, ngettext
 
 MAX_LENGTH = 200
+# The fields callers name, here so that they are translated: a refusal names its field in
+# the operator's language (a field not in the catalogue is named as the caller wrote it).
+FIELDS = (
+    N_("name"),
+    N_("e-mail"),
+    N_("reason"),
+    N_("receipt"),
+    N_("store"),
+    N_("operator"),
+    N_("prize"),
+    N_("draw name"),
+    N_("tier name"),
+    N_("shop's name"),
+)
 
 # Tab, line feed and carriage return are whitespace a paste can carry: `clean` folds them
 # into single spaces, so they are not refused there.
@@ -33,12 +48,16 @@ def clean(value: object, field: str, *, limit: int = MAX_LENGTH) -> str | None:
     text = str(value)
     found = _UNSAFE.search(text)
     if found:
-        raise InvalidInput(
-            f"the {field} must not contain control characters (found U+{ord(found.group()):04X})"
-        )
+        raise InvalidInput(_controls(field, found.group()))
     text = " ".join(text.split())
     if len(text) > limit:
-        raise InvalidInput(f"the {field} must be at most {limit} characters")
+        raise InvalidInput(
+            ngettext(
+                "the {field} must be at most {count} character",
+                "the {field} must be at most {count} characters",
+                limit,
+            ).format(field=_(field), count=limit)
+        )
     return text
 
 
@@ -47,9 +66,7 @@ def check(value: object, field: str) -> None:
     if value is not None:
         found = _UNSAFE.search(str(value)) or _LINE_BREAKS.search(str(value))
         if found:
-            raise InvalidInput(
-                f"the {field} must not contain control characters (found U+{ord(found.group()):04X})"
-            )
+            raise InvalidInput(_controls(field, found.group()))
 
 
 def printable(value: object) -> str:
@@ -60,3 +77,9 @@ def printable(value: object) -> str:
 def printable_lines(text: str) -> str:
     """A document of several lines, safe to show on a terminal: tabs and line breaks kept."""
     return _UNSAFE.sub("", text)
+
+
+def _controls(field: str, character: str) -> str:
+    return _("the {field} must not contain control characters (found {code})").format(
+        field=_(field), code=f"U+{ord(character):04X}"
+    )

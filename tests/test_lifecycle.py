@@ -121,7 +121,7 @@ def test_refunds_take_points_back_in_proportion_at_the_original_rate(loyalty):
 def test_a_refund_never_exceeds_the_purchase(loyalty):
     _silver_purchase(loyalty)
     before = snapshot(loyalty.data_dir)
-    assert "cannot refund 100.01" in loyalty("refund", "R1", "--amount", "100.01", expect=1).stderr
+    assert "cannot refund €100.01" in loyalty("refund", "R1", "--amount", "100.01", expect=1).stderr
     assert snapshot(loyalty.data_dir) == before
     loyalty("refund", "NOPE", expect=1)
 
