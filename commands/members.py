@@ -190,15 +190,13 @@ def _status_line(document: dict) -> str:
     The reasons loyalty itself stores (in English) are shown in the active language; the
     reasons an operator typed, as typed.
     """
-    from loyalty_cli.privacy import ERASED
-
     line = members.status_name(document["status"])
     reason = document["status_reason"]
     into = document["merged_into"]
     if into and reason == f"merged into {into}":  # said below, translated
         reason = None
-    elif reason == ERASED:
-        reason = _(ERASED)
+    elif reason == members.ERASED:
+        reason = _(members.ERASED)
     if document["status"] != "active" and reason:
         line += f" ({reason})"
     if into:

@@ -13,6 +13,8 @@ from .shop import Shop
 STATUSES = ("active", "blocked", "closed")
 # A status as people read it; the stored value stays English (`status_name`).
 STATUS_NAMES = {"active": N_("active"), "blocked": N_("blocked"), "closed": N_("closed")}
+# The status reason of an erased member: stored in English, shown translated.
+ERASED = N_("personal data erased")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 

@@ -18,7 +18,7 @@ import orjson
 
 from . import archives, card_moves, clock, files, hot_file, member_rows, members, points
 from .errors import DataProblem, Refused
-from .language import N_, _
+from .language import _
 from .ledger import LedgerEntry
 from .shop import Shop
 from .store import Store
@@ -26,8 +26,7 @@ from .store import Store
 PERSONAL = ("name", "phone", "email", "birthday")
 OTHER_MEMBER = "another member"
 _TOKENS = re.compile(r"[0-9A-Za-z]+")
-# Stored as the status reason and on the ledger in English; `member show` translates it.
-ERASED = N_("personal data erased")
+ERASED = members.ERASED  # the status reason, and the ledger entry's, in English
 _KEYS = (*(f'"{key}"'.encode() for key in PERSONAL), b'"members":[')
 
 

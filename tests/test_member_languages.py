@@ -246,3 +246,14 @@ def test_merge_in_russian_counts_the_moved_points_in_the_right_form(loyalty, ann
     loyalty("purchase", other, "3")
     out = loyalty("--lang", "ru", "member", "merge", anna, other, "--yes").stdout
     assert "(перенесено 3 балла); баланс 24 балла" in out
+
+
+def test_member_show_in_latvian_translates_the_reasons_loyalty_itself_stores(loyalty, anna):
+    other = loyalty.enroll("Anna B")
+    loyalty("member", "merge", anna, other, "--yes")
+    merged = loyalty("--lang", "lv", "member", "show", other).stdout
+    assert f"Statuss:                    slēgts, apvienots ar karti {anna}\n" in merged
+    loyalty("member", "erase", anna, "--yes")
+    erased = loyalty("--lang", "lv", "member", "show", anna).stdout
+    assert "Statuss:                    slēgts (personas dati dzēsti)\n" in erased
+    assert loyalty.json("member", "show", anna)["status_reason"] == "personal data erased"
