@@ -183,8 +183,11 @@ def _month(key: str) -> str:
 
 
 def _day(text: str | None) -> str | None:
-    """A stored date (YYYY-MM-DD) as people read it: 1990-04-17 / 17.04.1990."""
-    return formats.day(date.fromisoformat(text)) if isinstance(text, str) and text else text
+    """A stored date (YYYY-MM-DD) as people read it: 1990-04-17 / 17.04.1990; another text as it is."""
+    try:
+        return formats.day(date.fromisoformat(text)) if isinstance(text, str) and text else text
+    except ValueError:  # edited by hand into something else: shown, not hidden
+        return text
 
 
 def _moment(text: str | None, tz) -> str | None:
