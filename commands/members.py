@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import click
 
-from loyalty_cli import card_moves, cards, clock, expiry, lots, members, projection, tiers
+from loyalty_cli import card_moves, cards, clock, expiry, formats, language, lots, members, projection, tiers
+from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
 from .context import DAY, Env, json_option, output_options, pass_env
@@ -17,7 +18,18 @@ from .translated import Command, Group
 LIST_COLUMNS = ["card", "name", "phone", "email", "status", "tier", "balance"]
 SORTS = ("name", "balance", "spend", "enrolled", "last-purchase")
 SORT_COLUMNS = {"spend": "spend_12m", "enrolled": "enrolled_at", "last-purchase": "last_purchase"}
-LIST_HEADERS = {"spend_12m": "Spend 12m", "enrolled_at": "Enrolled", "last_purchase": "Last purchase"}
+LIST_HEADERS = {
+    "card": N_("Card"),
+    "name": N_("person|Name"),  # a person's name, not a thing's (see `_in_context`)
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "status": N_("Status"),
+    "tier": N_("Tier"),
+    "balance": N_("Balance"),
+    "spend_12m": N_("Spend 12m"),
+    "enrolled_at": N_("Enrolled"),
+    "last_purchase": N_("Last purchase"),
+}
 LIST_MOMENTS = ("enrolled_at", "last_purchase")
 
 
@@ -29,17 +41,27 @@ LIST_MOMENTS = ("enrolled_at", "last_purchase")
 @click.option("--card", help="Use this card number instead of generating one.")
 @click.option("--referred-by", metavar="MEMBER", help="Card or phone of the member who referred them.")
 @click.option("--consent/--no-consent", default=False, help="Agreed to receive offers.  [default: no]")
+@click.option(
+    "--language",
+    "member_language",
+    metavar="[en|lv|ru]",
+    help="The language the member reads: statements are written in it.  [default: the programme's]",
+)
 @click.option("--at", "when", metavar="WHEN", help="Enrolment time, for migrating history.")
 @json_option
 @pass_env
-def enroll(env: Env, name, phone, email, birthday, card, referred_by, consent, when, as_json):
+def enroll(
+    env: Env, name, phone, email, birthday, card, referred_by, consent, member_language, when, as_json
+):
     """Enrol a new member and print their card number.
 
-    Generated card numbers have 12 digits, the last a Luhn check digit.
+    Generated card numbers have 12 digits, the last a Luhn check digit. Without
+    --language the member gets the programme's language (`program set language`).
 
     \b
     Example:
       loyalty enroll "Anna Bērziņa" --phone 29123456 --birthday 1990-04-17 --consent
+      loyalty enroll "Ivan Petrov" --phone 29765432 --language ru
     """
     with env.store().transaction() as shop:
         at = clock.parse_at(when, env.clock, shop.programme().tz)
@@ -54,6 +76,7 @@ def enroll(env: Env, name, phone, email, birthday, card, referred_by, consent, w
             consent=consent,
             referred_by=referred_by,
             operator=env.operator,
+            language=member_language,
         )
     if as_json:
         programme = shop.programme()
@@ -95,48 +118,100 @@ def member_show(env: Env, member_ref, as_of, as_json):
     if as_json:
         emit_json(document)
         return
+    emit_pairs(_member_pairs(shop, document, programme.currency, programme.tz))
+
+
+def _member_pairs(shop, document: dict, currency: str, tz) -> list[tuple[str, object]]:
+    """The lines of `member show` for people, in the active language."""
     # A no-break space keeps each month with its points when a narrow terminal folds the line.
-    lots = ", ".join(f"{k}:\u00a0{v}" for k, v in sorted(document["lots"].items()) if k != "debt") or "none"
-    balance = f"{document['balance']} points"
+    held = sorted(document["lots"].items())
+    lots_line = ", ".join(f"{_month(k)}:\u00a0{formats.number(v)}" for k, v in held if k != lots.DEBT)
+    balance = _points(document["balance"])
     if document["debt"]:
-        balance += f" (owes {document['debt']} points from a refund; the next purchases pay it off first)"
+        balance += " " + ngettext(
+            "(owes {count} point from a refund; the next purchases pay it off first)",
+            "(owes {count} points from a refund; the next purchases pay it off first)",
+            document["debt"],
+        ).format(count=formats.number(document["debt"]))
     tier = document["tier"] or "-"
     if document["next_tier"]:
-        tier += f" ({document['spend_to_next_tier']} {programme.currency} more to {document['next_tier']})"
+        more = formats.money(Decimal(document["spend_to_next_tier"]), currency)
+        tier += " " + _("({amount} more to {tier})").format(amount=more, tier=document["next_tier"])
     expiring = document["next_expiry"]
-    emit_pairs(
-        [
-            ("Card", cards.display(document["card"])),
-            ("Name", document["name"]),
-            ("Phone", document["phone"]),
-            ("E-mail", document["email"]),
-            ("Birthday", document["birthday"]),
-            ("Status", _status_line(document)),
-            ("Tier", tier),
-            ("Balance", balance),
-            ("Lots (expire end of)", lots),
-            (
-                "Next expiry",
-                f"{expiring['points']} points at the end of {expiring['month']}" if expiring else "-",
-            ),
-            ("Spend, 12 months", f"{document['spend_12m']} {programme.currency}"),
-            ("Last purchase", clock.local_text(document["last_purchase"], programme.tz) or "-"),
-            ("Enrolled", clock.local_text(document["enrolled_at"], programme.tz)),
-            ("Consent", "yes" if document["consent"] else "no"),
-            ("Language", document["language"] or "-"),
-            ("Referred by", _referrer_line(shop, document["referred_by"])),
-            *([("Earlier cards", ", ".join(document["earlier_cards"]))] if document["earlier_cards"] else []),
-        ]
-    )
+    if expiring:
+        expiring = ngettext(
+            "{count} point at the end of {month}", "{count} points at the end of {month}", expiring["points"]
+        ).format(count=formats.number(expiring["points"]), month=_month(expiring["month"]))
+    code = document["language"]
+    return [
+        (_("Card"), cards.display(document["card"])),
+        (_in_context("person|Name"), document["name"]),
+        (_("Phone"), document["phone"]),
+        (_("E-mail"), document["email"]),
+        (_("Birthday"), _day(document["birthday"])),
+        (_("Status"), _status_line(document)),
+        (_("Tier"), tier),
+        (_("Balance"), balance),
+        (_("Lots (expire end of)"), lots_line or _("none")),
+        (_("Next expiry"), expiring or "-"),
+        (_("Spend, 12 months"), formats.money(Decimal(document["spend_12m"]), currency)),
+        (_("Last purchase"), _moment(document["last_purchase"], tz) or "-"),
+        (_("Enrolled"), _moment(document["enrolled_at"], tz)),
+        (_("Consent"), _("yes") if document["consent"] else _("no")),
+        (_("Language"), language.NAMES.get(code, code) if code else "-"),
+        (_("Referred by"), _referrer_line(shop, document["referred_by"])),
+        *([(_("Earlier cards"), ", ".join(document["earlier_cards"]))] if document["earlier_cards"] else []),
+    ]
+
+
+def _in_context(text: str) -> str:
+    """`_()` of a text marked "context|text" because its English alone is ambiguous (as GLib's
+    Q_): "person|Name" is Vārds / Имя, where a draw's "Name" is Nosaukums / Название. Without
+    a translation the context is dropped."""
+    translated = _(text)
+    return translated.split("|", 1)[-1] if translated == text else translated
+
+
+def _points(count: int) -> str:
+    """ "1 point", "1,234 points" / "1 punkts", "1 234 punkti"."""
+    return ngettext("{count} point", "{count} points", count).format(count=formats.number(count))
+
+
+def _month(key: str) -> str:
+    """A lot's expiry month as the data keeps it (2027-01), or "never"."""
+    return _("never") if key == "never" else key
+
+
+def _day(text: str | None) -> str | None:
+    """A stored date (YYYY-MM-DD) as people read it: 1990-04-17 / 17.04.1990; another text as it is."""
+    try:
+        return formats.day(date.fromisoformat(text)) if isinstance(text, str) and text else text
+    except ValueError:  # edited by hand into something else: shown, not hidden
+        return text
+
+
+def _moment(text: str | None, tz) -> str | None:
+    """A stored moment in shop time, to the minute, as people read it in the active language."""
+    return formats.moment(clock.from_iso(text).astimezone(tz)) if text else text
 
 
 def _status_line(document: dict) -> str:
-    """The status, with the reason for a block or a closure and where a merged card went."""
-    line = document["status"]
-    if document["status"] != "active" and document["status_reason"]:
-        line += f" ({document['status_reason']})"
-    if document["merged_into"] and "merged" not in line:
-        line += f", merged into {document['merged_into']}"
+    """The status, with the reason for a block or a closure and where a merged card went.
+
+    The reasons loyalty itself stores (in English) are shown in the active language; the
+    reasons an operator typed, as typed.
+    """
+    line = members.status_name(document["status"])
+    reason = document["status_reason"]
+    into = document["merged_into"]
+    if into and reason == f"merged into {into}":  # said below, translated
+        reason = None
+    elif reason == members.ERASED:
+        reason = _(members.ERASED)
+    if document["status"] != "active" and reason:
+        line += f" ({reason})"
+    if into:
+        line += ", " + _("merged into {card}").format(card=into)
     return line
 
 
@@ -193,19 +268,31 @@ def member_list(env: Env, tier, status, search, sort, reverse, limit, as_json, a
         if "spend_12m" in row:
             row["spend_12m"] = to_text(row["spend_12m"])
     if not rows:
-        note("No members match." if (search or tier or status) else "No members yet.")
+        note(_("No members match.") if (search or tier or status) else _("No members yet."))
     if as_json:
         emit_json(rows)
     elif as_csv:
         emit_csv(rows, columns, numeric=("balance", "spend_12m"))
     elif rows:  # an empty table would only say "Nothing to list."
-        tz = shop.programme().tz  # people read moments in shop time, as `member show` shows them
-        shown = [{**row, **{k: _local(row[k], tz) for k in LIST_MOMENTS if k in row}} for row in rows]
-        emit_table(shown, [(c, LIST_HEADERS.get(c, c.capitalize())) for c in columns])
+        programme = shop.programme()
+        shown = [_shown_row(row, programme.currency, programme.tz) for row in rows]
+        headers = [(c, _in_context(LIST_HEADERS.get(c, c.capitalize()))) for c in columns]
+        emit_table(shown, headers)
 
 
-def _local(moment, tz) -> object:
-    return clock.local_text(moment, tz) if isinstance(moment, str) else moment
+def _shown_row(row: dict, currency: str, tz) -> dict:
+    """A list row for people: the status, counts, money and moments (in shop time, as `member
+    show` gives them) as the active language writes them; stored oddities as they are."""
+    shown = dict(row)
+    shown["status"] = members.status_name(row.get("status"))
+    if isinstance(row.get("balance"), int):
+        shown["balance"] = formats.number(row["balance"])
+    if "spend_12m" in row:
+        shown["spend_12m"] = formats.money(Decimal(row["spend_12m"]), currency)
+    for key in LIST_MOMENTS:
+        if isinstance(row.get(key), str):
+            shown[key] = _moment(row[key], tz)
+    return shown
 
 
 @member.command("edit")
@@ -215,47 +302,77 @@ def _local(moment, tz) -> object:
 @click.option("--email", help="New e-mail; an empty string removes it.")
 @click.option("--birthday", help="YYYY-MM-DD; an empty string removes it.")
 @click.option("--consent/--no-consent", default=None)
+@click.option("--language", metavar="[en|lv|ru]", help="The language the member reads.")
 @json_option
 @pass_env
 def member_edit(env: Env, member_ref, as_json, **given):
-    """Change a member's personal details.
+    """Change a member's personal details, or the language they read.
 
     \b
     Example:
       loyalty member edit 123456789015 --phone 29999999 --consent
+      loyalty member edit 29123456 --language lv
     """
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:
-        raise click.UsageError("give at least one of --name, --phone, --email, --birthday, --consent")
+        raise click.UsageError(
+            _("give at least one of --name, --phone, --email, --birthday, --consent, --language")
+        )
     with env.store().transaction() as shop:
         found = members.find(shop, member_ref)
         updated = members.edit(shop, found, changes, env.clock.today(shop.programme().tz))
-    _print_member_change(env, updated, shop, as_json, "Updated")
+    _print_member_change(env, updated, shop, as_json, N_("Updated member {card} ({status})"))
 
 
-def _status_command(action: str, summary: str):
-    @member.command(action)
-    @click.argument("member_ref", metavar="MEMBER")
-    @click.option("--reason", help="Why; kept with the member.")
-    @json_option
-    @pass_env
-    def command(env: Env, member_ref, reason, as_json):
-        with env.store().transaction() as shop:
-            found = members.find(shop, member_ref)
-            updated = members.set_status(shop, found, action, reason, at=env.clock.now, operator=env.operator)
-        _print_member_change(env, updated, shop, as_json, summary)
-
-    command.__doc__ = (
-        f"{summary} a member. Blocked and closed members cannot earn or redeem.\n\n"
-        f'    \b\n    Example:\n      loyalty member {action} 123456789015 --reason "..."\n'
-    )
-    command.help = command.__doc__
-    return command
+def _status_options(function):
+    """MEMBER, --reason and --json: what block, unblock and close take."""
+    function = pass_env(function)
+    function = json_option(function)
+    function = click.option("--reason", help="Why; kept with the member.")(function)
+    return click.argument("member_ref", metavar="MEMBER")(function)
 
 
-block = _status_command("block", "Block")
-unblock = _status_command("unblock", "Unblock")
-close = _status_command("close", "Close")
+@member.command("block")
+@_status_options
+def member_block(env: Env, member_ref, reason, as_json):
+    """Block a member. Blocked and closed members cannot earn or redeem.
+
+    \b
+    Example:
+      loyalty member block 123456789015 --reason "..."
+    """
+    _change_status(env, member_ref, "block", reason, as_json, N_("Blocked member {card} ({status})"))
+
+
+@member.command("unblock")
+@_status_options
+def member_unblock(env: Env, member_ref, reason, as_json):
+    """Unblock a member. Blocked and closed members cannot earn or redeem.
+
+    \b
+    Example:
+      loyalty member unblock 123456789015 --reason "..."
+    """
+    _change_status(env, member_ref, "unblock", reason, as_json, N_("Unblocked member {card} ({status})"))
+
+
+@member.command("close")
+@_status_options
+def member_close(env: Env, member_ref, reason, as_json):
+    """Close a member. Blocked and closed members cannot earn or redeem.
+
+    \b
+    Example:
+      loyalty member close 123456789015 --reason "..."
+    """
+    _change_status(env, member_ref, "close", reason, as_json, N_("Closed member {card} ({status})"))
+
+
+def _change_status(env: Env, member_ref: str, action: str, reason, as_json: bool, said: str) -> None:
+    with env.store().transaction() as shop:
+        found = members.find(shop, member_ref)
+        updated = members.set_status(shop, found, action, reason, at=env.clock.now, operator=env.operator)
+    _print_member_change(env, updated, shop, as_json, said)
 
 
 @member.command("replace-card")
@@ -287,11 +404,18 @@ def member_replace_card(env: Env, old, new_card, reason, as_json):
         emit_json(done.to_json())
         return
     click.echo(
-        f"Card {cards.display(done.old_card)} replaced by {cards.display(done.new_card)}; "
-        f"balance {done.balance} points"
+        _("Card {old} replaced by {new}; balance {points}").format(
+            old=cards.display(done.old_card), new=cards.display(done.new_card), points=_points(done.balance)
+        )
     )
     if done.referrals:
-        note(f"{done.referrals} referred member(s) now name the new card")
+        note(
+            ngettext(
+                "{count} referred member now names the new card",
+                "{count} referred members now name the new card",
+                done.referrals,
+            ).format(count=formats.number(done.referrals))
+        )
 
 
 @member.command("merge")
@@ -316,15 +440,20 @@ def member_merge(env: Env, keep, other, yes, as_json):
     from loyalty_cli.errors import Refused
 
     if not yes:
-        raise Refused("merging moves everything of OTHER onto KEEP for good; run again with --yes")
+        raise Refused(_("merging moves everything of OTHER onto KEEP for good; run again with --yes"))
     with env.store().transaction() as shop:
         done = card_moves.merge(shop, keep, other, at=env.clock.now, operator=env.operator)
     if as_json:
         emit_json(done.to_json())
         return
+    moved = ngettext("{count} point moved", "{count} points moved", done.points_moved)
     click.echo(
-        f"Merged member {done.merged} into {done.card} ({done.points_moved} points moved); "
-        f"balance {done.balance} points"
+        _("Merged member {merged} into {card} ({moved}); balance {points}").format(
+            merged=done.merged,
+            card=done.card,
+            moved=moved.format(count=formats.number(done.points_moved)),
+            points=_points(done.balance),
+        )
     )
 
 
@@ -349,20 +478,36 @@ def member_erase(env: Env, member_ref, yes, as_json):
     from loyalty_cli.errors import Refused
 
     if not yes:
-        raise Refused("erasing removes this member's personal data for good; run again with --yes")
+        raise Refused(_("erasing removes this member's personal data for good; run again with --yes"))
     done = privacy.erase(env.store(), member_ref, now=env.clock, operator=env.operator)
     if as_json:
         emit_json(done.to_json())
         return
     if done.already:
         tz = env.store().read().programme().tz
-        click.echo(f"Member {done.card} was already erased ({clock.local_text(done.erased_at, tz)})")
+        when = _moment(done.erased_at, tz)
+        click.echo(_("Member {card} was already erased ({when})").format(card=done.card, when=when))
     else:
-        click.echo(f"Erased the personal data of member {done.card}; the ledger stays under the card number")
+        click.echo(
+            _("Erased the personal data of member {card}; the ledger stays under the card number").format(
+                card=done.card
+            )
+        )
     if done.rewritten:
-        note(f"Also removed it from {len(done.rewritten)} backup file(s) in the data directory")
+        count = len(done.rewritten)
+        note(
+            ngettext(
+                "Also removed it from {count} backup file in the data directory",
+                "Also removed it from {count} backup files in the data directory",
+                count,
+            ).format(count=formats.number(count))
+        )
     for name in done.left:
-        note(f"Warning: {name} could not be read, so it may still hold the member's data; delete it")
+        note(
+            _("Warning: {file} could not be read, so it may still hold the member's data; delete it").format(
+                file=name
+            )
+        )
 
 
 @member.command("export")
@@ -383,12 +528,13 @@ def member_export(env: Env, member_ref):
     emit_json(privacy.export(env.store().read(), member_ref, now=env.clock))
 
 
-def _print_member_change(env: Env, found: dict, shop, as_json: bool, verb: str) -> None:
+def _print_member_change(env: Env, found: dict, shop, as_json: bool, said: str) -> None:
+    """The member as JSON, or `said` (a sentence with {card} and {status}) in the active language."""
     if as_json:
         programme = shop.programme()
         emit_json(member_json(found, programme, env.clock.today(programme.tz)))
     else:
-        click.echo(f"{verb} member {found['card']} ({found['status']})")
+        click.echo(_(said).format(card=found["card"], status=members.status_name(found["status"])))
 
 
 def member_json(doc: dict, programme, day: date) -> dict:

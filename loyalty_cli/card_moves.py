@@ -23,6 +23,7 @@ from datetime import datetime
 
 from . import cards, clock, members, projection, text_fields, tiers
 from .errors import CardMoved, InvalidInput, Refused
+from .language import _
 from .ledger import LedgerEntry
 from .shop import Shop
 
@@ -113,7 +114,11 @@ def refuse_write(shop: Shop, member: dict) -> None:
     into = member.get("merged_into")
     if into:
         now = current_card(shop, into)
-        raise CardMoved(f"card {member['card']} was merged into card {now}; use card {now}")
+        raise CardMoved(
+            _("card {card} was merged into card {into}; use card {into}").format(
+                card=member["card"], into=now
+            )
+        )
 
 
 def moved_to(shop: Shop, text: str) -> str | None:
@@ -137,7 +142,7 @@ def replace_card(
     member = members.find(shop, member_ref)
     old = member["card"]
     if member["status"] == "closed":
-        raise Refused(f"member {old} is closed; a closed card is not replaced")
+        raise Refused(_("member {card} is closed; a closed card is not replaced").format(card=old))
     new = _free_card(shop, new_card)
     text = _reason(reason)
     entry = shop.ledger.append(
@@ -162,13 +167,21 @@ def merge(shop: Shop, keep_ref: str, other_ref: str, *, at: datetime, operator: 
     keep = members.find(shop, keep_ref)
     other = members.find(shop, other_ref)
     if keep["card"] == other["card"]:
-        raise InvalidInput(f"{keep_ref} and {other_ref} are the same member ({keep['card']})")
+        raise InvalidInput(
+            _("{keep} and {other} are the same member ({card})").format(
+                keep=keep_ref, other=other_ref, card=keep["card"]
+            )
+        )
     for member in (keep, other):
         refuse_write(shop, member)
     if keep["status"] == "closed":
-        raise Refused(f"member {keep['card']} is closed; merge into the record that stays open")
+        raise Refused(
+            _("member {card} is closed; merge into the record that stays open").format(card=keep["card"])
+        )
     if other.get("erased_at"):
-        raise Refused(f"member {other['card']} was erased; there is nothing of theirs to merge")
+        raise Refused(
+            _("member {card} was erased; there is nothing of theirs to merge").format(card=other["card"])
+        )
     moved_points = other["points"]["balance"]
     shop.ledger.append(
         card=other["card"],
@@ -211,21 +224,27 @@ def check_moves(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     for entry in entries:
         if entry.card in moved_at and (entry.points or entry.amount is not None):
             moved = moved_at[entry.card]
-            yield f"entry {entry.id}: written on card {entry.card} after it moved (entry {moved})"
+            yield _("entry {id}: written on card {card} after it moved (entry {moved})").format(
+                id=entry.id, card=entry.card, moved=moved
+            )
         if entry.kind in MOVE_KINDS:
             if not isinstance(entry.to_card, str) or not entry.to_card:
-                yield f"entry {entry.id}: a {entry.kind} entry that names no card to move to"
+                yield _("entry {id}: a {kind} entry that names no card to move to").format(
+                    id=entry.id, kind=entry.kind
+                )
                 continue
             from_ledger[entry.card] = entry.to_card
             moved_at[entry.card] = entry.id
     if from_ledger != moves(shop):
-        yield f"the card moves kept with the data {moves(shop)!r} differ from the ledger's {from_ledger!r}"
+        yield _("the card moves kept with the data {kept!r} differ from the ledger's {ledger!r}").format(
+            kept=moves(shop), ledger=from_ledger
+        )
     for old in from_ledger:
         end = resolve(from_ledger, old)
         if end == old or end in from_ledger:
-            yield f"card {old}: its moves go round in a loop"
+            yield _("card {card}: its moves go round in a loop").format(card=old)
         elif end not in shop.members:
-            yield f"card {old}: moved to card {end}, which belongs to no member"
+            yield _("card {card}: moved to card {end}, which belongs to no member").format(card=old, end=end)
 
 
 def _free_card(shop: Shop, given: str | None) -> str:
@@ -235,8 +254,13 @@ def _free_card(shop: Shop, given: str | None) -> str:
     card = cards.validate(given)
     if card in taken:
         holder = moves(shop).get(card)
-        was = f" (it was replaced by {current_card(shop, card)})" if holder else ""
-        raise Refused(f"card {card} is already taken{was}")
+        if holder:
+            raise Refused(
+                _("card {card} is already taken (it was replaced by {now})").format(
+                    card=card, now=current_card(shop, card)
+                )
+            )
+        raise Refused(_("card {card} is already taken").format(card=card))
     return card
 
 

@@ -8,7 +8,8 @@ with a member is rejected as a possible duplicate unless duplicates are allowed.
 Imported members get no welcome bonus unless asked. The optional columns `points` (an
 opening balance) and `spend_12m` (for the tier) become one `opening` entry each, dated at
 the import: the points expire like points earned that month, and the spend counts for the
-tier window as spend of that day.
+tier window as spend of that day. The optional column `language` (en, lv, ru) is the
+member's language; without it, the programme's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import defaultdict
 from . import card_moves, cards, clock, csv_input, lots, members, phones, points, projection, tiers
 from .errors import InvalidInput, LoyaltyError
 from .importing import ImportResult, Progress, Rejected, start
+from .language import _
 from .money import parse_amount, to_text
 from .shop import Shop
 
@@ -70,6 +72,7 @@ def _enroll(shop: Shop, row: dict, now: clock.Clock, operator: str, welcome: boo
         consent=(row.get("consent") or "").strip().lower() in _YES,
         operator=operator,
         welcome=welcome,
+        language=row.get("language") or None,
     )
     month = clock.month_of(now.now, programme.tz)
     if opening:
@@ -111,7 +114,11 @@ def _points(text: str | None) -> int:
     if not cleaned:
         return 0
     if not cleaned.isdigit() or int(cleaned) > points.MAX_POINTS:
-        raise InvalidInput(f"points {text!r} is not a whole number from 0 to {points.MAX_POINTS}")
+        raise InvalidInput(
+            _("points {text!r} is not a whole number from 0 to {most}").format(
+                text=text, most=points.MAX_POINTS
+            )
+        )
     return int(cleaned)
 
 
@@ -140,8 +147,10 @@ def _already_enrolled(shop: Shop, row: dict, known: _Names, allow_duplicates: bo
     if allow_duplicates:
         return False
     raise InvalidInput(
-        f"possible duplicate of member {namesakes[0]['card']} (the same name; no card, phone, e-mail "
-        "or birthday tells them apart); import with --allow-duplicates to enrol them anyway"
+        _(
+            "possible duplicate of member {card} (the same name; no card, phone, e-mail "
+            "or birthday tells them apart); import with --allow-duplicates to enrol them anyway"
+        ).format(card=namesakes[0]["card"])
     )
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from . import cards, member_rows, projection
 from .errors import InvalidInput
+from .language import _
 from .shop import Shop
 
 SORTS = ("name", "balance", "spend", "enrolled", "last-purchase")
@@ -49,9 +50,11 @@ def find_members(
     enrolled_at, last_purchase; spend_12m over the tier window of `day` when sorted by spend),
     in enrolment order unless `sort` says otherwise; at most `limit` of them."""
     if sort is not None and sort not in SORTS:
-        raise InvalidInput(f"cannot sort by {sort!r}; use one of {', '.join(SORTS)}")
+        raise InvalidInput(
+            _("cannot sort by {sort!r}; use one of {choices}").format(sort=sort, choices=", ".join(SORTS))
+        )
     if limit is not None and limit < 1:
-        raise InvalidInput("the limit must be at least 1")
+        raise InvalidInput(_("the limit must be at least 1"))
     matches = Matcher(search) if search and search.strip() else None
     wanted_tier = tier.casefold() if tier else None
     found = []

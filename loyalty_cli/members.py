@@ -1,15 +1,20 @@
-"""Members: enrolment, lookup by card or phone, personal details and status."""
+"""Members: enrolment, lookup by card or phone, personal details, language and status."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
 
-from . import cards, clock, phones, projection, text_fields
+from . import cards, clock, language, phones, projection, text_fields
 from .errors import CardMoved, InvalidInput, MemberNotActive, Refused, UnknownMember
+from .language import N_, _
 from .shop import Shop
 
 STATUSES = ("active", "blocked", "closed")
+# A status as people read it; the stored value stays English (`status_name`).
+STATUS_NAMES = {"active": N_("active"), "blocked": N_("blocked"), "closed": N_("closed")}
+# The status reason of an erased member: stored in English, shown translated.
+ERASED = N_("personal data erased")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -27,8 +32,10 @@ def find(shop: Shop, text: str) -> dict:
             from . import card_moves  # card_moves builds on this module
 
             now = card_moves.current_card(shop, card)
-            raise CardMoved(f"card {card} was replaced by card {now}; use card {now}")
-        raise UnknownMember(f"no member with card or phone {str(text).strip()!r}")
+            raise CardMoved(
+                _("card {card} was replaced by card {now}; use card {now}").format(card=card, now=now)
+            )
+        raise UnknownMember(_("no member with card or phone {ref!r}").format(ref=str(text).strip()))
     return member
 
 
@@ -36,9 +43,20 @@ def require_active(member: dict) -> None:
     """Blocked and closed members cannot earn or redeem."""
     if member.get("merged_into"):
         into = member["merged_into"]
-        raise CardMoved(f"card {member['card']} was merged into card {into}; use card {into}")
+        raise CardMoved(
+            _("card {card} was merged into card {into}; use card {into}").format(
+                card=member["card"], into=into
+            )
+        )
     if member["status"] != "active":
-        raise MemberNotActive(f"member {member['card']} is {member['status']}")
+        raise MemberNotActive(
+            _("member {card} is {status}").format(card=member["card"], status=status_name(member["status"]))
+        )
+
+
+def status_name(status: str | None) -> str:
+    """A stored status as people read it in the active language ("blocked" -> "bloķēts")."""
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else str(status)
 
 
 def enroll(
@@ -54,10 +72,13 @@ def enroll(
     referred_by: str | None = None,
     operator: str = "",
     welcome: bool = True,
+    language: str | None = None,
 ) -> dict:
     """A new member with a fresh card (or the given one); their phone and card must be free.
 
-    The programme's welcome bonus, if any, is credited at once (unless `welcome` is False:
+    `language` (en, lv, ru) is the language the member is written to in; without it, the
+    programme's default language (`program set language`), else English. The programme's
+    welcome bonus, if any, is credited at once (unless `welcome` is False:
     an import of members a shop already had).
     """
     programme = shop.programme()
@@ -72,6 +93,7 @@ def enroll(
         "tier": programme.tiers[0].name if programme.tiers else None,
         "enrolled_at": clock.iso(at),
         "referred_by": None,
+        "language": default_language(programme) if language is None else clean_language(language),
         "points": projection.empty(),
     }
     doc["phone"] = _free_phone(shop, phone, None)
@@ -81,7 +103,7 @@ def enroll(
     if card:
         doc["card"] = cards.validate(card)
         if doc["card"] in taken:
-            raise Refused(f"card {doc['card']} is already taken")
+            raise Refused(_("card {card} is already taken").format(card=doc["card"]))
     else:
         doc["card"] = cards.generate(taken)
     if referred_by:
@@ -98,7 +120,12 @@ def enroll(
 
 
 def edit(shop: Shop, member: dict, changes: dict, today: date) -> dict:
-    """Change personal details; keys: name, phone, email, birthday, consent."""
+    """Change personal details; keys: name, phone, email, birthday, consent, language.
+
+    Every value is checked before anything changes, so a refusal leaves the member as it was.
+    """
+    if "language" in changes:
+        chosen = clean_language(changes["language"])
     if "name" in changes:
         member["name"] = clean_name(changes["name"])
     if "phone" in changes:
@@ -109,6 +136,8 @@ def edit(shop: Shop, member: dict, changes: dict, today: date) -> dict:
         member["birthday"] = clean_birthday(changes["birthday"], None, today)
     if "consent" in changes:
         member["consent"] = bool(changes["consent"])
+    if "language" in changes:
+        member["language"] = chosen
     shop.members.put(member)
     return member
 
@@ -132,15 +161,23 @@ def set_status(
     current = member["status"]
     if action == "block":
         if current != "active":
-            raise Refused(f"member {member['card']} is {current}; only active members can be blocked")
+            raise Refused(
+                _("member {card} is {status}; only active members can be blocked").format(
+                    card=member["card"], status=status_name(current)
+                )
+            )
         status = "blocked"
     elif action == "unblock":
         if current != "blocked":
-            raise Refused(f"member {member['card']} is {current}, not blocked")
+            raise Refused(
+                _("member {card} is {status}, not blocked").format(
+                    card=member["card"], status=status_name(current)
+                )
+            )
         status = "active"
     elif action == "close":
         if current == "closed":
-            raise Refused(f"member {member['card']} is already closed")
+            raise Refused(_("member {card} is already closed").format(card=member["card"]))
         status = "closed"
     else:
         raise ValueError(action)
@@ -169,7 +206,7 @@ def clean_name(name: str | None) -> str:
     """A name is 1-200 printable characters."""
     text = text_fields.clean(name or "", "name")
     if not text:
-        raise InvalidInput("the name must not be empty")
+        raise InvalidInput(_("the name must not be empty"))
     return text
 
 
@@ -180,7 +217,7 @@ def clean_email(email: str | None) -> str | None:
     text_fields.check(email, "e-mail")
     text = str(email).strip()
     if len(text) > 254 or not _EMAIL.match(text):
-        raise InvalidInput(f"{text!r} is not an e-mail address")
+        raise InvalidInput(_("{text!r} is not an e-mail address").format(text=text))
     return text
 
 
@@ -191,8 +228,25 @@ def clean_birthday(text: str | None, at: datetime | None, today: date | None = N
     day = clock.parse_date(text)
     limit = today or (at.date() if at else None)
     if day.year < 1900 or (limit and day > limit):
-        raise InvalidInput(f"birthday {text} is not a plausible date of birth")
+        raise InvalidInput(_("birthday {text} is not a plausible date of birth").format(text=text))
     return day.isoformat()
+
+
+def clean_language(text: str | None) -> str:
+    """A language a member can be written to in: en, lv or ru ("LV", "lv_LV" also do)."""
+    code = language.normalise(str(text)) if text is not None else None
+    if code is None:
+        raise InvalidInput(
+            _("{text!r} is not a language loyalty speaks; choose one of {choices}").format(
+                text=str(text or "").strip(), choices=", ".join(language.LANGUAGES)
+            )
+        )
+    return code
+
+
+def default_language(programme) -> str:
+    """The language of members enrolled without one: the programme's, else English."""
+    return language.normalise(programme.settings.get("language")) or language.ENGLISH
 
 
 def _free_phone(shop: Shop, phone: str | None, card: str | None) -> str | None:
@@ -201,5 +255,7 @@ def _free_phone(shop: Shop, phone: str | None, card: str | None) -> str | None:
     normalised = phones.normalise(phone, shop.programme().region)
     holder = shop.members.by_phone(normalised)
     if holder is not None and holder["card"] != card:
-        raise Refused(f"phone {normalised} already belongs to member {holder['card']}")
+        raise Refused(
+            _("phone {phone} already belongs to member {card}").format(phone=normalised, card=holder["card"])
+        )
     return normalised

@@ -18,6 +18,7 @@ import orjson
 
 from . import archives, card_moves, clock, files, hot_file, member_rows, members, points
 from .errors import DataProblem, Refused
+from .language import _
 from .ledger import LedgerEntry
 from .shop import Shop
 from .store import Store
@@ -25,7 +26,7 @@ from .store import Store
 PERSONAL = ("name", "phone", "email", "birthday")
 OTHER_MEMBER = "another member"
 _TOKENS = re.compile(r"[0-9A-Za-z]+")
-ERASED = "personal data erased"
+ERASED = members.ERASED  # the status reason, and the ledger entry's, in English
 _KEYS = (*(f'"{key}"'.encode() for key in PERSONAL), b'"members":[')
 
 
@@ -52,7 +53,7 @@ class Erasure:
 def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> Erasure:
     """Erase a member's personal data everywhere in the data directory; safe to run again."""
     if not store.exists():
-        raise Refused(f"no loyalty programme in {store.root}")
+        raise Refused(_("no loyalty programme in {folder}").format(folder=store.root))
     with store.locked():
         _refuse_linked_backups(store)
         with store.changes() as shop:
@@ -67,8 +68,10 @@ def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> 
         except OSError as error:
             card = member["card"]
             raise DataProblem(
-                f"erased member {card} in the data file, but could not rewrite the copies in backups "
-                f"({error.strerror or error}); run `loyalty member erase {card} --yes` again"
+                _(
+                    "erased member {card} in the data file, but could not rewrite the copies in backups "
+                    "({problem}); run `loyalty member erase {card} --yes` again"
+                ).format(card=card, problem=error.strerror or error)
             ) from None
     return Erasure(member["card"], member["erased_at"], already, rewritten, left)
 
@@ -171,9 +174,11 @@ def _refuse_linked_backups(store: Store) -> None:
     # safe to rewrite (they may be another user's files). The owner moves them in first.
     if store.backup_dir.is_symlink():
         raise DataProblem(
-            f"{store.backup_dir} is a symbolic link, so the copies of personal data in it cannot be "
-            "erased safely; make it a folder inside the data directory (move its files in), then run "
-            "this again; nothing was changed"
+            _(
+                "{folder} is a symbolic link, so the copies of personal data in it cannot be "
+                "erased safely; make it a folder inside the data directory (move its files in), then run "
+                "this again; nothing was changed"
+            ).format(folder=store.backup_dir)
         )
 
 
