@@ -101,7 +101,7 @@ def test_activity_csv_has_one_row_per_group_and_a_total(day):
 def test_activity_text_is_a_table_with_a_total(day):
     text = day("report", "activity", "--by", "operator").stdout
     assert "Activity 2026-11-22 (EUR)" in text
-    assert any(line.split()[:3] == ["Total", "2", "52.30"] for line in text.splitlines())
+    assert any(line.split()[:3] == ["Total", "2", "€52.30"] for line in text.splitlines())
 
 
 def test_activity_period_ending_before_it_starts_is_a_usage_error(day):
