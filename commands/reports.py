@@ -267,7 +267,7 @@ EXPIRING_COLUMNS = [
 ]
 EXPIRING_HEADERS = {
     "card": N_("Card"),
-    "name": N_("Name"),
+    "name": N_("Member"),
     "phone": N_("Phone"),
     "email": N_("Email"),
     "consent": N_("Consent"),
