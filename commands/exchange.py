@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from loyalty_cli import importing, member_import
+from loyalty_cli import formats, importing, member_import
+from loyalty_cli.language import N_, _, ngettext
 
 from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
@@ -20,8 +21,8 @@ def import_group():
     """Import members or purchases from a CSV file (one transaction per file)."""
 
 
-def _import_command(what: str, required: tuple[str, ...], run, columns: str, example: str):
-    @import_group.command(what)
+def _import_command(what: str, required: tuple[str, ...], run, help: str):
+    @import_group.command(what, help=help)
     @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option(
         "--encoding",
@@ -58,15 +59,6 @@ def _import_command(what: str, required: tuple[str, ...], run, columns: str, exa
         if result.rejected:
             ctx.exit(1)
 
-    command.help = (
-        f"Import {what} from FILE, a CSV file with the columns {columns}.\n\n"
-        "The file may be as a spreadsheet saves it: the delimiter (comma, semicolon or tab) "
-        "is recognised, header names ignore case, dates may be DD.MM.YYYY and amounts "
-        "1 234,50. Rows already recorded are skipped, so a re-run imports nothing twice; "
-        "invalid rows are reported with their line (and written to --rejects) and the valid "
-        "ones imported. The exit status is 1 when any row was rejected.\n\n"
-        f"    \b\n    Example:\n      {example}\n"
-    )
     return command
 
 
@@ -86,7 +78,9 @@ def _known_encoding(ctx, param, value):
     try:
         return codecs.lookup(value).name
     except LookupError:
-        raise click.BadParameter(f"{value!r} is not an encoding (such as utf-8, cp1257, cp1251)") from None
+        raise click.BadParameter(
+            _("{value!r} is not an encoding (such as utf-8, cp1257, cp1251)").format(value=value)
+        ) from None
 
 
 def _report(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_json: bool) -> None:
@@ -102,31 +96,63 @@ def _report(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_j
             }
         )
         return
-    verb = "imported" if written else "would import"
-    line = (
-        f"{result.rows} rows: {verb} {result.imported}, skipped {result.skipped} already recorded, "
-        f"rejected {rejected}"
-    )
+    # English says "rows" even for one: scripts (and tests/test_fuzz.py) look for " rows: ".
+    if written:
+        summary = ngettext(
+            "{count} rows: imported {imported}, skipped {skipped} already recorded, rejected {rejected}",
+            "{count} rows: imported {imported}, skipped {skipped} already recorded, rejected {rejected}",
+            result.rows,
+        )
+    else:
+        summary = ngettext(
+            "{count} rows: would import {imported}, skipped {skipped} already recorded, rejected {rejected}",
+            "{count} rows: would import {imported}, skipped {skipped} already recorded, rejected {rejected}",
+            result.rows,
+        )
+    count = formats.number
+    parts = [
+        summary.format(
+            count=count(result.rows),
+            imported=count(result.imported),
+            skipped=count(result.skipped),
+            rejected=count(rejected),
+        )
+    ]
     if rejected and rejects is not None:
-        line += f"; the rejected rows are in {rejects}"
+        parts.append(_("the rejected rows are in {path}").format(path=rejects))
     elif rejected:
-        line += "; name a file with --rejects to keep the rejected rows"
+        parts.append(_("name a file with --rejects to keep the rejected rows"))
     if strict and rejected and not dry_run:
-        line += "; nothing was imported (--strict)"
-    click.echo(line)
+        parts.append(_("nothing was imported (--strict)"))
+    click.echo("; ".join(parts))
     for item in result.rejected[:10]:
-        note(f"  line {item.line}: {item.reason}")
-    if rejected > 10:
-        note(f"  ... and {rejected - 10} more" + ("" if rejects else " (see --rejects)"))
+        note("  " + _("line {line}: {reason}").format(line=item.line, reason=item.reason))
+    more = rejected - 10
+    if more > 0 and rejects:
+        note("  " + ngettext("... and {count} more", "... and {count} more", more).format(count=count(more)))
+    elif more > 0:
+        shown = ngettext("... and {count} more (see --rejects)", "... and {count} more (see --rejects)", more)
+        note("  " + shown.format(count=count(more)))
 
 
 import_members = _import_command(
     "members",
     member_import.MEMBER_COLUMNS,
     member_import.import_members,
-    "name,phone,email,birthday,card (only name is required; consent, enrolled, and from "
-    "another system points and spend_12m may follow)",
-    "loyalty import members customers.csv --encoding cp1257 --rejects bad-members.csv",
+    help="""Import members from FILE, a CSV file with the columns name,phone,email,birthday,card
+    (only name is required; consent, enrolled, and from another system points and spend_12m
+    may follow).
+
+    The file may be as a spreadsheet saves it: the delimiter (comma, semicolon or tab) is
+    recognised, header names ignore case, dates may be DD.MM.YYYY and amounts 1 234,50. Rows
+    already recorded are skipped, so a re-run imports nothing twice; invalid rows are reported
+    with their line (and written to --rejects) and the valid ones imported. The exit status
+    is 1 when any row was rejected.
+
+    \b
+    Example:
+      loyalty import members customers.csv --encoding cp1257 --rejects bad-members.csv
+    """,
 )
 import_members = click.option(
     "--allow-duplicates",
@@ -142,9 +168,21 @@ import_purchases = _import_command(
     "purchases",
     importing.PURCHASE_COLUMNS,
     importing.import_purchases,
-    "card,amount,receipt,at[,store] (card may hold the member's phone instead)",
-    "loyalty import purchases till-export.csv --dry-run",
+    help="""Import purchases from FILE, a CSV file with the columns card,amount,receipt,at[,store]
+    (card may hold the member's phone instead).
+
+    The file may be as a spreadsheet saves it: the delimiter (comma, semicolon or tab) is
+    recognised, header names ignore case, dates may be DD.MM.YYYY and amounts 1 234,50. Rows
+    already recorded are skipped, so a re-run imports nothing twice; invalid rows are reported
+    with their line (and written to --rejects) and the valid ones imported. The exit status
+    is 1 when any row was rejected.
+
+    \b
+    Example:
+      loyalty import purchases till-export.csv --dry-run
+    """,
 )
+PROGRESS = {"members": N_("Importing members"), "purchases": N_("Importing purchases")}
 
 
 @contextmanager
@@ -156,5 +194,5 @@ def _progress(total: int, what: str):
     from rich.progress import Progress
 
     with Progress(transient=True) as bar:
-        task = bar.add_task(f"Importing {what}", total=total)
+        task = bar.add_task(_(PROGRESS[what]), total=total)
         yield lambda n: bar.advance(task, n)

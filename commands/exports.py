@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import click
 
+from loyalty_cli import formats
+from loyalty_cli.language import _
+
 from .context import DAY, OUTPUT_FILE, Env, pass_env
 from .render import deliver
 from .translated import Command
@@ -47,9 +50,13 @@ def export(env: Env, what, start, end, as_csv, as_json, excel, output):
     from loyalty_cli.spreadsheet import csv_text, excel_text
 
     if as_json and (as_csv or excel):
-        raise click.UsageError(f"choose one of --{'excel' if excel else 'csv'} and --json")
+        raise click.UsageError(
+            _("choose one of --{option} and --json").format(option="excel" if excel else "csv")
+        )
     if start and end and start > end:
-        raise click.BadParameter(f"--from {start} is after --to {end}")
+        raise click.BadParameter(
+            _("--from {first} is after --to {last}").format(first=formats.day(start), last=formats.day(end))
+        )
     shop = env.store().read()
     if what == "members":
         rows = exports.members(shop, start, end, env.clock.today(shop.programme().tz))

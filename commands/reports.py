@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
+from decimal import Decimal
 
 import click
 
+from loyalty_cli import formats, language
+from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
 from .context import DAY, Env, output_options, pass_env
@@ -53,20 +57,21 @@ def summary(env: Env, as_of, as_json, as_csv):
         rows = [{"metric": k, "value": v} for k, v in document.items() if k not in ("monthly", "currency")]
         emit_csv(rows, ["metric", "value"], numeric=("value",))
         return
+    count = formats.number
     emit_pairs(
         [
-            ("As of", document["as_of"]),
-            ("Members", result.members),
-            ("Active (purchase in 90 days)", result.active_members),
-            ("Points issued", result.points_issued),
-            ("Points redeemed", result.points_redeemed),
-            ("Points expired", result.points_expired),
-            ("Points refunded", result.points_refunded),
-            ("Points removed by hand", result.points_removed),
-            ("Points outstanding", result.points_outstanding),
-            ("Liability", f"{document['liability']} {result.currency}"),
-            ("Redemption rate", f"{result.redemption_rate:.1%}"),
-            ("Repeat-purchase rate", f"{result.repeat_purchase_rate:.1%}"),
+            (_("As of"), formats.day(result.as_of)),
+            (_("Members"), count(result.members)),
+            (_("Active (purchase in 90 days)"), count(result.active_members)),
+            (_("Points issued"), count(result.points_issued)),
+            (_("Points redeemed"), count(result.points_redeemed)),
+            (_("Points expired"), count(result.points_expired)),
+            (_("Points refunded"), count(result.points_refunded)),
+            (_("Points removed by hand"), count(result.points_removed)),
+            (_("Points outstanding"), count(result.points_outstanding)),
+            (_("Liability"), formats.money(result.liability, result.currency)),
+            (_("Redemption rate"), percent(result.redemption_rate)),
+            (_("Repeat-purchase rate"), percent(result.repeat_purchase_rate)),
         ]
     )
     if sys.stdout.isatty():
@@ -99,13 +104,28 @@ def chart_lines(monthly, width: int = BAR_WIDTH) -> list[str]:
     """A bar chart of points issued (#) and redeemed (=) per month, scaled to `width`."""
     top = max([f.issued for f in monthly] + [f.redeemed for f in monthly] + [1])
     digits = len(str(top))
-    lines = ["Points per month (# issued, = redeemed)"]
+    lines = [_("Points per month (# issued, = redeemed)")]
     for flow in monthly:
         issued = "#" * round(flow.issued * width / top)
         redeemed = "=" * round(flow.redeemed * width / top)
         lines.append(f"{flow.month}  {issued:<{width}} {flow.issued:>{digits}}")
         lines.append(f"{'':7}  {redeemed:<{width}} {flow.redeemed:>{digits}}")
     return lines
+
+
+def percent(rate: float, places: int = 1) -> str:
+    """A share as people read it in the active language: 22.5% / 22,5% / 22,5 % (CLDR)."""
+    digits = f"{rate * 100:.{places}f}".replace(".", decimal_mark())
+    return digits + (formats.NBSP + "%" if language.active() == "ru" else "%")
+
+
+def decimal_mark() -> str:
+    """The active language's decimal mark, the one formats writes money with: "." or ","."""
+    return formats.money(Decimal("0.50"), "EUR").strip("€" + formats.NBSP)[1]
+
+
+def _money(text: str | None, currency: str) -> str | None:
+    return None if text is None else formats.money(Decimal(text), currency)
 
 
 @report.command("tiers")
@@ -143,9 +163,30 @@ def tiers(env: Env, as_of, as_json, as_csv):
     elif as_csv:
         emit_csv(rows, columns, numeric=tuple(columns[1:]))
     else:
-        headers = ["Tier", "From spend", "Multiplier", "Members", "Spend 12 months", "Average"]
-        shown = [{**row, "tier": row["tier"] or "(no tier)"} for row in rows]
-        emit_table(shown, list(zip(columns, headers, strict=True)), title=f"Tiers as of {day}")
+        currency = shop.programme().currency
+        headers = [
+            _("Tier"),
+            _("From spend"),
+            _("Multiplier"),
+            _("Members"),
+            _("Spend 12 months"),
+            _("Average"),
+        ]
+        shown = [
+            {
+                "tier": row["tier"] or _("(no tier)"),
+                "threshold": _money(row["threshold"], currency),
+                "multiplier": None
+                if row["multiplier"] is None
+                else row["multiplier"].replace(".", decimal_mark()),
+                "members": formats.number(row["members"]),
+                "spend_12m": _money(row["spend_12m"], currency),
+                "average_spend": _money(row["average_spend"], currency),
+            }
+            for row in rows
+        ]
+        title = _("Tiers as of {day}").format(day=formats.day(day))
+        emit_table(shown, list(zip(columns, headers, strict=True)), title=title)
 
 
 SEGMENT_COLUMNS = [
@@ -202,11 +243,15 @@ def segments(env: Env, as_of, as_json, as_csv):
     else:
         total = len(scored) or 1
         rows = [
-            {"segment": name, "members": count, "share": f"{count / total:.0%}"}
+            {
+                "segment": _(rfm.LABELS[name]),
+                "members": formats.number(count),
+                "share": percent(count / total, places=0),
+            }
             for name, count in counts.items()
         ]
-        columns = [("segment", "Segment"), ("members", "Members"), ("share", "Share")]
-        emit_table(rows, columns, title=f"RFM segments as of {day}")
+        columns = [("segment", _("Segment")), ("members", _("Members")), ("share", _("Share"))]
+        emit_table(rows, columns, title=_("RFM segments as of {day}").format(day=formats.day(day)))
 
 
 EXPIRING_COLUMNS = [
@@ -220,6 +265,19 @@ EXPIRING_COLUMNS = [
     "expires_on",
     "balance",
 ]
+EXPIRING_HEADERS = {
+    "card": N_("Card"),
+    "name": N_("Member"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "consent": N_("Consent"),
+    "status": N_("Status"),
+    "points": N_("Points"),
+    "expires_on": N_("Expires on"),
+    "balance": N_("Balance"),
+}
+# A member's status as a table for people shows it; JSON and CSV keep the stored word.
+STATUS_LABELS = {"active": N_("active"), "blocked": N_("blocked"), "closed": N_("closed")}
 
 
 @report.command("expiring")
@@ -268,32 +326,41 @@ def expiring(env: Env, within, as_of, as_json, as_csv):
         merged = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
         emit_csv(merged, EXPIRING_COLUMNS, numeric=("points", "balance"))
     else:
-        shown = [{**row, "consent": "yes" if row["consent"] else "no"} for row in rows]
-        columns = [(c, c.replace("_", " ").capitalize()) for c in EXPIRING_COLUMNS]
-        emit_table(
-            shown,
-            columns,
-            title=f"Points expiring by {day} + {within} days",
-            optional=("email", "consent", "status", "balance"),
-        )
+        shown = [
+            {
+                **row,
+                "consent": _("yes") if row["consent"] else _("no"),
+                "status": _(STATUS_LABELS.get(row["status"], row["status"])),
+                "points": formats.number(row["points"]),
+                "expires_on": formats.day(date.fromisoformat(row["expires_on"])),
+                "balance": formats.number(row["balance"]),
+            }
+            for row in rows
+        ]
+        columns = [(c, _(EXPIRING_HEADERS[c])) for c in EXPIRING_COLUMNS]
+        title = ngettext(
+            "Points expiring by {day} + {count} day", "Points expiring by {day} + {count} days", within
+        ).format(day=formats.day(day), count=formats.number(within))
+        emit_table(shown, columns, title=title, optional=("email", "consent", "status", "balance"))
 
 
 ACTIVITY_COLUMNS = [
-    ("purchases", "Purchases"),
-    ("sales", "Sales"),
-    ("refunds", "Refunds"),
-    ("refunded", "Refunded"),
-    ("net_sales", "Net sales"),
-    ("points_earned", "Earned"),
-    ("points_refunded", "Taken back"),
-    ("points_redeemed", "Redeemed"),
-    ("points_expired", "Expired"),
-    ("points_adjusted", "Adjusted"),
-    ("points_bonus", "Bonus"),
-    ("points_other", "Other"),
-    ("new_members", "New members"),
+    ("purchases", N_("Purchases")),
+    ("sales", N_("Sales")),
+    ("refunds", N_("Refunds")),
+    ("refunded", N_("Refunded")),
+    ("net_sales", N_("Net sales")),
+    ("points_earned", N_("Earned")),
+    ("points_refunded", N_("Taken back")),
+    ("points_redeemed", N_("Redeemed")),
+    ("points_expired", N_("Expired")),
+    ("points_adjusted", N_("Adjusted")),
+    ("points_bonus", N_("Bonus")),
+    ("points_other", N_("Other")),
+    ("new_members", N_("New members")),
 ]
 MONEY_COLUMNS = ("sales", "refunded", "net_sales")
+GROUP_HEADERS = {"day": N_("Day"), "operator": N_("Operator"), "store": N_("Store")}
 
 
 @report.command("activity")
@@ -334,15 +401,37 @@ def activity(env: Env, first, last, by, as_json, as_csv):
         total.pop(by)
         emit_json({**document, "rows": rows, "total": total})
         return
-    columns = [by, *(key for key, _ in ACTIVITY_COLUMNS)]
+    columns = [by, *(key for key, _header in ACTIVITY_COLUMNS)]
     if as_csv:
         emit_csv([*rows, {**total, by: "total"}], columns, numeric=tuple(columns[1:]))
         return
-    shown = [(key, header) for key, header in ACTIVITY_COLUMNS if key != "points_other" or total[key]]
-    title = f"Activity {start}" + (f" to {end}" if end != start else "") + f" ({result.currency})"
-    emit_table([*rows, {**total, by: "Total"}], [(by, by.capitalize()), *shown], title=title)
+    shown = [(key, _(header)) for key, header in ACTIVITY_COLUMNS if key != "points_other" or total[key]]
+    if end == start:
+        title = _("Activity {day} ({currency})").format(day=formats.day(start), currency=result.currency)
+    else:
+        title = _("Activity {first} to {last} ({currency})").format(
+            first=formats.day(start), last=formats.day(end), currency=result.currency
+        )
+    people = [_activity_for_people(row, by, result.currency) for row in [*result.rows, result.total]]
+    people[-1][by] = _("Total")
+    emit_table(people, [(by, _(GROUP_HEADERS[by])), *shown], title=title)
 
 
 def _activity_row(row, by: str) -> dict:
-    values = {key: getattr(row, key) for key, _ in ACTIVITY_COLUMNS}
+    values = {key: getattr(row, key) for key, _header in ACTIVITY_COLUMNS}
     return {by: row.key, **{k: to_text(v) if k in MONEY_COLUMNS else v for k, v in values.items()}}
+
+
+def _activity_for_people(row, by: str, currency: str) -> dict:
+    """A row of the activity table: money, counts and days as the active language writes them."""
+    from loyalty_cli import activity as core
+
+    if by == "day":
+        key = formats.day(date.fromisoformat(row.key)) if row.key != "total" else row.key
+    else:
+        key = _(row.key) if row.key in (core.NO_OPERATOR, core.NO_STORE) else row.key
+    shown = {by: key}
+    for name, _header in ACTIVITY_COLUMNS:
+        value = getattr(row, name)
+        shown[name] = formats.money(value, currency) if name in MONEY_COLUMNS else formats.number(value)
+    return shown

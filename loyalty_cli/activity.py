@@ -12,14 +12,17 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import clock
+from . import clock, formats
 from .errors import InvalidInput
+from .language import N_, _, ngettext
 from .ledger import LedgerEntry
 from .shop import Shop
 
 GROUPINGS = ("day", "operator", "store")
-NO_OPERATOR = "(not recorded)"
-NO_STORE = "(no store)"
+# The keys of the rows without an operator or a store: stored in JSON and CSV as they are,
+# translated where a table for people shows them.
+NO_OPERATOR = N_("(not recorded)")
+NO_STORE = N_("(no store)")
 LONGEST_BY_DAY = 3660
 
 
@@ -71,16 +74,28 @@ def window(first: date | None, last: date | None, today: date) -> tuple[date, da
         return today, today
     first, last = first or last, last or max(first, today)
     if first > last:
-        raise InvalidInput(f"the period starts ({first}) after it ends ({last})")
+        raise InvalidInput(
+            _("the period starts ({first}) after it ends ({last})").format(
+                first=formats.day(first), last=formats.day(last)
+            )
+        )
     return first, last
 
 
 def report(shop: Shop, first: date, last: date, by: str = "day") -> Report:
     """What happened from `first` to `last`, grouped by day, operator or store."""
     if by not in GROUPINGS:
-        raise InvalidInput(f"--by {by!r}: use one of {', '.join(GROUPINGS)}")
+        raise InvalidInput(
+            _("--by {value!r}: use one of {choices}").format(value=by, choices=", ".join(GROUPINGS))
+        )
     if by == "day" and (last - first).days >= LONGEST_BY_DAY:
-        raise InvalidInput(f"--by day covers at most {LONGEST_BY_DAY} days; use --by operator or store")
+        raise InvalidInput(
+            ngettext(
+                "--by day covers at most {count} day; use --by operator or store",
+                "--by day covers at most {count} days; use --by operator or store",
+                LONGEST_BY_DAY,
+            ).format(count=formats.number(LONGEST_BY_DAY))
+        )
     programme = shop.programme()
     tz = programme.tz
     since = clock.iso(clock.start_of_day(first, tz))

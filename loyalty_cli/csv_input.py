@@ -20,7 +20,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import formats
 from .errors import InvalidInput
+from .language import _, ngettext
 from .spreadsheet import FORMULA_STARTS
 
 DELIMITERS = (",", ";", "\t")
@@ -62,7 +64,7 @@ def read(path: Path, required: tuple[str, ...], encoding: str | None = None) -> 
     text, bom = _decode(path, encoding)
     lines = io.StringIO(text, newline="").readlines()
     if not lines:
-        raise InvalidInput(f"{path} is empty; it needs a header row naming its columns")
+        raise InvalidInput(_("{path} is empty; it needs a header row naming its columns").format(path=path))
     delimiter = _sniff(lines[0])
     header = [cell.strip() for cell in next(csv.reader(lines[:1], delimiter=delimiter))]
     columns = [name.lower() for name in header]
@@ -76,7 +78,9 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, bool]:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+        raise InvalidInput(
+            _("cannot read {path}: {reason}").format(path=path, reason=error.strerror)
+        ) from None
     codec, marked = encoding or "utf-8", encoding is not None
     for mark, name in _BOMS:
         if data.startswith(mark):  # a byte-order mark says the encoding, whatever was given
@@ -85,15 +89,23 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, bool]:
     try:
         return data.decode(codec), marked
     except LookupError:
-        raise InvalidInput(f"--encoding {encoding}: no such encoding (try utf-8, cp1257, cp1251)") from None
+        raise InvalidInput(
+            _("--encoding {encoding}: no such encoding (try utf-8, cp1257, cp1251)").format(encoding=encoding)
+        ) from None
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         if codec in ("utf-8", "utf-8-sig"):
             raise InvalidInput(
-                f"{path} is not UTF-8 text (line {line}); name the encoding it was saved in "
-                "with --encoding, such as --encoding cp1257 (Baltic) or cp1251 (Cyrillic)"
+                _(
+                    "{path} is not UTF-8 text (line {line}); name the encoding it was saved in "
+                    "with --encoding, such as --encoding cp1257 (Baltic) or cp1251 (Cyrillic)"
+                ).format(path=path, line=line)
             ) from None
-        raise InvalidInput(f"{path} is not {codec} text (line {line}); check --encoding") from None
+        raise InvalidInput(
+            _("{path} is not {encoding} text (line {line}); check --encoding").format(
+                path=path, encoding=codec, line=line
+            )
+        ) from None
 
 
 def _sniff(first_line: str) -> str:
@@ -106,12 +118,22 @@ def _check_header(path: Path, header: list[str], columns: list[str], required, d
     named = [c for c in columns if c]
     twice = sorted({c for c in named if named.count(c) > 1})
     if twice:
-        raise InvalidInput(f"{path}: the column(s) {', '.join(twice)} appear twice in the header row")
+        raise InvalidInput(
+            ngettext(
+                "{path}: the column {columns} appears twice in the header row",
+                "{path}: the columns {columns} appear twice in the header row",
+                len(twice),
+            ).format(path=path, columns=", ".join(twice))
+        )
     missing = [c for c in required if c not in columns]
     if missing:
-        found = delimiter.join(header) or "nothing"
+        found = delimiter.join(header) or _("nothing")
         raise InvalidInput(
-            f"{path} lacks the column(s) {', '.join(missing)} in its header row (it has: {found})"
+            ngettext(
+                "{path} lacks the column {columns} in its header row (it has: {found})",
+                "{path} lacks the columns {columns} in its header row (it has: {found})",
+                len(missing),
+            ).format(path=path, columns=", ".join(missing), found=found)
         )
 
 
@@ -151,7 +173,9 @@ def _check_last_line(sheet: Sheet, lines: list[str]) -> None:
             sheet.rows.pop()
             swallowed = _swallowed(lines, number, number, sheet.columns, sheet.delimiter)
             sheet.bad_lines.extend(
-                BadLine(bad.line, bad.row, "a quote opened on this line is not closed before the file ends")
+                BadLine(
+                    bad.line, bad.row, _("a quote opened on this line is not closed before the file ends")
+                )
                 for bad in swallowed
             )
 
@@ -176,7 +200,10 @@ def _take(sheet: Sheet, number: int, record: list[str], long_lines: set[int], gu
     elif not record[0] and not any(record):
         return  # a row of empty cells, as spreadsheets add them
     if long_lines and number in long_lines and max(map(len, record)) > MAX_CELL:
-        sheet.bad_lines.append(BadLine(number, {}, f"a cell is longer than {MAX_CELL:,} characters"))
+        reason = ngettext(
+            "a cell is longer than {count} character", "a cell is longer than {count} characters", MAX_CELL
+        ).format(count=formats.number(MAX_CELL))
+        sheet.bad_lines.append(BadLine(number, {}, reason))
         return
     if guarded:
         record = [cell[1:] if cell.startswith(_GUARDED) else cell for cell in record]
@@ -205,9 +232,11 @@ def _swallowed(lines: list[str], first: int, end: int, columns: list[str], delim
         if not text.strip(" \r\n" + delimiter):
             continue
         if number == first:
-            reason = f"a quote opened on this line is not closed on it (the cell runs on to line {end})"
+            reason = _(
+                "a quote opened on this line is not closed on it (the cell runs on to line {line})"
+            ).format(line=end)
         else:
-            reason = f"inside a quote left open on line {first}"
+            reason = _("inside a quote left open on line {line}").format(line=first)
         if len(text) > MAX_CELL:
             cells: list[str] = []
         else:
@@ -217,8 +246,11 @@ def _swallowed(lines: list[str], first: int, end: int, columns: list[str], delim
 
 
 def _too_many(record: list[str], width: int, delimiter: str) -> str:
-    shown = "tab" if delimiter == "\t" else repr(delimiter)
-    return (
-        f"the row has {len(record)} cells but the header names {width} "
-        f"(a {shown} inside a cell that is not quoted?)"
-    )
+    shown = _("tab") if delimiter == "\t" else repr(delimiter)
+    return ngettext(
+        "the row has {count} cell but the header names {width} "
+        "(a {delimiter} inside a cell that is not quoted?)",
+        "the row has {count} cells but the header names {width} "
+        "(a {delimiter} inside a cell that is not quoted?)",
+        len(record),
+    ).format(count=len(record), width=width, delimiter=shown)

@@ -28,6 +28,7 @@ from . import (
     timeline,
 )
 from .errors import DataProblem, InvalidInput, LoyaltyError
+from .language import _
 from .money import parse_amount, to_text
 from .shop import Shop
 
@@ -119,12 +120,12 @@ def import_purchases(
             if (earlier[0].card, earlier[0].amount) == key:
                 result.skipped += 1
             else:
-                result.rejected.append(
-                    Rejected(line, row, f"receipt {receipt} is already recorded with other data")
-                )
+                reason = _("receipt {receipt} is already recorded with other data").format(receipt=receipt)
+                result.rejected.append(Rejected(line, row, reason))
             continue
         if receipt in in_file:
-            result.rejected.append(Rejected(line, row, f"receipt {receipt} appears twice in the file"))
+            reason = _("receipt {receipt} appears twice in the file").format(receipt=receipt)
+            result.rejected.append(Rejected(line, row, reason))
             continue
         in_file[receipt] = key
         store = row.get("store") or None
@@ -150,8 +151,10 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
         if member is None:
             moved = card_moves.moved_to(shop, key)
             if moved:
-                raise InvalidInput(f"card {key} was replaced by card {moved}")
-            raise InvalidInput(f"unknown card {row.get('card')!r}")
+                raise InvalidInput(
+                    _("card {card} was replaced by card {new_card}").format(card=key, new_card=moved)
+                )
+            raise InvalidInput(_("unknown card {card!r}").format(card=row.get("card")))
         working[key] = working[member["card"]] = member
     card = member["card"]
     members.require_active(member)
@@ -159,7 +162,7 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
     receipt = text_fields.clean(row.get("receipt") or "", "receipt")
     text_fields.clean(row.get("store"), "store")
     if not receipt:
-        raise InvalidInput("the receipt is empty")
+        raise InvalidInput(_("the receipt is empty"))
     at = clock.parse_sheet_moment(row["at"], now, tz) if row.get("at") else now.now
     timeline.require_enrolled_by(shop, member, at, "a purchase")
     return card, amount, receipt, at
@@ -208,7 +211,9 @@ def write_rejects(path: Path, sheet: csv_input.Sheet, rejected: list[Rejected]) 
         files.write_atomic(path, data.encode("utf-8"))
     except OSError as error:
         raise RejectsNotWritten(
-            f"could not write the rejected rows to {path}: {error.strerror or error}; nothing was imported"
+            _("could not write the rejected rows to {path}: {reason}; nothing was imported").format(
+                path=path, reason=error.strerror or error
+            )
         ) from None
 
 

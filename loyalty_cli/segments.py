@@ -27,6 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from . import card_moves, clock
+from .language import N_
 from .money import CENT
 from .shop import Shop
 
@@ -41,6 +42,17 @@ SEGMENTS = (
     "no purchases",
 )
 NO_PURCHASES = "no purchases"
+# The segments' names as a table for people shows them; JSON and CSV keep the keys above.
+LABELS = {
+    "champions": N_("champions"),
+    "loyal": N_("loyal"),
+    "promising": N_("promising"),
+    "needs attention": N_("needs attention"),
+    "at risk": N_("at risk"),
+    "hibernating": N_("hibernating"),
+    "lost": N_("lost"),
+    "no purchases": N_("no purchases"),
+}
 
 
 @dataclass(frozen=True)

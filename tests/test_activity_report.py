@@ -101,7 +101,7 @@ def test_activity_csv_has_one_row_per_group_and_a_total(day):
 def test_activity_text_is_a_table_with_a_total(day):
     text = day("report", "activity", "--by", "operator").stdout
     assert "Activity 2026-11-22 (EUR)" in text
-    assert any(line.split()[:3] == ["Total", "2", "52.30"] for line in text.splitlines())
+    assert any(line.split()[:3] == ["Total", "2", "€52.30"] for line in text.splitlines())
 
 
 def test_activity_period_ending_before_it_starts_is_a_usage_error(day):
@@ -139,3 +139,37 @@ def test_activity_counts_new_members_on_their_shop_local_enrolment_day(loyalty):
     month = loyalty.json("report", "activity", "--from", "2026-10-01", "--to", "2026-11-22")
     counted = {r["day"]: r["new_members"] for r in month["rows"] if r["new_members"]}
     assert counted == {"2026-10-20": 1, "2026-11-01": 1, "2026-11-02": 1}
+
+
+def test_activity_in_latvian_translates_headers_total_and_writes_money_the_latvian_way(day):
+    text = day("--lang", "lv", "report", "activity", "--by", "operator").stdout
+    assert text.startswith("Aktivitāte 22.11.2026. (EUR)\n")
+    assert "Operators" in text and "Apgrozījums" in text and "Jauni dalībnieki" in text
+    total = next(line for line in text.splitlines() if line.startswith("Kopā"))
+    assert total.split("  ")[0] == "Kopā"
+    assert "52,30\u00a0€" in total
+
+
+def test_activity_in_russian_names_a_period_and_rows_without_an_operator(day):
+    text = day("--lang", "ru", "report", "activity", "--from", "2026-11-20", "--by", "operator").stdout
+    assert text.startswith("Активность с 20.11.2026 по 22.11.2026 (EUR)\n")
+    assert "Итого" in text and "Оператор" in text
+    assert "(не указан)" in text  # the new member: a member's row records no operator
+    assert (
+        "(not recorded)"
+        in day.json("--lang", "ru", "report", "activity", "--by", "operator")["rows"][0]["operator"]
+    )
+
+
+def test_activity_csv_and_json_are_the_same_in_latvian(day):
+    for output in ("--csv", "--json"):
+        english = day("report", "activity", "--from", "2026-11-20", output).stdout
+        assert day("--lang", "lv", "report", "activity", "--from", "2026-11-20", output).stdout == english
+    csv_text = day("--lang", "lv", "report", "activity", "--csv").stdout
+    assert csv_text.startswith("day,purchases,sales,refunds,refunded,net_sales,")
+    assert csv_text.splitlines()[-1].startswith("total,2,52.30,1,2.30,50.00,")
+
+
+def test_activity_period_refusal_in_latvian_writes_the_days_the_latvian_way(day):
+    result = day("--lang", "lv", "report", "activity", "--from", "2026-11-22", "--to", "2026-11-01", expect=2)
+    assert "perioda sākums (22.11.2026.) ir vēlāks par tā beigām (1.11.2026.)" in result.stderr

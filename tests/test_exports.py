@@ -132,3 +132,40 @@ def test_ledger_export_gives_the_shop_local_time_beside_the_utc_moment(loyalty):
     loyalty("purchase", card, "10", "--receipt", "T", "--at", "2026-11-05T22:39:00+00:00")
     row = next(r for r in csv_rows(loyalty("export", "ledger").stdout) if r["receipt"] == "T")
     assert (row["at"], row["date"], row["time"]) == ("2026-11-05T22:39:00+00:00", "2026-11-06", "00:39")
+
+
+@pytest.mark.parametrize("what", ["members", "ledger"])
+@pytest.mark.parametrize("output", [(), ("--json",), ("--excel",)], ids=["csv", "json", "excel"])
+def test_exports_are_the_same_in_every_language(loyalty, formula_member, what, output):
+    loyalty.enroll("Jānis Bērziņš", "--email", "janis@example.lv", "--at", "2026-02-01")
+    english = loyalty("export", what, *output).stdout_bytes
+    for lang in ("lv", "ru"):
+        assert loyalty("--lang", lang, "export", what, *output).stdout_bytes == english
+
+
+def test_member_export_csv_keeps_its_english_columns_and_values_in_latvian(loyalty, formula_member):
+    rows = csv_rows(loyalty("--lang", "lv", "export", "members").stdout)
+    assert list(rows[0]) == [
+        "card",
+        "name",
+        "phone",
+        "email",
+        "birthday",
+        "consent",
+        "status",
+        "tier",
+        "enrolled_at",
+        "referred_by",
+        "balance",
+        "purchases",
+        "last_purchase",
+        "spend_12m",
+    ]
+    assert (rows[0]["consent"], rows[0]["status"], rows[0]["balance"]) == ("yes", "active", "20")
+
+
+def test_an_export_period_ending_before_it_starts_is_refused_in_russian(loyalty):
+    result = loyalty(
+        "--lang", "ru", "export", "ledger", "--from", "2026-03-01", "--to", "2026-02-01", expect=2
+    )
+    assert "--from 01.03.2026 позже, чем --to 01.02.2026" in result.stderr

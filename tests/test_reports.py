@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
+import pytest
 from conftest import write_entry
 
 from loyalty_cli import segments
@@ -218,3 +220,120 @@ def test_expiring_csv_is_a_mail_merge_file(loyalty):
         "card,name,phone,email,consent,status,points,expires_on,balance",
         f"{card},Anna,,anna@example.com,yes,active,30,2026-11-30,30",
     ]
+
+
+NBSP = "\u00a0"
+
+
+def cells(line: str) -> list[str]:
+    """The cells of a plain table's line (columns are two or more spaces apart; NBSP is not one)."""
+    return re.split(" {2,}", line.strip())
+
+
+@pytest.fixture
+def owed(loyalty):
+    """A shop whose members hold 2,469 points worth 1,234.50 EUR."""
+    loyalty("program", "set", "redeem.value", "0.5")
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    loyalty("purchase", card, "2469", "--at", "2026-11-02")
+    return loyalty
+
+
+def pairs(text: str) -> dict[str, str]:
+    """The "Label: value" lines of a record for people."""
+    return {
+        label: value.strip() for label, _colon, value in (line.partition(":") for line in text.splitlines())
+    }
+
+
+def test_summary_in_english_shows_money_with_the_euro_sign_first(owed):
+    shown = pairs(owed("report", "summary").stdout)
+    assert (shown["Liability"], shown["Points outstanding"], shown["As of"]) == (
+        "€1,234.50",
+        "2,469",
+        "2026-11-22",
+    )
+
+
+def test_summary_in_latvian_has_latvian_labels_money_and_dates(owed):
+    shown = pairs(owed("--lang", "lv", "report", "summary").stdout)
+    assert shown["Saistības"] == f"1{NBSP}234,50{NBSP}€"
+    assert shown["Atlikušie punkti"] == f"2{NBSP}469"
+    assert shown["Piešķirtie punkti"] == f"2{NBSP}469"
+    assert shown["Uz datumu"] == "22.11.2026."
+    assert shown["Atkārtotu pirkumu daļa"] == "0,0%"
+    assert "Liability" not in shown
+
+
+def test_summary_in_russian_has_russian_labels_money_and_shares(owed):
+    shown = pairs(owed("--lang", "ru", "report", "summary").stdout)
+    assert shown["Обязательства"] == f"1{NBSP}234,50{NBSP}€"
+    assert shown["Остаток баллов"] == f"2{NBSP}469"
+    assert shown["На дату"] == "22.11.2026"
+    assert shown["Доля списания баллов"] == f"0,0{NBSP}%"
+
+
+@pytest.mark.parametrize("lang", ["lv", "ru"])
+def test_summary_json_and_csv_are_the_same_in_every_language(owed, lang):
+    for output in ("--json", "--csv"):
+        english = owed("report", "summary", output).stdout
+        assert owed("--lang", lang, "report", "summary", output).stdout == english
+    assert '"liability": "1234.50"' in owed("--lang", lang, "report", "summary", "--json").stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "tiers", "--csv"),
+        ("report", "segments", "--csv"),
+        ("report", "expiring", "--within", "400", "--csv"),
+        ("report", "expiring", "--within", "400", "--json"),
+    ],
+    ids=" ".join,
+)
+def test_report_csv_and_json_keep_their_columns_and_values_in_latvian_and_russian(owed, command):
+    owed("program", "set", "tiers", "Bronze:0:1,Silver:300:1.25")
+    english = owed(*command).stdout
+    assert "active" in english or "tier" in english or "segment" in english
+    for lang in ("lv", "ru"):
+        assert owed("--lang", lang, *command).stdout == english
+
+
+def test_chart_title_is_translated(owed):
+    from loyalty_cli.commands.reports import chart_lines
+
+    from loyalty_cli import language
+
+    language.use("ru")
+    try:
+        assert chart_lines([MonthFlow("2026-11", 10, 5)])[0] == "Баллы по месяцам (# начислено, = списано)"
+    finally:
+        language.use("en")
+
+
+def test_tiers_table_in_latvian_shows_money_multipliers_and_the_day(owed):
+    owed("program", "set", "tiers", "Bronze:0:1,Silver:300:1.25")
+    text = owed("--lang", "lv", "report", "tiers").stdout
+    assert text.startswith("Līmeņi uz 22.11.2026.\n")
+    assert "Reizinātājs" in text and "Pirkumu summa 12 mēnešos" in text
+    silver = next(line for line in text.splitlines() if line.startswith("Silver"))
+    assert cells(silver)[:3] == ["Silver", f"300,00{NBSP}€", "1,25"]
+
+
+def test_segments_table_names_segments_in_the_language_and_json_keeps_the_keys(owed):
+    text = owed("--lang", "ru", "report", "segments").stdout
+    assert "RFM-сегменты на 22.11.2026" in text
+    assert "чемпионы" in text and "без покупок" in text
+    assert "champions" not in text
+    assert "champions" in owed.json("--lang", "ru", "report", "segments")["segments"]
+
+
+def test_expiring_table_in_latvian_translates_headers_consent_and_status(loyalty):
+    card = loyalty.enroll("Anna", "--consent", "--at", "2025-01-01")
+    loyalty("purchase", card, "30", "--at", "2025-11-05")
+    text = loyalty("--lang", "lv", "report", "expiring", "--within", "21").stdout
+    assert text.startswith("Punkti, kas zaudē derīgumu 21 dienas laikā no 22.11.2026.\n")
+    assert "Derīguma beigas" in text and "Atlikums" in text
+    row = next(line for line in text.splitlines() if line.startswith(card))
+    assert cells(row)[-5:] == ["jā", "aktīvs", "30", "30.11.2026.", "30"]
+    assert "Punkti, kas zaudē derīgumu 30 dienu laikā" in loyalty("--lang", "lv", "report", "expiring").stdout

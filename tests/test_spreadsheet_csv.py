@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 
+import pytest
 from conftest import snapshot
 
 from loyalty_cli import files
@@ -366,3 +367,88 @@ def test_json_reports_imported_skipped_rejected_and_the_rejects_file(loyalty, tm
     result = loyalty.json("import", "members", source, "--rejects", rejects, expect=1)
     assert (result["imported"], result["skipped"], result["rejected"]) == (1, 1, 1)
     assert (result["rows"], result["rejects"], result["written"]) == (3, str(rejects), True)
+
+
+def purchases_file(tmp_path, card, count: int):
+    """A till's file of `count` purchases of the member with `card`."""
+    source = tmp_path / f"kase-{count}.csv"
+    rows = "".join(f"{card},1.00,R{index},2026-11-05\n" for index in range(count))
+    source.write_text("card,amount,receipt,at\n" + rows, encoding="utf-8")
+    return source
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "summary"),
+    [
+        ("lv", 1, "1 rinda: importētas 1, izlaistas 0 (jau ierakstītas), noraidītas 0"),
+        ("lv", 2, "2 rindas: importētas 2, izlaistas 0 (jau ierakstītas), noraidītas 0"),
+        ("lv", 11, "11 rindu: importētas 11, izlaistas 0 (jau ierakstītas), noraidītas 0"),
+        ("lv", 21, "21 rinda: importētas 21, izlaistas 0 (jau ierakstītas), noraidītas 0"),
+        ("ru", 1, "1 строка: импортировано 1, пропущено 0 (уже записаны), отклонено 0"),
+        ("ru", 3, "3 строки: импортировано 3, пропущено 0 (уже записаны), отклонено 0"),
+        ("ru", 5, "5 строк: импортировано 5, пропущено 0 (уже записаны), отклонено 0"),
+        ("ru", 21, "21 строка: импортировано 21, пропущено 0 (уже записаны), отклонено 0"),
+    ],
+)
+def test_import_summary_takes_the_plural_form_of_its_count(loyalty, tmp_path, lang, count, summary):
+    source = purchases_file(tmp_path, enrolled(loyalty), count)
+    assert loyalty("--lang", lang, "import", "purchases", source).stdout == summary + "\n"
+
+
+def test_a_dry_run_in_russian_says_what_it_would_import(loyalty, tmp_path):
+    source = purchases_file(tmp_path, enrolled(loyalty), 2)
+    result = loyalty("--lang", "ru", "import", "purchases", source, "--dry-run")
+    assert result.stdout.startswith("2 строки: было бы импортировано 2, пропущено 0")
+
+
+@pytest.mark.parametrize(
+    ("lang", "refusal"),
+    [
+        ("lv", "nav UTF-8 teksts (2. rinda); norādiet ar --encoding kodējumu"),
+        ("ru", "— не текст в UTF-8 (строка 2); укажите через --encoding кодировку"),
+    ],
+)
+def test_a_file_that_is_not_utf8_is_refused_in_the_operators_language(loyalty, tmp_path, lang, refusal):
+    source = tmp_path / "klienti.csv"
+    source.write_bytes("name;phone\nJānis;29123456\n".encode("cp1257"))
+    before = snapshot(loyalty.data_dir)
+    result = loyalty("--lang", lang, "import", "members", source, expect=2)
+    assert f"{source} {refusal}" in result.stderr
+    assert "--encoding cp1257" in result.stderr
+    assert "UTF-8 text" not in result.stderr
+    assert snapshot(loyalty.data_dir) == before
+
+
+def test_rejected_rows_are_explained_in_latvian_and_the_rejects_file_keeps_its_columns(loyalty, tmp_path):
+    card = enrolled(loyalty)
+    source = tmp_path / "kase.csv"
+    source.write_text(f"card,amount,receipt,at\n{card},10,K1,2026-11-05\n999,5,K2,\n", encoding="utf-8")
+    rejects = tmp_path / "bad.csv"
+    result = loyalty("--lang", "lv", "import", "purchases", source, "--rejects", rejects, expect=1)
+    assert result.stdout == (
+        "2 rindas: importētas 1, izlaistas 0 (jau ierakstītas), noraidītas 1; "
+        f"noraidītās rindas ir failā {rejects}\n"
+    )
+    assert "3. rinda: nezināma karte '999'" in result.stderr
+    assert rejects.read_text(encoding="utf-8").splitlines()[0] == "card,amount,receipt,at,line,reason"
+
+
+def test_a_strict_import_in_russian_says_nothing_was_imported(loyalty, tmp_path):
+    card = enrolled(loyalty)
+    source = tmp_path / "kase.csv"
+    source.write_text(f"card,amount,receipt,at\n{card},10,K1,2026-11-05\n{card},5,K1,\n", encoding="utf-8")
+    result = loyalty("--lang", "ru", "import", "purchases", source, "--strict", expect=1)
+    assert result.stdout.endswith("; ничего не импортировано (--strict)\n")
+    assert "строка 3: чек K1 встречается в файле дважды" in result.stderr
+
+
+def test_import_json_is_the_same_in_every_language(loyalty, tmp_path):
+    card = enrolled(loyalty)
+    documents = {
+        lang: loyalty.json(
+            "--lang", lang, "import", "purchases", purchases_file(tmp_path, card, 2), "--dry-run"
+        )
+        for lang in ("en", "lv", "ru")
+    }
+    assert documents["lv"] == documents["ru"] == documents["en"]
+    assert documents["en"]["imported"] == 2
