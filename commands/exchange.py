@@ -96,16 +96,15 @@ def _report(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_j
             }
         )
         return
-    # English says "rows" even for one: scripts (and tests/test_fuzz.py) look for " rows: ".
     if written:
         summary = ngettext(
-            "{count} rows: imported {imported}, skipped {skipped} already recorded, rejected {rejected}",
+            "{count} row: imported {imported}, skipped {skipped} already recorded, rejected {rejected}",
             "{count} rows: imported {imported}, skipped {skipped} already recorded, rejected {rejected}",
             result.rows,
         )
     else:
         summary = ngettext(
-            "{count} rows: would import {imported}, skipped {skipped} already recorded, rejected {rejected}",
+            "{count} row: would import {imported}, skipped {skipped} already recorded, rejected {rejected}",
             "{count} rows: would import {imported}, skipped {skipped} already recorded, rejected {rejected}",
             result.rows,
         )

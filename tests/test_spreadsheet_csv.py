@@ -167,7 +167,7 @@ def test_a_clean_file_exits_0(loyalty, tmp_path):
     source = tmp_path / "kase.csv"
     source.write_text(f"card,amount,receipt,at\n{card},10,K1,2026-11-05\n")
     loyalty("import", "purchases", source, "--strict")
-    assert loyalty("import", "purchases", source).stdout.startswith("1 rows: imported 0, skipped 1")
+    assert loyalty("import", "purchases", source).stdout.startswith("1 row: imported 0, skipped 1")
 
 
 def test_the_rejects_file_escapes_a_formula_in_the_header_row(loyalty, tmp_path):
