@@ -173,7 +173,8 @@ def _in_red(error: click.ClickException) -> click.ClickException:
 )
 @click.option(
     "--lang",
-    envvar="LOYALTY_LANG",
+    # LOYALTY_LANG is read with the system's settings (choose_language): one we do not speak
+    # falls through to them instead of stopping every command.
     type=LanguageChoice(),
     expose_value=False,
     is_eager=True,
