@@ -138,7 +138,9 @@ def private_workdir(parent: Path, label: str) -> Iterator[Path]:
             pass
         os.close(fd)
     else:
-        raise OSError(errno.EAGAIN, f"could not create a private folder in {parent}")
+        from .language import _
+
+        raise OSError(errno.EAGAIN, _("could not create a private folder in {folder}").format(folder=parent))
     try:
         yield path
     finally:
