@@ -378,3 +378,28 @@ def test_a_damaged_data_file_is_told_in_russian(loyalty):
 def test_no_programme_is_told_in_latvian(empty_loyalty):
     result = empty_loyalty("--lang", "lv", "program", "show", expect=1)
     assert "nav loyalty programmas; izveidojiet to ar `loyalty init`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", "Error: Invalid value for 'FILE': File '{path}' does not exist."),
+        ("lv", "Kļūda: Nederīga 'FILE' vērtība: Fails '{path}' neeksistē."),
+        ("ru", "Ошибка: Недопустимое значение для 'FILE': Файл '{path}' не существует."),
+    ],
+)
+def test_a_missing_file_is_told_whole_in_the_operators_language(loyalty, tmp_path, code, expected):
+    missing = tmp_path / "missing.tar.gz"
+    result = loyalty("--lang", code, "restore", str(missing), expect=2)
+    assert expected.format(path=missing) in result.stderr
+
+
+def test_one_process_can_speak_latvian_then_english():
+    # Click makes --help (and path kinds) once per process: the first language must not stick.
+    assert "Parādīt šo palīdzību un beigt." in run("--lang", "lv", "backup", "--help").stdout
+    assert run("--lang", "lv", "restore", "missing.tar.gz").stderr.endswith(
+        "Fails 'missing.tar.gz' neeksistē.\n"
+    )
+    english = run("--lang", "en", "backup", "--help").stdout
+    assert "Show this message and exit." in english and "Parādīt" not in english
+    assert run("restore", "missing.tar.gz").stderr.endswith("File 'missing.tar.gz' does not exist.\n")
