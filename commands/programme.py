@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 
+from loyalty_cli import formats
 from loyalty_cli import program as rules
 from loyalty_cli.errors import Refused
+from loyalty_cli.language import N_, _, ngettext
 
 from .context import Env, json_option, pass_env
 from .render import emit_json, emit_pairs, note
-from .translated import Command, Group
+from .translated import Command, Group, help_text
 
 
 @click.command(cls=Command)
@@ -47,7 +49,9 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
     files.claim_dir(store.root)  # an existing folder others could read or write is tightened
     with store.transaction(create=True) as shop:
         if shop.has_programme():
-            raise Refused(f"a programme already exists in {store.root}; nothing was changed")
+            raise Refused(
+                _("a programme already exists in {folder}; nothing was changed").format(folder=store.root)
+            )
         settings = sample_shop.sample_settings() if sample else dict(rules.DEFAULTS)
         for key, value in given.items():
             if value is None:
@@ -64,9 +68,25 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
     if as_json:
         emit_json(document)
         return
-    click.echo(f"Created the loyalty programme {settings['name']!r} in {store.root}")
+    click.echo(
+        _("Created the loyalty programme {name} in {folder}").format(
+            name=repr(settings["name"]), folder=store.root
+        )
+    )
     for result in results:
-        note(f"Sample {result.what}: {result.imported} imported")
+        note(_sample_imported(result.what, result.imported))
+
+
+def _sample_imported(what: str, count: int) -> str:
+    """ "Sample members: 50 imported" in the active language."""
+    shown = formats.number(count)
+    if what == "members":
+        return ngettext("Sample members: {count} imported", "Sample members: {count} imported", count).format(
+            count=shown
+        )
+    return ngettext("Sample purchases: {count} imported", "Sample purchases: {count} imported", count).format(
+        count=shown
+    )
 
 
 @click.group(cls=Group)
@@ -92,7 +112,27 @@ def program_show(env: Env, as_json):
         emit_pairs(list(shown.items()))
 
 
-@program.command("set")
+_SET_EXAMPLE = N_(
+    """\b
+Example:
+  loyalty program set earn.rate 2
+  loyalty program set tiers "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
+  loyalty program set language lv"""
+)
+
+
+class _SettingCommand(Command):
+    """`program set`: its help lists every setting, each described in the active language."""
+
+    def _keys_help(self) -> str | None:
+        width = max(map(len, rules.KEY_HELP))
+        keys = "".join(f"\n  {key:<{width}}  {_(text)}" for key, text in rules.KEY_HELP.items())
+        return f"{Command.help.fget(self)}{keys}\n\n{help_text(_SET_EXAMPLE)}"
+
+    help = property(_keys_help, Command.help.fset)
+
+
+@program.command("set", cls=_SettingCommand)
 @click.argument("key", metavar="KEY")
 @click.argument("value")
 @json_option
@@ -101,8 +141,7 @@ def program_set(env: Env, key, value, as_json):
     """Change one setting. A changed rate applies to new entries only.
 
     \b
-    Keys:
-    """
+    Keys:"""
     with env.store().transaction() as shop:
         settings = dict(shop.programme().settings)
         settings[key] = rules.parse_setting(key, value)
@@ -111,16 +150,3 @@ def program_set(env: Env, key, value, as_json):
         emit_json({"key": key, "value": settings[key]})
     else:
         click.echo(f"{key} = {settings[key]}")
-
-
-program_set.help = (
-    (program_set.help or "")
-    + "".join(f"\n      {key:<18} {text}" for key, text in rules.KEY_HELP.items())
-    + """
-
-    \b
-    Example:
-      loyalty program set earn.rate 2
-      loyalty program set tiers "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
-"""
-)

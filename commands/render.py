@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from loyalty_cli.language import _
 from loyalty_cli.spreadsheet import FORMULA_STARTS, csv_text, safe_cell
 from loyalty_cli.text_fields import printable, printable_lines
 
@@ -74,7 +75,8 @@ def show_error(text: str, *, file=None, nl: bool = True) -> None:
     if not uses_colour():
         click.echo(text, file=file, err=True, nl=nl)
         return
-    lines = [click.style(line, fg="red") if line.startswith("Error") else line for line in text.split("\n")]
+    starts = ("Error", _("Error: {message}").partition("{")[0].strip() or "Error")
+    lines = [click.style(line, fg="red") if line.startswith(starts) else line for line in text.split("\n")]
     click.echo("\n".join(lines), file=file, err=True, nl=nl, color=True)
 
 
@@ -108,7 +110,7 @@ def emit_table(
     first), then folds the text of the others. An empty table says so on stderr.
     """
     if not rows:
-        note("Nothing to list." if title is None else f"{title}: nothing to list.")
+        note(_("Nothing to list.") if title is None else _("{title}: nothing to list.").format(title=title))
         return
     cells = [["" if row.get(k) is None else printable(row.get(k)) for k, _h in columns] for row in rows]
     if on_terminal():

@@ -11,14 +11,15 @@ import click
 from loyalty_cli import __version__
 from loyalty_cli.cli import ALIASES, COMMANDS
 from loyalty_cli.errors import LoyaltyError
+from loyalty_cli.language import N_, _
 
 from .translated import Group, LanguageChoice, choose_language
 
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 # "-5" where a command wants an amount: Click reads it as an unknown option.
 _NEGATIVE = re.compile(r"-[0-9][0-9 ]*(?:[.,][0-9]*)?")
-# Click's message for a name that is not a subcommand of a group.
-_NO_SUCH_COMMAND = re.compile(r"No such command '(.+)'\.")
+# Click's message for a name that is not a subcommand of a group (translated by our catalogue).
+_NO_SUCH_COMMAND = N_("No such command {name!r}.")
 
 
 class LazyGroup(Group):
@@ -47,7 +48,7 @@ class LazyGroup(Group):
         ):
             hint = _did_you_mean(self, ctx, name)
             if hint:
-                ctx.fail(f"No such command {name!r}. {hint}")
+                ctx.fail(_(_NO_SUCH_COMMAND).format(name=name) + " " + hint)
         return super().resolve_command(ctx, args)
 
     def make_context(self, *args, **kwargs) -> click.Context:
@@ -67,7 +68,7 @@ class LazyGroup(Group):
         # (NUL cannot come from a shell, but can from a program calling us.)
         for arg in [*args, os.environ.get("LOYALTY_OPERATOR", "")]:
             if _NOT_TEXT.search(arg):
-                raise click.UsageError(f"not UTF-8 text: {arg!a}", ctx)
+                raise click.UsageError(_("not UTF-8 text: {text}").format(text=ascii(arg)), ctx)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
@@ -76,13 +77,13 @@ class LazyGroup(Group):
         except LoyaltyError as error:
             from .render import show_error
 
-            show_error(f"Error: {error}")
+            show_error(_("Error: {message}").format(message=error))
             ctx.exit(int(error.status))
         except click.NoSuchOption as error:
             if _NEGATIVE.fullmatch(error.option_name):
                 from loyalty_cli.money import NEGATIVE
 
-                error = click.UsageError(f"{error.option_name!r}: {NEGATIVE}", error.ctx)
+                error = click.UsageError(f"{error.option_name!r}: {_(NEGATIVE)}", error.ctx)
             raise _in_red(error) from None
         except click.UsageError as error:
             raise _in_red(_in_a_subgroup(error)) from None
@@ -95,17 +96,35 @@ def _did_you_mean(group: click.Group, ctx: click.Context, name: str) -> str | No
     import difflib
 
     close = difflib.get_close_matches(name, group.list_commands(ctx), n=3, cutoff=0.6)
-    return f"Did you mean {' or '.join(map(repr, close))}?" if close else None
+    if not close:
+        return None
+    if len(close) == 1:
+        return _("Did you mean {command}?").format(command=repr(close[0]))
+    return _("Did you mean one of {commands}?").format(commands=", ".join(map(repr, close)))
 
 
 def _in_a_subgroup(error: click.UsageError) -> click.UsageError:
     """A subgroup's "No such command 'shwo'." with a "did you mean" (`member show`)."""
-    found = _NO_SUCH_COMMAND.fullmatch(error.message)
+    name = _unknown_command(error.message)
     group = error.ctx.command if error.ctx is not None else None
-    if found is None or not isinstance(group, click.Group):
+    if name is None or not isinstance(group, click.Group):
         return error
-    hint = _did_you_mean(group, error.ctx, found.group(1))
+    hint = _did_you_mean(group, error.ctx, name)
     return click.UsageError(f"{error.message} {hint}", error.ctx) if hint else error
+
+
+def _unknown_command(message: str) -> str | None:
+    """The name in Click's "No such command 'shwo'." (in the active language), else None."""
+    import ast
+
+    before, _field, after = _(_NO_SUCH_COMMAND).partition("{name!r}")
+    if not _field or not message.startswith(before) or not message.endswith(after):
+        return None
+    try:
+        name = ast.literal_eval(message[len(before) : len(message) - len(after)])
+    except (ValueError, SyntaxError):
+        return None
+    return name if isinstance(name, str) else None
 
 
 def _in_red(error: click.ClickException) -> click.ClickException:
@@ -154,7 +173,8 @@ def _in_red(error: click.ClickException) -> click.ClickException:
 )
 @click.option(
     "--lang",
-    envvar="LOYALTY_LANG",
+    # LOYALTY_LANG is read with the system's settings (choose_language): one we do not speak
+    # falls through to them instead of stopping every command.
     type=LanguageChoice(),
     expose_value=False,
     is_eager=True,

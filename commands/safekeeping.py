@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from loyalty_cli import formats
+from loyalty_cli.language import _, ngettext
+
 from .context import OUTPUT_FILE, Env, json_option, pass_env
 from .render import emit_json, note
 from .translated import Command
@@ -40,8 +43,17 @@ def backup(env: Env, output, as_json):
         emit_json(result.to_json())
     else:
         click.echo(
-            f"Backed up {result.members} members and {result.entries} ledger entries "
-            f"({result.files} files, {result.bytes} bytes) to {result.path}"
+            _("Backed up {members} and {entries} ({files}, {size}) to {path}").format(
+                members=_members(result.members),
+                entries=_entries(result.entries),
+                files=ngettext("{count} file", "{count} files", result.files).format(
+                    count=formats.number(result.files)
+                ),
+                size=ngettext("{count} byte", "{count} bytes", result.bytes).format(
+                    count=formats.number(result.bytes)
+                ),
+                path=result.path,
+            )
         )
 
 
@@ -73,22 +85,57 @@ def restore(env: Env, archive, yes, as_json):
         return
     if not result.restored:
         click.echo(
-            f"{result.archive} is sound: {result.members} members and {result.entries} ledger entries "
-            f"(taken {result.taken_at}). Nothing was changed."
+            _("{archive} is sound: {members} and {entries} (taken {taken}). Nothing was changed.").format(
+                archive=result.archive,
+                members=_members(result.members),
+                entries=_entries(result.entries),
+                taken=_taken(result.taken_at),
+            )
         )
-        what = (
-            f"replace the data in {env.data_dir}" if result.replaces else f"put this data into {env.data_dir}"
-        )
-        note(
-            f"`loyalty restore {result.archive} --yes` would {what}"
-            + (" (keeping the data there in backups/before-restore-<time>.tar.gz)" if result.replaces else "")
-        )
+        if result.replaces:
+            what = _(
+                "`loyalty restore {archive} --yes` would replace the data in {folder} "
+                "(keeping the data there in backups/before-restore-<time>.tar.gz)"
+            )
+        else:
+            what = _("`loyalty restore {archive} --yes` would put this data into {folder}")
+        note(what.format(archive=result.archive, folder=env.data_dir))
         return
     click.echo(
-        f"Restored {result.members} members and {result.entries} ledger entries "
-        f"from {result.archive} (taken {result.taken_at}) into {env.data_dir}"
+        _("Restored {members} and {entries} from {archive} (taken {taken}) into {folder}").format(
+            members=_members(result.members),
+            entries=_entries(result.entries),
+            archive=result.archive,
+            taken=_taken(result.taken_at),
+            folder=env.data_dir,
+        )
     )
     if result.kept:
-        note(f"The data that was there is kept in {result.kept}")
+        note(_("The data that was there is kept in {path}").format(path=result.kept))
     if result.erased_again:
-        note(f"Erased again: {', '.join(result.erased_again)} (erased before the restore)")
+        note(
+            _("Erased again: {cards} (erased before the restore)").format(
+                cards=", ".join(result.erased_again)
+            )
+        )
+
+
+def _members(count: int) -> str:
+    return ngettext("{count} member", "{count} members", count).format(count=formats.number(count))
+
+
+def _entries(count: int) -> str:
+    return ngettext("{count} ledger entry", "{count} ledger entries", count).format(
+        count=formats.number(count)
+    )
+
+
+def _taken(when: str | None) -> str:
+    """When an archive was taken (stored as UTC ISO 8601), as people read it."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(str(when)).astimezone(timezone.utc)
+    except ValueError:
+        return str(when)
+    return formats.moment(moment) + " UTC"

@@ -26,6 +26,72 @@ import click.types
 
 from loyalty_cli import language
 
+# Texts Click gives a parameter as it is made, once for the process (an in-process test runs
+# several languages): they stay English there, and are translated where they are shown.
+_GIVEN_WHEN_MADE = frozenset(
+    {
+        "file",  # the kind of a path, also its metavar (FILE)
+        "directory",
+        "path",
+        "Show this message and exit.",  # the help of --help, translated on the help page
+        "Show the version and exit.",
+        "Confirm the action without prompting.",
+    }
+)
+# Click fills "{name}" of these with "File", "Directory" or "Path" (English, as made):
+# their templates translate it as they are filled.
+_PATH_MESSAGES = frozenset(
+    {
+        "{name} {filename!r} does not exist.",
+        "{name} {filename!r} is a file.",
+        "{name} {filename!r} is a directory.",
+        "{name} {filename!r} is not readable.",
+        "{name} {filename!r} is not writable.",
+        "{name} {filename!r} is not executable.",
+    }
+)
+
+
+class _PathMessage(str):
+    """A translated path message whose "{name}" (File, Directory, Path) is translated too."""
+
+    def format(self, *args, **kwargs) -> str:
+        kind = kwargs.get("name")
+        if isinstance(kind, str):
+            kwargs["name"] = language.gettext(kind.lower()).capitalize()
+        return super().format(*args, **kwargs)
+
+
+def _click_gettext(message: str) -> str:
+    """Click's texts in the active language (but those given as a parameter is made)."""
+    if message in _GIVEN_WHEN_MADE:
+        return message
+    found = language.gettext(message)
+    return _PathMessage(found) if message in _PATH_MESSAGES else found
+
+
+def _click_ngettext(singular: str, plural: str, count: int) -> str:
+    """Click's plural texts in the active language.
+
+    Where Click gives one value two names ("{choice}" for one, "{choices}" for several),
+    the catalogue has the same sentence with one name, so that every form of a translation
+    names the same placeholders (scripts/translations.py checks that).
+    """
+    if singular == "Did you mean {possibility}?":
+        return language.ngettext(
+            "Did you mean {possibilities}?", "(Did you mean one of: {possibilities}?)", count
+        )
+    if singular == "{value!r} is not {choice}.":
+        return language.ngettext("{value!r} is not {choices}.", "{value!r} is not one of {choices}.", count)
+    if singular == "{value!r} does not match the format {format}.":
+        return language.ngettext(
+            "{value!r} does not match the format {formats}.",
+            "{value!r} does not match the formats {formats}.",
+            count,
+        )
+    return language.ngettext(singular, plural, count)
+
+
 for _module in (
     click.core,
     click.decorators,
@@ -36,9 +102,9 @@ for _module in (
     click.types,
 ):
     if hasattr(_module, "_"):
-        _module._ = language.gettext
+        _module._ = _click_gettext
     if hasattr(_module, "ngettext"):
-        _module.ngettext = language.ngettext
+        _module.ngettext = _click_ngettext
 
 
 _showing_help = False  # True while a help page is being written

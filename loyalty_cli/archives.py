@@ -24,12 +24,14 @@ import shutil
 import tarfile
 import zlib
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
 
-from . import __version__, files
+from . import __version__, files, formats
 from .errors import DataProblem
+from .language import N_, _, ngettext
 
 FORMAT = "loyalty-backup"
 FORMAT_VERSION = 1
@@ -41,6 +43,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
 MANIFEST_LIMIT = 16 << 20
 _MB = 1 << 20
+_NOT_FIRST = N_("{path} does not start with {manifest}; this is not a loyalty backup")
+_DAMAGED = N_("{path}: {name} is damaged (its SHA-256 differs from the manifest)")
 DEFAULT_FILE_LIMIT_MB = 512
 DEFAULT_TOTAL_LIMIT_MB = 8192
 
@@ -76,9 +80,11 @@ def extract(path: Path, target: Path, *, data_only: bool = False) -> dict:
         with tarfile.open(path, mode="r:gz") as tar:
             manifest = _extract_members(tar, path, target, data_only)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
-        raise DataProblem(f"{path} is not a readable backup archive ({error})") from None
+        raise DataProblem(
+            _("{path} is not a readable backup archive ({error})").format(path=path, error=error)
+        ) from None
     if "loyalty.json" not in manifest["files"]:
-        raise DataProblem(f"{path} holds no loyalty.json")
+        raise DataProblem(_("{path} holds no loyalty.json").format(path=path))
     return manifest
 
 
@@ -88,10 +94,12 @@ def read_manifest(path: Path) -> dict:
         with tarfile.open(path, mode="r:gz") as tar:
             first = tar.next()
             if first is None or first.name != MANIFEST or not first.isfile():
-                raise DataProblem(f"{path} does not start with {MANIFEST}; this is not a loyalty backup")
+                raise DataProblem(_(_NOT_FIRST).format(path=path, manifest=MANIFEST))
             return _read_manifest(tar, first, path)
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as error:
-        raise DataProblem(f"{path} is not a readable backup archive ({error})") from None
+        raise DataProblem(
+            _("{path} is not a readable backup archive ({error})").format(path=path, error=error)
+        ) from None
 
 
 def rewrite(path: Path, change: Callable[[str, bytes], bytes], workdir: Path) -> bool:
@@ -139,19 +147,29 @@ def _extract_members(tar: tarfile.TarFile, path: Path, target: Path, data_only: 
     seen: set[str] = set()
     for member in tar:
         if not member.isfile():
-            raise DataProblem(f"{path}: {member.name!r} is not a plain file; this is not a loyalty backup")
+            raise DataProblem(
+                _("{path}: {name} is not a plain file; this is not a loyalty backup").format(
+                    path=path, name=repr(member.name)
+                )
+            )
         if manifest is None:
             if member.name != MANIFEST:
-                raise DataProblem(f"{path} does not start with {MANIFEST}; this is not a loyalty backup")
+                raise DataProblem(_(_NOT_FIRST).format(path=path, manifest=MANIFEST))
             manifest = _read_manifest(tar, member, path)
             _check_sizes(manifest, path, target, data_only)
             continue
         listed = manifest["files"].get(member.name)
         if listed is None or not _ALLOWED.match(member.name) or member.name in seen:
-            raise DataProblem(f"{path}: unexpected file {member.name!r}; this is not a loyalty backup")
+            raise DataProblem(
+                _("{path}: unexpected file {name}; this is not a loyalty backup").format(
+                    path=path, name=repr(member.name)
+                )
+            )
         if member.size != listed["size"]:
             raise DataProblem(
-                f"{path}: {member.name} is not the size its manifest says; this is not a sound backup"
+                _("{path}: {name} is not the size its manifest says; this is not a sound backup").format(
+                    path=path, name=member.name
+                )
             )
         seen.add(member.name)
         source = tar.extractfile(member)
@@ -160,10 +178,14 @@ def _extract_members(tar: tarfile.TarFile, path: Path, target: Path, data_only: 
         else:
             _copy_checked(source, target / member.name, listed, path, member.name)
     if manifest is None:
-        raise DataProblem(f"{path} is empty; this is not a loyalty backup")
+        raise DataProblem(_("{path} is empty; this is not a loyalty backup").format(path=path))
     missing = sorted(set(manifest["files"]) - seen)
     if missing:
-        raise DataProblem(f"{path} lacks {', '.join(missing[:3])}, which its manifest lists")
+        raise DataProblem(
+            _("{path} lacks {names}, which its manifest lists").format(
+                path=path, names=", ".join(missing[:3])
+            )
+        )
     return manifest
 
 
@@ -184,15 +206,24 @@ def _megabytes(variable: str, default: int) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise DataProblem(f"{variable} must be a whole number of megabytes, not {value!r}")
+        raise DataProblem(
+            _("{variable} must be a whole number of megabytes, not {value}").format(
+                variable=variable, value=repr(value)
+            )
+        )
     return number * _MB
 
 
 def _read_manifest(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> dict:
     if member.size > MANIFEST_LIMIT:
         raise DataProblem(
-            f"{path}: its {MANIFEST} is {member.size} bytes, more than a backup's ever is; "
-            "this is not a loyalty backup"
+            ngettext(
+                "{path}: its {manifest} is {count} byte, more than a backup's ever is; "
+                "this is not a loyalty backup",
+                "{path}: its {manifest} is {count} bytes, more than a backup's ever is; "
+                "this is not a loyalty backup",
+                member.size,
+            ).format(path=path, manifest=MANIFEST, count=formats.number(member.size))
         )
     return _manifest(tar.extractfile(member).read(), path)
 
@@ -204,22 +235,34 @@ def _check_sizes(manifest: dict, path: Path, target: Path, data_only: bool) -> N
     for name, listed in manifest["files"].items():
         size = listed.get("size")
         if not _ALLOWED.match(name):
-            raise DataProblem(f"{path}: unexpected file {name!r} in its {MANIFEST}; not a loyalty backup")
+            raise DataProblem(
+                _("{path}: unexpected file {name} in its {manifest}; not a loyalty backup").format(
+                    path=path, name=repr(name), manifest=MANIFEST
+                )
+            )
         sha256 = listed.get("sha256")
         sound = isinstance(size, int) and not isinstance(size, bool) and size >= 0
         if not sound or not isinstance(sha256, str) or not _SHA256.match(sha256):
-            raise DataProblem(f"{path}: its {MANIFEST} lists {name!r} without a size and SHA-256")
+            raise DataProblem(
+                _("{path}: its {manifest} lists {name} without a size and SHA-256").format(
+                    path=path, manifest=MANIFEST, name=repr(name)
+                )
+            )
         if size > per_file:
             raise DataProblem(
-                f"{path}: {name} would unpack to {_in_mb(size)}, more than the limit of {_in_mb(per_file)} "
-                "(LOYALTY_ARCHIVE_MAX_FILE_MB); nothing was unpacked"
+                _(
+                    "{path}: {name} would unpack to {size}, more than the limit of {limit} "
+                    "(LOYALTY_ARCHIVE_MAX_FILE_MB); nothing was unpacked"
+                ).format(path=path, name=name, size=_in_mb(size), limit=_in_mb(per_file))
             )
         if not (data_only and _ROTATING_BACKUP.match(name)):
             total += size
     if total > most:
         raise DataProblem(
-            f"{path} would unpack to {_in_mb(total)}, more than the limit of {_in_mb(most)} "
-            "(LOYALTY_ARCHIVE_MAX_TOTAL_MB); nothing was unpacked"
+            _(
+                "{path} would unpack to {size}, more than the limit of {limit} "
+                "(LOYALTY_ARCHIVE_MAX_TOTAL_MB); nothing was unpacked"
+            ).format(path=path, size=_in_mb(total), limit=_in_mb(most))
         )
     existing = target
     while not existing.exists() and existing != existing.parent:
@@ -227,13 +270,14 @@ def _check_sizes(manifest: dict, path: Path, target: Path, data_only: bool) -> N
     free = shutil.disk_usage(existing).free
     if total > free:
         raise DataProblem(
-            f"{path} unpacks to {_in_mb(total)}, but {existing} has only {_in_mb(free)} free; "
-            "nothing was unpacked"
+            _("{path} unpacks to {size}, but {folder} has only {free} free; nothing was unpacked").format(
+                path=path, size=_in_mb(total), folder=existing, free=_in_mb(free)
+            )
         )
 
 
 def _in_mb(size: int) -> str:
-    return f"{size / _MB:,.1f} MB"
+    return _("{size} MB").format(size=formats.decimal(Decimal(size) / _MB, 1))
 
 
 def _check_only(source, listed: dict, path: Path, name: str) -> None:
@@ -241,7 +285,7 @@ def _check_only(source, listed: dict, path: Path, name: str) -> None:
     while chunk := source.read(_CHUNK):
         digest.update(chunk)
     if digest.hexdigest() != listed.get("sha256"):
-        raise DataProblem(f"{path}: {name} is damaged (its SHA-256 differs from the manifest)")
+        raise DataProblem(_(_DAMAGED).format(path=path, name=name))
 
 
 def _copy_checked(source, destination: Path, listed: dict, path: Path, name: str) -> None:
@@ -254,20 +298,26 @@ def _copy_checked(source, destination: Path, listed: dict, path: Path, name: str
     if digest.hexdigest() != listed.get("sha256"):
         with contextlib.suppress(OSError):
             destination.unlink()
-        raise DataProblem(f"{path}: {name} is damaged (its SHA-256 differs from the manifest)")
+        raise DataProblem(_(_DAMAGED).format(path=path, name=name))
 
 
 def _manifest(data: bytes, path: Path) -> dict:
     try:
         manifest = orjson.loads(data)
     except orjson.JSONDecodeError:
-        raise DataProblem(f"{path}: its {MANIFEST} is damaged") from None
+        raise DataProblem(
+            _("{path}: its {manifest} is damaged").format(path=path, manifest=MANIFEST)
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise DataProblem(f"{path} is not a loyalty backup")
+        raise DataProblem(_("{path} is not a loyalty backup").format(path=path))
     if not isinstance(manifest.get("version"), int) or manifest["version"] > FORMAT_VERSION:
-        raise DataProblem(f"{path} was made by a newer version of loyalty; upgrade loyalty")
+        raise DataProblem(
+            _("{path} was made by a newer version of loyalty; upgrade loyalty").format(path=path)
+        )
     if not isinstance(manifest.get("files"), dict) or not all(
         isinstance(v, dict) for v in manifest["files"].values()
     ):
-        raise DataProblem(f"{path}: its {MANIFEST} does not list the files")
+        raise DataProblem(
+            _("{path}: its {manifest} does not list the files").format(path=path, manifest=MANIFEST)
+        )
     return manifest

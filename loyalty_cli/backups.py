@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import archives, clock, files, ledger, privacy
 from .errors import DataProblem, InvalidInput, LoyaltyError, Refused
+from .language import _, ngettext
 from .store import BACKUP_DIR, RESTORE_READY, Store
 from .verification import verify
 
@@ -75,10 +76,16 @@ def default_name(now: clock.Clock) -> str:
 def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
     """Archive the data files (the hot file and the ledger partitions) to `output`, under the lock."""
     if not store.exists():
-        raise Refused(f"no loyalty programme in {store.root}; there is nothing to back up")
+        raise Refused(
+            _("no loyalty programme in {folder}; there is nothing to back up").format(folder=store.root)
+        )
     folder = output.absolute().parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise InvalidInput(f"cannot write {output}: {folder} is not a folder this user can write to")
+        raise InvalidInput(
+            _("cannot write {path}: {folder} is not a folder this user can write to").format(
+                path=output, folder=folder
+            )
+        )
     taken_at = clock.iso(now.now)
     with store.locked():
         shop = store.read()
@@ -95,7 +102,9 @@ def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
             archives.write(output, store.root, names, info=info)
         except OSError as error:
             raise DataProblem(
-                f"could not write {output}: {error.strerror or error}; no backup was made"
+                _("could not write {path}: {reason}; no backup was made").format(
+                    path=output, reason=error.strerror or error
+                )
             ) from None
     return BackupResult(
         path=output,
@@ -122,7 +131,9 @@ def restore(
             stage = stack.enter_context(files.private_workdir(store.root, "restore"))
         except OSError as error:
             raise DataProblem(
-                f"could not unpack {archive} in {store.root}: {error.strerror or error}; nothing was changed"
+                _("could not unpack {archive} in {folder}: {reason}; nothing was changed").format(
+                    archive=archive, folder=store.root, reason=error.strerror or error
+                )
             ) from None
         result = _unpack_and_check(archive, stage)
         result.replaces = store.exists()
@@ -154,9 +165,15 @@ def check_against(shop, archive: Path) -> list[str]:
             if ledger.entry_hash(entry.to_doc()) == recorded:
                 return []
             return [
-                f"entry {newest}: differs from the archive {archive} taken {taken}; history was rewritten"
+                _(
+                    "entry {entry}: differs from the archive {archive} taken {taken}; history was rewritten"
+                ).format(entry=newest, archive=archive, taken=taken)
             ]
-    return [f"entry {newest}: missing, but the archive {archive} taken {taken} holds it"]
+    return [
+        _("entry {entry}: missing, but the archive {archive} taken {taken} holds it").format(
+            entry=newest, archive=archive, taken=taken
+        )
+    ]
 
 
 def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
@@ -164,17 +181,31 @@ def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
         manifest = archives.extract(archive, stage, data_only=True)
     except OSError as error:
         raise DataProblem(
-            f"could not unpack {archive}: {error.strerror or error}; nothing was changed"
+            _("could not unpack {archive}: {reason}; nothing was changed").format(
+                archive=archive, reason=error.strerror or error
+            )
         ) from None
     staged = Store(stage)
     try:
         shop = staged.read()
         report = verify(shop)
     except LoyaltyError as error:
-        raise DataProblem(f"{archive} holds damaged data ({error}); nothing was changed") from None
+        raise DataProblem(
+            _("{archive} holds damaged data ({error}); nothing was changed").format(
+                archive=archive, error=error
+            )
+        ) from None
     if not report.ok:
-        more = f" and {len(report.problems) - 1} more" if len(report.problems) > 1 else ""
-        raise DataProblem(f"{archive} does not verify ({report.problems[0]}{more}); nothing was changed")
+        more = len(report.problems) - 1
+        if more:
+            message = ngettext(
+                "{archive} does not verify ({problem} and {count} more); nothing was changed",
+                "{archive} does not verify ({problem} and {count} more); nothing was changed",
+                more,
+            )
+        else:
+            message = _("{archive} does not verify ({problem}); nothing was changed")
+        raise DataProblem(message.format(archive=archive, problem=report.problems[0], count=more))
     return RestoreResult(
         archive=archive,
         taken_at=manifest.get("taken_at"),
@@ -190,11 +221,21 @@ def _install(store: Store, stage: Path, kept: Path | None) -> None:
         reason = error.strerror or str(error)
         if (store.root / RESTORE_READY).is_dir():
             raise DataProblem(
-                f"restored, but could not put every file in place ({reason}); "
-                "the next loyalty command finishes it"
+                _(
+                    "restored, but could not put every file in place ({reason}); "
+                    "the next loyalty command finishes it"
+                ).format(reason=reason)
             ) from None
-        also = f" (the current data is also kept in {kept})" if kept else ""
-        raise DataProblem(f"could not restore: {reason}; nothing was changed{also}") from None
+        if kept:
+            raise DataProblem(
+                _(
+                    "could not restore: {reason}; nothing was changed "
+                    "(the current data is also kept in {path})"
+                ).format(reason=reason, path=kept)
+            ) from None
+        raise DataProblem(
+            _("could not restore: {reason}; nothing was changed").format(reason=reason)
+        ) from None
 
 
 def _erased_cards(store: Store) -> list[str]:
@@ -222,6 +263,8 @@ def _keep_current(store: Store, now: clock.Clock) -> Path | None:
         archives.write(path, store.root, names, info={"taken_at": clock.iso(now.now), "reason": "restore"})
     except OSError as error:
         raise DataProblem(
-            f"could not keep the current data in {path}: {error.strerror or error}; nothing was changed"
+            _("could not keep the current data in {path}: {reason}; nothing was changed").format(
+                path=path, reason=error.strerror or error
+            )
         ) from None
     return path

@@ -60,7 +60,12 @@ def main() -> None:
     except Exception as error:  # a bug, not a user error: one line unless debugging
         if os.environ.get("LOYALTY_DEBUG"):
             raise
-        sys.stderr.write(f"Error: internal error ({type(error).__name__}: {error}); nothing was written\n")
+        from .language import _
+
+        message = _("internal error ({kind}: {error}); nothing was written").format(
+            kind=type(error).__name__, error=error
+        )
+        sys.stderr.write(_("Error: {message}").format(message=message) + "\n")
         sys.exit(int(ExitStatus.SOFTWARE))
 
 

@@ -44,8 +44,13 @@ def claim_dir(path: Path) -> None:
     info = os.stat(path)
     if info.st_uid != os.getuid():
         from .errors import Refused
+        from .language import _
 
-        raise Refused(f"{path} belongs to another user; choose a folder of your own; nothing was changed")
+        raise Refused(
+            _("{path} belongs to another user; choose a folder of your own; nothing was changed").format(
+                path=path
+            )
+        )
     if info.st_mode & 0o077:
         os.chmod(path, DIR_MODE)
 
@@ -90,9 +95,14 @@ def reporting(path: Path) -> Iterator[None]:
         yield
     except OSError as error:
         from .errors import DataProblem
+        from .language import _
 
-        left = f"{path} is as it was" if existed else "nothing was written"
-        raise DataProblem(f"could not write {path}: {error.strerror or error}; {left}") from None
+        left = _("{path} is as it was").format(path=path) if existed else _("nothing was written")
+        raise DataProblem(
+            _("could not write {path}: {reason}; {left}").format(
+                path=path, reason=error.strerror or error, left=left
+            )
+        ) from None
 
 
 def fsync_dir(path: Path) -> None:
@@ -128,7 +138,9 @@ def private_workdir(parent: Path, label: str) -> Iterator[Path]:
             pass
         os.close(fd)
     else:
-        raise OSError(errno.EAGAIN, f"could not create a private folder in {parent}")
+        from .language import _
+
+        raise OSError(errno.EAGAIN, _("could not create a private folder in {folder}").format(folder=parent))
     try:
         yield path
     finally:

@@ -90,6 +90,16 @@ def number(value: int, code: str | None = None) -> str:
     return sign + _grouped(str(abs(int(value))), group_mark)
 
 
+def decimal(value: Decimal, places: int, code: str | None = None) -> str:
+    """A number rounded to `places` decimals (a size, a share): 3,072.5 / 3 072,5."""
+    code = code or language.active()
+    decimal_mark, group_mark, _symbol_first = _NUMBERS.get(code, _NUMBERS["en"])
+    rounded = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    whole, _, fraction = f"{abs(rounded):f}".partition(".")
+    return sign + _grouped(whole, group_mark) + (decimal_mark + fraction if fraction else "")
+
+
 def day(value: date, code: str | None = None) -> str:
     """A calendar date: 2026-11-03 (en), 3.11.2026. (lv), 03.11.2026 (ru)."""
     code = code or language.active()

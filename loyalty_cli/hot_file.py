@@ -28,6 +28,7 @@ import zlib
 
 import orjson
 
+from .language import _
 from .member_rows import StoredRows
 
 MEMBERS_START = b',"members":[\n'
@@ -52,7 +53,7 @@ def parse(raw: bytes) -> dict:
             return data
     data = orjson.loads(raw)
     if not isinstance(data, dict):
-        raise ValueError("it is not a loyalty data file")
+        raise ValueError(_("it is not a loyalty data file"))
     data.pop(CHECKSUM, None)
     members = data.get("members") or []
     data["members"] = StoredRows.of(members.values() if isinstance(members, dict) else members)
@@ -84,20 +85,20 @@ def damage(raw: bytes) -> str | None:
     try:  # the slow way, only for a file that is not byte for byte as written
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        return f"it is damaged ({error})"
+        return _("it is damaged ({error})").format(error=error)
     if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
-        return "it is not a loyalty data file"
+        return _("it is not a loyalty data file")
     schema = (data["meta"].get("1") or {}).get("schema")
     if isinstance(schema, int) and schema < 4:
         return None  # written before hot files carried a checksum
     recorded = data.get(CHECKSUM)
     if recorded is None:
-        return "it has lost its checksum"
+        return _("it has lost its checksum")
     if not isinstance(data.get("members"), list):
-        return "its members are not a list"
+        return _("its members are not a list")
     laid_out = render(data)
     if laid_out[:_BODY] != _CHECKSUM_START + str(recorded).removeprefix("crc32:").encode() + _CHECKSUM_END:
-        return "its content does not match its checksum (it was damaged, or changed outside loyalty)"
+        return _("its content does not match its checksum (it was damaged, or changed outside loyalty)")
     return None
 
 

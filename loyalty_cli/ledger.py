@@ -13,6 +13,7 @@ from typing import NamedTuple
 import orjson
 
 from .errors import DataProblem
+from .language import _
 
 # `opening`: a balance or a 12-month spend brought over from another system by an import.
 # "replace" (a new card for a lost one) and "merge" (two records of one customer) move a
@@ -60,7 +61,9 @@ class LedgerEntry(NamedTuple):
             return cls(**doc)
         except TypeError as error:
             what = doc.get("id", "?") if isinstance(doc, dict) else "?"
-            raise DataProblem(f"entry {what}: malformed ({error}); it was edited by hand") from None
+            raise DataProblem(
+                _("entry {entry}: malformed ({error}); it was edited by hand").format(entry=what, error=error)
+            ) from None
 
 
 def entry_hash(doc: dict) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .errors import Busy
 from .files import FILE_MODE
+from .language import _
 
 POLL_SECONDS = 0.05
 # After this long, the person at the till is told that the command is waiting, not stuck.
@@ -41,8 +42,10 @@ class DirectoryLock:
                 if time.monotonic() >= deadline:
                     os.close(fd)
                     raise Busy(
-                        f"another loyalty process is using {self.path.parent} "
-                        f"(waited {self.wait:g}s); try again, or give more --wait"
+                        _(
+                            "another loyalty process is using {folder} (waited {seconds} s); "
+                            "try again, or give more --wait"
+                        ).format(folder=self.path.parent, seconds=f"{self.wait:g}")
                     ) from None
                 if on_wait is not None and time.monotonic() - started >= PATIENCE_SECONDS:
                     on_wait()

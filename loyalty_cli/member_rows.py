@@ -20,6 +20,7 @@ from __future__ import annotations
 import orjson
 
 from .errors import DataProblem
+from .language import _
 
 DETAILS = (
     "card",
@@ -335,5 +336,7 @@ def _parse(data):
         return orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise DataProblem(
-            f"a member row in the hot file is damaged ({error}); restore the data from a backup"
+            _("a member row in the hot file is damaged ({error}); restore the data from a backup").format(
+                error=error
+            )
         ) from None

@@ -50,10 +50,12 @@ import orjson
 
 from . import files, hot_file
 from .errors import DataProblem
+from .language import N_, _
 
 LEDGER_DIR = "ledger"
 RECEIPTS_DIR = "receipts"
 RECEIPTS_PATH = f"{LEDGER_DIR}/{RECEIPTS_DIR}"
+_MISSING = N_("{path} is missing; restore the data directory from a backup")
 INTENT = ".intent.json"
 HOT_FILE = "loyalty.json"
 CARD_SHARDS = "0123456789abcdef"
@@ -168,8 +170,10 @@ def rewritten_since(root: Path, name: str, raw: bytes) -> bool:
 def changed(path: Path) -> DataProblem:
     """The error for a recorded file whose content is not what was recorded."""
     return DataProblem(
-        f"{path} was changed or damaged (it is not as loyalty.json records it); "
-        "restore the data directory from a backup"
+        _(
+            "{path} was changed or damaged (it is not as loyalty.json records it); "
+            "restore the data directory from a backup"
+        ).format(path=path)
     )
 
 
@@ -190,7 +194,9 @@ def check_files(root: Path, recorded: dict[str, list]) -> Iterator[str]:
     for path in sorted(on_disk):
         name = str(path.relative_to(directory))
         if name not in recorded and name != INTENT and name not in rewritten:
-            yield f"{path} is not recorded in loyalty.json (it was not written by loyalty)"
+            yield _("{path} is not recorded in loyalty.json (it was not written by loyalty)").format(
+                path=path
+            )
 
 
 def records_of(root: Path, names: Iterable[str]) -> dict[str, list]:
@@ -280,7 +286,7 @@ def _checked(directory: Path, name: str, recorded: dict[str, list] | None) -> di
     record = None if recorded is None else recorded.get(name)
     if not path.exists():
         if record is not None:
-            raise DataProblem(f"{path} is missing; restore the data directory from a backup")
+            raise DataProblem(_(_MISSING).format(path=path))
         return None
     raw = read_bytes(path)
     if recorded is not None and describe(raw) != record:
@@ -359,9 +365,11 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise DataProblem(f"{path} is missing; restore the data directory from a backup") from None
+        raise DataProblem(_(_MISSING).format(path=path)) from None
     except OSError as error:
-        raise DataProblem(f"cannot read {path}: {error.strerror}") from None
+        raise DataProblem(
+            _("cannot read {path}: {reason}").format(path=path, reason=error.strerror)
+        ) from None
 
 
 def parse_json(path: Path, raw: bytes) -> dict:
@@ -369,7 +377,11 @@ def parse_json(path: Path, raw: bytes) -> dict:
     try:
         content = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise DataProblem(f"{path} is damaged ({error}); restore it from a backup") from None
+        raise DataProblem(
+            _("{path} is damaged ({error}); restore it from a backup").format(path=path, error=error)
+        ) from None
     if not isinstance(content, dict):
-        raise DataProblem(f"{path} is damaged (not a JSON object); restore it from a backup")
+        raise DataProblem(
+            _("{path} is damaged (not a JSON object); restore it from a backup").format(path=path)
+        )
     return content

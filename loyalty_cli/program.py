@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from . import clock, phones, text_fields
+from . import clock, language, phones, text_fields
 from .errors import InvalidInput
+from .language import N_, _
 from .money import parse_amount, parse_rate, to_text
 
 
@@ -36,37 +37,40 @@ DEFAULTS: dict[str, object] = {
     "bonus.birthday": 0,
     "bonus.referral": 0,
     "purchase.max_amount": "",
+    "language": language.ENGLISH,
 }
 
+# Shown in `program set --help`, translated there.
 KEY_HELP = {
-    "name": "the shop's name, printed on statements",
-    "currency": "ISO 4217 code, e.g. EUR",
-    "timezone": "IANA timezone for days, months and birthdays, e.g. Europe/Riga",
-    "region": "default phone region, e.g. LV",
-    "earn.rate": "points per currency unit spent",
-    "earn.min_purchase": "smallest purchase that earns points",
-    "redeem.value": "what one point is worth in money",
-    "redeem.min_points": "smallest redemption",
-    "expiry.months": "months after the month of earning that points expire (0 = never)",
-    "tiers": "name:12-month spend:multiplier, comma separated",
-    "bonus.welcome": "points on enrolment",
-    "bonus.birthday": "points on the member's birthday",
-    "bonus.referral": "points to the referrer at the referred member's first purchase",
-    "purchase.max_amount": "largest purchase recorded without --confirm (empty = no limit)",
+    "name": N_("the shop's name, printed on statements"),
+    "currency": N_("ISO 4217 code, e.g. EUR"),
+    "timezone": N_("IANA timezone for days, months and birthdays, e.g. Europe/Riga"),
+    "region": N_("default phone region, e.g. LV"),
+    "earn.rate": N_("points per currency unit spent"),
+    "earn.min_purchase": N_("smallest purchase that earns points"),
+    "redeem.value": N_("what one point is worth in money"),
+    "redeem.min_points": N_("smallest redemption"),
+    "expiry.months": N_("months after the month of earning that points expire (0 = never)"),
+    "tiers": N_("name:12-month spend:multiplier, comma separated"),
+    "bonus.welcome": N_("points on enrolment"),
+    "bonus.birthday": N_("points on the member's birthday"),
+    "bonus.referral": N_("points to the referrer at the referred member's first purchase"),
+    "purchase.max_amount": N_("largest purchase recorded without --confirm (empty = no limit)"),
+    "language": N_("the language of members enrolled from now on: en, lv or ru"),
 }
 
 
 def _text(value: str) -> str:
-    text = text_fields.clean(value, "shop's name")
+    text = text_fields.clean(value, _("shop's name"))
     if not text:
-        raise InvalidInput("the value must be 1 to 200 characters")
+        raise InvalidInput(_("the value must be 1 to 200 characters"))
     return text
 
 
 def _currency(value: str) -> str:
     code = str(value).strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise InvalidInput(f"{value!r} is not a currency code (such as EUR)")
+        raise InvalidInput(_("{value} is not a currency code (such as EUR)").format(value=repr(value)))
     return code
 
 
@@ -79,16 +83,16 @@ def _count(value: str) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise InvalidInput(f"{value!r} is not a whole number") from None
+        raise InvalidInput(_("{value} is not a whole number").format(value=repr(value))) from None
     if number < 0 or number > 1_000_000:
-        raise InvalidInput(f"{value!r} must be between 0 and 1000000")
+        raise InvalidInput(_("{value} must be between 0 and 1000000").format(value=repr(value)))
     return number
 
 
 def _months(value: str) -> int:
     number = _count(value)
     if number > 1200:
-        raise InvalidInput("expiry.months must be at most 1200 (0 means never)")
+        raise InvalidInput(_("expiry.months must be at most 1200 (0 means never)"))
     return number
 
 
@@ -96,7 +100,7 @@ def _tier_names_checked(value: str) -> str:
     # Only when the tiers are set: tiers stored before this check still load.
     # (Spends and multipliers are numbers: their own parsers refuse anything else.)
     for part in str(value).split(","):
-        text_fields.clean(part.split(":")[0], "tier name")
+        text_fields.clean(part.split(":")[0], _("tier name"))
     return value
 
 
@@ -109,25 +113,36 @@ def parse_tiers(value: str) -> list[Tier]:
     for part in text.split(","):
         pieces = part.strip().split(":")
         if len(pieces) != 3 or not pieces[0].strip():
-            raise InvalidInput(f"tier {part.strip()!r} is not name:spend:multiplier")
+            raise InvalidInput(_("tier {tier} is not name:spend:multiplier").format(tier=repr(part.strip())))
         name = pieces[0].strip()
         spend = parse_amount(pieces[1], allow_zero=True)
-        multiplier = parse_rate(pieces[2], f"the multiplier of {name}")
+        multiplier = parse_rate(pieces[2], _("the multiplier of {tier}").format(tier=name))
         tiers.append(Tier(name, spend, multiplier))
     tiers.sort(key=lambda t: t.spend)
     names = [t.name.lower() for t in tiers]
     if len(set(names)) != len(names):
-        raise InvalidInput("tier names must be different")
+        raise InvalidInput(_("tier names must be different"))
     if len({t.spend for t in tiers}) != len(tiers):
-        raise InvalidInput("tier thresholds must be different")
+        raise InvalidInput(_("tier thresholds must be different"))
     if tiers[0].spend != 0:
-        raise InvalidInput("the first tier must start at spend 0")
+        raise InvalidInput(_("the first tier must start at spend 0"))
     return tiers
 
 
 def format_tiers(tiers: list[Tier]) -> str:
     """The stored form of a tier list."""
     return ",".join(f"{t.name}:{to_text(t.spend)}:{t.multiplier}" for t in tiers)
+
+
+def _language(value: str) -> str:
+    code = str(value).strip().lower()
+    if code not in language.LANGUAGES:
+        raise InvalidInput(
+            _("{value!r} is not a language loyalty speaks; choose one of {choices}").format(
+                value=value, choices=", ".join(language.LANGUAGES)
+            )
+        )
+    return code
 
 
 PARSERS: dict[str, Callable[[str], object]] = {
@@ -145,6 +160,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "bonus.birthday": _count,
     "bonus.referral": _count,
     "purchase.max_amount": lambda v: to_text(parse_amount(v)) if str(v).strip() else "",
+    "language": _language,
 }
 
 
@@ -152,7 +168,9 @@ def parse_setting(key: str, value: str) -> object:
     """The stored form of `value` for `key`, or InvalidInput naming what is wrong."""
     if key not in PARSERS:
         known = ", ".join(PARSERS)
-        raise InvalidInput(f"{key!r} is not a programme setting; known settings: {known}")
+        raise InvalidInput(
+            _("{key} is not a programme setting; known settings: {known}").format(key=repr(key), known=known)
+        )
     try:
         return PARSERS[key](value)
     except InvalidInput as error:
@@ -204,6 +222,11 @@ class Programme:
     @cached_property
     def tiers(self) -> list[Tier]:
         return parse_tiers(self.settings["tiers"])
+
+    @property
+    def language(self) -> str:
+        """The language of members enrolled from now on (en for a programme set up before languages)."""
+        return self.settings.get("language") or language.ENGLISH
 
     @property
     def max_purchase(self) -> Decimal | None:

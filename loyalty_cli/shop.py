@@ -20,6 +20,7 @@ from tinydb.table import Document
 from . import hot_file, member_rows
 from . import ledger as ledger_mod
 from .errors import UnknownMember
+from .language import _
 from .ledger import LedgerEntry
 from .partitions import Partitions
 from .program import Programme
@@ -219,7 +220,7 @@ class Members:
         """The member with this card, or UnknownMember."""
         doc = self.get(card)
         if doc is None:
-            raise UnknownMember(f"no member with card {card}")
+            raise UnknownMember(_("no member with card {card}").format(card=card))
         return doc
 
     def all(self) -> Iterator[dict]:

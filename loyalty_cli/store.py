@@ -24,6 +24,7 @@ import orjson
 from . import files, hot_file, migrations, partitions
 from .clock import UTC, Clock
 from .errors import DataProblem, Refused
+from .language import _
 from .lock import DirectoryLock
 from .shop import SCHEMA_VERSION, Shop, new_data
 
@@ -105,7 +106,9 @@ class Store:
             lock.__enter__()
         except OSError as error:  # a read-only file system, a folder of another user
             raise DataProblem(
-                f"cannot write in {self.root}: {error.strerror or error}; nothing was changed"
+                _("cannot write in {folder}: {reason}; nothing was changed").format(
+                    folder=self.root, reason=error.strerror or error
+                )
             ) from None
         try:
             try:
@@ -114,7 +117,9 @@ class Store:
                 self._finish_interrupted_commit()
             except OSError as error:
                 raise DataProblem(
-                    f"cannot write in {self.root}: {error.strerror or error}; nothing was changed"
+                    _("cannot write in {folder}: {reason}; nothing was changed").format(
+                        folder=self.root, reason=error.strerror or error
+                    )
                 ) from None
             yield
         finally:
@@ -181,7 +186,7 @@ class Store:
         recorded = shop.meta.get("files")
         if recorded is not None:
             for problem in partitions.check_files(self.root, recorded):
-                raise DataProblem(f"{problem}; nothing was archived")
+                raise DataProblem(_("{problem}; nothing was archived").format(problem=problem))
 
     def _commit_changes(self, shop: Shop) -> None:
         """Commit a transaction; entries of earlier days leave the hot file as it commits.
@@ -235,8 +240,9 @@ class Store:
             return partitions.move_out(self.root, docs, intent=True, recorded=recorded)
         except OSError as error:
             raise DataProblem(
-                f"could not write the ledger partitions in {self.root}: {error.strerror or error}; "
-                "nothing was changed"
+                _("could not write the ledger partitions in {folder}: {reason}; nothing was changed").format(
+                    folder=self.root, reason=error.strerror or error
+                )
             ) from None
 
     def _commit(self, data: bytes) -> None:
@@ -248,12 +254,18 @@ class Store:
             reason = error.strerror or str(error)
             if self._holds(data):
                 raise DataProblem(
-                    f"saved {self.hot_path}, but the disk reported an error making it durable "
-                    f"({reason}); check the disk, then run `loyalty verify`"
+                    _(
+                        "saved {path}, but the disk reported an error making it durable ({reason}); "
+                        "check the disk, then run `loyalty verify`"
+                    ).format(path=self.hot_path, reason=reason)
                 ) from None
             for path in kept:  # the copy of a version that was not replaced after all
                 path.unlink(missing_ok=True)
-            raise DataProblem(f"could not write {self.hot_path}: {reason}; nothing was changed") from None
+            raise DataProblem(
+                _("could not write {path}: {reason}; nothing was changed").format(
+                    path=self.hot_path, reason=reason
+                )
+            ) from None
         for old in self.backups()[:-BACKUPS_KEPT]:
             old.unlink()
 
@@ -303,7 +315,11 @@ class Store:
         if check:
             damage = hot_file.damage(raw)
             if damage is not None:
-                raise DataProblem(f"{self.hot_path}: {damage}; {self._restore_hint()}")
+                raise DataProblem(
+                    _("{path}: {damage}; {hint}").format(
+                        path=self.hot_path, damage=damage, hint=self._restore_hint()
+                    )
+                )
         return self._parse(raw)
 
     def _read_hot(self) -> bytes:
@@ -312,32 +328,42 @@ class Store:
         except FileNotFoundError:
             raise self._no_programme() from None
         except OSError as error:
-            raise DataProblem(f"cannot read {self.hot_path}: {error.strerror}") from None
+            raise DataProblem(
+                _("cannot read {path}: {reason}").format(path=self.hot_path, reason=error.strerror)
+            ) from None
 
     def _parse(self, raw: bytes) -> dict:
         path = self.hot_path
         try:
             data = hot_file.parse(raw)
             if "1" not in data.get("meta", {}):
-                raise ValueError("it is not a loyalty data file")
+                raise ValueError(_("it is not a loyalty data file"))
         except (orjson.JSONDecodeError, ValueError) as error:
-            raise DataProblem(f"{path} is damaged ({error}); {self._restore_hint()}") from None
+            raise DataProblem(
+                _("{path} is damaged ({error}); {hint}").format(
+                    path=path, error=error, hint=self._restore_hint()
+                )
+            ) from None
         schema = data["meta"]["1"].get("schema")
         if not isinstance(schema, int) or schema > SCHEMA_VERSION:
-            raise DataProblem(f"{path} was written by a newer version of loyalty; upgrade loyalty")
+            raise DataProblem(
+                _("{path} was written by a newer version of loyalty; upgrade loyalty").format(path=path)
+            )
         return data
 
     def _restore_hint(self) -> str:
         sound = self.newest_sound_backup()
         if sound is not None:
-            return f"the newest sound backup is {sound}: copy it over the damaged file"
-        return (
+            return _("the newest sound backup is {path}: copy it over the damaged file").format(path=sound)
+        return _(
             "no backup in backups/ is sound: restore it from your last `loyalty backup` "
             "with `loyalty restore FILE --yes`"
         )
 
     def _no_programme(self) -> NoProgramme:
-        return NoProgramme(f"no loyalty programme in {self.root}; create one with `loyalty init`")
+        return NoProgramme(
+            _("no loyalty programme in {folder}; create one with `loyalty init`").format(folder=self.root)
+        )
 
 
 def data_files(root: Path, *, backups: bool = False) -> list[Path]:

@@ -216,8 +216,8 @@ def test_member_list_translates_headers_and_status_but_not_csv_or_json(loyalty, 
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ("lv", "Error: nav dalībnieka ar karti vai tālruni '999'"),
-        ("ru", "Error: нет участника с картой или телефоном '999'"),
+        ("lv", "Kļūda: nav dalībnieka ar karti vai tālruni '999'"),
+        ("ru", "Ошибка: нет участника с картой или телефоном '999'"),
     ],
 )
 def test_an_unknown_member_is_refused_in_the_operators_language(loyalty, code, message):
