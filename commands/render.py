@@ -48,7 +48,11 @@ FOLDED = 8
 # Narrower than this, a table is drawn without its outer border.
 NARROW = 80
 # 1438, -5, 12.30, 1 234,50, 22%: a number as the tool prints it (not a list of cards).
-_NUMBER = re.compile("[-+]?(?:[0-9]{1,3}(?:[ \u00a0][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?%?")
+# A number as formats.py writes it: 1 234, 1,234, 12,5 %, €12.30, 12,30 €, PLN5.00, 5,00 PLN.
+_NUMBER = re.compile(
+    "[-+]?(?:[€$£]|[A-Z]{3})?(?:[0-9]{1,3}(?:[ \u00a0,][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?"
+    "(?:[ \u00a0]?%|\u00a0(?:[€$£]|[A-Z]{3}))?"
+)
 # JSON keeps these inside strings as they are; escaped, they are the same data.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 

@@ -106,6 +106,16 @@ def test_tables_on_a_terminal_right_align_numbers(sample, terminal):
     assert rows and all(re.search(r"\d", row[end - 1]) for row in rows)
 
 
+@pytest.mark.parametrize("lang", ["en", "lv", "ru"])
+def test_money_columns_on_a_terminal_are_right_aligned_in_every_language(sample, terminal, lang):
+    terminal.setenv("COLUMNS", "160")
+    lines = plain(sample("--lang", lang, "report", "tiers").stdout).splitlines()
+    rows = [line for line in lines if "€" in line]
+    assert rows, lines
+    ends = {len(line.rstrip(" │┃|")) for line in rows}
+    assert len(ends) == 1, rows  # the amounts end in one column
+
+
 def test_a_60_column_terminal_drops_the_email_column_of_member_list(sample, terminal):
     out = plain(sample("member", "list").stdout)
     assert "Email" not in out and "@" not in out
