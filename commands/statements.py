@@ -235,7 +235,7 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
             tablefmt="simple",
             disable_numparse=True,
             # Figures are never folded (and tabulate misreads a folded "1,280" as an int).
-            maxcolwidths=[10, described, None, None, None] if narrow else [17, 24, 12, None, None, None],
+            maxcolwidths=[11, described, None, None, None] if narrow else [17, 24, 12, None, None, None],
             colalign=("left", "left", *([] if narrow else ["left"]), "right", "right", "right"),
         )
         # tabulate pads headers beyond the widths asked for: narrow the descriptions until it fits.
