@@ -220,7 +220,7 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
             *([] if narrow else [line.receipt or ""]),
             shown_money(statement, line.amount),
             signed(line.points),
-            formats.number(line.balance),
+            count(line.balance),
         ]
         for line in statement.lines
     ]
@@ -286,7 +286,7 @@ def balance_line(balance: int, *, opening: bool) -> str:
         text = ngettext("Opening balance: {count} point", "Opening balance: {count} points", balance)
     else:
         text = ngettext("Closing balance: {count} point", "Closing balance: {count} points", balance)
-    return text.format(count=formats.number(balance))
+    return text.format(count=count(balance))
 
 
 def display_name(statement: core.Statement) -> str:
@@ -322,7 +322,7 @@ def expiring_items(statement: core.Statement) -> list[str]:
 def expiring_in(month: str, points: int) -> str:
     """ "November 2026: 40 points": the points expiring at the end of `month` (YYYY-MM)."""
     return ngettext("{month}: {count} point", "{month}: {count} points", points).format(
-        month=month_heading(month), count=formats.number(points)
+        month=month_heading(month), count=count(points)
     )
 
 
@@ -332,9 +332,14 @@ def month_heading(month: str) -> str:
     return formats.month(int(year), int(number))
 
 
+def count(points: int) -> str:
+    """A count as the active language writes it: 1,250 / 1 250 (one under 1,000 needs no grouping)."""
+    return str(points) if -1000 < points < 1000 else formats.number(points)
+
+
 def signed(points: int) -> str:
     """Points with their sign, grouped as the language groups them: +1,250 / -5 / +1 250."""
-    return ("-" if points < 0 else "+") + formats.number(abs(points))
+    return ("-" if points < 0 else "+") + count(abs(points))
 
 
 def shown_money(statement: core.Statement, amount) -> str:
