@@ -249,3 +249,11 @@ def test_a_write_dated_before_the_latest_entry_is_refused_in_the_operators_langu
     )
     result = loyalty("--lang", "ru", "purchase", anna, "5", "--at", "2026-09-01", expect=1)
     assert f"участник {anna} зарегистрирован 01.10.2026, 12:00; покупку нельзя датировать" in result.stderr
+
+
+def test_statement_help_is_in_the_operators_language(loyalty):
+    latvian = loyalty("--lang", "lv", "statement", "--help").stdout
+    assert "Izdrukāt dalībnieka izrakstu" in latvian and "Rakstīt izrakstu šajā valodā" in latvian
+    russian = loyalty("--lang", "ru", "statements", "--help").stdout
+    assert "Записать выписку для каждого участника" in russian
+    assert "loyalty statements --month 2026-10 --output-dir statements/2026-10 --format html" in russian
