@@ -64,4 +64,4 @@ def _refusal(sentences: dict, shop: Shop, member: dict, stored: str, what: str) 
     """The sentence of `sentences` for `what`, in the active language, with the moment in shop time."""
     moment = formats.moment(clock.from_iso(stored).astimezone(shop.programme().tz))
     text = _(sentences.get(what) or sentences[None])
-    return text.format(card=member["card"], moment=moment, what=what)
+    return text.format(card=member["card"], moment=moment, what=_(what))
