@@ -297,7 +297,7 @@ def display_name(statement: core.Statement) -> str:
 def tier_progress(statement: core.Statement) -> str:
     """Tier, 12-month spend and what the next tier still needs, in one sentence."""
     values = {
-        "tier": statement.tier or _("none"),
+        "tier": statement.tier or _("no tier"),
         "spend": formats.money(statement.spend_12m, statement.currency),
         "next_tier": statement.next_tier,
     }

@@ -257,3 +257,11 @@ def test_statement_help_is_in_the_operators_language(loyalty):
     russian = loyalty("--lang", "ru", "statements", "--help").stdout
     assert "Записать выписку для каждого участника" in russian
     assert "loyalty statements --month 2026-10 --output-dir statements/2026-10 --format html" in russian
+
+
+def test_a_member_without_a_tier_is_told_so_in_their_language(loyalty, anna):
+    assert "Tier: no tier (spend over 12 months €12.30)" in loyalty("statement", anna).stdout
+    assert f"Līmenis: bez līmeņa (pirkumu summa 12 mēnešos: 12,30{NBSP}€)" in (
+        loyalty("statement", anna, "--lang", "lv").stdout
+    )
+    assert "Уровень: без уровня" in loyalty("statement", anna, "--lang", "ru").stdout
