@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from . import card_moves, clock, formats, language, lots, phones, projection, tiers
+from . import card_moves, clock, formats, language, lots, members, phones, projection, tiers
 from .errors import InvalidInput
 from .language import N_, _
 from .ledger import LedgerEntry
@@ -59,7 +59,10 @@ class Line:
         text, values = self.wording
         if not text:
             return self.description
-        return _(text).format(**dict(values)) if values else _(text)
+        said = _(text)
+        if said == text:
+            said = _without_context(text)
+        return said.format(**dict(values)) if values else said
 
 
 @dataclass(frozen=True)
@@ -142,21 +145,23 @@ def for_month(shop: Shop, month: str, progress: Callable[[int], None] | None = N
 
 def language_of(programme: Programme, member: dict) -> str:
     """The language a member's statement is written in: theirs, else the programme's, else English."""
-    return (
-        language.normalise(member.get("language"))
-        or language.normalise(programme.settings.get("language"))
-        or language.ENGLISH
-    )
+    return language.normalise(member.get("language")) or members.default_language(programme)
 
 
 def describe(entry: LedgerEntry) -> str:
     """What an entry means, in the words of a statement (English: JSON and CSV keep it)."""
     text, values = wording(entry)
+    text = _without_context(text)
     return text.format(**dict(values)) if values else text
 
 
 def wording(entry: LedgerEntry) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """What an entry means, as a text marked for translation and the values of its placeholders."""
+    """What an entry means, as a text marked for translation and the values of its placeholders.
+
+    A text whose English alone is ambiguous is marked "entry|Bonus" (the context, then the
+    text, as commands/members.py does): one bonus on a statement is "Bonuss", where a
+    report's column of bonuses is "Bonusi".
+    """
     reason = entry.reason or ""
     if entry.kind == "earn":
         return N_("Purchase"), ()
@@ -168,7 +173,7 @@ def wording(entry: LedgerEntry) -> tuple[str, tuple[tuple[str, str], ...]]:
         for word, text in _BONUSES:
             if reason.lower().startswith(word):
                 return text, ()
-        return (N_("Bonus: {reason}"), (("reason", reason),)) if reason else (N_("Bonus"), ())
+        return (N_("Bonus: {reason}"), (("reason", reason),)) if reason else (N_("entry|Bonus"), ())
     if entry.kind == "prize":
         return (N_("Prize: {reason}"), (("reason", reason),)) if reason else (N_("Prize"), ())
     if entry.kind == "adjust":
@@ -178,13 +183,13 @@ def wording(entry: LedgerEntry) -> tuple[str, tuple[tuple[str, str], ...]]:
     if entry.kind == "merge":
         return N_("Card {card} merged into {to_card}"), (("card", entry.card), ("to_card", entry.to_card))
     if entry.kind == "expire":
-        return N_("Points expired"), ()
+        return N_("entry|Points expired"), ()
     if entry.kind == "opening":
         return (N_("Opening spend (12 months)") if entry.amount else N_("Opening balance")), ()
     if entry.kind == "redeem":
         if reason:
             return N_("Points redeemed: {reason}"), (("reason", reason),)
-        return N_("Points redeemed"), ()
+        return N_("entry|Points redeemed"), ()
     # A kind this version does not know: its stored name, as it is (not a text to translate).
     return "{kind}", (("kind", entry.kind.capitalize()),)
 
@@ -194,6 +199,11 @@ _BONUSES = (
     ("birthday", N_("Birthday bonus")),
     ("referral", N_("Referral bonus")),
 )
+
+
+def _without_context(text: str) -> str:
+    """ "entry|Bonus" -> "Bonus": the English of a text marked with its context."""
+    return text.split("|", 1)[-1]
 
 
 def _history_since(start: date, end: date, programme: Programme) -> str:
@@ -266,7 +276,7 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
             day=local.date(),
             time=local.strftime("%H:%M"),
             kind=entry.kind,
-            description=text.format(**dict(values)) if values else text,
+            description=_without_context(text).format(**dict(values)) if values else _without_context(text),
             wording=(text, values),
             receipt=entry.receipt,
             amount=amount,

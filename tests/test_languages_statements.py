@@ -4,6 +4,7 @@ CSV and JSON the same in every language."""
 from __future__ import annotations
 
 import pytest
+from conftest import write_entry
 
 from loyalty_cli.store import Store
 
@@ -11,15 +12,12 @@ NBSP = "\u00a0"
 
 
 def speaks(loyalty, card: str, code: str) -> None:
-    """Give a member a language, as `enroll --language` / `member edit --language` store it."""
-    with Store(loyalty.data_dir).transaction() as shop:
-        member = shop.members.require(card)
-        member["language"] = code
-        shop.members.put(member)
+    """Give a member a language."""
+    loyalty("member", "edit", card, "--language", code)
 
 
 def programme_speaks(loyalty, code: str) -> None:
-    """Make `code` the programme's language, as `program set language` stores it."""
+    """Make `code` the programme's language (the setting `program set language` writes)."""
     with Store(loyalty.data_dir).transaction() as shop:
         settings = dict(shop.programme().settings)
         settings["language"] = code
@@ -124,10 +122,19 @@ def test_lang_writes_the_statement_in_another_language_than_the_members(loyalty,
     assert '<html lang="en">' in english and "Purchase" in english and "Pirkums" not in english
 
 
-def test_a_member_without_a_language_gets_the_programmes(loyalty, anna):
+def test_a_member_enrolled_after_the_programme_chose_a_language_gets_it(loyalty, anna):
     programme_speaks(loyalty, "lv")
-    assert "Sākuma atlikums" in loyalty("statement", anna).stdout
-    speaks(loyalty, anna, "ru")
+    assert "Opening balance" in loyalty("statement", anna).stdout  # enrolled in English before
+    berta = loyalty.enroll("Berta", "--at", "2026-11-01")
+    assert "Sākuma atlikums" in loyalty("statement", berta).stdout
+
+
+def test_a_member_stored_without_a_language_gets_the_programmes(loyalty, anna):
+    with Store(loyalty.data_dir).transaction() as shop:
+        member = shop.members.require(anna)
+        del member["language"]  # a member stored before members had a language
+        shop.members.put(member)
+    programme_speaks(loyalty, "ru")
     assert "Начальный баланс" in loyalty("statement", anna).stdout
 
 
@@ -265,3 +272,16 @@ def test_a_member_without_a_tier_is_told_so_in_their_language(loyalty, anna):
         loyalty("statement", anna, "--lang", "lv").stdout
     )
     assert "Уровень: без уровня" in loyalty("statement", anna, "--lang", "ru").stdout
+
+
+def test_an_entry_reads_as_one_entry_where_a_report_column_reads_otherwise(loyalty):
+    card = loyalty.enroll("Anna", "--at", "2026-10-01")
+    write_entry(loyalty, card, "2026-11-02T10:00:00", kind="bonus", points=5, lots={"2027-11": 5})
+    loyalty("redeem", card, "2", "--at", "2026-11-03")
+    write_entry(loyalty, card, "2026-11-04T10:00:00", kind="expire", points=-1, lots={"2027-11": -1})
+    latvian = loyalty("statement", card, "--lang", "lv").stdout
+    assert "Bonuss" in latvian and "Punkti izmantoti" in latvian and "Punkti zaudēja derīgumu" in latvian
+    russian = loyalty("statement", card, "--lang", "ru").stdout
+    assert "Бонус " in russian and "Списание баллов" in russian and "Баллы сгорели" in russian
+    described = [entry["description"] for entry in loyalty.json("statement", card)["entries"]]
+    assert described == ["Bonus", "Points redeemed", "Points expired"]
