@@ -17,11 +17,8 @@ def speaks(loyalty, card: str, code: str) -> None:
 
 
 def programme_speaks(loyalty, code: str) -> None:
-    """Make `code` the programme's language (the setting `program set language` writes)."""
-    with Store(loyalty.data_dir).transaction() as shop:
-        settings = dict(shop.programme().settings)
-        settings["language"] = code
-        shop.save_settings(settings)
+    """Make `code` the programme's language."""
+    loyalty("program", "set", "language", code)
 
 
 def unwrapped(text: str) -> str:
