@@ -1,14 +1,18 @@
-"""A statement as one self-contained, printable HTML page: inline CSS, no network, no scripts."""
+"""A statement as one self-contained, printable HTML page: inline CSS, no network, no scripts.
+
+The page is written in the active language (the member's: see commands/statements.py) and
+says so in `<html lang="...">`, so that a browser hyphenates and reads it aloud rightly.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
-from loyalty_cli import cards
-from loyalty_cli.money import to_text
+from loyalty_cli import cards, formats, language
+from loyalty_cli.language import N_, _
 from loyalty_cli.statements import Statement
 
-from .statements import display_name, money, tier_progress
+from .statements import count, display_name, month_heading, shown_money, signed, tier_progress
 
 STYLE = """
   body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
@@ -34,20 +38,49 @@ STYLE = """
 """
 
 
+# The page's fixed texts, translated and escaped once per language (monthly statements
+# write thousands of pages).
+LABELS = {
+    "no_entries": N_("No entries in this period."),
+    "phone": N_("Phone"),
+    "member": N_("Member"),
+    "card": N_("Card"),
+    "tier": N_("Tier"),
+    "entries": N_("Entries"),
+    "date": N_("Date"),
+    "description": N_("Description"),
+    "receipt": N_("Receipt"),
+    "amount": N_("Amount"),
+    "points": N_("Points"),
+    "balance": N_("Balance"),
+    "opening": N_("Opening balance"),
+    "closing": N_("Closing balance"),
+    "expiring": N_("Points expiring at the end of the month"),
+    "month": N_("Month"),
+    "timezone": N_("Dates are in the shop's timezone."),
+}
+_labels: dict[str, dict[str, str]] = {}
+
+
 def page(statement: Statement) -> str:
-    """The whole HTML document."""
-    currency = escape(statement.currency)
-    title = f"{statement.shop_name}: statement {statement.start} to {statement.end}"
-    rows = [_row(line) for line in statement.lines]
+    """The whole HTML document, in the active language."""
+    code = language.active()
+    label = _labels.get(code)
+    if label is None:
+        label = _labels[code] = {key: escape(_(text)) for key, text in LABELS.items()}
+    start, end = formats.day(statement.start), formats.day(statement.end)
+    title = _("{shop}: statement {start} to {end}").format(shop=statement.shop_name, start=start, end=end)
+    rows = [_row(statement, line) for line in statement.lines]
     if not rows:
-        rows = ['<tr><td colspan="6" class="muted">No entries in this period.</td></tr>']
+        rows = [f'<tr><td colspan="6" class="muted">{label["no_entries"]}</td></tr>']
     expiring = "".join(
-        f'<tr><td>end of {escape(month)}</td><td class="num">{points}</td></tr>'
+        f'<tr><td>{escape(month_heading(month))}</td><td class="num">{count(points)}</td></tr>'
         for month, points in statement.expiring.items()
     )
-    phone = f"<dt>Phone</dt><dd>{escape(statement.phone)}</dd>" if statement.phone else ""
+    phone = f"<dt>{label['phone']}</dt><dd>{escape(statement.phone)}</dd>" if statement.phone else ""
+    spend = formats.money(statement.spend_12m, statement.currency)
     body = f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{code}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -57,45 +90,46 @@ def page(statement: Statement) -> str:
 <body>
 <header>
   <h1>{escape(statement.shop_name)}</h1>
-  <p class="muted">Loyalty statement, {statement.start} to {statement.end}</p>
+  <p class="muted">{escape(_("Loyalty statement, {start} to {end}").format(start=start, end=end))}</p>
 </header>
 <dl>
-  <dt>Member</dt><dd>{escape(display_name(statement))}</dd>
-  <dt>Card</dt><dd>{escape(cards.display(statement.card))}</dd>
+  <dt>{label["member"]}</dt><dd>{escape(display_name(statement))}</dd>
+  <dt>{label["card"]}</dt><dd>{escape(cards.display(statement.card))}</dd>
   {phone}
-  <dt>Tier</dt><dd>{escape(tier_progress(statement).removeprefix("Tier: "))}</dd>
+  <dt>{label["tier"]}</dt><dd>{escape(tier_progress(statement))}</dd>
 </dl>
-<h2>Entries</h2>
+<h2>{label["entries"]}</h2>
 <table>
-  <thead><tr><th>Date</th><th>Description</th><th>Receipt</th>
-    <th class="num">Amount {currency}</th><th class="num">Points</th>
-    <th class="num">Balance</th></tr></thead>
+  <thead><tr><th>{label["date"]}</th><th>{label["description"]}</th><th>{label["receipt"]}</th>
+    <th class="num">{label["amount"]}</th><th class="num">{label["points"]}</th>
+    <th class="num">{label["balance"]}</th></tr></thead>
   <tbody>
-    <tr class="total"><td colspan="5">Opening balance</td>
-      <td class="num">{statement.opening_balance}</td></tr>
+    <tr class="total"><td colspan="5">{label["opening"]}</td>
+      <td class="num">{count(statement.opening_balance)}</td></tr>
     {"".join(rows)}
-    <tr class="total"><td colspan="5">Closing balance</td>
-      <td class="num">{statement.closing_balance}</td></tr>
+    <tr class="total"><td colspan="5">{label["closing"]}</td>
+      <td class="num">{count(statement.closing_balance)}</td></tr>
   </tbody>
 </table>
-<h2>Points expiring</h2>
+<h2>{label["expiring"]}</h2>
 <table>
-  <thead><tr><th>When</th><th class="num">Points</th></tr></thead>
+  <thead><tr><th>{label["month"]}</th><th class="num">{label["points"]}</th></tr></thead>
   <tbody>{expiring}</tbody>
 </table>
-<p class="muted">Spend over the last 12 months: {to_text(statement.spend_12m)} {currency}.
-Dates are in the shop's timezone.</p>
+<p class="muted">{escape(_("Spend over the last 12 months: {spend}.").format(spend=spend))}
+{label["timezone"]}</p>
 </body>
 </html>
 """
     return body
 
 
-def _row(line) -> str:
+def _row(statement: Statement, line) -> str:
     points_class = "num negative" if line.points < 0 else "num"
     return (
-        f'<tr><td class="keep">{line.local}</td><td>{escape(line.description)}</td>'
+        f'<tr><td class="keep">{escape(line.local)}</td><td>{escape(line.described())}</td>'
         f'<td class="keep">{escape(line.receipt or "")}</td>'
-        f'<td class="num">{escape(money(line.amount) or "")}</td>'
-        f'<td class="{points_class}">{line.points:+d}</td><td class="num">{line.balance}</td></tr>'
+        f'<td class="num">{escape(shown_money(statement, line.amount))}</td>'
+        f'<td class="{points_class}">{signed(line.points)}</td>'
+        f'<td class="num">{count(line.balance)}</td></tr>'
     )

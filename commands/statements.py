@@ -1,4 +1,9 @@
-"""`statement` and `statements`: a member's points over a period, as text, CSV, JSON or HTML."""
+"""`statement` and `statements`: a member's points over a period, as text, CSV, JSON or HTML.
+
+A statement is for the member, so text and HTML are written in the member's language
+(`statement --lang` overrides it); CSV and JSON are the same in every language. What the
+command says to the operator (the file written, the progress bar) stays in the operator's.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +15,23 @@ from pathlib import Path
 
 import click
 
-from loyalty_cli import cards, files, members
+from loyalty_cli import cards, files, formats, language, members
 from loyalty_cli import statements as core
+from loyalty_cli.language import _, ngettext
 from loyalty_cli.money import to_text
 
 from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
 from .render import deliver, emit_json, json_text, note, on_terminal
-from .translated import Command
+from .translated import Command, LanguageChoice
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
 CSV_COLUMNS = ["date", "time", "at", "kind", "description", "receipt", "amount", "points", "balance"]
 CSV_NUMERIC = ("amount", "points", "balance")
 WIDTH = 100
-NBSP = "\u00a0"
+# Joins the digit groups of a card or a phone so that wrapping never splits them; a plain
+# space once the lines are wrapped (the no-break spaces of money and counts stay).
+JOIN = "\x00"
 
 format_option = click.option(
     "--format",
@@ -46,17 +54,25 @@ format_option = click.option(
     help="Write the statement to FILE instead of printing it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.option(
+    "--lang",
+    "lang",
+    type=LanguageChoice(),
+    help="Write the statement in this language instead of the member's.",
+)
 @pass_env
-def statement(env: Env, member_ref, start, end, fmt, output, as_json):
+def statement(env: Env, member_ref, start, end, fmt, output, as_json, lang):
     """Print a member's statement: every entry of the period with a running balance.
 
     It shows the opening and closing balance, the tier and what is still needed for the
     next one, and the points expiring in the coming three months. Entries are in the order
     of their date and time (a back-dated entry takes its place), shown in shop time.
+    Text and HTML are in the member's language unless --lang names another.
 
     \b
     Example:
       loyalty statement 29123456
+      loyalty statement 29123456 --lang ru
       loyalty statement 123456789015 --from 2026-01-01 --to 2026-06-30 --format html --output anna.html
     """
     shop = env.store().read()
@@ -64,12 +80,15 @@ def statement(env: Env, member_ref, start, end, fmt, output, as_json):
     today = env.clock.today(shop.programme().tz)
     first, last = core.default_period(today)
     result = core.for_member(shop, found, start or first, end or last)
+    speaks = lang or result.language
     if output is None and fmt == "text" and not as_json and on_terminal():
-        deliver(text(result, min(WIDTH, shutil.get_terminal_size().columns)), None)
+        with language.speaking(speaks):
+            shown = text(result, min(WIDTH, shutil.get_terminal_size().columns))
+        deliver(shown, None)
         return
-    deliver(render(result, "json" if as_json else fmt), output)
+    deliver(render(result, "json" if as_json else fmt, speaks), output)
     if output is not None:
-        note(f"Wrote the statement of card {result.card} to {output}")
+        note(_("Wrote the statement of card {card} to {path}").format(card=result.card, path=output))
 
 
 @click.command(cls=Command)
@@ -98,36 +117,50 @@ def statements(env: Env, month, output_dir, fmt, as_json):
     try:
         files.ensure_dir(output_dir)  # a folder it creates is private (0700)
     except OSError as error:
-        raise click.BadParameter(f"cannot create {output_dir}: {error.strerror}") from None
+        raise click.BadParameter(
+            _("cannot create {folder}: {reason}").format(folder=output_dir, reason=error.strerror)
+        ) from None
     written = []
     with _progress(len(shop.members), month) as advance:
         for item in core.for_month(shop, month, progress=advance):
             path = output_dir / f"statement-{month}-{item.card}.{EXTENSIONS[fmt]}"
-            deliver(render(item, fmt), path)
+            deliver(render(item, fmt, item.language), path)
             written.append(path.name)
     skipped = len(shop.members) - len(written)
     if as_json:
         emit_json({"month": month, "written": len(written), "skipped": skipped, "files": written})
     else:
-        click.echo(
-            f"Wrote {len(written)} statement{'' if len(written) == 1 else 's'} for {month} to {output_dir} "
-            f"({skipped} members without entries or points skipped)"
-        )
+        wrote = ngettext(
+            "Wrote {count} statement for {month} to {folder}",
+            "Wrote {count} statements for {month} to {folder}",
+            len(written),
+        ).format(count=formats.number(len(written)), month=month, folder=output_dir)
+        left_out = ngettext(
+            "({count} member without entries or points skipped)",
+            "({count} members without entries or points skipped)",
+            skipped,
+        ).format(count=formats.number(skipped))
+        click.echo(f"{wrote} {left_out}")
 
 
-def render(statement: core.Statement, fmt: str) -> str:
-    """The statement in one of FORMATS, as text ending with a newline."""
+def render(statement: core.Statement, fmt: str, speaks: str | None = None) -> str:
+    """The statement in one of FORMATS, as text ending with a newline.
+
+    Text and HTML are written in the language `speaks` (None: the active one); CSV and
+    JSON are the same in every language.
+    """
     if fmt == "json":
         return json_text(statement_json(statement)) + "\n"
     if fmt == "csv":
         from loyalty_cli.spreadsheet import csv_text
 
         return csv_text(csv_rows(statement), CSV_COLUMNS, CSV_NUMERIC)
-    if fmt == "html":
-        from .statement_html import page
+    with language.speaking(speaks):
+        if fmt == "html":
+            from .statement_html import page
 
-        return page(statement)
-    return text(statement)
+            return page(statement)
+        return text(statement)
 
 
 def statement_json(statement: core.Statement) -> dict:
@@ -172,35 +205,37 @@ def csv_rows(statement: core.Statement) -> list[dict]:
 
 
 def text(statement: core.Statement, width: int = WIDTH) -> str:
-    """A plain layout that prints well and fits in `width` (100) columns.
+    """A plain layout in the active language that prints well and fits in `width` (100) columns.
 
     Narrower than 80 columns (a small terminal), the receipts are left out and the
     descriptions fold, so that each entry stays on one line where it can.
     """
     from tabulate import tabulate
 
-    currency = statement.currency
     narrow = width < 80
     rows = [
         [
             line.local,
-            line.description,
+            line.described(),
             *([] if narrow else [line.receipt or ""]),
-            money(line.amount) or "",
-            f"{line.points:+d}",
-            str(line.balance),
+            shown_money(statement, line.amount),
+            signed(line.points),
+            count(line.balance),
         ]
         for line in statement.lines
     ]
-    amount = f"Amount {currency}"
+    amount = _("Amount")
     described = max(width - 35 - len(amount), 8)
+    receipt = [] if narrow else [_("Receipt")]
+    headers = [_("Date"), _("Description"), *receipt, amount, _("Points"), _("Balance")]
     while True:
         table = tabulate(
             rows,
-            headers=["Date", "Description", *([] if narrow else ["Receipt"]), amount, "Points", "Balance"],
+            headers=headers,
             tablefmt="simple",
             disable_numparse=True,
-            maxcolwidths=[10, described, 9, 7, 7] if narrow else [16, 26, 12, 12, 11, 11],
+            # Figures are never folded (and tabulate misreads a folded "1,280" as an int).
+            maxcolwidths=[11, described, None, None, None] if narrow else [17, 24, 12, None, None, None],
             colalign=("left", "left", *([] if narrow else ["left"]), "right", "right", "right"),
         )
         # tabulate pads headers beyond the widths asked for: narrow the descriptions until it fits.
@@ -209,19 +244,22 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
             break
         described = max(described - over, 8)
     out = [
-        f"{statement.shop_name}: loyalty statement",
-        # No-break spaces keep the card and the phone whole when the line is wrapped.
-        f"Member: {display_name(statement)}, card {cards.display(statement.card).replace(' ', NBSP)}"
-        + (f", phone {statement.phone.replace(' ', NBSP)}" if statement.phone else ""),
-        f"Period: {statement.start.isoformat()} to {statement.end.isoformat()}",
+        _("{shop}: loyalty statement").format(shop=statement.shop_name),
+        member_line(statement),
+        _("Period: {start} to {end}").format(
+            start=formats.day(statement.start), end=formats.day(statement.end)
+        ),
         "",
-        f"Opening balance: {statement.opening_balance} points",
+        balance_line(statement.opening_balance, opening=True),
         "",
-        table if statement.lines else "No entries in this period.",
+        table if statement.lines else _("No entries in this period."),
         "",
-        f"Closing balance: {statement.closing_balance} points",
-        tier_progress(statement),
-        "Points expiring: " + expiring_summary(statement),
+        balance_line(statement.closing_balance, opening=False),
+        _("Tier: {progress}").format(progress=tier_progress(statement)),
+        # Each month with its points is kept on one line.
+        _("Points expiring at the end of the month: {months}").format(
+            months=", ".join(item.replace(" ", JOIN) for item in expiring_items(statement))
+        ),
     ]
     lines = []
     for item in out:
@@ -229,30 +267,84 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
             lines.extend(textwrap.wrap(item, width, subsequent_indent="  ", break_long_words=False))
         else:
             lines.append(item)
-    return "\n".join(lines).replace(NBSP, " ") + "\n"
+    return "\n".join(lines).replace(JOIN, " ") + "\n"
+
+
+def member_line(statement: core.Statement) -> str:
+    """Who the statement is for: name, card and (masked) phone, the digit groups kept together."""
+    name = display_name(statement)
+    card = cards.display(statement.card).replace(" ", JOIN)
+    if statement.phone:
+        phone = statement.phone.replace(" ", JOIN)
+        return _("Member: {name}, card {card}, phone {phone}").format(name=name, card=card, phone=phone)
+    return _("Member: {name}, card {card}").format(name=name, card=card)
+
+
+def balance_line(balance: int, *, opening: bool) -> str:
+    """ "Opening balance: 12 points" or "Closing balance: 40 points", in the active language."""
+    if opening:
+        text = ngettext("Opening balance: {count} point", "Opening balance: {count} points", balance)
+    else:
+        text = ngettext("Closing balance: {count} point", "Closing balance: {count} points", balance)
+    return text.format(count=count(balance))
 
 
 def display_name(statement: core.Statement) -> str:
     """The member's name, or a note that it was erased."""
-    return statement.name or "(name erased)"
+    return statement.name or _("(name erased)")
 
 
 def tier_progress(statement: core.Statement) -> str:
     """Tier, 12-month spend and what the next tier still needs, in one sentence."""
-    currency = statement.currency
-    spend = f"spend over 12 months {to_text(statement.spend_12m)} {currency}"
-    tier = f"Tier: {statement.tier}" if statement.tier else "Tier: none"
+    values = {
+        "tier": statement.tier or _("no tier"),
+        "spend": formats.money(statement.spend_12m, statement.currency),
+        "next_tier": statement.next_tier,
+    }
     if statement.next_tier is None:
-        return f"{tier} ({spend})" + ("; the top tier" if statement.tier else "")
+        if statement.tier:
+            return _("{tier} (spend over 12 months {spend}); the top tier").format(**values)
+        return _("{tier} (spend over 12 months {spend})").format(**values)
     needed = statement.spend_to_next_tier
     if needed == 0:
-        return f"{tier} ({spend}); {statement.next_tier} is reached at the next tier review"
-    return f"{tier} ({spend}); {to_text(needed)} {currency} more to reach {statement.next_tier}"
+        reached = _("{tier} (spend over 12 months {spend}); {next_tier} is reached at the next tier review")
+        return reached.format(**values)
+    return _("{tier} (spend over 12 months {spend}); {needed} more to reach {next_tier}").format(
+        needed=formats.money(needed, statement.currency), **values
+    )
 
 
-def expiring_summary(statement: core.Statement) -> str:
-    """ "end of 2026-11: 40, end of 2026-12: 0, ..." for the coming months."""
-    return ", ".join(f"end of {month}: {points}" for month, points in statement.expiring.items())
+def expiring_items(statement: core.Statement) -> list[str]:
+    """ "November 2026: 40 points", "December 2026: 0 points", ... for the coming months."""
+    return [expiring_in(month, points) for month, points in statement.expiring.items()]
+
+
+def expiring_in(month: str, points: int) -> str:
+    """ "November 2026: 40 points": the points expiring at the end of `month` (YYYY-MM)."""
+    return ngettext("{month}: {count} point", "{month}: {count} points", points).format(
+        month=month_heading(month), count=count(points)
+    )
+
+
+def month_heading(month: str) -> str:
+    """A month given as YYYY-MM as people read it: "November 2026", "novembris 2026"."""
+    year, number = month.split("-")
+    return formats.month(int(year), int(number))
+
+
+def count(points: int) -> str:
+    """A count as the active language writes it: 1,250 / 1 250 (one under 1,000 needs no grouping)."""
+    return str(points) if -1000 < points < 1000 else formats.number(points)
+
+
+def signed(points: int) -> str:
+    """Points with their sign, grouped as the language groups them: +1,250 / -5 / +1 250."""
+    return ("-" if points < 0 else "+") + count(abs(points))
+
+
+def shown_money(statement: core.Statement, amount) -> str:
+    """An amount of the statement's currency for people ("€12.30", "12,30 €"); "" for none."""
+    return "" if amount is None else formats.money(amount, statement.currency)
 
 
 def money(amount) -> str | None:
@@ -270,5 +362,5 @@ def _progress(total: int, month: str):
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"Statements {month}", total=total)
+        task = bar.add_task(_("Statements for {month}").format(month=month), total=total)
         yield lambda count=1: bar.advance(task, count)

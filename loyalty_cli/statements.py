@@ -5,6 +5,10 @@ ledger) and the entries since the period began: the closing balance is today's b
 less every later entry, the opening balance the closing less the period's entries. So a
 statement reads only the part of the ledger it covers (and the 12 months of spend its
 tier progress needs), never the whole history.
+
+A statement is written in the member's language (`Statement.language`). Its entries carry
+their description twice: in English for JSON and CSV (`Line.description`, the same in every
+language), and as a marked text with its values for people (`Line.described()`).
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from . import card_moves, clock, lots, phones, projection, tiers
+from . import card_moves, clock, formats, language, lots, members, phones, projection, tiers
 from .errors import InvalidInput
+from .language import N_, _
 from .ledger import LedgerEntry
 from .program import Programme
 from .shop import Shop
@@ -38,11 +43,26 @@ class Line:
     points: int
     balance: int
     time: str = ""  # shop-local HH:MM
+    # The description as a text marked for translation and the values of its placeholders.
+    wording: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
 
     @property
     def local(self) -> str:
-        """Date and time in shop time, as people read them: "2026-11-30 00:39"."""
-        return f"{self.day.isoformat()} {self.time}".strip()
+        """Date and time in shop time, in the active language: "2026-11-30 00:39", "30.11.2026. 00:39"."""
+        if not self.time:
+            return formats.day(self.day)
+        hour, minute = self.time.split(":")
+        return formats.moment(datetime(self.day.year, self.day.month, self.day.day, int(hour), int(minute)))
+
+    def described(self) -> str:
+        """What the entry means, in the active language."""
+        text, values = self.wording
+        if not text:
+            return self.description
+        said = _(text)
+        if said == text:
+            said = _without_context(text)
+        return said.format(**dict(values)) if values else said
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,7 @@ class Statement:
     spend_12m: Decimal
     spend_to_next_tier: Decimal | None
     expiring: dict[str, int]
+    language: str = language.ENGLISH  # the member's, else the programme's
 
     @property
     def has_activity(self) -> bool:
@@ -82,9 +103,9 @@ def month_period(month: str) -> tuple[date, date]:
     try:
         first = date.fromisoformat(f"{text}-01")
     except ValueError:
-        raise InvalidInput(f"{month!r} is not a month (YYYY-MM)") from None
+        raise InvalidInput(_("{month!r} is not a month (YYYY-MM)").format(month=month)) from None
     if len(text) != 7:
-        raise InvalidInput(f"{month!r} is not a month (YYYY-MM)")
+        raise InvalidInput(_("{month!r} is not a month (YYYY-MM)").format(month=month))
     following = date.fromisoformat(clock.add_months(text, 1) + "-01")
     return first, date.fromordinal(following.toordinal() - 1)
 
@@ -92,7 +113,11 @@ def month_period(month: str) -> tuple[date, date]:
 def for_member(shop: Shop, member: dict, start: date, end: date) -> Statement:
     """The statement of one member for the days `start` to `end`."""
     if start > end:
-        raise InvalidInput(f"the period starts ({start}) after it ends ({end})")
+        raise InvalidInput(
+            _("the period starts ({start}) after it ends ({end})").format(
+                start=formats.day(start), end=formats.day(end)
+            )
+        )
     programme = shop.programme()
     since = _history_since(start, end, programme)
     entries = card_moves.entries_of(shop, member["card"], since=since)
@@ -118,33 +143,67 @@ def for_month(shop: Shop, month: str, progress: Callable[[int], None] | None = N
             yield statement
 
 
+def language_of(programme: Programme, member: dict) -> str:
+    """The language a member's statement is written in: theirs, else the programme's, else English."""
+    return language.normalise(member.get("language")) or members.default_language(programme)
+
+
 def describe(entry: LedgerEntry) -> str:
-    """What an entry means, in the words of a statement."""
+    """What an entry means, in the words of a statement (English: JSON and CSV keep it)."""
+    text, values = wording(entry)
+    text = _without_context(text)
+    return text.format(**dict(values)) if values else text
+
+
+def wording(entry: LedgerEntry) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What an entry means, as a text marked for translation and the values of its placeholders.
+
+    A text whose English alone is ambiguous is marked "entry|Bonus" (the context, then the
+    text, as commands/members.py does): one bonus on a statement is "Bonuss", where a
+    report's column of bonuses is "Bonusi".
+    """
     reason = entry.reason or ""
     if entry.kind == "earn":
-        return "Purchase"
+        return N_("Purchase"), ()
     if entry.kind == "refund":
-        return f"Refund of {entry.receipt}" if entry.receipt else "Refund"
+        if entry.receipt:
+            return N_("Refund of {receipt}"), (("receipt", entry.receipt),)
+        return N_("Refund"), ()
     if entry.kind == "bonus":
-        for word in ("welcome", "birthday", "referral"):
+        for word, text in _BONUSES:
             if reason.lower().startswith(word):
-                return f"{word.capitalize()} bonus"
-        return f"Bonus: {reason}" if reason else "Bonus"
+                return text, ()
+        return (N_("Bonus: {reason}"), (("reason", reason),)) if reason else (N_("entry|Bonus"), ())
     if entry.kind == "prize":
-        return f"Prize: {reason}" if reason else "Prize"
+        return (N_("Prize: {reason}"), (("reason", reason),)) if reason else (N_("Prize"), ())
     if entry.kind == "adjust":
-        return f"Adjustment: {reason}" if reason else "Adjustment"
+        return (N_("Adjustment: {reason}"), (("reason", reason),)) if reason else (N_("Adjustment"), ())
     if entry.kind == "replace":
-        return f"Card {entry.card} replaced by {entry.to_card}"
+        return N_("Card {card} replaced by {to_card}"), (("card", entry.card), ("to_card", entry.to_card))
     if entry.kind == "merge":
-        return f"Card {entry.card} merged into {entry.to_card}"
+        return N_("Card {card} merged into {to_card}"), (("card", entry.card), ("to_card", entry.to_card))
     if entry.kind == "expire":
-        return "Points expired"
+        return N_("entry|Points expired"), ()
     if entry.kind == "opening":
-        return "Opening spend (12 months)" if entry.amount else "Opening balance"
+        return (N_("Opening spend (12 months)") if entry.amount else N_("Opening balance")), ()
     if entry.kind == "redeem":
-        return f"Points redeemed: {reason}" if reason else "Points redeemed"
-    return entry.kind.capitalize()
+        if reason:
+            return N_("Points redeemed: {reason}"), (("reason", reason),)
+        return N_("entry|Points redeemed"), ()
+    # A kind this version does not know: its stored name, as it is (not a text to translate).
+    return "{kind}", (("kind", entry.kind.capitalize()),)
+
+
+_BONUSES = (
+    ("welcome", N_("Welcome bonus")),
+    ("birthday", N_("Birthday bonus")),
+    ("referral", N_("Referral bonus")),
+)
+
+
+def _without_context(text: str) -> str:
+    """ "entry|Bonus" -> "Bonus": the English of a text marked with its context."""
+    return text.split("|", 1)[-1]
 
 
 def _history_since(start: date, end: date, programme: Programme) -> str:
@@ -198,6 +257,7 @@ def _build(
         spend_12m=spend_12m,
         spend_to_next_tier=max(next_tier.spend - spend_12m, Decimal("0.00")) if next_tier else None,
         expiring=_expiring(held, end_month),
+        language=language_of(programme, member),
     )
 
 
@@ -209,13 +269,15 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
         if entry.amount is not None and entry.kind in ("earn", "refund", "opening"):
             amount = Decimal(entry.amount) * (-1 if entry.kind == "refund" else 1)
         local = clock.from_iso(entry.at).astimezone(tz)
+        text, values = wording(entry)
         yield Line(
             id=entry.id,
             at=entry.at,
             day=local.date(),
             time=local.strftime("%H:%M"),
             kind=entry.kind,
-            description=describe(entry),
+            description=_without_context(text).format(**dict(values)) if values else _without_context(text),
+            wording=(text, values),
             receipt=entry.receipt,
             amount=amount,
             points=entry.points,

@@ -11,19 +11,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import clock
+from . import clock, formats
 from .errors import Refused
+from .language import N_, _
 from .shop import Shop
+
+# Whole sentences for each write that callers name (`what`), so that a translation can put
+# the words in its own order; the last is for a write named otherwise.
+BEFORE_ENROLMENT = {
+    "a purchase": N_("member {card} enrolled on {moment}; a purchase cannot be dated before that"),
+    "a refund": N_("member {card} enrolled on {moment}; a refund cannot be dated before that"),
+    "a redemption": N_("member {card} enrolled on {moment}; a redemption cannot be dated before that"),
+    "an adjustment": N_("member {card} enrolled on {moment}; an adjustment cannot be dated before that"),
+    None: N_("member {card} enrolled on {moment}; {what} cannot be dated before that"),
+}
+BEFORE_LATEST = {
+    "a purchase": N_("member {card} has an entry dated {moment}; a purchase cannot be dated before it"),
+    "a refund": N_("member {card} has an entry dated {moment}; a refund cannot be dated before it"),
+    "a redemption": N_("member {card} has an entry dated {moment}; a redemption cannot be dated before it"),
+    "an adjustment": N_("member {card} has an entry dated {moment}; an adjustment cannot be dated before it"),
+    None: N_("member {card} has an entry dated {moment}; {what} cannot be dated before it"),
+}
 
 
 def require_enrolled_by(shop: Shop, member: dict, at: datetime, what: str) -> None:
     """Refuse a write dated before the member's enrolment."""
     enrolled = member["enrolled_at"]
     if at < clock.from_iso(enrolled):  # on the import's hot path: no formatting of `at`
-        raise Refused(
-            f"member {member['card']} enrolled on {clock.local_text(enrolled, shop.programme().tz)}; "
-            f"{what} cannot be dated before that"
-        )
+        raise Refused(_refusal(BEFORE_ENROLMENT, shop, member, enrolled, what))
 
 
 def require_latest(shop: Shop, member: dict, at: datetime, what: str, *, now: datetime | None = None) -> None:
@@ -42,7 +57,11 @@ def require_latest(shop: Shop, member: dict, at: datetime, what: str, *, now: da
     entries = card_moves.entries_of(shop, member["card"], since=moment)
     later = max((e.at for e in entries if e.at > moment), default=None)
     if later is not None:
-        raise Refused(
-            f"member {member['card']} has an entry dated {clock.local_text(later, shop.programme().tz)}; "
-            f"{what} cannot be dated before it"
-        )
+        raise Refused(_refusal(BEFORE_LATEST, shop, member, later, what))
+
+
+def _refusal(sentences: dict, shop: Shop, member: dict, stored: str, what: str) -> str:
+    """The sentence of `sentences` for `what`, in the active language, with the moment in shop time."""
+    moment = formats.moment(clock.from_iso(stored).astimezone(shop.programme().tz))
+    text = _(sentences.get(what) or sentences[None])
+    return text.format(card=member["card"], moment=moment, what=_(what))

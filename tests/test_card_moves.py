@@ -337,7 +337,7 @@ def test_a_statement_of_the_new_card_counts_the_spend_made_on_the_old_one(loyalt
     statement = loyalty.json("statement", done["new_card"], "--format", "json")
     shown = loyalty.json("member", "show", done["new_card"])
     assert shown["spend_12m"] == "70.00"
-    assert "spend over 12 months 70.00" in loyalty("statement", done["new_card"]).stdout
+    assert "spend over 12 months €70.00" in loyalty("statement", done["new_card"]).stdout
     assert statement["closing_balance"] == 70
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from loyalty_cli.commands.statements import render
 
-from loyalty_cli import clock, lots, members, points, program, statements
+from loyalty_cli import clock, formats, language, lots, members, points, program, statements
 from loyalty_cli.errors import Refused
 from loyalty_cli.shop import Shop, new_data
 
@@ -88,3 +89,21 @@ def test_statement_balances_agree_with_the_ledger(sequence, first, second):
     shown = [clock.add_months(month, i) for i in range(3)]
     due = sum(v for k, v in held.items() if k not in (lots.DEBT, lots.NEVER) and v > 0 and k <= shown[-1])
     assert sum(statement.expiring.values()) == due
+
+
+@settings(max_examples=40, deadline=None)
+@given(steps, days, days)
+def test_any_statement_is_written_in_every_language_and_its_json_is_the_same_in_all(sequence, first, second):
+    shop = new_shop()
+    card = members.enroll(shop, name="Anna", at=START)["card"]
+    play(shop, card, sequence)
+    start, end = min(first, second), max(first, second)
+    statement = statements.for_member(shop, shop.members.get(card), start, end)
+    english_json = render(statement, "json", "en")
+    for code in language.LANGUAGES:
+        assert render(statement, "json", code) == english_json
+        assert render(statement, "csv", code) == render(statement, "csv", "en")
+        closing = formats.number(statement.closing_balance, code)
+        assert closing in render(statement, "text", code)
+        assert f'<html lang="{code}">' in render(statement, "html", code)
+    assert language.active() == language.ENGLISH

@@ -153,7 +153,7 @@ def test_text_statement_fits_in_100_columns(loyalty):
     loyalty("purchase", card, "1234567,89", "--receipt", "K" + "7" * 60, "--at", "2026-11-02")
     loyalty("adjust", card, "-1000000", "--reason", "a long explanation " * 10, "--at", "2026-11-03")
     text = loyalty("statement", card).stdout
-    assert "Closing balance: 234567 points" in text
+    assert "Closing balance: 234,567 points" in text
     assert max(len(line) for line in text.splitlines()) <= 100
 
 
@@ -210,7 +210,7 @@ def test_tier_progress_names_the_next_tier_and_the_spend_needed(loyalty):
         "120.50",
         "179.50",
     )
-    assert "179.50 EUR more to reach Silver" in loyalty("statement", card).stdout
+    assert "€179.50 more to reach Silver" in loyalty("statement", card).stdout
 
 
 def test_member_without_a_tier_is_shown_in_the_lowest(loyalty):

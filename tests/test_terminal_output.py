@@ -303,7 +303,7 @@ def test_a_statement_with_large_figures_on_a_60_column_terminal_still_fits(loyal
     loyalty("adjust", card, "50", "--reason", "sorry for the long wait at the till")
     out = loyalty("statement", card).stdout
     assert all(len(line) <= 60 for line in out.splitlines()), out
-    assert "1250.00" in out and "+1250" in out
+    assert "€1,250.00" in out and "+1,250" in out
 
 
 def test_member_show_on_a_narrow_terminal_keeps_each_lot_month_with_its_points(loyalty, terminal):
