@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from loyalty_cli import language
 from loyalty_cli.cli import cli
+
+
+@pytest.fixture(autouse=True)
+def english_to_begin_with():
+    """Each test starts in English: a command run with --lang leaves its language active."""
+    language.use(language.ENGLISH)
+
 
 NOW = "2026-11-22T12:00:00+00:00"
 

@@ -94,6 +94,7 @@ def test_statement_balances_agree_with_the_ledger(sequence, first, second):
 @settings(max_examples=40, deadline=None)
 @given(steps, days, days)
 def test_any_statement_is_written_in_every_language_and_its_json_is_the_same_in_all(sequence, first, second):
+    language.use(language.ENGLISH)  # hypothesis runs many examples within one test
     shop = new_shop()
     card = members.enroll(shop, name="Anna", at=START)["card"]
     play(shop, card, sequence)
