@@ -178,8 +178,14 @@ def _points(count: int) -> str:
 
 
 def _month(key: str) -> str:
-    """A lot's expiry month as the data keeps it (2027-01), or "never"."""
-    return _("never") if key == "never" else key
+    """A lot's expiry month (kept as 2027-01) as people read it: 2027-01 / 01.2027., or "never"."""
+    if key == "never":
+        return _("never")
+    try:
+        year, month = int(key[:4]), int(key[5:7])
+    except ValueError:  # edited by hand into something else: shown, not hidden
+        return key
+    return formats.month_number(year, month) if len(key) == 7 and key[4] == "-" else key
 
 
 def _day(text: str | None) -> str | None:

@@ -123,6 +123,16 @@ def month(year: int, number_of_month: int, code: str | None = None) -> str:
     return f"{_MONTHS.get(code, _MONTHS['en'])[number_of_month - 1]} {year}"
 
 
+def month_number(year: int, number_of_month: int, code: str | None = None) -> str:
+    """A month in figures, for inside a sentence or a list: 2027-01 / 01.2027. / 01.2027."""
+    code = code or language.active()
+    if code == "lv":
+        return f"{number_of_month:02d}.{year}."
+    if code == "ru":
+        return f"{number_of_month:02d}.{year}"
+    return f"{year}-{number_of_month:02d}"
+
+
 def _grouped(digits: str, mark: str) -> str:
     head = len(digits) % 3 or 3
     groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]

@@ -97,6 +97,17 @@ def test_a_month_heading_is_cldr_standalone_month_and_year(code, month):
     assert formats.month(2026, month, code) == expected
 
 
+@pytest.mark.parametrize("code", ("lv", "ru"))
+@pytest.mark.parametrize("month", range(1, 13))
+def test_a_month_in_figures_is_cldr_s_year_and_month(code, month):
+    expected = format_skeleton("yMM", date(2027, month, 1), locale=code)
+    assert formats.month_number(2027, month, code) == expected
+
+
+def test_a_month_in_figures_is_iso_in_english():
+    assert formats.month_number(2027, 1, "en") == "2027-01"
+
+
 @pytest.mark.parametrize(
     ("code", "money", "count", "day", "month"),
     [
