@@ -125,7 +125,9 @@ def _member_pairs(shop, document: dict, currency: str, tz) -> list[tuple[str, ob
     """The lines of `member show` for people, in the active language."""
     # A no-break space keeps each month with its points when a narrow terminal folds the line.
     held = sorted(document["lots"].items())
-    lots_line = ", ".join(f"{_month(k)}:\u00a0{formats.number(v)}" for k, v in held if k != lots.DEBT)
+    lots_line = ", ".join(
+        f"{_month(k, formats.month)}:\u00a0{formats.number(v)}" for k, v in held if k != lots.DEBT
+    )
     balance = _points(document["balance"])
     if document["debt"]:
         balance += " " + ngettext(
@@ -177,15 +179,17 @@ def _points(count: int) -> str:
     return ngettext("{count} point", "{count} points", count).format(count=formats.number(count))
 
 
-def _month(key: str) -> str:
-    """A lot's expiry month (kept as 2027-01) as people read it: 2027-01 / 01.2027., or "never"."""
+def _month(key: str, form=formats.month_number) -> str:
+    """A lot's expiry month (kept as 2027-01) as people read it, or "never": in figures
+    (2027-01 / 01.2027.) for inside a sentence, or with `form=formats.month` by name
+    (January 2027 / janvāris 2027) for a list."""
     if key == "never":
         return _("never")
     try:
         year, month = int(key[:4]), int(key[5:7])
     except ValueError:  # edited by hand into something else: shown, not hidden
         return key
-    return formats.month_number(year, month) if len(key) == 7 and key[4] == "-" else key
+    return form(year, month) if len(key) == 7 and key[4] == "-" else key
 
 
 def _day(text: str | None) -> str | None:
