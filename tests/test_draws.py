@@ -357,7 +357,7 @@ def test_the_published_record_and_its_hashes_do_not_depend_on_the_language(loyal
 def test_draw_verify_says_it_recomputes_in_latvian(loyalty, october):
     run(loyalty, "oct")
     text = loyalty("--lang", "lv", "draw", "verify", "oct").stdout
-    assert text == "Kārtībā: oct pārrēķinot dod ierakstītos izlozes dalībniekus un uzvarētājus\n"
+    assert text == "Kārtībā: oct pārrēķins sakrīt ar ierakstītajiem izlozes dalībniekiem un uzvarētājiem\n"
 
 
 def test_draw_list_names_its_columns_and_statuses_in_russian(loyalty, october):

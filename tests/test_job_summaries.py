@@ -50,7 +50,7 @@ def test_a_dry_run_of_expire_says_what_would_expire(loyalty, lapsed):
     [
         (
             "lv",
-            "Paveikts par 2 dienām, no 22.11.2026. līdz 23.11.2026.: 21 punkts zaudēja derīgumu "
+            "Apstrādātas 2 dienas, no 22.11.2026. līdz 23.11.2026.: 21 punkts zaudēja derīgumu "
             "(1 dalībnieks), 0 dzimšanas dienas bonusu, 0 līmeņa maiņu, 0 izložu.\n",
         ),
         (
@@ -91,7 +91,7 @@ def test_maintain_counts_members_and_draws_in_their_plural_forms(loyalty, lapsed
 
 def test_a_dry_run_of_maintain_says_what_it_would_do(loyalty):
     result = loyalty("--lang", "lv", "maintain", "--as-of", "2026-11-22", "--dry-run")
-    assert result.stdout.startswith("Tiktu paveikts par 1 dienu, no 22.11.2026. līdz 22.11.2026.: 0 punktu")
+    assert result.stdout.startswith("Tiktu apstrādāta 1 diena, no 22.11.2026. līdz 22.11.2026.: 0 punktu")
 
 
 def test_tiers_review_counts_the_members_it_moved_in_russian(loyalty):

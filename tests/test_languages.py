@@ -173,7 +173,7 @@ def test_program_set_help_describes_every_setting_in_latvian():
             "Lietošana:",
             "Kļūda:",
             "Trūkst argumenta 'MEMBER'.",
-            "Palīdzībai mēģiniet 'loyalty purchase --help'.",
+            "Lai saņemtu palīdzību, izmantojiet 'loyalty purchase --help'.",
         ),
         (
             "ru",
@@ -377,14 +377,14 @@ def test_a_damaged_data_file_is_told_in_russian(loyalty):
 
 def test_no_programme_is_told_in_latvian(empty_loyalty):
     result = empty_loyalty("--lang", "lv", "program", "show", expect=1)
-    assert "nav loyalty programmas; izveidojiet to ar `loyalty init`" in result.stderr
+    assert "nav lojalitātes programmas; izveidojiet to ar `loyalty init`" in result.stderr
 
 
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
         ("en", "Error: Invalid value for 'FILE': File '{path}' does not exist."),
-        ("lv", "Kļūda: Nederīga 'FILE' vērtība: Fails '{path}' neeksistē."),
+        ("lv", "Kļūda: Nederīga 'FILE' vērtība: Fails '{path}' nepastāv."),
         ("ru", "Ошибка: Недопустимое значение для 'FILE': Файл '{path}' не существует."),
     ],
 )
@@ -398,7 +398,7 @@ def test_one_process_can_speak_latvian_then_english():
     # Click makes --help (and path kinds) once per process: the first language must not stick.
     assert "Parādīt šo palīdzību un beigt." in run("--lang", "lv", "backup", "--help").stdout
     assert run("--lang", "lv", "restore", "missing.tar.gz").stderr.endswith(
-        "Fails 'missing.tar.gz' neeksistē.\n"
+        "Fails 'missing.tar.gz' nepastāv.\n"
     )
     english = run("--lang", "en", "backup", "--help").stdout
     assert "Show this message and exit." in english and "Parādīt" not in english

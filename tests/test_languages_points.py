@@ -156,7 +156,7 @@ def test_refund_answer_speaks_the_operators_language(loyalty, code, answer):
 @pytest.mark.parametrize(
     ("code", "returned"),
     [
-        ("lv", "punktu izmantošana atcelta: +5 punkti"),
+        ("lv", "+5 izmantotie punkti atdoti atpakaļ"),
         ("ru", "списание баллов отменено: +5 баллов"),
     ],
 )
@@ -193,7 +193,7 @@ def test_an_amount_that_is_not_money_is_a_usage_error_in_the_operators_language(
 @pytest.mark.parametrize(
     ("code", "refusal"),
     [
-        ("lv", "laukā “iemesls” nedrīkst būt vadības rakstzīmju (atrasta U+001B)"),
+        ("lv", "laukā „iemesls” nedrīkst būt vadības rakstzīmju (atrasta U+001B)"),
         ("ru", "поле «причина» не должно содержать управляющих символов (найден U+001B)"),
     ],
 )

@@ -238,7 +238,7 @@ def test_a_period_the_wrong_way_round_is_refused_in_the_operators_language(loyal
     result = loyalty(
         "--lang", "lv", "statement", anna, "--from", "2026-11-10", "--to", "2026-11-01", expect=2
     )
-    assert "periods sākas (10.11.2026.) pēc tā beigām (1.11.2026.)" in result.stderr
+    assert "perioda sākums (10.11.2026.) ir vēlāks par tā beigām (1.11.2026.)" in result.stderr
 
 
 def test_an_unknown_statement_language_is_a_usage_error(loyalty, anna):
@@ -257,7 +257,7 @@ def test_a_write_dated_before_the_latest_entry_is_refused_in_the_operators_langu
 
 def test_statement_help_is_in_the_operators_language(loyalty):
     latvian = loyalty("--lang", "lv", "statement", "--help").stdout
-    assert "Izdrukāt dalībnieka izrakstu" in latvian and "Rakstīt izrakstu šajā valodā" in latvian
+    assert "Parādīt dalībnieka izrakstu" in latvian and "Rakstīt izrakstu šajā valodā" in latvian
     russian = loyalty("--lang", "ru", "statements", "--help").stdout
     assert "Записать выписку для каждого участника" in russian
     assert "loyalty statements --month 2026-10 --output-dir statements/2026-10 --format html" in russian
