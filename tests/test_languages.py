@@ -180,7 +180,7 @@ def test_program_set_help_describes_every_setting_in_latvian():
             "Использование:",
             "Ошибка:",
             "Не указан аргумент 'MEMBER'.",
-            "Справка: 'loyalty purchase --help'.",
+            "Справка: «loyalty purchase --help».",
         ),
     ],
 )
@@ -195,7 +195,7 @@ def test_a_missing_argument_is_told_in_the_operators_language(code, usage, error
     ("code", "expected"),
     [
         ("lv", "Kļūda: Nav tādas komandas 'shwo'. Vai domājāt 'show'?"),
-        ("ru", "Ошибка: Нет такой команды 'shwo'. Может быть, 'show'?"),
+        ("ru", "Ошибка: Нет такой команды 'shwo'. Возможно, вы имели в виду 'show'?"),
     ],
 )
 def test_a_mistyped_subcommand_is_told_with_a_hint_in_the_operators_language(code, expected):
@@ -208,7 +208,7 @@ def test_a_mistyped_subcommand_is_told_with_a_hint_in_the_operators_language(cod
     ("code", "expected"),
     [
         ("lv", "Nav tādas komandas 'purchse'. Vai domājāt 'purchase'?"),
-        ("ru", "Нет такой команды 'purchse'. Может быть, 'purchase'?"),
+        ("ru", "Нет такой команды 'purchse'. Возможно, вы имели в виду 'purchase'?"),
     ],
 )
 def test_a_mistyped_command_is_told_with_a_hint_in_the_operators_language(code, expected):
@@ -219,7 +219,7 @@ def test_a_mistyped_command_is_told_with_a_hint_in_the_operators_language(code, 
     ("code", "expected"),
     [
         ("lv", "Kļūda: Nav tādas opcijas '--jsn'. Vai domājāt '--json'?"),
-        ("ru", "Ошибка: Нет такого параметра '--jsn'. Может быть, '--json'?"),
+        ("ru", "Ошибка: Нет такого параметра '--jsn'. Возможно, вы имели в виду '--json'?"),
     ],
 )
 def test_an_unknown_option_is_told_in_the_operators_language(code, expected):
