@@ -70,28 +70,6 @@ def _click_gettext(message: str) -> str:
     return _PathMessage(found) if message in _PATH_MESSAGES else found
 
 
-def _click_ngettext(singular: str, plural: str, count: int) -> str:
-    """Click's plural texts in the active language.
-
-    Where Click gives one value two names ("{choice}" for one, "{choices}" for several),
-    the catalogue has the same sentence with one name, so that every form of a translation
-    names the same placeholders (scripts/translations.py checks that).
-    """
-    if singular == "Did you mean {possibility}?":
-        return language.ngettext(
-            "Did you mean {possibilities}?", "(Did you mean one of: {possibilities}?)", count
-        )
-    if singular == "{value!r} is not {choice}.":
-        return language.ngettext("{value!r} is not {choices}.", "{value!r} is not one of {choices}.", count)
-    if singular == "{value!r} does not match the format {format}.":
-        return language.ngettext(
-            "{value!r} does not match the format {formats}.",
-            "{value!r} does not match the formats {formats}.",
-            count,
-        )
-    return language.ngettext(singular, plural, count)
-
-
 for _module in (
     click.core,
     click.decorators,
@@ -104,7 +82,7 @@ for _module in (
     if hasattr(_module, "_"):
         _module._ = _click_gettext
     if hasattr(_module, "ngettext"):
-        _module.ngettext = _click_ngettext
+        _module.ngettext = language.ngettext
 
 
 _showing_help = False  # True while a help page is being written
