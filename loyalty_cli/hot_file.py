@@ -28,8 +28,9 @@ import zlib
 
 import orjson
 
+from .checksums import SpanChecksums
 from .language import _
-from .member_rows import StoredRows
+from .member_rows import Buffer, StoredRows
 
 MEMBERS_START = b',"members":[\n'
 MEMBERS_END = b"\n]}"
@@ -39,8 +40,11 @@ _CHECKSUM_END = b'",'
 _BODY = len(_CHECKSUM_START) + 8 + len(_CHECKSUM_END)  # where the checksummed bytes start
 
 
-def parse(raw: bytes) -> dict:
-    """The document; its "members" are StoredRows. Raises orjson.JSONDecodeError, ValueError."""
+def parse(raw: bytes, checksums: SpanChecksums | None = None) -> dict:
+    """The document; its "members" are StoredRows. Raises orjson.JSONDecodeError, ValueError.
+
+    `checksums` (from `sound`) lets the next render hash only what changed.
+    """
     start = raw.find(MEMBERS_START)
     if start > 0 and raw.endswith(MEMBERS_END):
         try:
@@ -49,7 +53,9 @@ def parse(raw: bytes) -> dict:
             data = None
         if isinstance(data, dict) and "members" not in data:
             data.pop(CHECKSUM, None)
-            data["members"] = StoredRows(raw, start + len(MEMBERS_START), len(raw) - len(MEMBERS_END))
+            data["members"] = StoredRows(
+                raw, start + len(MEMBERS_START), len(raw) - len(MEMBERS_END), checksums=checksums
+            )
             return data
     data = orjson.loads(raw)
     if not isinstance(data, dict):
@@ -62,16 +68,32 @@ def parse(raw: bytes) -> dict:
 
 def render(data: dict) -> bytes:
     """The bytes of the hot file for `data` (its "members" StoredRows or a list of rows)."""
+    return b"".join(pieces(data))
+
+
+def pieces(data: dict) -> list[Buffer]:
+    """The hot file for `data` as pieces to write one after another (what `render` joins).
+
+    The members' rows are views of the file they were read from, except those that
+    changed: nothing is copied, and only what changed is hashed for the checksum.
+    """
     members = data.get("members")
     if not isinstance(members, StoredRows):
         members = StoredRows.of(members or [])
     head = orjson.dumps({k: v for k, v in data.items() if k not in ("members", CHECKSUM)})[1:-1]
     key = b',"members":' if head else b'"members":'
-    body = (head, key, members.json(), b"}")
-    checksum = 0
-    for piece in body:
-        checksum = zlib.crc32(piece, checksum)
-    return b"".join((_CHECKSUM_START, b"%08x" % checksum, _CHECKSUM_END, *body))
+    checksum = zlib.crc32(b"}", members.checksum(zlib.crc32(key, zlib.crc32(head))))
+    return [_CHECKSUM_START + b"%08x" % checksum + _CHECKSUM_END + head + key, *members.pieces(), b"}"]
+
+
+def sound(raw: bytes) -> SpanChecksums | None:
+    """The CRCs of the bytes of a hot file that are byte for byte as loyalty wrote them
+    (they match the checksum it records), or None."""
+    recorded = _recorded_checksum(raw[:_BODY])
+    if recorded is None:
+        return None
+    checksums = SpanChecksums(raw, _BODY)
+    return checksums if checksums.crc == recorded else None
 
 
 def damage(raw: bytes) -> str | None:
@@ -79,8 +101,7 @@ def damage(raw: bytes) -> str | None:
 
     Files of schema 1 to 3 carry no checksum: they are sound if they parse whole.
     """
-    recorded = _recorded_checksum(raw[:_BODY])
-    if recorded is not None and zlib.crc32(memoryview(raw)[_BODY:]) == recorded:
+    if sound(raw) is not None:
         return None
     try:  # the slow way, only for a file that is not byte for byte as written
         data = orjson.loads(raw)
@@ -96,7 +117,7 @@ def damage(raw: bytes) -> str | None:
         return _("it has lost its checksum")
     if not isinstance(data.get("members"), list):
         return _("its members are not a list")
-    laid_out = render(data)
+    laid_out = pieces(data)[0]  # it opens with the checksum
     if laid_out[:_BODY] != _CHECKSUM_START + str(recorded).removeprefix("crc32:").encode() + _CHECKSUM_END:
         return _("its content does not match its checksum (it was damaged, or changed outside loyalty)")
     return None
