@@ -238,6 +238,7 @@ class StoredRows:
         self._source: SpanChecksums | None = None
         self._parsed: dict[str, list] | None = None
         self._lookups = 0
+        self._spans: dict[str, slice] = {}  # where the rows found so far are in the buffer
 
     @property
     def buffer(self) -> bytes:
@@ -368,6 +369,10 @@ class StoredRows:
         return memoryview(self.buffer)[self.start : self.stop]
 
     def _span(self, card: str, *, missing_ok: bool = True) -> slice | None:
+        # Kept: a command that changes a member searches for its row again to write it.
+        span = self._spans.get(card)
+        if span is not None:
+            return span
         key = b"[" + orjson.dumps(card) + b","
         if self.buffer.startswith(key, self.start, self.stop):
             begin = self.start
@@ -378,7 +383,8 @@ class StoredRows:
                     return None
                 raise KeyError(card)
             begin += 1
-        return slice(begin, self._line_end(begin))
+        span = self._spans[card] = slice(begin, self._line_end(begin))
+        return span
 
     def _line_around(self, at: int) -> slice:
         begin = max(self.buffer.rfind(b"\n", self.start, at) + 1, self.start)
