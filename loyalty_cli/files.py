@@ -14,6 +14,7 @@ import contextlib
 import errno
 import fcntl
 import io
+import mmap
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -92,6 +93,21 @@ def write_pieces(fd: int, pieces: Sequence[Buffer]) -> None:
             first += 1
         if written:
             views[first] = views[first][written:]
+
+
+def read_mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, mapped into memory rather than copied where the system allows.
+
+    Copying the 10 MB hot file costs a command more than anything else it does with it.
+    A mapping is safe because no data file is ever changed in place: every write makes a
+    new file and renames it over the old (write_atomic), so a mapping keeps reading the
+    version it opened. The caller gets find, rfind, slices and len; memoryview for more.
+    """
+    with open(path, "rb") as handle:
+        try:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # an empty file; a file system that cannot map
+            return handle.read()
 
 
 @contextlib.contextmanager

@@ -24,6 +24,7 @@ if, laid out again, its content has the checksum it records: only its layout cha
 
 from __future__ import annotations
 
+import mmap
 import zlib
 
 import orjson
@@ -40,13 +41,14 @@ _CHECKSUM_END = b'",'
 _BODY = len(_CHECKSUM_START) + 8 + len(_CHECKSUM_END)  # where the checksummed bytes start
 
 
-def parse(raw: bytes, checksums: SpanChecksums | None = None) -> dict:
+def parse(raw: bytes | mmap.mmap, checksums: SpanChecksums | None = None) -> dict:
     """The document; its "members" are StoredRows. Raises orjson.JSONDecodeError, ValueError.
 
-    `checksums` (from `sound`) lets the next render hash only what changed.
+    `raw` is the file's bytes or a mapping of it (files.read_mapped): the rows are used
+    where they are. `checksums` (from `sound`) lets the next render hash only what changed.
     """
     start = raw.find(MEMBERS_START)
-    if start > 0 and raw.endswith(MEMBERS_END):
+    if start > 0 and raw[-len(MEMBERS_END) :] == MEMBERS_END:
         try:
             data = orjson.loads(raw[:start] + b"}")
         except orjson.JSONDecodeError:
@@ -57,7 +59,7 @@ def parse(raw: bytes, checksums: SpanChecksums | None = None) -> dict:
                 raw, start + len(MEMBERS_START), len(raw) - len(MEMBERS_END), checksums=checksums
             )
             return data
-    data = orjson.loads(raw)
+    data = orjson.loads(memoryview(raw))
     if not isinstance(data, dict):
         raise ValueError(_("it is not a loyalty data file"))
     data.pop(CHECKSUM, None)
@@ -86,7 +88,7 @@ def pieces(data: dict) -> list[Buffer]:
     return [_CHECKSUM_START + b"%08x" % checksum + _CHECKSUM_END + head + key, *members.pieces(), b"}"]
 
 
-def sound(raw: bytes) -> SpanChecksums | None:
+def sound(raw: bytes | mmap.mmap) -> SpanChecksums | None:
     """The CRCs of the bytes of a hot file that are byte for byte as loyalty wrote them
     (they match the checksum it records), or None."""
     recorded = _recorded_checksum(raw[:_BODY])
@@ -96,7 +98,7 @@ def sound(raw: bytes) -> SpanChecksums | None:
     return checksums if checksums.crc == recorded else None
 
 
-def damage(raw: bytes) -> str | None:
+def damage(raw: bytes | mmap.mmap) -> str | None:
     """What is wrong with the bytes of a hot file, or None when they are as loyalty wrote them.
 
     Files of schema 1 to 3 carry no checksum: they are sound if they parse whole.
@@ -104,7 +106,7 @@ def damage(raw: bytes) -> str | None:
     if sound(raw) is not None:
         return None
     try:  # the slow way, only for a file that is not byte for byte as written
-        data = orjson.loads(raw)
+        data = orjson.loads(memoryview(raw))
     except orjson.JSONDecodeError as error:
         return _("it is damaged ({error})").format(error=error)
     if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):

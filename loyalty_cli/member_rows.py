@@ -17,6 +17,7 @@ by hand into something else comes back as a document whose points `verify` repor
 
 from __future__ import annotations
 
+import mmap
 import zlib
 
 import orjson
@@ -210,24 +211,27 @@ class StoredRows:
     """The members' rows as the hot file holds them, one a line, parsed only when asked.
 
     `buffer[start:stop]` holds the rows joined by ",\n" (no row holds a line break), with
-    "[\n" before and "\n]" after, so that the bytes read from the hot file are used as
-    they are, without a copy. A command about one member finds that member's line with a
-    byte search and parses that line alone; after LOOKUPS_BEFORE_INDEX lookups (an import,
-    a report) every row is parsed once and looked up in a dict instead. Rows not changed
-    are written back as the bytes they were read as.
+    "[\n" before and "\n]" after, so that the bytes read from the hot file (or the file
+    mapped into memory, files.read_mapped) are used as they are, without a copy. A command
+    about one member finds that member's line with a byte search and parses that line
+    alone; after LOOKUPS_BEFORE_INDEX lookups (an import, a report) every row is parsed
+    once and looked up in a dict instead. Rows not changed are written back as the bytes
+    they were read as: `with_changes` gives rows made of pieces (views of this buffer and
+    the changed rows' bytes), which the hot file is written from (`pieces`, `checksum`)
+    and which are joined into one buffer only if something reads them afterwards.
     """
 
     LOOKUPS_BEFORE_INDEX = 16
 
     def __init__(
         self,
-        buffer: bytes,
+        buffer: bytes | mmap.mmap,
         start: int = 2,
         stop: int | None = None,
         *,
         checksums: SpanChecksums | None = None,
     ):
-        self._buffer: bytes | None = buffer
+        self._buffer: bytes | mmap.mmap | None = buffer
         self.start = start
         self.stop = len(buffer) - 2 if stop is None else stop
         # The CRCs of the buffer's spans (the hot file as read and checked), if known.
@@ -241,7 +245,7 @@ class StoredRows:
         self._spans: dict[str, slice] = {}  # where the rows found so far are in the buffer
 
     @property
-    def buffer(self) -> bytes:
+    def buffer(self) -> bytes | mmap.mmap:
         """The bytes that hold the rows (at start:stop)."""
         if self._buffer is None:
             self._buffer = b"".join(piece for piece, _at in self._pieces)
@@ -256,7 +260,7 @@ class StoredRows:
     def __len__(self) -> int:
         if self.stop == self.start:
             return 0
-        return self.buffer.count(b"\n", self.start, self.stop) + 1
+        return bytes(self._body()).count(b"\n") + 1  # a mapped file has no count()
 
     def json(self) -> memoryview:
         """The rows as a JSON array (a view into the buffer)."""
@@ -374,7 +378,7 @@ class StoredRows:
         if span is not None:
             return span
         key = b"[" + orjson.dumps(card) + b","
-        if self.buffer.startswith(key, self.start, self.stop):
+        if self.buffer[self.start : min(self.start + len(key), self.stop)] == key:  # no startswith in a mmap
             begin = self.start
         else:
             begin = self.buffer.find(b"\n" + key, self.start, self.stop)

@@ -12,6 +12,7 @@ Layout of DIR:
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import shutil
 import time
@@ -326,9 +327,9 @@ class Store:
                 )
         return self._parse(raw, checksums)
 
-    def _read_hot(self) -> bytes:
+    def _read_hot(self) -> bytes | mmap.mmap:
         try:
-            return self.hot_path.read_bytes()
+            return files.read_mapped(self.hot_path)
         except FileNotFoundError:
             raise self._no_programme() from None
         except OSError as error:
@@ -336,7 +337,7 @@ class Store:
                 _("cannot read {path}: {reason}").format(path=self.hot_path, reason=error.strerror)
             ) from None
 
-    def _parse(self, raw: bytes, checksums: SpanChecksums | None = None) -> dict:
+    def _parse(self, raw: bytes | mmap.mmap, checksums: SpanChecksums | None = None) -> dict:
         path = self.hot_path
         try:
             data = hot_file.parse(raw, checksums)
