@@ -1,14 +1,16 @@
-"""The hot file is written from the pieces of the one read: same bytes, same checksum, same safety.
+"""The hot file is read where it lies and written from the pieces of the one read.
 
-A command rewrites the hot file as views of the file it read with its changed rows in
-between (hot_file.pieces), written with os.writev (files.write_pieces); its checksum is
-chained from the CRCs of the unchanged spans, taken while the file was checked
-(checksums.SpanChecksums), and of the changed rows.
+The hot file is mapped into memory, not copied (files.read_mapped). A command rewrites
+it as views of the file it read with its changed rows in between (hot_file.pieces),
+written with os.writev (files.write_pieces); its checksum is chained from the CRCs of
+the unchanged spans, taken while the file was checked (checksums.SpanChecksums), and of
+the changed rows.
 """
 
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import random
 import zlib
@@ -18,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loyalty_cli import checksums, files, hot_file, member_rows
+from loyalty_cli.store import Store
 
 MEMBERS = 10_000  # rows enough for unchanged spans longer than those hashed again
 
@@ -138,3 +141,34 @@ def test_a_write_of_pieces_failing_midway_leaves_the_old_file(tmp_path, monkeypa
 def test_the_checksum_of_rows_made_from_a_list_is_the_crc_of_their_json():
     stored = member_rows.StoredRows.of([["1", "A"], ["2", "B"]])
     assert stored.checksum() == zlib.crc32(bytes(stored.json()))
+
+
+def test_a_reader_keeps_reading_its_version_after_a_writer_replaces_the_file(loyalty):
+    card = loyalty.enroll("Anna", "--phone", "29123456")
+    loyalty("purchase", card, "20", "--receipt", "R1")
+    snapshot = Store(loyalty.data_dir).read()  # the hot file mapped into memory
+    loyalty("purchase", card, "30", "--receipt", "R2")
+    loyalty("redeem", card, "10")
+    assert snapshot.members.get(card)["points"]["balance"] == 20
+    assert loyalty.json("member", "show", card)["balance"] == 40
+
+
+def test_a_file_system_that_cannot_map_files_is_read_by_copying(loyalty, monkeypatch):
+    card = loyalty.enroll("Anna", "--phone", "29123456")
+
+    def refused(*args, **kwargs):
+        raise OSError(errno.ENODEV, os.strerror(errno.ENODEV))
+
+    monkeypatch.setattr(mmap, "mmap", refused)
+    loyalty("purchase", card, "20", "--receipt", "R1")
+    assert loyalty.json("member", "show", card)["balance"] == 20
+    loyalty("verify")
+
+
+def test_an_empty_hot_file_is_reported_as_damaged(loyalty):
+    card = loyalty.enroll("Anna")
+    hot = loyalty.data_dir / "loyalty.json"
+    hot.write_bytes(b"")
+    for args in (("member", "show", card), ("purchase", card, "5")):
+        result = loyalty(*args, expect=3)
+        assert result.stderr.count("\n") == 1 and "damaged" in result.stderr, result.stderr
