@@ -74,24 +74,15 @@ def _times(a: int, b: int) -> int:
     return product
 
 
-def _powers() -> list[int]:
-    """x^(2^k) modulo the polynomial, for k = 0..63 (zlib's x2n_table, longer)."""
-    power, table = 1 << 30, []  # x^1
-    for _k in range(64):
-        table.append(power)
-        power = _times(power, power)
-    return table
-
-
-_X2N: list[int] = []  # filled on first use: most commands never combine
+_X2N: list[int] = []  # x^(2^k) modulo the polynomial (zlib's x2n_table), grown as needed
 
 
 def _x_to_8n(length: int) -> int:
     """x^(8 * length) modulo the polynomial (zlib's x2nmodp(length, 3))."""
-    if not _X2N:
-        _X2N.extend(_powers())
     power, k = _ONE, 3
     while length:
+        while len(_X2N) <= k:
+            _X2N.append(_times(_X2N[-1], _X2N[-1]) if _X2N else 1 << 30)  # x^1, then squares
         if length & 1:
             power = _times(_X2N[k], power)
         length >>= 1

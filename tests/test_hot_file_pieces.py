@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from loyalty_cli import checksums, files, hot_file, member_rows
 from loyalty_cli.store import Store
 
-MEMBERS = 10_000  # rows enough for unchanged spans longer than those hashed again
+MEMBERS = 20_000  # rows enough for unchanged spans longer than those hashed again
 
 
 def _bytes(seed: int, size: int) -> bytes:
