@@ -298,6 +298,11 @@ class Store:
         ready = self.root / RESTORE_READY
         if not ready.is_dir():
             return
+        if not (ready / INSTALL_LIST).exists():
+            # The list goes only with the folder, once everything is in place: a restore
+            # killed while the folder was being removed has nothing left to move.
+            shutil.rmtree(ready)
+            return
         names = orjson.loads((ready / INSTALL_LIST).read_bytes())
         for name in sorted(names, key=lambda n: n == HOT_FILE):
             source, target = ready / name, self.root / name
