@@ -47,14 +47,16 @@ SHORT = 14
 FOLDED = 8
 # Narrower than this, a table is drawn without its outer border.
 NARROW = 80
+# Both patterns are compiled on first use (re's own cache), not on import: compiling them
+# cost every command a millisecond or two, and most print neither a table nor JSON.
 # 1438, -5, 12.30, 1 234,50, 22%: a number as the tool prints it (not a list of cards).
 # A number as formats.py writes it: 1 234, 1,234, 12,5 %, €12.30, 12,30 €, PLN5.00, 5,00 PLN.
-_NUMBER = re.compile(
+_NUMBER = (
     "[-+]?(?:[€$£]|[A-Z]{3})?(?:[0-9]{1,3}(?:[ \u00a0,][0-9]{3})+|[0-9]+)(?:[.,][0-9]+)?"
     "(?:[ \u00a0]?%|\u00a0(?:[€$£]|[A-Z]{3}))?"
 )
 # JSON keeps these inside strings as they are; escaped, they are the same data.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def on_terminal(stream=None) -> bool:
@@ -92,7 +94,7 @@ def emit_json(document) -> None:
 def json_text(document) -> str:
     """The JSON text of `document`: UTF-8 letters as they are, controls escaped (\\u009b)."""
     text = json.dumps(document, ensure_ascii=False, indent=2)
-    return _JSON_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return re.sub(_JSON_UNSAFE, lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def emit_csv(rows: list[dict], columns: list[str], numeric: tuple[str, ...] = ()) -> None:
@@ -225,5 +227,5 @@ def _is_numeric(key: str, values: list) -> bool:
 
 def _is_number(value) -> bool:
     if isinstance(value, str):
-        return _NUMBER.fullmatch(value) is not None
+        return re.fullmatch(_NUMBER, value) is not None
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)

@@ -18,8 +18,8 @@ against the ledger.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from . import cards, clock, members, projection, text_fields, tiers
 from .errors import CardMoved, InvalidInput, Refused
@@ -30,8 +30,7 @@ from .shop import Shop
 MOVE_KINDS = ("replace", "merge")
 
 
-@dataclass(frozen=True)
-class Replacement:
+class Replacement(NamedTuple):
     """What `replace-card` did."""
 
     old_card: str
@@ -48,8 +47,7 @@ class Replacement:
         }
 
 
-@dataclass(frozen=True)
-class Merger:
+class Merger(NamedTuple):
     """What `merge` did."""
 
     card: str

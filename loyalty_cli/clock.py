@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import formats
@@ -24,8 +24,7 @@ _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(NamedTuple):
     """The current moment (UTC). Tests and `LOYALTY_NOW` replace it."""
 
     now: datetime

@@ -7,7 +7,6 @@ the old one (`ref`). Each entry carries the SHA-256 of the previous entry's cano
 
 from __future__ import annotations
 
-import hashlib
 from typing import NamedTuple
 
 import orjson
@@ -68,4 +67,6 @@ class LedgerEntry(NamedTuple):
 
 def entry_hash(doc: dict) -> str:
     """SHA-256 of an entry's canonical form (sorted keys, compact JSON)."""
+    import hashlib  # here: loading OpenSSL costs a command that writes no entry 3 ms
+
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -17,10 +17,17 @@ by hand into something else comes back as a document whose points `verify` repor
 
 from __future__ import annotations
 
+import mmap
+import zlib
+
 import orjson
 
+from . import checksums
+from .checksums import SpanChecksums
 from .errors import DataProblem
 from .language import _
+
+Buffer = bytes | memoryview
 
 DETAILS = (
     "card",
@@ -37,6 +44,9 @@ DETAILS = (
 POINTS = ("balance", "lots", "spend", "purchases", "last_purchase")
 _WIDTH = len(DETAILS) + len(POINTS) + 1
 _BALANCE = len(DETAILS)
+# Pieces shorter than this are hashed again: taking a span's CRC from the checked file and
+# combining it costs about as much as hashing 500 kB.
+_HASHED_AGAIN_BELOW = 1 << 19
 
 
 def to_row(doc: dict) -> list:
@@ -202,20 +212,45 @@ class StoredRows:
     """The members' rows as the hot file holds them, one a line, parsed only when asked.
 
     `buffer[start:stop]` holds the rows joined by ",\n" (no row holds a line break), with
-    "[\n" before and "\n]" after, so that the bytes read from the hot file are used as
-    they are, without a copy. A command about one member finds that member's line with a
-    byte search and parses that line alone; after LOOKUPS_BEFORE_INDEX lookups (an import,
-    a report) every row is parsed once and looked up in a dict instead. Rows not changed
-    are written back as the bytes they were read as.
+    "[\n" before and "\n]" after, so that the bytes read from the hot file (or the file
+    mapped into memory, files.read_mapped) are used as they are, without a copy. A command
+    about one member finds that member's line with a byte search and parses that line
+    alone; after LOOKUPS_BEFORE_INDEX lookups (an import, a report) every row is parsed
+    once and looked up in a dict instead. Rows not changed are written back as the bytes
+    they were read as: `with_changes` gives rows made of pieces (views of this buffer and
+    the changed rows' bytes), which the hot file is written from (`pieces`, `checksum`)
+    and which are joined into one buffer only if something reads them afterwards.
     """
 
     LOOKUPS_BEFORE_INDEX = 16
 
-    def __init__(self, buffer: bytes, start: int = 2, stop: int | None = None):
-        self.buffer, self.start = buffer, start
+    def __init__(
+        self,
+        buffer: bytes | mmap.mmap,
+        start: int = 2,
+        stop: int | None = None,
+        *,
+        checksums: SpanChecksums | None = None,
+    ):
+        self._buffer: bytes | mmap.mmap | None = buffer
+        self.start = start
         self.stop = len(buffer) - 2 if stop is None else stop
+        # The CRCs of the buffer's spans (the hot file as read and checked), if known.
+        self.checksums = checksums
+        # After with_changes: the rows as pieces, each a view of the rows they were made
+        # from (with its place there) or new bytes (None), joined only if read again.
+        self._pieces: list[tuple[Buffer, int | None]] | None = None
+        self._source: SpanChecksums | None = None
         self._parsed: dict[str, list] | None = None
         self._lookups = 0
+        self._spans: dict[str, slice] = {}  # where the rows found so far are in the buffer
+
+    @property
+    def buffer(self) -> bytes | mmap.mmap:
+        """The bytes that hold the rows (at start:stop)."""
+        if self._buffer is None:
+            self._buffer = b"".join(piece for piece, _at in self._pieces)
+        return self._buffer
 
     @classmethod
     def of(cls, rows) -> StoredRows:
@@ -226,11 +261,31 @@ class StoredRows:
     def __len__(self) -> int:
         if self.stop == self.start:
             return 0
-        return self.buffer.count(b"\n", self.start, self.stop) + 1
+        return bytes(self._body()).count(b"\n") + 1  # a mapped file has no count()
 
     def json(self) -> memoryview:
         """The rows as a JSON array (a view into the buffer)."""
         return memoryview(self.buffer)[self.start - 2 : self.stop + 2]
+
+    def pieces(self) -> list[Buffer]:
+        """The rows as a JSON array, in pieces to write one after another (nothing copied)."""
+        if self._pieces is not None:
+            return [piece for piece, _at in self._pieces]
+        return [self.json()]
+
+    def checksum(self, crc: int = 0) -> int:
+        """zlib.crc32 of the JSON array, continuing `crc`: spans of a checked file are not hashed again."""
+        if self._pieces is not None:
+            pieces, source = self._pieces, self._source
+        else:
+            pieces, source = [(self.json(), self.start - 2)], self.checksums
+        for piece, at in pieces:
+            size = len(piece)
+            if source is not None and at is not None and size > _HASHED_AGAIN_BELOW:
+                crc = checksums.combine(crc, source.span(at, at + size), size)
+            else:
+                crc = zlib.crc32(piece, crc)
+        return crc
 
     def find(self, card: str):
         """The stored row of this card (freshly parsed), or None."""
@@ -287,31 +342,44 @@ class StoredRows:
                 card = keys.get(line[1 : line.find(b'",') + 1])
                 if card is not None and card in left:
                     lines[index] = orjson.dumps(left.pop(card))
-            body = [b",\n".join(lines)]
+            body = [(b",\n".join(lines), None)]
             if left:  # rows whose cards do not look as loyalty writes them
-                body = StoredRows(b"[\n" + body[0] + b"\n]")._spliced(left)
+                spliced = StoredRows(b"[\n" + body[0][0] + b"\n]")._spliced(left)
+                body = [(piece, None) for piece, _at in spliced]  # places in a buffer of its own
         if added:
             if self.stop > self.start:
-                body.append(b",\n")
-            body.append(b",\n".join(orjson.dumps(row) for row in added))
-        return StoredRows(b"".join([b"[\n", *body, b"\n]"]))
+                body.append((b",\n", None))
+            body.append((b",\n".join(orjson.dumps(row) for row in added), None))
+        return StoredRows._of_pieces([(b"[\n", None), *body, (b"\n]", None)], self.checksums)
 
-    def _spliced(self, changed: dict[str, list]) -> list:
-        """The rows, these changed, as pieces to join (views of the buffer, new rows' bytes)."""
+    @classmethod
+    def _of_pieces(cls, pieces: list[tuple[Buffer, int | None]], source: SpanChecksums | None) -> StoredRows:
+        """Rows made of pieces; `source` has the CRCs of the buffer the views' places are in."""
+        rows = cls(b"", 2, sum(len(piece) for piece, _at in pieces) - 2)
+        rows._buffer, rows._pieces, rows._source = None, pieces, source
+        return rows
+
+    def _spliced(self, changed: dict[str, list]) -> list[tuple[Buffer, int | None]]:
+        """The rows, these changed, as pieces: views of the buffer (and where they start in
+        it), the changed rows' new bytes (and None)."""
         view, at, pieces = memoryview(self.buffer), self.start, []
         spans = [(self._span(card, missing_ok=False), row) for card, row in changed.items()]
         for span, row in sorted(spans, key=lambda item: item[0].start):
-            pieces += [view[at : span.start], orjson.dumps(row)]
+            pieces += [(view[at : span.start], at), (orjson.dumps(row), None)]
             at = span.stop
-        pieces.append(view[at : self.stop])
+        pieces.append((view[at : self.stop], at))
         return pieces
 
     def _body(self) -> memoryview:
         return memoryview(self.buffer)[self.start : self.stop]
 
     def _span(self, card: str, *, missing_ok: bool = True) -> slice | None:
+        # Kept: a command that changes a member searches for its row again to write it.
+        span = self._spans.get(card)
+        if span is not None:
+            return span
         key = b"[" + orjson.dumps(card) + b","
-        if self.buffer.startswith(key, self.start, self.stop):
+        if self.buffer[self.start : min(self.start + len(key), self.stop)] == key:  # no startswith in a mmap
             begin = self.start
         else:
             begin = self.buffer.find(b"\n" + key, self.start, self.stop)
@@ -320,7 +388,8 @@ class StoredRows:
                     return None
                 raise KeyError(card)
             begin += 1
-        return slice(begin, self._line_end(begin))
+        span = self._spans[card] = slice(begin, self._line_end(begin))
+        return span
 
     def _line_around(self, at: int) -> slice:
         begin = max(self.buffer.rfind(b"\n", self.start, at) + 1, self.start)

@@ -40,7 +40,6 @@ next writer records it anew.
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -347,11 +346,15 @@ def finish_interrupted(root: Path, next_id: int) -> list[str]:
 
 def shard_of(receipt: str) -> str:
     """The receipt shard name: two hex digits of the receipt's SHA-1."""
+    import hashlib  # here: loading OpenSSL costs a command that never shards (member show) 3 ms
+
     return hashlib.sha1(receipt.encode("utf-8")).hexdigest()[:2]
 
 
 def card_shard(card: str) -> str:
     """The card's shard of a month: one hex digit of the card's SHA-1."""
+    import hashlib
+
     return hashlib.sha1(card.encode("utf-8")).hexdigest()[0]
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from . import clock, formats, lots, members, projection, text_fields, tiers, timeline
 from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
@@ -19,8 +19,7 @@ _TEXTS: dict[Decimal, str] = {}
 MAX_TEXT = 200
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(NamedTuple):
     """What a points command did: the entry written and the member afterwards."""
 
     entry: LedgerEntry

@@ -14,7 +14,6 @@ Upgrades, the review, `member show`, statements, exports and reports all use `wi
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -38,7 +37,7 @@ def months_before(day: date, months: int) -> date:
     """The same date `months` months earlier (the month's last day when it is shorter)."""
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+    return date(year, month + 1, min(day.day, _days_in_month(year, month + 1)))
 
 
 def empty() -> dict:
@@ -131,3 +130,9 @@ def day_of(moment, tz) -> str:
 def _own_day(entry: LedgerEntry) -> str | None:
     """The spend day an entry names itself: its `day`, or the first of its `month`."""
     return entry.day or (f"{entry.month}-01" if entry.month else None)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    # Not calendar.monthrange: the calendar module costs every command a millisecond to import.
+    after = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return (after - date(year, month, 1)).days

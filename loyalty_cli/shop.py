@@ -113,13 +113,14 @@ class Shop:
         self._check_writable()
         self._meta_changed = True
 
-    def to_bytes(self) -> bytes:
-        """Flush every buffered change into TinyDB and serialise the whole file."""
+    def to_pieces(self) -> list[bytes | memoryview]:
+        """Flush every buffered change into TinyDB and serialise the whole file, in pieces
+        to write one after another (hot_file.pieces): the unchanged rows are not copied."""
         self.members.flush()
         self.draws.flush()
         self.ledger.flush()
         self._db.table("meta").update(dict(self.meta), doc_ids=[META_ID])
-        return hot_file.render(self._storage.data)
+        return hot_file.pieces(self._storage.data)
 
     def _check_writable(self) -> None:
         if not self.writable:

@@ -12,6 +12,7 @@ Layout of DIR:
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import shutil
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 import orjson
 
 from . import files, hot_file, migrations, partitions
+from .checksums import SpanChecksums
 from .clock import UTC, Clock
 from .errors import DataProblem, Refused
 from .language import _
@@ -133,7 +135,7 @@ class Store:
         data = self._load(check=True) if self.exists() else new_data()
         shop = Shop(data, writable=True, root=self.root)
         if shop.meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
-            migrations.upgrade(self.root, shop, lambda migrated: self._commit(migrated.to_bytes()))
+            migrations.upgrade(self.root, shop, lambda migrated: self._commit(migrated.to_pieces()))
             shop = Shop(self._load(), writable=True, root=self.root)
         yield shop
         if shop.changed and not dry_run:
@@ -206,7 +208,7 @@ class Store:
             # The intent file also tells readers that the files it names are being rewritten.
             months, written = self._move_out(moved + new, shop.meta.get("files"))
             shop.ledger.forget_moved(moved + new, months, written)
-        self._commit(shop.to_bytes())
+        self._commit(shop.to_pieces())
         if moved or new:
             partitions.committed(self.root)
 
@@ -227,7 +229,7 @@ class Store:
                 return  # not renewed from a damaged file: the command itself reports the damage
             records = {k: v for k, v in meta["files"].items() if k not in names}
             meta["files"] = dict(sorted({**records, **partitions.records_of(self.root, names)}.items()))
-            self._commit(hot_file.render(data))
+            self._commit(hot_file.pieces(data))
         partitions.committed(self.root)
 
     def _keep_from(self) -> str:
@@ -245,7 +247,8 @@ class Store:
                 )
             ) from None
 
-    def _commit(self, data: bytes) -> None:
+    def _commit(self, data: list[files.Buffer]) -> None:
+        """Write the hot file from its pieces (hot_file.pieces), keeping the old one as a backup."""
         kept: list[Path] = []
         keep = (lambda: kept.append(self._keep_backup())) if self.hot_path.exists() else None
         try:
@@ -269,9 +272,9 @@ class Store:
         for old in self.backups()[:-BACKUPS_KEPT]:
             old.unlink()
 
-    def _holds(self, data: bytes) -> bool:
+    def _holds(self, data: list[files.Buffer]) -> bool:
         try:
-            return self.hot_path.read_bytes() == data
+            return self.hot_path.read_bytes() == b"".join(data)
         except OSError:
             return False
 
@@ -295,6 +298,11 @@ class Store:
         ready = self.root / RESTORE_READY
         if not ready.is_dir():
             return
+        if not (ready / INSTALL_LIST).exists():
+            # The list goes only with the folder, once everything is in place: a restore
+            # killed while the folder was being removed has nothing left to move.
+            shutil.rmtree(ready)
+            return
         names = orjson.loads((ready / INSTALL_LIST).read_bytes())
         for name in sorted(names, key=lambda n: n == HOT_FILE):
             source, target = ready / name, self.root / name
@@ -312,19 +320,21 @@ class Store:
     def _load(self, *, check: bool = False) -> dict:
         """The hot file's document; with `check`, DataProblem unless its bytes are as written."""
         raw = self._read_hot()
+        checksums = None
         if check:
-            damage = hot_file.damage(raw)
+            checksums = hot_file.sound(raw)  # the common case: hashed once, no parse of the whole
+            damage = hot_file.damage(raw) if checksums is None else None
             if damage is not None:
                 raise DataProblem(
                     _("{path}: {damage}; {hint}").format(
                         path=self.hot_path, damage=damage, hint=self._restore_hint()
                     )
                 )
-        return self._parse(raw)
+        return self._parse(raw, checksums)
 
-    def _read_hot(self) -> bytes:
+    def _read_hot(self) -> bytes | mmap.mmap:
         try:
-            return self.hot_path.read_bytes()
+            return files.read_mapped(self.hot_path)
         except FileNotFoundError:
             raise self._no_programme() from None
         except OSError as error:
@@ -332,10 +342,10 @@ class Store:
                 _("cannot read {path}: {reason}").format(path=self.hot_path, reason=error.strerror)
             ) from None
 
-    def _parse(self, raw: bytes) -> dict:
+    def _parse(self, raw: bytes | mmap.mmap, checksums: SpanChecksums | None = None) -> dict:
         path = self.hot_path
         try:
-            data = hot_file.parse(raw)
+            data = hot_file.parse(raw, checksums)
             if "1" not in data.get("meta", {}):
                 raise ValueError(_("it is not a loyalty data file"))
         except (orjson.JSONDecodeError, ValueError) as error:

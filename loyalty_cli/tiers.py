@@ -16,9 +16,9 @@ the latest CHANGES_KEPT changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from . import clock, projection
 from .program import Programme, Tier
@@ -31,8 +31,7 @@ CHANGES = "tier_changes"
 CHANGES_KEPT = 36
 
 
-@dataclass(frozen=True)
-class TierChange:
+class TierChange(NamedTuple):
     """A member who moved from one tier to another at a review."""
 
     card: str

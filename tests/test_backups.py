@@ -177,6 +177,18 @@ def test_an_interrupted_restore_is_finished_by_the_next_command(shop, tmp_path):
     assert not ready.exists()
 
 
+def test_a_restore_killed_while_removing_its_emptied_folder_is_finished_by_the_next_command(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    shop("restore", archive, "--yes")
+    expected = outputs(shop)
+    # Every file moved into place and the list removed, but not yet the folder itself.
+    (shop.data_dir / RESTORE_READY).mkdir()
+    assert outputs(shop) == expected
+    shop("purchase", "29123456", "3", "--receipt", "AFTER")
+    assert not (shop.data_dir / RESTORE_READY).exists()
+
+
 def test_every_commit_keeps_the_previous_file_as_a_backup(loyalty):
     store = Store(loyalty.data_dir)
     before = store.hot_path.read_bytes()

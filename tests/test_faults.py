@@ -21,7 +21,7 @@ from inspection import temp_files
 from loyalty_cli import files
 from loyalty_cli.store import Store
 
-REAL = {name: getattr(os, name) for name in ("open", "write", "fsync", "replace", "link")}
+REAL = {name: getattr(os, name) for name in ("open", "write", "writev", "fsync", "replace", "link")}
 
 
 def failing(name: str, code: int, *, after: int = 0, when=lambda *a: True):
@@ -39,14 +39,14 @@ def failing(name: str, code: int, *, after: int = 0, when=lambda *a: True):
 
 
 def short_then_full(code: int):
-    """os.write that writes only part of the first buffer (as POSIX allows), then fails."""
+    """os.writev that writes only part of the first buffer (as POSIX allows), then fails."""
     calls = {"n": 0}
 
-    def fake(fd, data):
+    def fake(fd, buffers):
         calls["n"] += 1
         if calls["n"] > 1:
             raise OSError(code, os.strerror(code))
-        return REAL["write"](fd, bytes(data[:100]))
+        return REAL["write"](fd, bytes(buffers[0][:100]))
 
     return fake
 
@@ -56,8 +56,9 @@ def _temp(path, *args, **kwargs) -> bool:
 
 
 FAULTS = {
-    "disk full while writing": ("write", errno.ENOSPC, {}),
-    "disk full after a short write": ("write", errno.ENOSPC, {"short": True}),
+    # Every data file is written with os.writev (files.write_pieces).
+    "disk full while writing": ("writev", errno.ENOSPC, {}),
+    "disk full after a short write": ("writev", errno.ENOSPC, {"short": True}),
     "permission denied creating the file": ("open", errno.EACCES, {"when": _temp}),
     "read-only file system": ("open", errno.EROFS, {"when": _temp}),
     "I/O error at fsync": ("fsync", errno.EIO, {}),
@@ -169,7 +170,7 @@ def test_a_failed_restore_changes_nothing(shop, monkeypatch, tmp_path):
 
 def test_a_failed_erase_changes_nothing(shop, monkeypatch):
     before = snapshot(shop.data_dir)
-    monkeypatch.setattr(os, "write", failing("write", errno.ENOSPC))
+    monkeypatch.setattr(os, "writev", failing("writev", errno.ENOSPC))
     shop("member", "erase", "29123456", "--yes", expect=3)
     monkeypatch.undo()
     assert snapshot(shop.data_dir) == before

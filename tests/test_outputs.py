@@ -112,14 +112,14 @@ def test_a_full_disk_keeps_the_previous_output_and_exits_3(shop, tmp_path, monke
     args, target = _target(shop, tmp_path, which)
     target.write_bytes(b"yesterday's file")
     before = snapshot(shop.data_dir)
-    real_write = os.write
 
     def full(fd, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(os, "write", full)
+    monkeypatch.setattr(os, "write", full)  # streamed outputs (files.atomic_output)
+    monkeypatch.setattr(os, "writev", full)  # the others (files.write_atomic)
     result = _run(shop, args, expect=3)
-    monkeypatch.setattr(os, "write", real_write)
+    monkeypatch.undo()
     assert result.stderr.startswith("Error: could not write") and result.stderr.count("\n") == 1
     assert "No space left on device" in result.stderr
     assert target.read_bytes() == b"yesterday's file"
