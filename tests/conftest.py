@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -16,6 +17,16 @@ from loyalty_cli.cli import cli
 def english_to_begin_with():
     """Each test starts in English: a command run with --lang leaves its language active."""
     language.use(language.ENGLISH)
+
+
+@pytest.fixture(autouse=True)
+def collector_left_on():
+    """`loyalty_cli.cli.main` turns the cycle collector off for its one command; a test that
+    calls it must not leave it off for the tests after it (their mapped files would pile up)."""
+    yield
+    if not gc.isenabled():
+        gc.enable()
+        gc.collect()
 
 
 NOW = "2026-11-22T12:00:00+00:00"
