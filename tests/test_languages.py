@@ -278,6 +278,20 @@ def test_program_set_language_takes_any_case(loyalty):
     assert loyalty.json("program", "show")["language"] == "lv"
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", "Error: earn.rate must be a number, not 'abc'\n"),
+        ("lv", "Kļūda: earn.rate: jābūt skaitlim, nevis 'abc'\n"),
+        ("ru", "Ошибка: earn.rate: нужно число, а не 'abc'\n"),
+    ],
+)
+def test_a_setting_that_is_not_a_number_is_named_once(loyalty, code, expected):
+    before = snapshot(loyalty.data_dir)
+    assert loyalty("--lang", code, "program", "set", "earn.rate", "abc", expect=2).stderr == expected
+    assert snapshot(loyalty.data_dir) == before
+
+
 @pytest.mark.parametrize("value", ["de", "", "lv_LV", "latviešu"])
 def test_program_set_language_refuses_a_language_we_do_not_speak_and_writes_nothing(loyalty, value):
     before = snapshot(loyalty.data_dir)
