@@ -245,7 +245,7 @@ def test_a_read_only_file_system_still_answers_reads(shop, monkeypatch):
 )
 def test_a_disk_full_is_told_in_the_operators_language(shop, monkeypatch, code, expected):
     before = snapshot(shop.data_dir)
-    monkeypatch.setattr(os, "write", failing("write", errno.ENOSPC))
+    monkeypatch.setattr(os, "writev", failing("writev", errno.ENOSPC))
     result = shop("--lang", code, "purchase", "29123456", "5", "--receipt", "R2", expect=3)
     monkeypatch.undo()
     assert expected in result.stderr and os.strerror(errno.ENOSPC) not in result.stderr
