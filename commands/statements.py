@@ -118,7 +118,7 @@ def statements(env: Env, month, output_dir, fmt, as_json):
         files.ensure_dir(output_dir)  # a folder it creates is private (0700)
     except OSError as error:
         raise click.BadParameter(
-            _("cannot create {folder}: {reason}").format(folder=output_dir, reason=error.strerror)
+            _("cannot create {folder}: {reason}").format(folder=output_dir, reason=files.reason(error))
         ) from None
     written = []
     with _progress(len(shop.members), month) as advance:

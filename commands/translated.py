@@ -52,6 +52,30 @@ _PATH_MESSAGES = frozenset(
 )
 
 
+# Click fills "{number_type}" of this one with a type's English name ("integer range"):
+# a whole sentence for each kind of number is said instead.
+_NUMBER_MESSAGE = "{value!r} is not a valid {number_type}."
+_NUMBER_SENTENCES = {
+    "integer": language.N_("{value!r} is not a whole number."),
+    "integer range": language.N_("{value!r} is not a whole number."),
+    "float": language.N_("{value!r} is not a number."),
+    "float range": language.N_("{value!r} is not a number."),
+}
+# Texts Click translates by a variable, not a literal (`_(extra["required"])`, the
+# "[required]" of an option's help): marked here so that the catalogue has them.
+_REQUIRED = language.N_("required")
+
+
+class _NumberMessage(str):
+    """Click's "not a valid {number_type}" as a whole sentence for the kind of number."""
+
+    def format(self, *args, **kwargs) -> str:
+        sentence = _NUMBER_SENTENCES.get(kwargs.get("number_type"))
+        if sentence is None:
+            return super().format(*args, **kwargs)
+        return language.gettext(sentence).format(value=kwargs.get("value"))
+
+
 class _PathMessage(str):
     """A translated path message whose "{name}" (File, Directory, Path) is translated too."""
 
@@ -67,6 +91,8 @@ def _click_gettext(message: str) -> str:
     if message in _GIVEN_WHEN_MADE:
         return message
     found = language.gettext(message)
+    if message == _NUMBER_MESSAGE:
+        return _NumberMessage(found)
     return _PathMessage(found) if message in _PATH_MESSAGES else found
 
 

@@ -103,7 +103,7 @@ def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
         except OSError as error:
             raise DataProblem(
                 _("could not write {path}: {reason}; no backup was made").format(
-                    path=output, reason=error.strerror or error
+                    path=output, reason=files.reason(error)
                 )
             ) from None
     return BackupResult(
@@ -132,7 +132,7 @@ def restore(
         except OSError as error:
             raise DataProblem(
                 _("could not unpack {archive} in {folder}: {reason}; nothing was changed").format(
-                    archive=archive, folder=store.root, reason=error.strerror or error
+                    archive=archive, folder=store.root, reason=files.reason(error)
                 )
             ) from None
         result = _unpack_and_check(archive, stage)
@@ -182,7 +182,7 @@ def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
     except OSError as error:
         raise DataProblem(
             _("could not unpack {archive}: {reason}; nothing was changed").format(
-                archive=archive, reason=error.strerror or error
+                archive=archive, reason=files.reason(error)
             )
         ) from None
     staged = Store(stage)
@@ -218,7 +218,7 @@ def _install(store: Store, stage: Path, kept: Path | None) -> None:
     try:
         store.install(stage)
     except OSError as error:
-        reason = error.strerror or str(error)
+        reason = files.reason(error)
         if (store.root / RESTORE_READY).is_dir():
             raise DataProblem(
                 _(
@@ -264,7 +264,7 @@ def _keep_current(store: Store, now: clock.Clock) -> Path | None:
     except OSError as error:
         raise DataProblem(
             _("could not keep the current data in {path}: {reason}; nothing was changed").format(
-                path=path, reason=error.strerror or error
+                path=path, reason=files.reason(error)
             )
         ) from None
     return path

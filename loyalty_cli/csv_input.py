@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import formats
+from . import files, formats
 from .errors import InvalidInput
 from .language import _, ngettext
 from .spreadsheet import FORMULA_STARTS
@@ -79,7 +79,7 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, bool]:
         data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(
-            _("cannot read {path}: {reason}").format(path=path, reason=error.strerror)
+            _("cannot read {path}: {reason}").format(path=path, reason=files.reason(error))
         ) from None
     codec, marked = encoding or "utf-8", encoding is not None
     for mark, name in _BOMS:

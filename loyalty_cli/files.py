@@ -137,10 +137,37 @@ def reporting(path: Path) -> Iterator[None]:
 
         left = _("{path} is as it was").format(path=path) if existed else _("nothing was written")
         raise DataProblem(
-            _("could not write {path}: {reason}; {left}").format(
-                path=path, reason=error.strerror or error, left=left
-            )
+            _("could not write {path}: {reason}; {left}").format(path=path, reason=reason(error), left=left)
         ) from None
+
+
+def reason(error: OSError) -> str:
+    """Why a file operation failed, in the active language.
+
+    Python gives the system's reason in English whatever the language: English keeps it as
+    the system says it; in another language the common reasons are translated, any other
+    is as the system gives it.
+    """
+    from .language import ENGLISH, N_, _, active
+
+    if active() == ENGLISH:
+        return error.strerror or str(error)
+
+    reasons = {
+        errno.ENOENT: N_("no such file or folder"),
+        errno.EACCES: N_("permission denied"),
+        errno.EPERM: N_("operation not permitted"),
+        errno.ENOSPC: N_("no space left on the disk"),
+        errno.EDQUOT: N_("disk quota exceeded"),
+        errno.EROFS: N_("the file system is read-only"),
+        errno.ENOTDIR: N_("not a folder"),
+        errno.EISDIR: N_("it is a folder"),
+        errno.EEXIST: N_("it already exists"),
+        errno.EIO: N_("input/output error"),
+        errno.ENAMETOOLONG: N_("the name is too long"),
+    }
+    said = reasons.get(error.errno)
+    return _(said) if said else error.strerror or str(error)
 
 
 def fsync_dir(path: Path) -> None:

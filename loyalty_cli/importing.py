@@ -212,7 +212,7 @@ def write_rejects(path: Path, sheet: csv_input.Sheet, rejected: list[Rejected]) 
     except OSError as error:
         raise RejectsNotWritten(
             _("could not write the rejected rows to {path}: {reason}; nothing was imported").format(
-                path=path, reason=error.strerror or error
+                path=path, reason=files.reason(error)
             )
         ) from None
 

@@ -49,7 +49,12 @@ gettext = _
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    """The form of a sentence for `count` in the active language (ru and lv have three)."""
+    """The form of a sentence for `count` in the active language (ru and lv have three).
+
+    A negative count takes the form of its size, as CLDR has it: -21 punkts, -21 балл (the
+    catalogues' plural rules, like C's, would read -21 as neither 1 nor 21).
+    """
+    count = abs(count)
     if _active is None:
         return singular if count == 1 else plural
     return _active.ngettext(singular, plural, count)

@@ -371,7 +371,7 @@ def read_bytes(path: Path) -> bytes:
         raise DataProblem(_(_MISSING).format(path=path)) from None
     except OSError as error:
         raise DataProblem(
-            _("cannot read {path}: {reason}").format(path=path, reason=error.strerror)
+            _("cannot read {path}: {reason}").format(path=path, reason=files.reason(error))
         ) from None
 
 

@@ -71,7 +71,7 @@ def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> 
                 _(
                     "erased member {card} in the data file, but could not rewrite the copies in backups "
                     "({problem}); run `loyalty member erase {card} --yes` again"
-                ).format(card=card, problem=error.strerror or error)
+                ).format(card=card, problem=files.reason(error))
             ) from None
     return Erasure(member["card"], member["erased_at"], already, rewritten, left)
 

@@ -174,7 +174,8 @@ def parse_setting(key: str, value: str) -> object:
     try:
         return PARSERS[key](value)
     except InvalidInput as error:
-        raise InvalidInput(f"{key}: {error}") from None
+        said = str(error)  # named once: some messages already begin with the setting's name
+        raise InvalidInput(said if said.startswith(key) else f"{key}: {said}") from None
 
 
 @dataclass(frozen=True)

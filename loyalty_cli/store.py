@@ -109,7 +109,7 @@ class Store:
         except OSError as error:  # a read-only file system, a folder of another user
             raise DataProblem(
                 _("cannot write in {folder}: {reason}; nothing was changed").format(
-                    folder=self.root, reason=error.strerror or error
+                    folder=self.root, reason=files.reason(error)
                 )
             ) from None
         try:
@@ -120,7 +120,7 @@ class Store:
             except OSError as error:
                 raise DataProblem(
                     _("cannot write in {folder}: {reason}; nothing was changed").format(
-                        folder=self.root, reason=error.strerror or error
+                        folder=self.root, reason=files.reason(error)
                     )
                 ) from None
             yield
@@ -243,7 +243,7 @@ class Store:
         except OSError as error:
             raise DataProblem(
                 _("could not write the ledger partitions in {folder}: {reason}; nothing was changed").format(
-                    folder=self.root, reason=error.strerror or error
+                    folder=self.root, reason=files.reason(error)
                 )
             ) from None
 
@@ -254,7 +254,7 @@ class Store:
         try:
             files.write_atomic(self.hot_path, data, before_replace=keep)
         except OSError as error:
-            reason = error.strerror or str(error)
+            reason = files.reason(error)
             if self._holds(data):
                 raise DataProblem(
                     _(
@@ -339,7 +339,7 @@ class Store:
             raise self._no_programme() from None
         except OSError as error:
             raise DataProblem(
-                _("cannot read {path}: {reason}").format(path=self.hot_path, reason=error.strerror)
+                _("cannot read {path}: {reason}").format(path=self.hot_path, reason=files.reason(error))
             ) from None
 
     def _parse(self, raw: bytes | mmap.mmap, checksums: SpanChecksums | None = None) -> dict:

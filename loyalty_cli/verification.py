@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from . import card_moves, hot_file, lots, partitions, projection
+from . import card_moves, files, hot_file, lots, partitions, projection
 from . import ledger as ledger_mod
 from .errors import DataProblem
 from .language import _, ngettext
@@ -73,7 +73,7 @@ def check_files(shop: Shop) -> Iterator[str]:
     try:
         damage = hot_file.damage(path.read_bytes())
     except OSError as error:
-        damage = _("it cannot be read ({reason})").format(reason=error.strerror)
+        damage = _("it cannot be read ({reason})").format(reason=files.reason(error))
     if damage is not None:
         yield _("{path}: {damage}").format(path=path, damage=damage)
     if recorded is not None:

@@ -331,6 +331,14 @@ def test_a_draw_run_again_with_other_rules_is_refused_in_latvian(loyalty, octobe
     assert "izloze oct notika ar citiem noteikumiem: --winners 3 (izloze notika ar 2)" in result.stderr
 
 
+def test_a_draw_run_again_with_another_window_is_refused_in_russian_naming_what_it_was_held_with(
+    loyalty, october
+):
+    run(loyalty, "oct")
+    result = loyalty("--lang", "ru", "draw", "run", "oct", "--month", "2026-09", expect=1)
+    assert "--to '2026-09-30' (при проведении было '2026-10-31')" in result.stderr
+
+
 def test_the_published_record_and_its_hashes_do_not_depend_on_the_language(loyalty, october, tmp_path):
     latvian = Loyalty(tmp_path / "lv-shop")
     latvian("init", "--name", "Test shop")

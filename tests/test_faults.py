@@ -237,3 +237,26 @@ def test_a_read_only_file_system_stops_a_writer_with_one_line_and_exit_3(
 def test_a_read_only_file_system_still_answers_reads(shop, monkeypatch):
     read_only_file_system(monkeypatch)
     assert shop.json("member", "show", "29123456")["balance"] == 20
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("lv", "diskā nav vietas"), ("ru", "на диске нет места")],
+)
+def test_a_disk_full_is_told_in_the_operators_language(shop, monkeypatch, code, expected):
+    before = snapshot(shop.data_dir)
+    monkeypatch.setattr(os, "writev", failing("writev", errno.ENOSPC))
+    result = shop("--lang", code, "purchase", "29123456", "5", "--receipt", "R2", expect=3)
+    monkeypatch.undo()
+    assert expected in result.stderr and os.strerror(errno.ENOSPC) not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert snapshot(shop.data_dir) == before
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"), [("en", "Not a directory"), ("lv", "tā nav mape"), ("ru", "это не папка")]
+)
+def test_a_statements_folder_that_cannot_be_made_is_told_in_the_operators_language(shop, code, expected):
+    inside_a_file = shop.data_dir / "loyalty.json" / "statements"
+    result = shop("--lang", code, "statements", "--month", "2026-11", "--output-dir", inside_a_file, expect=2)
+    assert f"{inside_a_file}: {expected}" in result.stderr

@@ -278,6 +278,20 @@ def test_program_set_language_takes_any_case(loyalty):
     assert loyalty.json("program", "show")["language"] == "lv"
 
 
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", "Error: earn.rate must be a number, not 'abc'\n"),
+        ("lv", "Kļūda: earn.rate: jābūt skaitlim, nevis 'abc'\n"),
+        ("ru", "Ошибка: earn.rate: нужно число, а не 'abc'\n"),
+    ],
+)
+def test_a_setting_that_is_not_a_number_is_named_once(loyalty, code, expected):
+    before = snapshot(loyalty.data_dir)
+    assert loyalty("--lang", code, "program", "set", "earn.rate", "abc", expect=2).stderr == expected
+    assert snapshot(loyalty.data_dir) == before
+
+
 @pytest.mark.parametrize("value", ["de", "", "lv_LV", "latviešu"])
 def test_program_set_language_refuses_a_language_we_do_not_speak_and_writes_nothing(loyalty, value):
     before = snapshot(loyalty.data_dir)
@@ -314,6 +328,36 @@ def test_a_programme_set_up_before_languages_gives_english():
 def test_members_are_counted_with_the_right_plural_form(code, count, expected):
     language.use(code)
     assert ngettext("{count} member", "{count} members", count).format(count=count) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "count", "expected"),
+    [
+        ("lv", -1, "-1 punkts"),
+        ("lv", -11, "-11 punktu"),
+        ("lv", -51, "-51 punkts"),
+        ("lv", -52, "-52 punkti"),
+        ("ru", -1, "-1 балл"),
+        ("ru", -3, "-3 балла"),
+        ("ru", -21, "-21 балл"),
+        ("ru", -25, "-25 баллов"),
+        ("en", -1, "-1 point"),
+        ("en", -2, "-2 points"),
+    ],
+)
+def test_a_negative_count_takes_the_plural_form_of_its_size(code, count, expected):
+    language.use(code)
+    assert ngettext("{count} point", "{count} points", count).format(count=count) == expected
+
+
+def test_a_negative_balance_after_a_refund_is_counted_right_in_latvian_and_russian(loyalty):
+    loyalty("program", "set", "bonus.welcome", "0")
+    card = loyalty.enroll("Anna")
+    loyalty("purchase", card, "72", "--receipt", "A1")
+    loyalty("redeem", card, "51")
+    loyalty("refund", "A1")  # the 51 points already spent are owed: balance -51
+    assert "-51 punkts (" in loyalty("--lang", "lv", "member", "show", card).stdout
+    assert "Конечный баланс: -51 балл\n" in loyalty("statement", card, "--lang", "ru").stdout
 
 
 # -- programme, backup and data messages in Latvian and Russian ----------------------------------
