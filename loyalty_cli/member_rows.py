@@ -8,9 +8,11 @@ instead of 100 ms with orjson). Lots and spend become short strings (lots
 for the members a command looks at.
 
     [card, name, phone, email, birthday, consent, status, tier, enrolled_at, referred_by,
-     balance, lots, spend, purchases, last_purchase, other]
+     balance, lots, spend, purchases, last_purchase, other, language]
 
 `other` holds any further keys of the document (status_reason, erased_at ...), or null.
+`language` ("lv", or null for a member stored before members had a language) came with
+schema 5; a row of schema 4 and before ends with `other`, and reads as having none.
 `to_row` and `from_row` are exact inverses for every document loyalty writes; a row edited
 by hand into something else comes back as a document whose points `verify` reports.
 """
@@ -42,8 +44,10 @@ DETAILS = (
     "referred_by",
 )
 POINTS = ("balance", "lots", "spend", "purchases", "last_purchase")
-_WIDTH = len(DETAILS) + len(POINTS) + 1
+_WIDTH = len(DETAILS) + len(POINTS) + 2
+_WIDTHS = (_WIDTH - 1, _WIDTH)  # rows of schema 4 and before have no language
 _BALANCE = len(DETAILS)
+_OTHER = _BALANCE + len(POINTS)
 # Pieces shorter than this are hashed again: taking a span's CRC from the checked file and
 # combining it costs about as much as hashing 500 kB.
 _HASHED_AGAIN_BELOW = 1 << 19
@@ -52,7 +56,14 @@ _HASHED_AGAIN_BELOW = 1 << 19
 def to_row(doc: dict) -> list:
     """The stored row of a member document."""
     points = doc.get("points")
-    other = {k: v for k, v in doc.items() if k not in DETAILS and k != "points"}
+    language = doc.get("language")
+    if not isinstance(language, str):
+        language = None  # absent, or edited by hand into something else: kept in `other`
+    other = {
+        k: v
+        for k, v in doc.items()
+        if k not in DETAILS and k != "points" and not (k == "language" and (v is None or language))
+    }
     if isinstance(points, dict):
         extra = {k: v for k, v in points.items() if k not in POINTS}
         if extra:
@@ -68,6 +79,7 @@ def to_row(doc: dict) -> list:
         points.get("purchases"),
         points.get("last_purchase"),
         other or None,
+        language,
     ]
 
 
@@ -75,7 +87,7 @@ def from_row(row) -> dict:
     """The member document of a stored row (a document stored whole is returned as it is)."""
     if isinstance(row, dict):
         return row
-    if not isinstance(row, list) or len(row) != _WIDTH:
+    if not isinstance(row, list) or len(row) not in _WIDTHS:
         return {"card": None, "points": None, "row": row}
     doc = dict(zip(DETAILS, row[: len(DETAILS)], strict=True))
     points = {
@@ -86,7 +98,9 @@ def from_row(row) -> dict:
         "last_purchase": row[_BALANCE + 4],
     }
     doc["points"] = points
-    other = row[-1]
+    if len(row) == _WIDTH and row[-1] is not None:
+        doc["language"] = row[-1]
+    other = row[_OTHER]
     if isinstance(other, dict):
         for key, value in other.items():
             if key == "points":

@@ -25,6 +25,8 @@ def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
         _daily_spend(shop)
     if shop.meta["schema"] < 4:
         _record_files(root, shop)
+    # Schema 5 gave member rows a language column; rows without one read as having none, so
+    # nothing is rewritten: the number alone keeps an older loyalty from misreading the rows.
     shop.meta["schema"] = SCHEMA_VERSION
     shop.touch_meta()
     commit(shop)

@@ -83,8 +83,8 @@ def test_a_member_is_one_flat_row_in_the_hot_file(loyalty):
     stored = json.loads(Store(loyalty.data_dir).hot_path.read_text())["members"]
     now = "2026-11-22T12:00:00+00:00"
     details = [card, "Anna", "+37129123456", None, None, False, "active", None, now, None]
-    # The member's language (the programme's: English) is one of the further keys.
-    assert stored == [[*details, 12, "2027-11:12", "2026-11:22=12.30", 1, now, {"language": "en"}]]
+    # The member's language (the programme's: English) has a column of its own.
+    assert stored == [[*details, 12, "2027-11:12", "2026-11:22=12.30", 1, now, None, "en"]]
 
 
 def test_each_member_row_is_a_line_of_the_hot_file(loyalty):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import Loyalty
 
-from loyalty_cli import member_rows
+from loyalty_cli import hot_file, member_rows
 from loyalty_cli.shop import SCHEMA_VERSION
 from loyalty_cli.store import Store
 
@@ -87,3 +87,30 @@ def test_a_migration_interrupted_half_way_is_done_again(old_shop, monkeypatch):
     assert json.loads((old_shop.data_dir / "loyalty.json").read_text())["meta"]["1"]["schema"] == 1
     assert [old_shop(*view).stdout for view in VIEWS] == old_shop.views
     assert old_shop.json("verify")["entries"] == 4
+
+
+def test_a_shop_of_schema_4_reads_its_members_without_a_language_and_moves_to_schema_5(tmp_path):
+    loyalty = Loyalty(tmp_path / "shop", now=NOW)
+    loyalty("init")
+    loyalty.enroll("Anna", "--card", "1001", "--language", "lv")
+    loyalty("purchase", "1001", "20", "--receipt", "R1")
+    hot = loyalty.data_dir / "loyalty.json"
+    data = json.loads(hot.read_text())
+    data.pop("checksum")
+    data["members"] = [row[:-1] for row in data["members"]]  # rows of schema 4 end with `other`
+    data["meta"]["1"]["schema"] = 4
+    hot.write_bytes(hot_file.render(data))
+
+    assert loyalty.json("member", "show", "1001")["language"] is None
+    loyalty("purchase", "1001", "5", "--receipt", "R2")
+    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION == 5
+    assert loyalty.json("member", "show", "1001")["balance"] == 25
+    assert loyalty.json("verify")["ok"] is True
+
+
+def test_a_member_s_language_has_a_column_of_its_own_in_the_stored_row():
+    doc = {"card": "1001", "name": "Anna", "status": "active", "language": "ru", "points": {"balance": 0}}
+    row = member_rows.to_row(doc)
+    assert row[-1] == "ru" and row[-2] is None
+    assert member_rows.from_row(row)["language"] == "ru"
+    assert "language" not in member_rows.from_row(row[:-1])  # a row of schema 4
