@@ -24,6 +24,7 @@ MEMBER_COLUMNS = [
     "purchases",
     "last_purchase",
     "spend_12m",
+    "language",  # en, lv or ru: the language of the member's statements
 ]
 MEMBER_NUMERIC = ("balance", "purchases", "spend_12m")
 LEDGER_COLUMNS = [
@@ -66,6 +67,7 @@ def members(shop: Shop, start: date | None, end: date | None, today: date) -> li
                 "purchases": points["purchases"],
                 "last_purchase": points["last_purchase"],
                 "spend_12m": to_text(projection.spend_in_window(points, today)),
+                "language": doc.get("language"),
             }
         )
     return rows

@@ -160,6 +160,7 @@ def test_member_export_csv_keeps_its_english_columns_and_values_in_latvian(loyal
         "purchases",
         "last_purchase",
         "spend_12m",
+        "language",
     ]
     assert (rows[0]["consent"], rows[0]["status"], rows[0]["balance"]) == ("yes", "active", "20")
 

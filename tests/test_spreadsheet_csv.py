@@ -230,6 +230,18 @@ def test_exported_members_import_back_into_another_shop(loyalty, tmp_path, empty
     assert other.json("import", "members", export)["skipped"] == 1
 
 
+def test_exported_members_import_back_with_their_languages(loyalty, tmp_path):
+    loyalty.enroll("Olga Ivanova", "--phone", "29000111", "--language", "ru")
+    loyalty.enroll("Anna Bērziņa", "--phone", "29123456", "--language", "lv")
+    export = tmp_path / "members.csv"
+    loyalty("export", "members", "--output", export)
+    other = type(loyalty)(tmp_path / "other")
+    other("init")
+    other("import", "members", export)
+    assert other.json("member", "show", "29000111")["language"] == "ru"
+    assert other.json("member", "show", "29123456")["language"] == "lv"
+
+
 def test_a_ledger_export_imports_back_as_its_purchases(loyalty, tmp_path):
     card = enrolled(loyalty)
     loyalty("purchase", card, "12,30", "--receipt", "K1", "--at", "2026-11-05T10:00")
