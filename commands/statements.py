@@ -121,11 +121,19 @@ def statements(env: Env, month, output_dir, fmt, as_json):
             _("cannot create {folder}: {reason}").format(folder=output_dir, reason=files.reason(error))
         ) from None
     written = []
-    with _progress(len(shop.members), month) as advance:
-        for item in core.for_month(shop, month, progress=advance):
-            path = output_dir / f"statement-{month}-{item.card}.{EXTENSIONS[fmt]}"
-            deliver(render(item, fmt, item.language), path)
-            written.append(path.name)
+    # Each file appears complete or not at all; they are made durable a batch at a time.
+    batch = files.Batch(output_dir)
+    try:
+        with _progress(len(shop.members), month) as advance:
+            for item in core.for_month(shop, month, progress=advance):
+                path = output_dir / f"statement-{month}-{item.card}.{EXTENSIONS[fmt]}"
+                with files.reporting(path):
+                    batch.add(path, render(item, fmt, item.language).encode("utf-8"))
+                written.append(path.name)
+        with files.reporting(batch.pending[0] if batch.pending else output_dir):
+            batch.finish()
+    finally:
+        batch.discard()
     skipped = len(shop.members) - len(written)
     if as_json:
         emit_json({"month": month, "written": len(written), "skipped": skipped, "files": written})
