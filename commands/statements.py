@@ -7,6 +7,7 @@ command says to the operator (the file written, the progress bar) stays in the o
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import textwrap
@@ -121,11 +122,19 @@ def statements(env: Env, month, output_dir, fmt, as_json):
             _("cannot create {folder}: {reason}").format(folder=output_dir, reason=files.reason(error))
         ) from None
     written = []
-    with _progress(len(shop.members), month) as advance:
-        for item in core.for_month(shop, month, progress=advance):
-            path = output_dir / f"statement-{month}-{item.card}.{EXTENSIONS[fmt]}"
-            deliver(render(item, fmt, item.language), path)
-            written.append(path.name)
+    # Each file appears complete or not at all; they are made durable a batch at a time.
+    batch = files.Batch(output_dir)
+    try:
+        with _progress(len(shop.members), month) as advance:
+            for item in core.for_month(shop, month, progress=advance):
+                path = output_dir / f"statement-{month}-{item.card}.{EXTENSIONS[fmt]}"
+                with files.reporting(path):
+                    batch.add(path, render(item, fmt, item.language).encode("utf-8"))
+                written.append(path.name)
+        with files.reporting(batch.pending[0] if batch.pending else output_dir):
+            batch.finish()
+    finally:
+        batch.discard()
     skipped = len(shop.members) - len(written)
     if as_json:
         emit_json({"month": month, "written": len(written), "skipped": skipped, "files": written})
@@ -229,13 +238,15 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
     receipt = [] if narrow else [_("Receipt")]
     headers = [_("Date"), _("Description"), *receipt, amount, _("Points"), _("Balance")]
     while True:
+        # Figures are never folded (and tabulate misreads a folded "1,280" as an int).
+        widths = [11, described, None, None, None] if narrow else [17, 24, 12, None, None, None]
         table = tabulate(
             rows,
             headers=headers,
             tablefmt="simple",
             disable_numparse=True,
-            # Figures are never folded (and tabulate misreads a folded "1,280" as an int).
-            maxcolwidths=[11, described, None, None, None] if narrow else [17, 24, 12, None, None, None],
+            # Folding costs more than the rest of the table: asked for only when a cell needs it.
+            maxcolwidths=None if fits(rows, widths) else widths,
             colalign=("left", "left", *([] if narrow else ["left"]), "right", "right", "right"),
         )
         # tabulate pads headers beyond the widths asked for: narrow the descriptions until it fits.
@@ -268,6 +279,30 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
         else:
             lines.append(item)
     return "\n".join(lines).replace(JOIN, " ") + "\n"
+
+
+def fits(rows: list[list[str]], widths: list[int | None]) -> bool:
+    """Whether every cell is already as tabulate would fold it to `widths` (so it need not be asked).
+
+    True only for cells that folding provably leaves as they are: empty, or at most their
+    column's width of characters one column wide each (Latin, Cyrillic, common punctuation;
+    no control or zero-width character, nothing tabulate or wcwidth would measure
+    otherwise), no whitespace at either end, and not "True" or "False" (which tabulate's
+    folding turns into "True").
+    """
+    for row in rows:
+        for cell, width in zip(row, widths, strict=False):
+            if width is None or not cell:
+                continue
+            if len(cell) > width or cell != cell.strip() or cell in _BOOLEANS or not _NARROW.match(cell):
+                return False
+    return True
+
+
+_BOOLEANS = ("True", "False")
+# Characters one column wide for tabulate and wcwidth alike (the ranges leave out controls,
+# the soft hyphen, combining marks, zero-width and line-separating characters).
+_NARROW = re.compile(r"[\x20-\x7e\xa0-\xac\xae-\u02ff\u0400-\u0482\u048a-\u04ff\u2010-\u2027\u20ac]*\Z")
 
 
 def member_line(statement: core.Statement) -> str:

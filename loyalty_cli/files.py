@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import io
 import mmap
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -123,6 +125,108 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
             raw.release()  # what a failed write left in the buffer goes nowhere
             with contextlib.suppress(OSError, ValueError):
                 handle.close()
+
+
+class Batch:
+    """Many new files written into one folder, each appearing complete or not at all.
+
+    Each file is written to a temp file beside its target, as write_atomic does, but the
+    temp files are made durable together: every `size` files, one sync of the file
+    system they are on (syncfs) instead of an fsync of each file, then they are renamed
+    into place, and the folder is fsynced once at the end (`finish`). A file's data is
+    thus on disk before its name points to it: a crash leaves each target as it was or
+    complete, never part-written. `discard` removes the temp files not yet renamed.
+    """
+
+    def __init__(self, folder: Path, size: int = 500):
+        self.folder = folder
+        self.size = size
+        self._pending: list[tuple[Path, Path]] = []
+        self._renamed = False
+
+    def add(self, path: Path, data: bytes) -> None:
+        """Write `data` to become `path` (it takes its place at the next flush)."""
+        fd, temp = _create_temp(path)
+        try:
+            try:
+                write_pieces(fd, [data])
+            finally:
+                os.close(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        self._pending.append((temp, path))
+        if len(self._pending) >= self.size:
+            self.flush()
+
+    @property
+    def pending(self) -> list[Path]:
+        """The targets written but not yet in place."""
+        return [path for _temp, path in self._pending]
+
+    def flush(self) -> None:
+        """Make the pending files durable, then rename each into place."""
+        if not self._pending:
+            return
+        _sync_data(self.folder, [temp for temp, _path in self._pending])
+        while self._pending:
+            temp, path = self._pending[0]
+            os.replace(temp, path)
+            self._pending.pop(0)
+            self._renamed = True
+
+    def finish(self) -> None:
+        """Put every pending file in place and make the renames durable."""
+        self.flush()
+        if self._renamed:
+            fsync_dir(self.folder)
+
+    def discard(self) -> None:
+        """Remove the temp files not yet renamed (their targets stay as they were)."""
+        for temp, _path in self._pending:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        self._pending = []
+
+
+def _sync_data(folder: Path, temps: list[Path]) -> None:
+    """Put the data of the files `temps` (in `folder`) on disk.
+
+    One syncfs of the folder's file system where Linux offers it (it reports write-back
+    errors since Linux 5.8); otherwise an fsync of each file.
+    """
+    syncfs = _syncfs()
+    if syncfs is not None:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if syncfs(fd) != 0:
+                import ctypes
+
+                code = ctypes.get_errno()
+                raise OSError(code, os.strerror(code))
+        finally:
+            os.close(fd)
+        return
+    for temp in temps:
+        fd = os.open(temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@functools.cache
+def _syncfs():
+    """libc's syncfs, or None where there is none (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
 
 
 @contextlib.contextmanager

@@ -82,6 +82,40 @@ def spend_in_window(points: dict, day: date) -> Decimal:
     return sum((Decimal(v) for d, v in points["spend"].items() if first <= d <= last), Decimal("0"))
 
 
+def spend_kept_over(points: dict, day: date) -> bool:
+    """Whether a projection still holds every spend day of the tier window of `day`.
+
+    Days are dropped only as a newer day pushes them out of SPEND_MONTHS_KEPT months
+    before the latest, so the window is whole when it starts no earlier than that.
+    """
+    spend = points["spend"]
+    if not spend:
+        return True  # no entry with money was ever folded in
+    try:
+        latest = date.fromisoformat(max(spend))
+    except (TypeError, ValueError):
+        return False  # edited by hand: the ledger decides
+    return months_before(latest, SPEND_MONTHS_KEPT) <= window(day)[0]
+
+
+def spend_recorded_by(points: dict, entries: Iterable[LedgerEntry], tz, day: date, until: str) -> Decimal:
+    """Net spend over the tier window of `day` of the entries recorded up to `until`.
+
+    Taken from the projection (which must hold the window: spend_kept_over) less the spend
+    of the entries after `until` that count in the window; `entries` are the member's in
+    ledger order and must include every entry after `until`. Equal to the spend_by_card
+    total of the member's entries since the window began.
+    """
+    first, last = (d.isoformat() for d in window(day))
+    days = SpendDays(tz)
+    later = Decimal("0")
+    for entry in entries:
+        spent_on = days.of(entry)
+        if spent_on is not None and entry.at > until and first <= spent_on <= last:
+            later += (-1 if entry.kind == "refund" else 1) * Decimal(entry.amount)
+    return spend_in_window(points, day) - later
+
+
 def spend_by_card(entries: Iterable[LedgerEntry], tz, day: date, until: str) -> dict[str, Decimal]:
     """Net spend per card over the tier window of `day`, from entries recorded up to `until`.
 

@@ -3,8 +3,10 @@
 A statement is worked out from the member's projection (which `verify` proves equal to the
 ledger) and the entries since the period began: the closing balance is today's balance
 less every later entry, the opening balance the closing less the period's entries. So a
-statement reads only the part of the ledger it covers (and the 12 months of spend its
-tier progress needs), never the whole history.
+statement reads only the part of the ledger it covers, never the whole history: the spend
+over its tier window comes from the member's stored spend by day while that still holds the
+window (statements of the last month or so), less what was recorded after the period;
+otherwise from the ledger since the window began.
 
 A statement is written in the member's language (`Statement.language`). Its entries carry
 their description twice: in English for JSON and CSV (`Line.description`, the same in every
@@ -119,24 +121,31 @@ def for_member(shop: Shop, member: dict, start: date, end: date) -> Statement:
             )
         )
     programme = shop.programme()
-    since = _history_since(start, end, programme)
+    stored = projection.spend_kept_over(member["points"], end)
+    since = _history_since(start, end, programme, stored_spend=stored)
     entries = card_moves.entries_of(shop, member["card"], since=since)
-    return _build(programme, member, entries, start, end)
+    return _build(programme, member, entries, start, end, stored_spend=stored)
 
 
 def for_month(shop: Shop, month: str, progress: Callable[[int], None] | None = None) -> Iterator[Statement]:
     """Statements of every member with activity or a balance in `month`, in enrolment order.
 
-    The ledger is read once for all members; `progress(1)` is called per member looked at.
+    The ledger is read once for all members, from the month's start when every member's
+    stored spend by day still covers the month's tier window (the last month or so),
+    otherwise from the start of that window; `progress(1)` is called per member looked at.
     """
     start, end = month_period(month)
     programme = shop.programme()
+    everyone = list(shop.members.all())
+    stored = all(projection.spend_kept_over(member["points"], end) for member in everyone)
     by_card: dict[str, list[LedgerEntry]] = defaultdict(list)
     moved = card_moves.moves(shop)  # a replaced or merged card's entries belong to the card it moved to
-    for entry in shop.ledger.entries(since=_history_since(start, end, programme)):
+    for entry in shop.ledger.entries(since=_history_since(start, end, programme, stored_spend=stored)):
         by_card[card_moves.resolve(moved, entry.card)].append(entry)
-    for member in shop.members.all():
-        statement = _build(programme, member, by_card.get(member["card"], []), start, end)
+    for member in everyone:
+        statement = _build(
+            programme, member, by_card.get(member["card"], []), start, end, stored_spend=stored
+        )
         if progress:
             progress(1)
         if statement.has_activity:
@@ -206,16 +215,24 @@ def _without_context(text: str) -> str:
     return text.split("|", 1)[-1]
 
 
-def _history_since(start: date, end: date, programme: Programme) -> str:
-    """The earliest moment a statement needs: its start, or the start of its tier window."""
-    first_day = min(start, projection.window(end)[0])
+def _history_since(start: date, end: date, programme: Programme, *, stored_spend: bool) -> str:
+    """The earliest moment a statement needs: its start, or the start of its tier window
+    when the spend over that window is not taken from the stored spend by day."""
+    first_day = start if stored_spend else min(start, projection.window(end)[0])
     return clock.iso(clock.start_of_day(first_day, programme.tz))
 
 
 def _build(
-    programme: Programme, member: dict, entries: Iterable[LedgerEntry], start: date, end: date
+    programme: Programme,
+    member: dict,
+    entries: Iterable[LedgerEntry],
+    start: date,
+    end: date,
+    *,
+    stored_spend: bool,
 ) -> Statement:
-    """A statement from the member's projection and their entries since _history_since."""
+    """A statement from the member's projection and their entries since _history_since
+    (the tier window's spend from the projection when `stored_spend`)."""
     tz = programme.tz
     since = clock.iso(clock.start_of_day(start, tz))
     until = clock.iso(clock.end_of_day(end, tz))
@@ -237,7 +254,10 @@ def _build(
     # A back-dated entry takes its place by date and time, not by when it was typed in.
     period.sort(key=lambda entry: (entry.at, entry.id))
     # The entries are the member's, also under cards they held before (replaced or merged).
-    spend_12m = sum(projection.spend_by_card(entries, tz, end, until).values(), Decimal("0"))
+    if stored_spend:
+        spend_12m = projection.spend_recorded_by(current, entries, tz, end, until)
+    else:
+        spend_12m = sum(projection.spend_by_card(entries, tz, end, until).values(), Decimal("0"))
     held_tier = tiers.held_at(programme, member, until)
     tier = held_tier.name if held_tier else member.get("tier")
     next_tier = tiers.above(programme, held_tier)
