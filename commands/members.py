@@ -20,7 +20,7 @@ SORTS = ("name", "balance", "spend", "enrolled", "last-purchase")
 SORT_COLUMNS = {"spend": "spend_12m", "enrolled": "enrolled_at", "last-purchase": "last_purchase"}
 LIST_HEADERS = {
     "card": N_("Card"),
-    "name": N_("person|Name"),  # a person's name, not a thing's (see `_in_context`)
+    "name": N_("person|Name"),  # a person's name, not a thing's (see `language.in_context`)
     "phone": N_("Phone"),
     "email": N_("Email"),
     "status": N_("Status"),
@@ -147,7 +147,7 @@ def _member_pairs(shop, document: dict, currency: str, tz) -> list[tuple[str, ob
     code = document["language"]
     return [
         (_("Card"), cards.display(document["card"])),
-        (_in_context("person|Name"), document["name"]),
+        (language.in_context("person|Name"), document["name"]),
         (_("Phone"), document["phone"]),
         (_("E-mail"), document["email"]),
         (_("Birthday"), _day(document["birthday"])),
@@ -164,14 +164,6 @@ def _member_pairs(shop, document: dict, currency: str, tz) -> list[tuple[str, ob
         (_("Referred by"), _referrer_line(shop, document["referred_by"])),
         *([(_("Earlier cards"), ", ".join(document["earlier_cards"]))] if document["earlier_cards"] else []),
     ]
-
-
-def _in_context(text: str) -> str:
-    """`_()` of a text marked "context|text" because its English alone is ambiguous (as GLib's
-    Q_): "person|Name" is Vārds / Имя, where a draw's "Name" is Nosaukums / Название. Without
-    a translation the context is dropped."""
-    translated = _(text)
-    return translated.split("|", 1)[-1] if translated == text else translated
 
 
 def _points(count: int) -> str:
@@ -286,7 +278,7 @@ def member_list(env: Env, tier, status, search, sort, reverse, limit, as_json, a
     elif rows:  # an empty table would only say "Nothing to list."
         programme = shop.programme()
         shown = [_shown_row(row, programme.currency, programme.tz) for row in rows]
-        headers = [(c, _in_context(LIST_HEADERS.get(c, c.capitalize()))) for c in columns]
+        headers = [(c, language.in_context(LIST_HEADERS.get(c, c.capitalize()))) for c in columns]
         emit_table(shown, headers)
 
 

@@ -48,6 +48,19 @@ def _(message: str) -> str:
 gettext = _
 
 
+def in_context(text: str) -> str:
+    """A text marked "context|text" because its English alone is ambiguous (GLib's Q_), in the
+    active language: "person|Name" is Vārds / Имя where a draw's "Name" is Nosaukums /
+    Название. Untranslated (English), the context is dropped."""
+    translated = _(text)
+    return without_context(translated) if translated == text else translated
+
+
+def without_context(text: str) -> str:
+    """ "entry|Bonus" -> "Bonus": the English of a text marked with its context."""
+    return text.split("|", 1)[-1]
+
+
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The form of a sentence for `count` in the active language (ru and lv have three).
 

@@ -61,10 +61,7 @@ class Line:
         text, values = self.wording
         if not text:
             return self.description
-        said = _(text)
-        if said == text:
-            said = _without_context(text)
-        return said.format(**dict(values)) if values else said
+        return _filled(language.in_context(text), values)
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,11 @@ def language_of(programme: Programme, member: dict) -> str:
 def describe(entry: LedgerEntry) -> str:
     """What an entry means, in the words of a statement (English: JSON and CSV keep it)."""
     text, values = wording(entry)
-    text = _without_context(text)
+    return _filled(language.without_context(text), values)
+
+
+def _filled(text: str, values: tuple[tuple[str, str], ...]) -> str:
+    """A description's text with its placeholders filled (a text without any, as it is)."""
     return text.format(**dict(values)) if values else text
 
 
@@ -208,11 +209,6 @@ _BONUSES = (
     ("birthday", N_("Birthday bonus")),
     ("referral", N_("Referral bonus")),
 )
-
-
-def _without_context(text: str) -> str:
-    """ "entry|Bonus" -> "Bonus": the English of a text marked with its context."""
-    return text.split("|", 1)[-1]
 
 
 def _history_since(start: date, end: date, programme: Programme, *, stored_spend: bool) -> str:
@@ -296,7 +292,7 @@ def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
             day=local.date(),
             time=local.strftime("%H:%M"),
             kind=entry.kind,
-            description=_without_context(text).format(**dict(values)) if values else _without_context(text),
+            description=_filled(language.without_context(text), values),
             wording=(text, values),
             receipt=entry.receipt,
             amount=amount,
