@@ -115,13 +115,8 @@ def chart_lines(monthly, width: int = BAR_WIDTH) -> list[str]:
 
 def percent(rate: float, places: int = 1) -> str:
     """A share as people read it in the active language: 22.5% / 22,5% / 22,5 % (CLDR)."""
-    digits = f"{rate * 100:.{places}f}".replace(".", decimal_mark())
+    digits = f"{rate * 100:.{places}f}".replace(".", formats.decimal_mark())
     return digits + (formats.NBSP + "%" if language.active() == "ru" else "%")
-
-
-def decimal_mark() -> str:
-    """The active language's decimal mark, the one formats writes money with: "." or ","."""
-    return formats.money(Decimal("0.50"), "EUR").strip("€" + formats.NBSP)[1]
 
 
 def _money(text: str | None, currency: str) -> str | None:
@@ -178,7 +173,7 @@ def tiers(env: Env, as_of, as_json, as_csv):
                 "threshold": _money(row["threshold"], currency),
                 "multiplier": None
                 if row["multiplier"] is None
-                else row["multiplier"].replace(".", decimal_mark()),
+                else row["multiplier"].replace(".", formats.decimal_mark()),
                 "members": formats.number(row["members"]),
                 "spend_12m": _money(row["spend_12m"], currency),
                 "average_spend": _money(row["average_spend"], currency),

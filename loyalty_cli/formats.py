@@ -71,11 +71,11 @@ _MONTHS = {
 def money(amount: Decimal, currency: str, code: str | None = None) -> str:
     """An amount of `currency` as written in language `code` (default: the active one)."""
     code = code or language.active()
-    decimal_mark, group_mark, symbol_first = _NUMBERS.get(code, _NUMBERS["en"])
+    point, group_mark, symbol_first = _NUMBERS.get(code, _NUMBERS["en"])
     cents = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "-" if cents < 0 else ""
     whole, _, fraction = f"{abs(cents):f}".partition(".")
-    digits = _grouped(whole, group_mark) + decimal_mark + (fraction or "00")
+    digits = _grouped(whole, group_mark) + point + (fraction or "00")
     symbol = _SYMBOLS.get(currency, currency)
     if symbol_first:
         return f"{sign}{symbol}{digits}"
@@ -90,14 +90,19 @@ def number(value: int, code: str | None = None) -> str:
     return sign + _grouped(str(abs(int(value))), group_mark)
 
 
+def decimal_mark(code: str | None = None) -> str:
+    """The language's decimal mark: "." (en) or "," (lv, ru)."""
+    return _NUMBERS.get(code or language.active(), _NUMBERS["en"])[0]
+
+
 def decimal(value: Decimal, places: int, code: str | None = None) -> str:
     """A number rounded to `places` decimals (a size, a share): 3,072.5 / 3 072,5."""
     code = code or language.active()
-    decimal_mark, group_mark, _symbol_first = _NUMBERS.get(code, _NUMBERS["en"])
+    point, group_mark, _symbol_first = _NUMBERS.get(code, _NUMBERS["en"])
     rounded = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     sign = "-" if rounded < 0 else ""
     whole, _, fraction = f"{abs(rounded):f}".partition(".")
-    return sign + _grouped(whole, group_mark) + (decimal_mark + fraction if fraction else "")
+    return sign + _grouped(whole, group_mark) + (point + fraction if fraction else "")
 
 
 def day(value: date, code: str | None = None) -> str:
