@@ -195,6 +195,13 @@ def _maintained(result: jobs.JobsResult, day, dry_run: bool) -> str:
         ),
         ngettext("{count} draw", "{count} draws", draws).format(count=formats.number(draws)),
     ]
+    if result.confirmed_points:  # only in a programme with pending points
+        parts.insert(
+            0,
+            ngettext(
+                "{count} pending point confirmed", "{count} pending points confirmed", result.confirmed_points
+            ).format(count=formats.number(result.confirmed_points)),
+        )
     return _("{done}: {what}.").format(
         done=head.format(
             count=formats.number(days), first=formats.day(result.first_day), last=formats.day(day)

@@ -2,44 +2,90 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import click
 
-from loyalty_cli import clock, formats
+from loyalty_cli import balances, clock, formats, pending, projection
 from loyalty_cli import points as core
-from loyalty_cli.language import _, ngettext
+from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
 from .context import AMOUNT, Env, json_option, pass_env
-from .render import emit_json
+from .render import emit_json, printable
 from .translated import Command
 
 
-@click.command(cls=Command)
+def payment_options(function):
+    """--pay-points, --pay-amount and --pay-all: part of the receipt paid with the balance."""
+    function = click.option(
+        "--pay-all",
+        is_flag=True,
+        help="Pay with all the member can spend, up to what is left to pay.",
+    )(function)
+    function = click.option(
+        "--pay-amount",
+        type=AMOUNT,
+        metavar="MONEY",
+        help="Pay this much of the receipt with points (with cashback, in a cashback programme).",
+    )(function)
+    function = click.option(
+        "--pay-points",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Pay part of the receipt with N points, at redeem.value each.",
+    )(function)
+    return function
+
+
+def _one_payment(pay_points, pay_amount, pay_all) -> None:
+    if sum(bool(x) for x in (pay_points, pay_amount, pay_all)) > 1:
+        raise click.UsageError(_("give one of --pay-points, --pay-amount and --pay-all"))
+
+
+_ORDER = N_(
+    """The receipt is computed in a fixed order: AMOUNT, the receipt total -> the loyalty
+discount (the better of the tier's and discount.percent when AMOUNT reaches
+discount.threshold; both when discount.stack is true) -> points paid as money (at
+redeem.value, never more than is left) -> to_pay, the money the customer pays. Points,
+cashback and tier spend are earned on to_pay only.
+
+\b
+Worked receipt: a Silver member (3 %, x1.25); discount.threshold 50 at 5 %; redeem.value 0.01:
+  AMOUNT 60.00 -> discount 5 % = 3.00 -> 700 points pay 7.00 -> to_pay 50.00
+  -> earns floor(50.00 x 1 x 1.25) = 62 points"""
+)
+
+
+@click.command(cls=Command, epilog=_ORDER)
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("amount", type=AMOUNT)
 @click.option("--receipt", help="The till receipt; recording it twice is refused.  [default: generated]")
 @click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
 @click.option("--store", help="Which shop of the business, if more than one.")
 @click.option("--confirm", is_flag=True, help="Record an amount above purchase.max_amount.")
+@payment_options
 @json_option
 @pass_env
-def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_json):
-    """Record a purchase; it earns floor(AMOUNT x rate x tier multiplier) points.
+def purchase(
+    env: Env, member_ref, amount, receipt, when, store, confirm, pay_points, pay_amount, pay_all, as_json
+):
+    """Record a purchase of AMOUNT, the receipt total; what is paid in money earns points.
 
     MEMBER is a card number or a phone number; AMOUNT takes 12.30 or 12,30. The answer
-    names the member and any tier change or bonus the purchase brought. An AMOUNT above
-    the programme's purchase.max_amount is refused unless --confirm is given.
+    names the member, the discount and payment with points if any, and any tier change
+    or bonus the purchase brought. An AMOUNT above the programme's purchase.max_amount is
+    refused unless --confirm is given.
 
     \b
     Example:
       loyalty purchase 123456789015 12,30 --receipt K1-004512
       loyalty purchase 29123456 8.90 --at 2025-01-15T10:30
+      loyalty purchase 29123456 60.00 --pay-points 700
       loyalty purchase 29123456 1250 --confirm
     """
+    _one_payment(pay_points, pay_amount, pay_all)
     with env.store().transaction() as shop:
-        at = clock.parse_at(when, env.clock, shop.programme().tz)
+        programme = shop.programme()
+        at = clock.parse_at(when, env.clock, programme.tz)
         done = core.purchase(
             shop,
             member_ref,
@@ -49,10 +95,13 @@ def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_jso
             receipt=receipt,
             store=store,
             confirmed=confirm,
+            pay_points=pay_points,
+            pay_amount=pay_amount,
+            pay_all=pay_all,
         )
         referrers = {b.card: shop.members.get(b.card).get("name") for b in done.bonuses}
-        currency = shop.programme().currency
-    entry = done.entry
+        waiting = pending.held(done.member["points"]["lots"], projection.day_of(at, programme.tz))
+    entry, bill = done.entry, done.bill
     change = done.tier_change
     bonuses = [{"card": b.card, "points": b.points, "reason": b.reason} for b in done.bonuses]
     if as_json:
@@ -61,29 +110,18 @@ def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_jso
                 "card": entry.card,
                 "name": done.member.get("name"),
                 "receipt": entry.receipt,
-                "amount": entry.amount,
-                "points": entry.points,
-                "balance": done.balance,
+                **_bill_json(programme, bill),
+                "balance": balances.json_value(programme, done.balance),
+                "pending": balances.json_value(programme, waiting),
                 "tier": done.member.get("tier"),
                 "tier_change": {"from": change[0], "to": change[1]} if change else None,
                 "bonuses": bonuses,
             }
         )
         return
-    click.echo(
-        ngettext(
-            "{name} ({card}): +{count} point for {amount} (receipt {receipt}); balance {balance}",
-            "{name} ({card}): +{count} points for {amount} (receipt {receipt}); balance {balance}",
-            entry.points,
-        ).format(
-            name=done.member.get("name") or _("(name erased)"),
-            card=entry.card,
-            count=formats.number(entry.points),
-            amount=formats.money(Decimal(entry.amount), currency),
-            receipt=entry.receipt,
-            balance=formats.number(done.balance),
-        )
-    )
+    click.echo(_purchase_line(programme, done, waiting))
+    if not bill.plain:
+        click.echo("  " + _bill_line(programme, bill))
     if change and change[0]:
         click.echo(_("New tier: {tier} (was {previous})").format(tier=change[1], previous=change[0]))
     elif change:
@@ -101,6 +139,125 @@ def purchase(env: Env, member_ref, amount, receipt, when, store, confirm, as_jso
                 referred=entry.card,
             )
         )
+
+
+def _purchase_line(programme, done, waiting: int) -> str:
+    entry = done.entry
+    fields = {
+        "name": done.member.get("name") or _("(name erased)"),
+        "card": entry.card,
+        "amount": formats.money(done.bill.amount, programme.currency),
+        "receipt": entry.receipt,
+    }
+    if programme.cashback:
+        line = _(
+            "{name} ({card}): +{earned} cashback for {amount} (receipt {receipt}); balance {balance}"
+        ).format(
+            earned=balances.figure(programme, entry.points),
+            balance=balances.figure(programme, done.balance),
+            **fields,
+        )
+    else:
+        line = ngettext(
+            "{name} ({card}): +{count} point for {amount} (receipt {receipt}); balance {balance}",
+            "{name} ({card}): +{count} points for {amount} (receipt {receipt}); balance {balance}",
+            entry.points,
+        ).format(count=formats.number(entry.points), balance=formats.number(done.balance), **fields)
+    if waiting:
+        line += " " + _("({pending} pending)").format(pending=balances.figure(programme, waiting))
+    return line
+
+
+def _bill_json(programme, bill) -> dict:
+    doc = bill.to_json()
+    doc["points"] = balances.json_value(programme, bill.points)
+    return doc
+
+
+def _bill_line(programme, bill) -> str:
+    """ "discount 5 % -3.00 €, 700 points paid -7.00 €, to pay 50.00 €" """
+    currency = programme.currency
+    parts = []
+    if bill.discount:
+        parts.append(
+            _("discount {percent} % -{discount}").format(
+                percent=_percent(bill.discount_percent), discount=formats.money(bill.discount, currency)
+            )
+        )
+    if bill.paid_points:
+        parts.append(
+            _("{paid} paid -{value}").format(
+                paid=balances.amount(programme, bill.paid_points),
+                value=formats.money(bill.paid_value, currency),
+            )
+        )
+    parts.append(_("to pay {to_pay}").format(to_pay=formats.money(bill.to_pay, currency)))
+    return ", ".join(parts)
+
+
+@click.command(cls=Command, epilog=_ORDER)
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("amount", type=AMOUNT)
+@click.option("--at", "when", metavar="WHEN", help="Quote as of this moment (ISO 8601), if not now.")
+@payment_options
+@json_option
+@pass_env
+def quote(env: Env, member_ref, amount, when, pay_points, pay_amount, pay_all, as_json):
+    """Show what a purchase of AMOUNT would come to; nothing is recorded.
+
+    The same computation as `purchase`: the discount, the payment with points, what is
+    left to pay and what it earns. Use it at the till before the customer pays.
+
+    \b
+    Example:
+      loyalty quote 29123456 60.00
+      loyalty quote 29123456 60.00 --pay-all --json
+    """
+    _one_payment(pay_points, pay_amount, pay_all)
+    shop = env.store().read()
+    programme = shop.programme()
+    at = clock.parse_at(when, env.clock, programme.tz)
+    bill, member = core.quote(
+        shop, member_ref, amount, at=at, pay_points=pay_points, pay_amount=pay_amount, pay_all=pay_all
+    )
+    spendable = pending.spendable(member, projection.day_of(at, programme.tz))
+    if as_json:
+        emit_json(
+            {
+                "card": member["card"],
+                "name": member.get("name"),
+                **_bill_json(programme, bill),
+                "balance": balances.json_value(programme, member["points"]["balance"]),
+                "spendable": balances.json_value(programme, spendable),
+                "tier": member.get("tier"),
+            }
+        )
+        return
+    currency = programme.currency
+    rows = [(_("Receipt total"), formats.money(bill.amount, currency))]
+    if bill.discount:
+        label = _("Discount {percent} %").format(percent=_percent(bill.discount_percent))
+        rows.append((label, "-" + formats.money(bill.discount, currency)))
+    if bill.paid_points:
+        label = _("Paid with {paid}").format(paid=balances.amount(programme, bill.paid_points))
+        rows.append((label, "-" + formats.money(bill.paid_value, currency)))
+    rows.append((_("To pay"), formats.money(bill.to_pay, currency)))
+    if programme.cashback:
+        rows.append(
+            (_("Earns"), _("{earned} cashback").format(earned=balances.figure(programme, bill.points)))
+        )
+    else:
+        rows.append((_("Earns"), balances.amount(programme, bill.points)))
+    rows.append((_("Can spend"), balances.amount(programme, spendable)))
+    click.echo(
+        printable(
+            _("{name} ({card})").format(name=member.get("name") or _("(name erased)"), card=member["card"])
+        )
+    )
+    width = max(len(label) for label, _value in rows)
+    for label, value in rows:
+        click.echo(f"  {label:<{width}}  {value:>12}")
+    click.echo(_("Nothing was recorded."), err=True)
 
 
 @click.command(cls=Command)
@@ -277,3 +434,9 @@ def _refunded(result, currency: str) -> str:
     return _("{card}: refunded {amount} of receipt {receipt}, {taken}, {returned}; balance {balance}").format(
         **fields
     )
+
+
+def _percent(value) -> str:
+    """A percentage as people write it: 3, 2.5 (2,5 in lv and ru)."""
+    places = max(-value.normalize().as_tuple().exponent, 0)
+    return formats.decimal(value, places)

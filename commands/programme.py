@@ -117,6 +117,8 @@ _SET_EXAMPLE = N_(
 Example:
   loyalty program set earn.rate 2
   loyalty program set tiers "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
+  loyalty program set tiers "Bronze:0:1:0,Silver:500:1.25:3,Gold:1500:1.5:5"
+  loyalty program set discount.threshold 50 && loyalty program set discount.percent 5
   loyalty program set language lv"""
 )
 
@@ -145,6 +147,7 @@ def program_set(env: Env, key, value, as_json):
     with env.store().transaction() as shop:
         settings = dict(shop.programme().settings)
         settings[key] = rules.parse_setting(key, value)
+        rules.check_change(settings, shop.programme().settings, has_entries=shop.meta["next_id"] > 1)
         shop.save_settings(settings)
     if as_json:
         emit_json({"key": key, "value": settings[key]})

@@ -20,6 +20,7 @@ COMMANDS = {
     "enrol": "members:enroll",
     "member": "members:member",
     "purchase": "points:purchase",
+    "quote": "points:quote",
     "redeem": "points:redeem",
     "adjust": "points:adjust",
     "refund": "points:refund",

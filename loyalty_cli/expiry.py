@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import clock, lots, points
+from . import clock, lots, pending, points
 from .shop import Shop
 
 
@@ -42,6 +42,7 @@ def expire(shop: Shop, day: date, *, operator: str) -> ExpiryResult:
         if not lots.expired(stored["points"]["lots"], month):
             continue
         member = shop.members.get(stored["card"])
+        pending.confirm(shop, member, at, operator=operator)  # due points first join their lots
         deltas = lots.expired(member["points"]["lots"], month)
         amount = -sum(deltas.values())
         lapsed = ", ".join(sorted(deltas))

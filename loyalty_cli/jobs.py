@@ -2,9 +2,10 @@
 
 `maintain` remembers the last day it completed (meta `maintained_through`); its first run
 starts on the day the programme was created. Run for a later day, it goes through every
-day in between in order — expiry, birthdays, on the first of a month the tier review, then
-scheduled draws — so a run after 40 missed days writes exactly the ledger that 40 daily
-runs would have written. A run for a day already done does nothing.
+day in between in order — confirmation of pending points that are due, expiry, birthdays,
+on the first of a month the tier review, then scheduled draws — so a run after 40 missed
+days writes exactly the ledger that 40 daily runs would have written.
+A run for a day already done does nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import bonuses, clock, expiry, tiers
+from . import bonuses, clock, expiry, pending, tiers
 from .errors import InvalidInput
 from .language import _
 from .shop import Shop
@@ -28,6 +29,8 @@ class JobsResult:
     first_day: date | None = None
     through: date | None = None
     days: int = 0
+    confirmed_points: int = 0
+    confirmed_members: int = 0
     expired_points: int = 0
     expired_members: int = 0
     birthday_bonuses: int = 0
@@ -40,6 +43,8 @@ class JobsResult:
             "from": self.first_day.isoformat() if self.first_day else None,
             "as_of": self.through.isoformat() if self.through else None,
             "days": self.days,
+            "confirmed_points": self.confirmed_points,
+            "confirmed_members": self.confirmed_members,
             "expired_points": self.expired_points,
             "expired_members": self.expired_members,
             "birthday_bonuses": self.birthday_bonuses,
@@ -66,6 +71,9 @@ def maintain(shop: Shop, through: date, *, operator: str, now: clock.Clock) -> J
     for day in _days_to_do(shop, "maintained_through", through, from_creation=True):
         result.first_day = result.first_day or day
         result.days += 1
+        confirmed, members = pending.confirm_all(shop, day, operator=operator)
+        result.confirmed_points += confirmed
+        result.confirmed_members += members
         expired = expiry.expire(shop, day, operator=operator)
         result.expired_points += expired.expired_points
         result.expired_members += expired.members

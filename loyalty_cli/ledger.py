@@ -17,7 +17,20 @@ from .language import _
 # `opening`: a balance or a 12-month spend brought over from another system by an import.
 # "replace" (a new card for a lost one) and "merge" (two records of one customer) move a
 # card's history onto `to_card`; they change no points (see card_moves.py).
-KINDS = ("earn", "redeem", "expire", "refund", "adjust", "bonus", "prize", "opening", "replace", "merge")
+# `confirm` moves pending points into their expiry lot when the return window ends (pending.py).
+KINDS = (
+    "earn",
+    "redeem",
+    "expire",
+    "refund",
+    "adjust",
+    "bonus",
+    "prize",
+    "opening",
+    "replace",
+    "merge",
+    "confirm",
+)
 GENESIS = "0" * 64
 
 
@@ -45,6 +58,13 @@ class LedgerEntry(NamedTuple):
     ref: int | None = None
     day: str | None = None  # the shop-local day (YYYY-MM-DD) the money counts on for tiers
     to_card: str | None = None  # replace, merge: the card this card's history moved to
+    # A purchase with a loyalty discount or paid partly with points (checkout.py): `total` is
+    # the receipt before the discount, `amount` what the customer paid in money (to_pay).
+    total: str | None = None
+    discount_percent: str | None = None
+    discount: str | None = None
+    paid_points: int | None = None
+    paid_value: str | None = None
 
     def to_doc(self) -> dict:
         """The stored form: every field that has a value."""

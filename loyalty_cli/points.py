@@ -6,11 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from . import clock, formats, lots, members, projection, text_fields, tiers, timeline
+from . import checkout, clock, formats, lots, members, pending, projection, text_fields, tiers, timeline
 from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
 from .language import N_, _, ngettext
 from .ledger import LedgerEntry
-from .money import points_for, to_text
+from .money import to_text
 from .shop import Shop
 
 MAX_POINTS = 10**9
@@ -26,6 +26,7 @@ class Recorded(NamedTuple):
     member: dict
     tier_before: str | None = None
     bonuses: tuple = ()
+    bill: checkout.Bill | None = None  # a purchase's computation
 
     @property
     def tier_change(self) -> tuple[str | None, str] | None:
@@ -63,8 +64,13 @@ def purchase(
     receipt: str | None = None,
     store: str | None = None,
     confirmed: bool = False,
+    pay_points: int | None = None,
+    pay_amount: Decimal | None = None,
+    pay_all: bool = False,
 ) -> Recorded:
-    """Record a purchase: floor(amount x rate x tier multiplier) points join this month's lot.
+    """Record a purchase of `amount` (the receipt total), computed by checkout.compute: the
+    loyalty discount, then points paid as money, then to_pay, which earns
+    floor(to_pay x rate x tier multiplier) points into this month's lot.
 
     An amount above the programme's purchase.max_amount (a typing slip at the till, such
     as 1230 for 12.30) is refused unless `confirmed`.
@@ -84,45 +90,109 @@ def purchase(
                 limit=formats.money(limit, programme.currency),
             )
         )
+    paying = bool(pay_points or pay_amount or pay_all)
     receipt = _new_receipt(shop, receipt, "earn")
-    return earn(shop, member, amount, at=at, operator=operator, receipt=receipt, store=store)
+    if paying:
+        _new_receipt(shop, receipt, "redeem")
+    pending.confirm(shop, member, at, operator=operator)
+    bill = checkout.compute(
+        programme,
+        member,
+        amount,
+        spendable=pending.spendable(member, projection.day_of(at, programme.tz)) if paying else 0,
+        pay_points=pay_points,
+        pay_amount=pay_amount,
+        pay_all=pay_all,
+    )
+    return earn(shop, member, bill, at=at, operator=operator, receipt=receipt, store=store)
+
+
+def quote(
+    shop: Shop,
+    member_ref: str,
+    amount: Decimal,
+    *,
+    at: datetime,
+    pay_points: int | None = None,
+    pay_amount: Decimal | None = None,
+    pay_all: bool = False,
+) -> tuple[checkout.Bill, dict]:
+    """What a purchase would come to, and the member; nothing is written."""
+    member = members.find(shop, member_ref)
+    members.require_active(member)
+    programme = shop.programme()
+    bill = checkout.compute(
+        programme,
+        member,
+        amount,
+        spendable=pending.spendable(member, projection.day_of(at, programme.tz)),
+        pay_points=pay_points,
+        pay_amount=pay_amount,
+        pay_all=pay_all,
+    )
+    return bill, member
 
 
 def earn(
     shop: Shop,
     member: dict,
-    amount: Decimal,
+    bill: checkout.Bill | Decimal,
     *,
     at: datetime,
     operator: str,
     receipt: str,
     store: str | None = None,
 ) -> Recorded:
-    """The earn entry of a purchase whose member and receipt have been checked."""
+    """The entries of a purchase whose member and receipt have been checked: the payment
+    with points, if any (a `redeem` under the same receipt), then the `earn` entry, which
+    records every line of the bill. A bare amount is computed with no payment."""
     programme = shop.programme()
-    rate = programme.earn_rate
-    multiplier = tiers.multiplier(programme, member)
-    earned = 0 if amount < programme.min_purchase else points_for(amount, rate, multiplier)
+    if not isinstance(bill, checkout.Bill):
+        pending.confirm(shop, member, at, operator=operator)
+        bill = checkout.compute(programme, member, bill, spendable=0)
+    rate, multiplier = bill.rate, bill.multiplier
     month = clock.month_of(at, programme.tz)
     day = projection.day_of(at, programme.tz)
     first_purchase = member["points"]["purchases"] == 0
     held = tiers.current(programme, member)
-    deltas = lots.earn(member["points"]["lots"], earned, programme.expiry_month(month))
+    if bill.paid_points:
+        record(
+            shop,
+            member,
+            at=at,
+            operator=operator,
+            kind="redeem",
+            points=-bill.paid_points,
+            lots=lots.spend(member["points"]["lots"], bill.paid_points),
+            receipt=receipt,
+        )
+    lot = pending.lot_for(programme, day, programme.expiry_month(month))
+    deltas = lots.earn(member["points"]["lots"], bill.points, lot)
+    figures = {}
+    if not bill.plain:
+        figures = {
+            "total": to_text(bill.amount),
+            "discount_percent": str(bill.discount_percent) if bill.discount else None,
+            "discount": to_text(bill.discount) if bill.discount else None,
+            "paid_points": bill.paid_points or None,
+            "paid_value": to_text(bill.paid_value) if bill.paid_points else None,
+        }
     entry = record(
         shop,
         member,
         at=at,
         operator=operator,
         kind="earn",
-        points=earned,
+        points=bill.points,
         lots=deltas,
-        amount=to_text(amount),
+        amount=to_text(bill.to_pay),
         month=month,
         day=day,
         receipt=receipt,
         rate=_TEXTS.setdefault(rate, str(rate)),
         multiplier=_TEXTS.setdefault(multiplier, str(multiplier)),
         store=_text(store, "store"),
+        **figures,
     )
     tiers.upgrade_after_purchase(programme, member, day)
     given = ()
@@ -130,7 +200,7 @@ def earn(
         from . import bonuses  # bonuses record entries through this module
 
         given = tuple(g for g in [bonuses.referral(shop, member, at=at, operator=operator)] if g)
-    return Recorded(entry, member, held.name if held else None, given)
+    return Recorded(entry, member, held.name if held else None, given, bill)
 
 
 def redeem(
@@ -163,16 +233,12 @@ def redeem(
                 smallest,
             ).format(count=formats.number(smallest))
         )
-    balance = member["points"]["balance"]
-    if points > balance:
-        raise InsufficientPoints(
-            ngettext(
-                "member {card} holds {count} point; cannot redeem {wanted}",
-                "member {card} holds {count} points; cannot redeem {wanted}",
-                balance,
-            ).format(card=member["card"], count=formats.number(balance), wanted=formats.number(points))
-        )
     receipt = _new_receipt(shop, receipt, "redeem") if receipt else None
+    pending.confirm(shop, member, at, operator=operator)
+    balance = member["points"]["balance"]
+    waiting = pending.held(member["points"]["lots"], projection.day_of(at, programme.tz))
+    if points > balance - waiting:
+        _refuse_spending(member, balance, waiting, points)
     deltas = lots.spend(member["points"]["lots"], points)
     entry = record(
         shop,
@@ -207,19 +273,21 @@ def adjust(
     programme = shop.programme()
     current = member["points"]
     timeline.require_latest(shop, member, at, N_("an adjustment"), now=now)
+    pending.confirm(shop, member, at, operator=operator)
     if points > 0:
         lot = programme.expiry_month(clock.month_of(at, programme.tz))
         deltas = lots.earn(current["lots"], points, lot)
     else:
-        if -points > current["balance"]:
+        waiting = pending.held(current["lots"], projection.day_of(at, programme.tz))
+        if -points > current["balance"] - waiting:
             raise InsufficientPoints(
                 ngettext(
                     "member {card} holds {count} point; cannot remove {wanted}",
                     "member {card} holds {count} points; cannot remove {wanted}",
-                    current["balance"],
+                    current["balance"] - waiting,
                 ).format(
                     card=member["card"],
-                    count=formats.number(current["balance"]),
+                    count=formats.number(current["balance"] - waiting),
                     wanted=formats.number(-points),
                 )
             )
@@ -235,6 +303,29 @@ def adjust(
         reason=reason,
     )
     return Recorded(entry, member)
+
+
+def _refuse_spending(member: dict, balance: int, waiting: int, points: int):
+    if not waiting:
+        raise InsufficientPoints(
+            ngettext(
+                "member {card} holds {count} point; cannot redeem {wanted}",
+                "member {card} holds {count} points; cannot redeem {wanted}",
+                balance,
+            ).format(card=member["card"], count=formats.number(balance), wanted=formats.number(points))
+        )
+    raise InsufficientPoints(
+        ngettext(
+            "member {card} can spend {count} point ({pending} more are pending); cannot redeem {wanted}",
+            "member {card} can spend {count} points ({pending} more are pending); cannot redeem {wanted}",
+            balance - waiting,
+        ).format(
+            card=member["card"],
+            count=formats.number(balance - waiting),
+            pending=formats.number(waiting),
+            wanted=formats.number(points),
+        )
+    )
 
 
 def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:

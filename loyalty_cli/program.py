@@ -15,11 +15,13 @@ from .money import parse_amount, parse_rate, to_text
 
 @dataclass(frozen=True)
 class Tier:
-    """A tier: reached at `spend` over the last 12 months, earning at `multiplier`."""
+    """A tier: reached at `spend` over the last 12 months, earning at `multiplier`, with
+    `discount` percent off every receipt (0 = none)."""
 
     name: str
     spend: Decimal
     multiplier: Decimal
+    discount: Decimal = Decimal(0)
 
 
 DEFAULTS: dict[str, object] = {
@@ -38,6 +40,12 @@ DEFAULTS: dict[str, object] = {
     "bonus.referral": 0,
     "purchase.max_amount": "",
     "language": language.ENGLISH,
+    "discount.threshold": "",
+    "discount.percent": "0",
+    "discount.stack": "false",
+    "earn.mode": "points",
+    "earn.cashback_percent": "0",
+    "earn.pending_days": 0,
 }
 
 # Shown in `program set --help`, translated there.
@@ -51,12 +59,18 @@ KEY_HELP = {
     "redeem.value": N_("what one point is worth in money"),
     "redeem.min_points": N_("smallest redemption"),
     "expiry.months": N_("months after the month of earning that points expire (0 = never)"),
-    "tiers": N_("name:12-month spend:multiplier, comma separated"),
+    "tiers": N_("name:12-month spend:multiplier[:discount %], comma separated"),
     "bonus.welcome": N_("points on enrolment"),
     "bonus.birthday": N_("points on the member's birthday"),
     "bonus.referral": N_("points to the referrer at the referred member's first purchase"),
     "purchase.max_amount": N_("largest purchase recorded without --confirm (empty = no limit)"),
     "language": N_("the language of members enrolled from now on: en, lv or ru"),
+    "discount.threshold": N_("receipt total from which discount.percent is taken off (empty = none)"),
+    "discount.percent": N_("discount % on receipts reaching discount.threshold"),
+    "discount.stack": N_("true: the tier's and the threshold's discounts add up; false: the better one"),
+    "earn.mode": N_("points, or cashback: purchases earn money (earn.cashback_percent of what is paid)"),
+    "earn.cashback_percent": N_("cashback % of the money paid, in cashback mode"),
+    "earn.pending_days": N_("days what a purchase earns stays pending (the return window; 0 = none)"),
 }
 
 
@@ -112,12 +126,17 @@ def parse_tiers(value: str) -> list[Tier]:
     tiers = []
     for part in text.split(","):
         pieces = part.strip().split(":")
-        if len(pieces) != 3 or not pieces[0].strip():
-            raise InvalidInput(_("tier {tier} is not name:spend:multiplier").format(tier=repr(part.strip())))
+        if len(pieces) not in (3, 4) or not pieces[0].strip():
+            raise InvalidInput(
+                _("tier {tier} is not name:spend:multiplier[:discount]").format(tier=repr(part.strip()))
+            )
         name = pieces[0].strip()
         spend = parse_amount(pieces[1], allow_zero=True)
         multiplier = parse_rate(pieces[2], _("the multiplier of {tier}").format(tier=name))
-        tiers.append(Tier(name, spend, multiplier))
+        discount = (
+            _percent(pieces[3], _("the discount of {tier}").format(tier=name)) if len(pieces) == 4 else 0
+        )
+        tiers.append(Tier(name, spend, multiplier, Decimal(discount)))
     tiers.sort(key=lambda t: t.spend)
     names = [t.name.lower() for t in tiers]
     if len(set(names)) != len(names):
@@ -130,8 +149,50 @@ def parse_tiers(value: str) -> list[Tier]:
 
 
 def format_tiers(tiers: list[Tier]) -> str:
-    """The stored form of a tier list."""
-    return ",".join(f"{t.name}:{to_text(t.spend)}:{t.multiplier}" for t in tiers)
+    """The stored form of a tier list (the discount only when some tier has one)."""
+    if not any(t.discount for t in tiers):
+        return ",".join(f"{t.name}:{to_text(t.spend)}:{t.multiplier}" for t in tiers)
+    return ",".join(f"{t.name}:{to_text(t.spend)}:{t.multiplier}:{t.discount}" for t in tiers)
+
+
+def _percent(value: str, what: str) -> Decimal:
+    """A percentage from 0 to 100 (a discount, a cashback)."""
+    number = parse_rate(value, what)
+    if number > 100:
+        raise InvalidInput(
+            _("{what} is a percentage from 0 to 100, not {value}").format(what=what, value=value)
+        )
+    return number
+
+
+def _flag(value: str) -> str:
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return "true"
+    if text in ("false", "no", "0", "off"):
+        return "false"
+    raise InvalidInput(_("{value!r} is neither true nor false").format(value=value))
+
+
+def _mode(value: str) -> str:
+    text = str(value).strip().lower()
+    if text not in EARN_MODES:
+        raise InvalidInput(
+            _("{value!r} is not an earn mode; choose one of {choices}").format(
+                value=value, choices=", ".join(EARN_MODES)
+            )
+        )
+    return text
+
+
+def _days(value: str) -> int:
+    number = _count(value)
+    if number > 366:
+        raise InvalidInput(_("earn.pending_days must be at most 366"))
+    return number
+
+
+EARN_MODES = ("points", "cashback")
 
 
 def _language(value: str) -> str:
@@ -161,7 +222,24 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "bonus.referral": _count,
     "purchase.max_amount": lambda v: to_text(parse_amount(v)) if str(v).strip() else "",
     "language": _language,
+    "discount.threshold": lambda v: to_text(parse_amount(v)) if str(v).strip() else "",
+    "discount.percent": lambda v: str(_percent(v, "discount.percent")),
+    "discount.stack": _flag,
+    "earn.mode": _mode,
+    "earn.cashback_percent": lambda v: str(_percent(v, "earn.cashback_percent")),
+    "earn.pending_days": _days,
 }
+
+
+def check_change(settings: dict, before: dict, *, has_entries: bool) -> None:
+    """Refuse a change of settings that would make the recorded entries mean something else.
+
+    The ledger keeps points, or cents in cashback mode: the mode is chosen before the first entry.
+    """
+    if has_entries and settings.get("earn.mode", "points") != before.get("earn.mode", "points"):
+        raise InvalidInput(
+            _("earn.mode is chosen before the first entry, and this programme already has entries")
+        )
 
 
 def parse_setting(key: str, value: str) -> object:
@@ -234,6 +312,33 @@ class Programme:
         """The largest purchase recorded without confirmation, or None (no limit)."""
         text = self.settings.get("purchase.max_amount") or ""
         return Decimal(text) if text else None
+
+    @property
+    def discount_threshold(self) -> Decimal | None:
+        """The receipt total from which discount.percent applies, or None (no threshold discount)."""
+        text = self.settings.get("discount.threshold") or ""
+        return Decimal(text) if text else None
+
+    @property
+    def discount_percent(self) -> Decimal:
+        return Decimal(self.settings.get("discount.percent") or "0")
+
+    @property
+    def discount_stack(self) -> bool:
+        return self.settings.get("discount.stack") == "true"
+
+    @property
+    def cashback(self) -> bool:
+        """Whether purchases earn money (cashback) rather than points; the ledger then keeps cents."""
+        return self.settings.get("earn.mode") == "cashback"
+
+    @property
+    def cashback_percent(self) -> Decimal:
+        return Decimal(self.settings.get("earn.cashback_percent") or "0")
+
+    @property
+    def pending_days(self) -> int:
+        return int(self.settings.get("earn.pending_days") or 0)
 
     def bonus(self, kind: str) -> int:
         """Points for the welcome, birthday or referral bonus (0 = none)."""

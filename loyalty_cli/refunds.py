@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from . import card_moves, clock, formats, lots, points, projection, text_fields, tiers, timeline
+from . import card_moves, clock, formats, lots, pending, points, projection, text_fields, tiers, timeline
 from .errors import InvalidInput, Refused
 from .language import N_, _
 from .ledger import LedgerEntry
@@ -75,7 +75,9 @@ def refund(
     refunded = sum((Decimal(e.amount) for e in earlier), Decimal(0))
     left = price - refunded
     currency = shop.programme().currency
-    if left <= 0:
+    if left <= 0 and not (price == 0 and not earlier and amount is None):
+        # (A receipt paid wholly with points has no money to refund; refunding it whole
+        # gives its points back once.)
         raise Refused(
             _("receipt {receipt} has already been refunded in full ({price})").format(
                 receipt=receipt, price=formats.money(price, currency)
@@ -97,12 +99,16 @@ def refund(
     # A purchase made on a card that was replaced or merged is refunded on the card it moved to.
     member = shop.members.require(card_moves.current_card(shop, purchase.card))
     timeline.require_latest(shop, member, at, N_("a refund"), now=now)
+    pending.confirm(shop, member, at, operator=operator)
     total = refunded + amount
     taken = _points_to_take(purchase, earlier, total, _lapsed_unspent(shop, purchase, at))
     returned = _points_to_return(entries, price, total)
     text = text_fields.clean(reason, "reason") or None
-    # The points leave the purchase's own lot first, then the soonest-expiring ones.
+    # The points leave the purchase's own lot first (still pending, or confirmed since),
+    # then the soonest-expiring ones.
     first = next((k for k, v in purchase.lots.items() if v > 0 and k != lots.DEBT), None)
+    if first is not None and lots.is_pending(first) and first not in member["points"]["lots"]:
+        first = pending.target(first)
     programme = shop.programme()
     spend_before = tiers.spend_on(programme, member, at)
     points.record(
@@ -156,9 +162,11 @@ def _points_to_take(purchase: LedgerEntry, earlier: list[LedgerEntry], total: De
 
 def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
     """How many of the purchase's points an expiry run removed from its lot, unspent."""
-    lot = next((k for k, v in purchase.lots.items() if v > 0 and k not in (lots.DEBT, lots.NEVER)), None)
+    own = next((k for k, v in purchase.lots.items() if v > 0 and k not in (lots.DEBT, lots.NEVER)), None)
+    # Points that were pending reached their lot through a confirmation.
+    lot = pending.target(own) if own is not None and lots.is_pending(own) else own
     tz = shop.programme().tz
-    if lot is None or not purchase.month or lot >= clock.month_of(at, tz):
+    if lot is None or lot == lots.NEVER or not purchase.month or lot >= clock.month_of(at, tz):
         return 0
     month_start = datetime(int(purchase.month[:4]), int(purchase.month[5:7]), 1, tzinfo=tz)
     credits: list[list[int]] = []  # [entry id, points left] of each credit to the lot, oldest first
@@ -169,7 +177,12 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
     )
     for entry in history:
         delta = entry.lots.get(lot, 0)
-        if delta > 0:
+        if entry.kind == "confirm" and lot != own and delta > 0 and entry.lots.get(own, 0) < 0:
+            share = min(delta, -entry.lots[own])  # the purchase's points, confirmed into the lot
+            credits.append([purchase.id, share])
+            if delta > share:
+                credits.append([entry.id, delta - share])
+        elif delta > 0:
             credits.append([entry.id, delta])
         elif delta < 0 and entry.kind == "expire":
             lapsed += sum(left for credit_id, left in credits if credit_id == purchase.id)
@@ -202,7 +215,8 @@ def _points_to_return(entries: list[LedgerEntry], price: Decimal, total: Decimal
     result = []
     for redemption in (e for e in entries if e.kind == "redeem"):
         back_already = sum(e.points for e in entries if e.kind == "refund" and e.ref == redemption.id)
-        due = int((-redemption.points * total / price).to_integral_value(rounding=ROUND_FLOOR))
+        ratio = total / price if price else Decimal(1)
+        due = int((-redemption.points * ratio).to_integral_value(rounding=ROUND_HALF_UP))
         if due - back_already > 0:
             result.append((redemption, due - back_already))
     return result

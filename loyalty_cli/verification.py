@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from . import card_moves, files, hot_file, lots, partitions, projection
 from . import ledger as ledger_mod
@@ -55,6 +56,7 @@ def verify(shop: Shop) -> Report:
         for check in (
             check_entries,
             check_receipts,
+            check_purchases,
             card_moves.check_moves,
             check_projections,
             check_receipt_index,
@@ -217,6 +219,79 @@ def check_receipts(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
                     id=entry.id, receipt=entry.receipt, earlier=earlier
                 )
             seen[entry.receipt] = entry.id
+
+
+def check_purchases(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
+    """Each purchase's bill adds up, its payment with points is on the ledger, and its
+    refunds never give back more money or points than it took; confirmations only move
+    pending points into lots."""
+    by_id = {entry.id: entry for entry in entries}
+    refunded: dict[int, Decimal] = defaultdict(Decimal)
+    returned: dict[int, int] = defaultdict(int)
+    taken: dict[int, int] = defaultdict(int)
+    for entry in entries:
+        if entry.kind == "refund" and entry.ref in by_id:
+            if entry.amount is not None:
+                refunded[entry.ref] += Decimal(entry.amount)
+                taken[entry.ref] -= entry.points
+            else:
+                returned[entry.ref] += entry.points
+        elif entry.kind == "confirm":
+            moved = {k: v for k, v in entry.lots.items() if lots.is_pending(k)}
+            if entry.points != 0 or not moved or any(v > 0 for v in moved.values()):
+                yield _("entry {id}: a confirmation must only move pending points into lots").format(
+                    id=entry.id
+                )
+        elif entry.kind == "earn":
+            yield from _check_bill(entry, by_id)
+    for purchase_id, money in refunded.items():
+        purchase = by_id[purchase_id]
+        if purchase.kind == "earn" and purchase.amount is not None and money > Decimal(purchase.amount):
+            yield _("entry {id}: refunds of {refunded} exceed the {paid} paid").format(
+                id=purchase_id, refunded=money, paid=purchase.amount
+            )
+        if purchase.kind == "earn" and taken[purchase_id] > max(purchase.points, 0):
+            yield _("entry {id}: refunds took back {taken} of the {earned} it earned").format(
+                id=purchase_id, taken=taken[purchase_id], earned=purchase.points
+            )
+    for redemption_id, count in returned.items():
+        redemption = by_id[redemption_id]
+        if redemption.kind == "redeem" and count > -redemption.points:
+            yield _("entry {id}: refunds gave back {returned} of the {spent} it spent").format(
+                id=redemption_id, returned=count, spent=-redemption.points
+            )
+
+
+def _check_bill(entry: LedgerEntry, by_id: dict[int, LedgerEntry]) -> Iterator[str]:
+    if entry.total is None:
+        return
+    try:
+        total, to_pay = Decimal(entry.total), Decimal(entry.amount)
+        discount = Decimal(entry.discount or "0")
+        paid_value = Decimal(entry.paid_value or "0")
+        percent = Decimal(entry.discount_percent or "0")
+    except (ArithmeticError, TypeError, ValueError):
+        yield _("entry {id}: its bill is not made of amounts").format(id=entry.id)
+        return
+    if total - discount - paid_value != to_pay or min(total, discount, paid_value, to_pay) < 0:
+        yield _(
+            "entry {id}: {total} less discount {discount} less {paid} paid with points is not {to_pay}"
+        ).format(id=entry.id, total=total, discount=discount, paid=paid_value, to_pay=to_pay)
+    if discount != (total * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        yield _("entry {id}: a discount of {discount} is not {percent} % of {total}").format(
+            id=entry.id, discount=discount, percent=percent, total=total
+        )
+    if entry.paid_points:
+        payment = by_id.get(entry.id - 1)
+        if (
+            payment is None
+            or payment.kind != "redeem"
+            or payment.receipt != entry.receipt
+            or (-payment.points != entry.paid_points)
+        ):
+            yield _("entry {id}: the {count} points it was paid with are not on the ledger before it").format(
+                id=entry.id, count=entry.paid_points
+            )
 
 
 def check_projections(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
