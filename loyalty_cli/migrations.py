@@ -27,6 +27,9 @@ def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
         _record_files(root, shop)
     # Schema 5 gave member rows a language column; rows without one read as having none, so
     # nothing is rewritten: the number alone keeps an older loyalty from misreading the rows.
+    # Schema 6 lets entries carry a purchase's bill (total, discount, payment with points),
+    # `confirm` entries and pending lots; older entries read as they are, and the number
+    # keeps an older loyalty from taking such entries for hand edits.
     shop.meta["schema"] = SCHEMA_VERSION
     shop.touch_meta()
     commit(shop)

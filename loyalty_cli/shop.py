@@ -30,7 +30,7 @@ DAYS_SEARCHED = 7
 # 2: members stored as rows, partitions split by card, the hot file keeps only today.
 # 3: spend by day (the tier window is exact to the day), with a record of tier changes.
 # 4: the hot file carries its checksum; meta["files"] records every partition and receipt shard.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 META_ID = 1
 
 

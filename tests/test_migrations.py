@@ -89,7 +89,7 @@ def test_a_migration_interrupted_half_way_is_done_again(old_shop, monkeypatch):
     assert old_shop.json("verify")["entries"] == 4
 
 
-def test_a_shop_of_schema_4_reads_its_members_without_a_language_and_moves_to_schema_5(tmp_path):
+def test_a_shop_of_schema_4_reads_its_members_without_a_language_and_moves_to_the_current_schema(tmp_path):
     loyalty = Loyalty(tmp_path / "shop", now=NOW)
     loyalty("init")
     loyalty.enroll("Anna", "--card", "1001", "--language", "lv")
@@ -103,7 +103,7 @@ def test_a_shop_of_schema_4_reads_its_members_without_a_language_and_moves_to_sc
 
     assert loyalty.json("member", "show", "1001")["language"] is None
     loyalty("purchase", "1001", "5", "--receipt", "R2")
-    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION == 5
+    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION == 6
     assert loyalty.json("member", "show", "1001")["balance"] == 25
     assert loyalty.json("verify")["ok"] is True
 
@@ -114,3 +114,22 @@ def test_a_member_s_language_has_a_column_of_its_own_in_the_stored_row():
     assert row[-1] == "ru" and row[-2] is None
     assert member_rows.from_row(row)["language"] == "ru"
     assert "language" not in member_rows.from_row(row[:-1])  # a row of schema 4
+
+
+def test_a_shop_of_schema_5_moves_to_schema_6_with_its_entries_as_they_were(tmp_path):
+    # Schema 6 adds a purchase's bill, `confirm` entries and pending lots: nothing to rewrite.
+    loyalty = Loyalty(tmp_path / "shop", now=NOW)
+    loyalty("init")
+    loyalty.enroll("Anna", "--card", "1001")
+    loyalty("purchase", "1001", "20", "--receipt", "R1")
+    hot = loyalty.data_dir / "loyalty.json"
+    data = json.loads(hot.read_text())
+    data.pop("checksum")
+    data["meta"]["1"]["schema"] = 5
+    hot.write_bytes(hot_file.render(data))
+    before = loyalty("statement", "1001").stdout
+
+    loyalty("program", "set", "discount.percent", "5")
+    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == 6
+    assert loyalty("statement", "1001").stdout == before
+    assert loyalty.json("verify")["ok"] is True
