@@ -196,6 +196,7 @@ class Bench:
             large.ok = large.value <= 150 and ratio <= 1.3
             large.note = f"{ratio:.2f}x the 1-month shop"
         figures.extend(self.language_figures())
+        figures.extend(self.discount_figures())
         figures.append(self.import_figure())
         seconds = self.median(self.full_shop, lambda i: ("expire",), now=NEXT_MONTH, fresh=self.full_shop)
         figures.append(
@@ -281,6 +282,45 @@ class Bench:
                 )
             )
         return figures
+
+    def discount_figures(self) -> list[Figure]:
+        """A purchase with a tier and threshold discount and a payment with points, against a
+        plain one, runs interleaved on two copies of the 36-month shop."""
+        if not self.has("quote"):
+            return [Figure("purchase, discounts and --pay-points", None, "", "<= 1.1x plain purchase")]
+        plain, discounted = self.work, self.cache / "work-discounts"
+        copy_shop(self.full_shop, plain)
+        copy_shop(self.full_shop, discounted)
+        for key, value in (
+            ("tiers", "Bronze:0:1:0,Silver:500:1.25:3,Gold:1500:1.5:5"),
+            ("discount.threshold", "10"),
+            ("discount.percent", "4"),
+        ):
+            self.loyalty_run(discounted, "program", "set", key, value)
+        card, run_id = self.card, time.time_ns()
+        times: dict[str, list[float]] = {"plain": [], "discounts": []}
+        for i in range(max(self.runs, 11)):
+            times["plain"].append(
+                self.loyalty_run(plain, "purchase", card, "12.30", "--receipt", f"P{run_id}-{i}")[0]
+            )
+            times["discounts"].append(
+                self.loyalty_run(
+                    discounted, "purchase", card, "12.30", "--receipt", f"D{run_id}-{i}", "--pay-points", "50"
+                )[0]
+            )
+        shutil.rmtree(discounted, ignore_errors=True)
+        before, after = statistics.median(times["plain"]), statistics.median(times["discounts"])
+        ratio = after / before
+        return [
+            Figure(
+                "purchase, discounts and --pay-points, 36-month shop",
+                after * 1000,
+                "ms",
+                "<= 1.1x plain purchase",
+                ratio <= 1.1,
+                f"plain {before * 1000:.0f} ms; {ratio:.2f}x",
+            )
+        ]
 
     def import_figure(self) -> Figure:
         rates, peaks = [], []
