@@ -36,6 +36,12 @@ LEDGER_COLUMNS = [
     "kind",
     "points",
     "amount",
+    # A purchase with a discount or paid with points (`amount` is then what was paid in money).
+    "total",
+    "discount_percent",
+    "discount",
+    "paid_points",
+    "paid_value",
     "month",
     "receipt",
     "rate",
@@ -46,7 +52,19 @@ LEDGER_COLUMNS = [
     "to_card",  # replace, merge: the card the history moved to
     "operator",
 ]
-LEDGER_NUMERIC = ("id", "points", "amount", "rate", "multiplier", "ref")
+LEDGER_NUMERIC = (
+    "id",
+    "points",
+    "amount",
+    "rate",
+    "multiplier",
+    "ref",
+    "total",
+    "discount_percent",
+    "discount",
+    "paid_points",
+    "paid_value",
+)
 
 
 def members(shop: Shop, start: date | None, end: date | None, today: date) -> list[dict]:
