@@ -289,3 +289,59 @@ def test_member_show_speaks_of_pending_points_in_the_operators_language(loyalty,
     shown = loyalty("--lang", code, "member", "show", card).stdout
     for word in words:
         assert word in shown
+
+
+@pytest.mark.parametrize(
+    ("code", "spent", "refunded"),
+    [
+        ("lv", "izmantota naudas atmaksa -3,45\u00a0€; atlikums 14,55\u00a0€", "naudas atmaksa -3,00\u00a0€"),
+        ("ru", "списан кэшбэк -3,45\u00a0€; баланс 14,55\u00a0€", "кэшбэк -3,00\u00a0€"),
+    ],
+)
+def test_redeem_and_refund_of_cashback_answer_in_the_operators_language(loyalty, anna, code, spent, refunded):
+    assert spent in loyalty("--lang", code, "redeem", anna, "--amount", "3,45").stdout
+    assert refunded in loyalty("--lang", code, "refund", "R1", "--amount", "100").stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("lv", "+40 punktu atdots atpakaļ (samaksāts ar punktiem)"),
+        ("ru", "+40 баллов возвращено (оплачено баллами)"),
+    ],
+)
+def test_refund_says_paid_with_points_in_the_operators_language(loyalty, code, words):
+    card = loyalty.enroll()
+    loyalty("purchase", card, "100", "--receipt", "R1")
+    loyalty("purchase", card, "10", "--pay-points", "40", "--receipt", "R2")
+    assert words in loyalty("--lang", code, "refund", "R2").stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("lv", "var izmantot 30 punktu (vēl 100 ir gaidošie punkti); nevar izmantot 50"),
+        ("ru", "может использовать 30 баллов (ещё 100 — ожидающие баллы); нельзя списать 50"),
+    ],
+)
+def test_pending_points_refusal_speaks_the_operators_language(loyalty, code, words):
+    pending(loyalty)
+    card = loyalty.enroll()
+    loyalty("purchase", card, "100", "--receipt", "R1")
+    loyalty("adjust", card, "30", "--reason", "welcome")
+    assert words in loyalty("--lang", code, "redeem", card, "50", expect=1).stderr
+
+
+@pytest.mark.parametrize(
+    ("code", "words"), [("lv", ("Atlaide", "Gaidošā naudas atmaksa")), ("ru", ("Скидка", "Ожидающий кэшбэк"))]
+)
+def test_member_show_of_cashback_and_discount_speaks_the_operators_language(loyalty, code, words):
+    loyalty("program", "set", "discount.threshold", "50")
+    loyalty("program", "set", "discount.percent", "5")
+    cashback(loyalty)
+    pending(loyalty)
+    card = loyalty.enroll()
+    loyalty("purchase", card, "600")
+    shown = loyalty("--lang", code, "member", "show", card).stdout
+    for word in words:
+        assert word in shown
