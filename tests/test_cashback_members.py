@@ -320,8 +320,8 @@ def test_refund_says_paid_with_points_in_the_operators_language(loyalty, code, w
 @pytest.mark.parametrize(
     ("code", "words"),
     [
-        ("lv", "var izmantot 30 punktu (vēl 100 ir gaidošie punkti); nevar izmantot 50"),
-        ("ru", "может использовать 30 баллов (ещё 100 — ожидающие баллы); нельзя списать 50"),
+        ("lv", "var izmantot 30 punktu (100 vēl ir gaidošie); nevar izmantot 50"),
+        ("ru", "может потратить 30 баллов (ещё 100 ожидают подтверждения); нельзя списать 50"),
     ],
 )
 def test_pending_points_refusal_speaks_the_operators_language(loyalty, code, words):
