@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
 import click
 
-from loyalty_cli import card_moves, cards, clock, expiry, formats, language, lots, members, projection, tiers
+from loyalty_cli import (
+    balances,
+    card_moves,
+    cards,
+    clock,
+    expiry,
+    formats,
+    language,
+    lots,
+    members,
+    pending,
+    projection,
+    tiers,
+)
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
@@ -118,29 +132,41 @@ def member_show(env: Env, member_ref, as_of, as_json):
     if as_json:
         emit_json(document)
         return
-    emit_pairs(_member_pairs(shop, document, programme.currency, programme.tz))
+    emit_pairs(_member_pairs(shop, document, programme))
 
 
-def _member_pairs(shop, document: dict, currency: str, tz) -> list[tuple[str, object]]:
+def _member_pairs(shop, document: dict, programme) -> list[tuple[str, object]]:
     """The lines of `member show` for people, in the active language."""
+    currency, tz = programme.currency, programme.tz
     # A no-break space keeps each month with its points when a narrow terminal folds the line.
     held = sorted(document["lots"].items())
     lots_line = ", ".join(
-        f"{_month(k, formats.month)}:\u00a0{formats.number(v)}" for k, v in held if k != lots.DEBT
+        f"{_month(k, formats.month)}:\u00a0{_figure(programme, v)}"
+        for k, v in held
+        if k != lots.DEBT and not lots.is_pending(k)
     )
-    balance = _points(document["balance"])
-    if document["debt"]:
-        balance += " " + ngettext(
-            "(owes {count} point from a refund; the next purchases pay it off first)",
-            "(owes {count} points from a refund; the next purchases pay it off first)",
-            document["debt"],
-        ).format(count=formats.number(document["debt"]))
+    balance = _held(programme, document["balance"])
+    if _units(programme, document["debt"]):
+        if programme.cashback:
+            balance += " " + _("(owes {amount} from a refund; the next purchases pay it off first)").format(
+                amount=_figure(programme, document["debt"])
+            )
+        else:
+            balance += " " + ngettext(
+                "(owes {count} point from a refund; the next purchases pay it off first)",
+                "(owes {count} points from a refund; the next purchases pay it off first)",
+                document["debt"],
+            ).format(count=formats.number(document["debt"]))
     tier = document["tier"] or "-"
     if document["next_tier"]:
         more = formats.money(Decimal(document["spend_to_next_tier"]), currency)
         tier += " " + _("({amount} more to {tier})").format(amount=more, tier=document["next_tier"])
     expiring = document["next_expiry"]
-    if expiring:
+    if expiring and programme.cashback:
+        expiring = _("{amount} at the end of {month}").format(
+            amount=_figure(programme, expiring["points"]), month=_month(expiring["month"])
+        )
+    elif expiring:
         expiring = ngettext(
             "{count} point at the end of {month}", "{count} points at the end of {month}", expiring["points"]
         ).format(count=formats.number(expiring["points"]), month=_month(expiring["month"]))
@@ -153,7 +179,9 @@ def _member_pairs(shop, document: dict, currency: str, tz) -> list[tuple[str, ob
         (_("Birthday"), _day(document["birthday"])),
         (_("Status"), _status_line(document)),
         (_("Tier"), tier),
+        *_discount_pairs(programme, document),
         (_("Balance"), balance),
+        *_pending_pairs(programme, document),
         (_("Lots (expire end of)"), lots_line or _("none")),
         (_("Next expiry"), expiring or "-"),
         (_("Spend, 12 months"), formats.money(Decimal(document["spend_12m"]), currency)),
@@ -166,9 +194,59 @@ def _member_pairs(shop, document: dict, currency: str, tz) -> list[tuple[str, ob
     ]
 
 
-def _points(count: int) -> str:
-    """ "1 point", "1,234 points" / "1 punkts", "1 234 punkti"."""
-    return ngettext("{count} point", "{count} points", count).format(count=formats.number(count))
+def _pending_pairs(programme, document: dict) -> list[tuple[str, str]]:
+    """What is still pending (by the day it becomes spendable) and what can be spent: shown
+    only while something is pending."""
+    if not document["pending"]:
+        return []
+    days = ", ".join(
+        _("{amount} from {day}").format(amount=_held(programme, v), day=_day(k))
+        for k, v in document["pending"].items()
+    )
+    label = _("Pending cashback") if programme.cashback else _("Pending points")
+    return [(label, days), (_("Can spend"), _held(programme, document["spendable"]))]
+
+
+def _discount_pairs(programme, document: dict) -> list[tuple[str, str]]:
+    """The member's discount: their tier's, and the threshold discount if the programme has
+    one; no line when the programme gives no discounts at all."""
+    threshold = programme.discount_threshold
+    if threshold is None and not any(t.discount for t in programme.tiers):
+        return []
+    own = _percent(Decimal(document["discount_percent"]))
+    if threshold is None:
+        return [(_("Discount"), _("{percent} %").format(percent=own))]
+    fields = {
+        "percent": own,
+        "threshold_percent": _percent(programme.discount_percent),
+        "threshold": formats.money(threshold, programme.currency),
+    }
+    if programme.discount_stack:
+        text = _("{percent} %, plus {threshold_percent} % on receipts from {threshold}")
+    else:
+        text = _("{percent} %, or {threshold_percent} % on receipts from {threshold} if that is more")
+    return [(_("Discount"), text.format(**fields))]
+
+
+def _percent(value: Decimal) -> str:
+    """A percentage as people write it: 3, 2.5 (2,5 in lv and ru)."""
+    places = max(-value.normalize().as_tuple().exponent, 0)
+    return formats.decimal(value, places)
+
+
+def _units(programme, value) -> int:
+    """A balance figure of `member_json` (points, or a money string in cashback) in ledger units."""
+    return int(Decimal(value).scaleb(2)) if programme.cashback else value
+
+
+def _figure(programme, value) -> str:
+    """A balance figure of `member_json`, bare: "1,234" points, or "€12.34"."""
+    return balances.figure(programme, _units(programme, value))
+
+
+def _held(programme, value) -> str:
+    """A balance figure of `member_json` with its unit: "1,234 points", or "€12.34"."""
+    return balances.amount(programme, _units(programme, value))
 
 
 def _month(key: str, form=formats.month_number) -> str:
@@ -259,7 +337,8 @@ def member_list(env: Env, tier, status, search, sort, reverse, limit, as_json, a
     from loyalty_cli import member_search
 
     shop = env.store().read()
-    today = env.clock.today(shop.programme().tz)
+    programme = shop.programme()
+    today = env.clock.today(programme.tz)
     rows = member_search.find_members(
         shop, search=search, tier=tier, status=status, sort=sort, limit=limit, reverse=reverse, day=today
     )
@@ -272,23 +351,30 @@ def member_list(env: Env, tier, status, search, sort, reverse, limit, as_json, a
     if not rows:
         note(_("No members match.") if (search or tier or status) else _("No members yet."))
     if as_json:
-        emit_json(rows)
+        emit_json([_data_row(row, programme) for row in rows])
     elif as_csv:
-        emit_csv(rows, columns, numeric=("balance", "spend_12m"))
+        emit_csv([_data_row(row, programme) for row in rows], columns, numeric=("balance", "spend_12m"))
     elif rows:  # an empty table would only say "Nothing to list."
-        programme = shop.programme()
-        shown = [_shown_row(row, programme.currency, programme.tz) for row in rows]
+        shown = [_shown_row(row, programme) for row in rows]
         headers = [(c, language.in_context(LIST_HEADERS.get(c, c.capitalize()))) for c in columns]
         emit_table(shown, headers)
 
 
-def _shown_row(row: dict, currency: str, tz) -> dict:
+def _data_row(row: dict, programme) -> dict:
+    """A list row for --json and --csv: in a cashback programme the balance is money ("12.34")."""
+    if programme.cashback and isinstance(row.get("balance"), int):
+        return {**row, "balance": balances.json_value(programme, row["balance"])}
+    return row
+
+
+def _shown_row(row: dict, programme) -> dict:
     """A list row for people: the status, counts, money and moments (in shop time, as `member
     show` gives them) as the active language writes them; stored oddities as they are."""
+    currency, tz = programme.currency, programme.tz
     shown = dict(row)
     shown["status"] = members.status_name(row.get("status"))
     if isinstance(row.get("balance"), int):
-        shown["balance"] = formats.number(row["balance"])
+        shown["balance"] = balances.figure(programme, row["balance"])
     if "spend_12m" in row:
         shown["spend_12m"] = formats.money(Decimal(row["spend_12m"]), currency)
     for key in LIST_MOMENTS:
@@ -402,12 +488,15 @@ def member_replace_card(env: Env, old, new_card, reason, as_json):
         done = card_moves.replace_card(
             shop, old, at=env.clock.now, operator=env.operator, new_card=new_card, reason=reason
         )
+        programme = shop.programme()
     if as_json:
-        emit_json(done.to_json())
+        emit_json({**done.to_json(), "balance": balances.json_value(programme, done.balance)})
         return
     click.echo(
         _("Card {old} replaced by {new}; balance {points}").format(
-            old=cards.display(done.old_card), new=cards.display(done.new_card), points=_points(done.balance)
+            old=cards.display(done.old_card),
+            new=cards.display(done.new_card),
+            points=balances.amount(programme, done.balance),
         )
     )
     if done.referrals:
@@ -445,16 +534,22 @@ def member_merge(env: Env, keep, other, yes, as_json):
         raise Refused(_("merging moves everything of OTHER onto KEEP for good; run again with --yes"))
     with env.store().transaction() as shop:
         done = card_moves.merge(shop, keep, other, at=env.clock.now, operator=env.operator)
+        programme = shop.programme()
     if as_json:
-        emit_json(done.to_json())
+        value = functools.partial(balances.json_value, programme)
+        emit_json(
+            {**done.to_json(), "balance": value(done.balance), "points_moved": value(done.points_moved)}
+        )
         return
-    moved = ngettext("{count} point moved", "{count} points moved", done.points_moved)
+    if programme.cashback:
+        moved = _("{amount} moved").format(amount=balances.figure(programme, done.points_moved))
+    else:
+        moved = ngettext("{count} point moved", "{count} points moved", done.points_moved).format(
+            count=formats.number(done.points_moved)
+        )
     click.echo(
         _("Merged member {merged} into {card} ({moved}); balance {points}").format(
-            merged=done.merged,
-            card=done.card,
-            moved=moved.format(count=formats.number(done.points_moved)),
-            points=_points(done.balance),
+            merged=done.merged, card=done.card, moved=moved, points=balances.amount(programme, done.balance)
         )
     )
 
@@ -520,6 +615,7 @@ def member_export(env: Env, member_ref):
 
     The member's details, status and points, every ledger entry on their card, the draws
     they took part in and the members they referred: what a shop owes a customer who asks.
+    In a cashback programme the entries keep cents, and `cashback` gives the balance as money.
 
     \b
     Example:
@@ -527,7 +623,15 @@ def member_export(env: Env, member_ref):
     """
     from loyalty_cli import privacy
 
-    emit_json(privacy.export(env.store().read(), member_ref, now=env.clock))
+    shop = env.store().read()
+    document = privacy.export(shop, member_ref, now=env.clock)
+    programme = shop.programme()
+    if programme.cashback:  # the ledger's points are cents: the balance said as money too
+        document["cashback"] = {
+            "currency": programme.currency,
+            "balance": balances.json_value(programme, document["member"]["points"]["balance"]),
+        }
+    emit_json(document)
 
 
 def _print_member_change(env: Env, found: dict, shop, as_json: bool, said: str) -> None:
@@ -541,12 +645,18 @@ def _print_member_change(env: Env, found: dict, shop, as_json: bool, said: str) 
 
 def member_json(doc: dict, programme, day: date) -> dict:
     """The SPEC keys of `member show --json` as of the end of `day` (the tier held then, the
-    spend over its tier window), and more."""
+    spend over its tier window, the points still pending then), and more.
+
+    Pending points already due on `day` count as confirmed. In a cashback programme every
+    balance figure is money, a "12.34" string (the ledger keeps cents)."""
     points = doc["points"]
     spend = projection.spend_in_window(points, day)
     held = tiers.held_at(programme, doc, clock.iso(clock.end_of_day(day, programme.tz)))
     above = tiers.above(programme, held)
-    soonest = expiry.next_expiry(doc)
+    shown = balances.shown_lots(points["lots"], day.isoformat())
+    waiting = pending.held_lots(shown, day.isoformat())
+    soonest = expiry.next_expiry({"points": {"lots": shown}})
+    value = functools.partial(balances.json_value, programme)
     return {
         "card": doc["card"],
         "name": doc.get("name"),
@@ -555,8 +665,8 @@ def member_json(doc: dict, programme, day: date) -> dict:
         "birthday": doc.get("birthday"),
         "status": doc["status"],
         "tier": held.name if held else None,
-        "balance": points["balance"],
-        "lots": dict(sorted(points["lots"].items())),
+        "balance": value(points["balance"]),
+        "lots": {k: value(v) for k, v in shown.items()},
         "spend_12m": to_text(spend),
         "enrolled_at": doc["enrolled_at"],
         "consent": doc.get("consent", False),
@@ -566,8 +676,12 @@ def member_json(doc: dict, programme, day: date) -> dict:
         "merged_into": doc.get("merged_into"),
         "purchases": points["purchases"],
         "last_purchase": points["last_purchase"],
-        "debt": -points["lots"].get(lots.DEBT, 0),
-        "next_expiry": {"month": soonest[0], "points": soonest[1]} if soonest else None,
+        "debt": value(-shown.get(lots.DEBT, 0)),
+        "next_expiry": {"month": soonest[0], "points": value(soonest[1])} if soonest else None,
         "next_tier": above.name if above else None,
         "spend_to_next_tier": to_text(max(above.spend - spend, Decimal(0))) if above else None,
+        "pending_points": value(sum(waiting.values())),
+        "pending": {k: value(v) for k, v in waiting.items()},
+        "spendable": value(points["balance"] - sum(waiting.values())),
+        "discount_percent": str(held.discount if held else Decimal(0)),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from loyalty_cli import balances, clock, formats, pending, projection
+from loyalty_cli import balances, checkout, clock, formats, pending, projection
 from loyalty_cli import points as core
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
@@ -262,27 +262,40 @@ def quote(env: Env, member_ref, amount, when, pay_points, pay_amount, pay_all, a
 
 @click.command(cls=Command)
 @click.argument("member_ref", metavar="MEMBER")
-@click.argument("points", type=int)
+@click.argument("points", type=int, required=False)
+@click.option(
+    "--amount",
+    type=AMOUNT,
+    metavar="MONEY",
+    help="Spend this much instead of POINTS: cashback in a cashback programme, or the points "
+    "it is worth at redeem.value.",
+)
 @click.option("--receipt", help="The till receipt the points were spent on.")
 @click.option("--reason", help="What the points paid for.")
 @click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
 @json_option
 @pass_env
-def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
-    """Spend POINTS of a member's balance; the soonest-expiring points go first.
+def redeem(env: Env, member_ref, points, amount, receipt, reason, when, as_json):
+    """Spend POINTS of a member's balance, or --amount MONEY; the soonest-expiring points go first.
 
-    More than the balance is refused (exit 1) and nothing is written.
+    More than the member can spend is refused (exit 1) and nothing is written; pending
+    points cannot be spent yet. A cashback programme's balance is money: spend it with
+    --amount.
 
     \b
     Example:
       loyalty redeem 123456789015 200 --receipt K1-004513 --reason "coffee"
+      loyalty redeem 123456789015 --amount 3.45
     """
+    if (points is None) == (amount is None):
+        raise click.UsageError(_("give POINTS or --amount (one of them)"))
     with env.store().transaction() as shop:
         at = clock.parse_at(when, env.clock, shop.programme().tz)
         done = core.redeem(
             shop,
             member_ref,
             points,
+            amount=amount,
             at=at,
             operator=env.operator,
             receipt=receipt,
@@ -290,26 +303,37 @@ def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
             now=env.clock.now,
         )
         programme = shop.programme()
-        value = programme.redeem_value * points
+        spent = -done.entry.points
+        value = checkout.unit_value(programme) * spent
+        waiting = pending.held(done.member["points"]["lots"], projection.day_of(at, programme.tz))
     if as_json:
         emit_json(
             {
                 "card": done.entry.card,
                 "receipt": done.entry.receipt,
-                "points": points,
+                "points": balances.json_value(programme, spent),
                 "value": to_text(value),
-                "balance": done.balance,
+                "balance": balances.json_value(programme, done.balance),
+                "pending": balances.json_value(programme, waiting),
             }
+        )
+    elif programme.cashback:
+        click.echo(
+            _("{card}: -{amount} cashback spent; balance {balance}").format(
+                card=done.entry.card,
+                amount=balances.figure(programme, spent),
+                balance=balances.figure(programme, done.balance),
+            )
         )
     else:
         click.echo(
             ngettext(
                 "{card}: -{count} point (worth {value}); balance {balance}",
                 "{card}: -{count} points (worth {value}); balance {balance}",
-                points,
+                spent,
             ).format(
                 card=done.entry.card,
-                count=formats.number(points),
+                count=formats.number(spent),
                 value=formats.money(value, programme.currency),
                 balance=formats.number(done.balance),
             )
@@ -318,7 +342,7 @@ def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
 
 @click.command(cls=Command, context_settings={"ignore_unknown_options": True})
 @click.argument("member_ref", metavar="MEMBER")
-@click.argument("points", type=int)
+@click.argument("points", metavar="POINTS")
 @click.option("--reason", required=True, help="Why; kept on the ledger entry (required).")
 @click.option("--at", "when", metavar="WHEN", help="When it takes effect (ISO 8601), if not now.")
 @json_option
@@ -326,51 +350,69 @@ def redeem(env: Env, member_ref, points, receipt, reason, when, as_json):
 def adjust(env: Env, member_ref, points, reason, when, as_json):
     """Add (positive POINTS) or remove (negative POINTS) points by hand, with a reason.
 
+    In a cashback programme POINTS is money, such as 2.50 or -2,50. Pending points cannot
+    be removed until they become spendable.
+
     \b
     Example:
       loyalty adjust 123456789015 50 --reason "apology for a wrong order"
       loyalty adjust 123456789015 -20 --reason "duplicate paper card"
     """
     with env.store().transaction() as shop:
-        at = clock.parse_at(when, env.clock, shop.programme().tz)
+        programme = shop.programme()
+        units = _adjustment(programme, points)
+        at = clock.parse_at(when, env.clock, programme.tz)
         done = core.adjust(
-            shop, member_ref, points, reason=reason, at=at, operator=env.operator, now=env.clock.now
+            shop, member_ref, units, reason=reason, at=at, operator=env.operator, now=env.clock.now
         )
     if as_json:
         emit_json(
             {
                 "card": done.entry.card,
-                "points": points,
+                "points": balances.json_value(programme, units),
                 "reason": done.entry.reason,
-                "balance": done.balance,
+                "balance": balances.json_value(programme, done.balance),
             }
         )
-    elif points > 0:
-        click.echo(
-            ngettext(
-                "{card}: +{count} point ({reason}); balance {balance}",
-                "{card}: +{count} points ({reason}); balance {balance}",
-                points,
-            ).format(
-                card=done.entry.card,
-                count=formats.number(points),
-                reason=done.entry.reason,
-                balance=formats.number(done.balance),
-            )
+        return
+    fields = {"card": done.entry.card, "reason": done.entry.reason}
+    if programme.cashback:
+        text = (
+            _("{card}: +{amount} cashback ({reason}); balance {balance}")
+            if units > 0
+            else _("{card}: -{amount} cashback ({reason}); balance {balance}")
+        )
+        fields.update(
+            amount=balances.figure(programme, abs(units)), balance=balances.figure(programme, done.balance)
+        )
+    elif units > 0:
+        text = ngettext(
+            "{card}: +{count} point ({reason}); balance {balance}",
+            "{card}: +{count} points ({reason}); balance {balance}",
+            units,
         )
     else:
-        click.echo(
-            ngettext(
-                "{card}: -{count} point ({reason}); balance {balance}",
-                "{card}: -{count} points ({reason}); balance {balance}",
-                -points,
-            ).format(
-                card=done.entry.card,
-                count=formats.number(-points),
-                reason=done.entry.reason,
-                balance=formats.number(done.balance),
-            )
+        text = ngettext(
+            "{card}: -{count} point ({reason}); balance {balance}",
+            "{card}: -{count} points ({reason}); balance {balance}",
+            -units,
         )
+    if not programme.cashback:
+        fields.update(count=formats.number(abs(units)), balance=formats.number(done.balance))
+    click.echo(text.format(**fields))
+
+
+def _adjustment(programme, text: str) -> int:
+    """POINTS of `adjust` in ledger units: whole points, or money (to cents) in cashback."""
+    ctx = click.get_current_context()
+    if not programme.cashback:
+        param = next(p for p in ctx.command.params if p.name == "points")
+        return click.INT.convert(text, param, ctx)
+    from loyalty_cli.money import parse_amount
+
+    cleaned = text.strip()
+    sign = -1 if cleaned.startswith("-") else 1
+    return sign * balances.units_for(programme, parse_amount(cleaned.lstrip("+-")))
 
 
 @click.command(cls=Command)
@@ -404,22 +446,35 @@ def refund(env: Env, receipt, amount, reason, when, as_json):
         result = refunds.refund(
             shop, receipt, amount, at=at, operator=env.operator, reason=reason, now=env.clock.now
         )
-        currency = shop.programme().currency
+        programme = shop.programme()
+        # Points given back paid for this very purchase (the receipt's payment with points),
+        # or were redeemed under its receipt apart from it.
+        paid_with = any(e.kind == "earn" and e.paid_points for e in shop.ledger.by_receipt(result.receipt))
     if as_json:
-        emit_json(result.to_json())
+        document = result.to_json()
+        if programme.cashback:
+            for key in ("points", "points_taken", "points_returned", "balance"):
+                document[key] = balances.json_value(programme, document[key])
+        emit_json(document)
         return
-    click.echo(_refunded(result, currency))
+    click.echo(_refunded(result, programme, paid_with))
 
 
-def _refunded(result, currency: str) -> str:
+def _refunded(result, programme, paid_with: bool) -> str:
     """The till's answer to a refund: what was refunded, the points taken and given back."""
     fields = {
         "card": result.card,
-        "amount": formats.money(result.amount, currency),
+        "amount": formats.money(result.amount, programme.currency),
         "receipt": result.receipt,
-        "balance": formats.number(result.balance),
+        "balance": balances.figure(programme, result.balance),
     }
-    if result.points_taken:
+    if programme.cashback and result.points_taken:
+        fields["taken"] = _("-{amount} cashback").format(
+            amount=balances.figure(programme, result.points_taken)
+        )
+    elif programme.cashback:
+        fields["taken"] = _("no cashback taken back")
+    elif result.points_taken:
         fields["taken"] = ngettext("-{count} point", "-{count} points", result.points_taken).format(
             count=formats.number(result.points_taken)
         )
@@ -428,9 +483,24 @@ def _refunded(result, currency: str) -> str:
     if not result.points_returned:
         text = _("{card}: refunded {amount} of receipt {receipt}, {taken}; balance {balance}")
         return text.format(**fields)
-    fields["returned"] = ngettext(
-        "+{count} redeemed point given back", "+{count} redeemed points given back", result.points_returned
-    ).format(count=formats.number(result.points_returned))
+    returned = result.points_returned
+    if programme.cashback:
+        text = (
+            _("+{amount} given back (paid with cashback)")
+            if paid_with
+            else _("+{amount} spent cashback given back")
+        )
+        fields["returned"] = text.format(amount=balances.figure(programme, returned))
+    elif paid_with:
+        fields["returned"] = ngettext(
+            "+{count} point given back (paid with points)",
+            "+{count} points given back (paid with points)",
+            returned,
+        ).format(count=formats.number(returned))
+    else:
+        fields["returned"] = ngettext(
+            "+{count} redeemed point given back", "+{count} redeemed points given back", returned
+        ).format(count=formats.number(returned))
     return _("{card}: refunded {amount} of receipt {receipt}, {taken}, {returned}; balance {balance}").format(
         **fields
     )

@@ -38,3 +38,24 @@ def json_value(programme: Programme, units: int):
     if programme.cashback:
         return str(money_of(units).quantize(Decimal("0.01")))
     return units
+
+
+def units_for(programme: Programme, money: Decimal) -> int | None:
+    """The balance `money` is worth: cents of cashback, or points at redeem.value; None when
+    it is no whole number of points (or of cents)."""
+    value = Decimal("0.01") if programme.cashback else programme.redeem_value
+    if value <= 0:
+        return None
+    units = money / value
+    return int(units) if units == units.to_integral_value() else None
+
+
+def shown_lots(member_lots: dict[str, int], day: str) -> dict[str, int]:
+    """The lots as of shop day `day` (YYYY-MM-DD): pending points already due are confirmed
+    as `maintain` would (into the lot they join, paying a refund's debt first); those still
+    pending keep their pending lot."""
+    from . import lots, pending
+
+    shown = dict(member_lots)
+    lots.apply(shown, pending.due_deltas(member_lots, day))
+    return dict(sorted(shown.items()))

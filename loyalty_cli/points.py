@@ -6,7 +6,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from . import checkout, clock, formats, lots, members, pending, projection, text_fields, tiers, timeline
+from . import (
+    balances,
+    checkout,
+    clock,
+    formats,
+    lots,
+    members,
+    pending,
+    projection,
+    text_fields,
+    tiers,
+    timeline,
+)
 from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
 from .language import N_, _, ngettext
 from .ledger import LedgerEntry
@@ -206,8 +218,9 @@ def earn(
 def redeem(
     shop: Shop,
     member_ref: str,
-    points: int,
+    points: int | None = None,
     *,
+    amount: Decimal | None = None,
     at: datetime,
     operator: str,
     receipt: str | None = None,
@@ -218,13 +231,21 @@ def redeem(
 
     `now`, the present moment, spares the back-dating check its read of the history when
     the redemption is dated now (see timeline.require_latest); likewise for adjust and refund.
+
+    Give `points`, or `amount`, money: the cashback to spend (the ledger keeps cents), or
+    what whole points at redeem.value are worth. Cashback is money: given as points, refused.
     """
     member = members.find(shop, member_ref)
     members.require_active(member)
     programme = shop.programme()
+    points = _units_to_spend(programme, points, amount)
     _check_points(points, positive=True)
     timeline.require_latest(shop, member, at, N_("a redemption"), now=now)
     smallest = programme.redeem_min_points
+    if points < smallest and programme.cashback:
+        raise Refused(
+            _("the smallest redemption is {amount}").format(amount=balances.figure(programme, smallest))
+        )
     if points < smallest:
         raise Refused(
             ngettext(
@@ -238,7 +259,7 @@ def redeem(
     balance = member["points"]["balance"]
     waiting = pending.held(member["points"]["lots"], projection.day_of(at, programme.tz))
     if points > balance - waiting:
-        _refuse_spending(member, balance, waiting, points)
+        _refuse_spending(programme, member, balance, waiting, points, removing=False)
     deltas = lots.spend(member["points"]["lots"], points)
     entry = record(
         shop,
@@ -280,17 +301,7 @@ def adjust(
     else:
         waiting = pending.held(current["lots"], projection.day_of(at, programme.tz))
         if -points > current["balance"] - waiting:
-            raise InsufficientPoints(
-                ngettext(
-                    "member {card} holds {count} point; cannot remove {wanted}",
-                    "member {card} holds {count} points; cannot remove {wanted}",
-                    current["balance"] - waiting,
-                ).format(
-                    card=member["card"],
-                    count=formats.number(current["balance"] - waiting),
-                    wanted=formats.number(-points),
-                )
-            )
+            _refuse_spending(programme, member, current["balance"], waiting, -points, removing=True)
         deltas = lots.spend(current["lots"], -points)
     entry = record(
         shop,
@@ -305,27 +316,85 @@ def adjust(
     return Recorded(entry, member)
 
 
-def _refuse_spending(member: dict, balance: int, waiting: int, points: int):
-    if not waiting:
-        raise InsufficientPoints(
-            ngettext(
-                "member {card} holds {count} point; cannot redeem {wanted}",
-                "member {card} holds {count} points; cannot redeem {wanted}",
-                balance,
-            ).format(card=member["card"], count=formats.number(balance), wanted=formats.number(points))
+def _units_to_spend(programme, points: int | None, amount: Decimal | None) -> int:
+    """The units a redemption takes: `points` as given, or those `amount` of money is worth."""
+    if amount is None and programme.cashback:
+        raise InvalidInput(
+            _("cashback is money: give the amount to spend with --amount, such as --amount 3.45")
         )
-    raise InsufficientPoints(
-        ngettext(
+    if amount is None:
+        return points
+    units = balances.units_for(programme, amount)
+    value = programme.redeem_value
+    if units is None:
+        raise InvalidInput(
+            _("{amount} is not a whole number of points at {value} each (redeem.value)").format(
+                amount=formats.money(amount, programme.currency),
+                value=formats.decimal(value, max(-value.normalize().as_tuple().exponent, 2)),
+            )
+        )
+    return units
+
+
+def _refuse_spending(programme, member: dict, balance: int, waiting: int, wanted: int, removing: bool):
+    """Refuse taking `wanted` out of a balance of which only `balance - waiting` can be
+    spent: a redemption, or an adjustment `removing` points. Money in a cashback programme."""
+    spendable = balance - waiting
+    if programme.cashback:
+        fields = {
+            "card": member["card"],
+            "amount": balances.figure(programme, spendable),
+            "pending": balances.figure(programme, waiting),
+            "wanted": balances.figure(programme, wanted),
+        }
+        if waiting:
+            text = (
+                _(
+                    "member {card} can spend {amount} of cashback ({pending} more is pending); "
+                    "cannot remove {wanted}"
+                )
+                if removing
+                else _(
+                    "member {card} can spend {amount} of cashback ({pending} more is pending); "
+                    "cannot redeem {wanted}"
+                )
+            )
+        elif removing:
+            text = _("member {card} holds {amount} of cashback; cannot remove {wanted}")
+        else:
+            text = _("member {card} holds {amount} of cashback; cannot redeem {wanted}")
+        raise InsufficientPoints(text.format(**fields))
+    fields = {
+        "card": member["card"],
+        "count": formats.number(spendable),
+        "pending": formats.number(waiting),
+        "wanted": formats.number(wanted),
+    }
+    if waiting and removing:
+        text = ngettext(
+            "member {card} can spend {count} point ({pending} more are pending); cannot remove {wanted}",
+            "member {card} can spend {count} points ({pending} more are pending); cannot remove {wanted}",
+            spendable,
+        )
+    elif waiting:
+        text = ngettext(
             "member {card} can spend {count} point ({pending} more are pending); cannot redeem {wanted}",
             "member {card} can spend {count} points ({pending} more are pending); cannot redeem {wanted}",
-            balance - waiting,
-        ).format(
-            card=member["card"],
-            count=formats.number(balance - waiting),
-            pending=formats.number(waiting),
-            wanted=formats.number(points),
+            spendable,
         )
-    )
+    elif removing:
+        text = ngettext(
+            "member {card} holds {count} point; cannot remove {wanted}",
+            "member {card} holds {count} points; cannot remove {wanted}",
+            spendable,
+        )
+    else:
+        text = ngettext(
+            "member {card} holds {count} point; cannot redeem {wanted}",
+            "member {card} holds {count} points; cannot redeem {wanted}",
+            spendable,
+        )
+    raise InsufficientPoints(text.format(**fields))
 
 
 def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:
