@@ -305,7 +305,7 @@ class Bench:
             )
             times["discounts"].append(
                 self.loyalty_run(
-                    discounted, "purchase", card, "12.30", "--receipt", f"D{run_id}-{i}", "--pay-points", "50"
+                    discounted, "purchase", card, "12.30", "--receipt", f"D{run_id}-{i}", "--pay-points", "10"
                 )[0]
             )
         shutil.rmtree(discounted, ignore_errors=True)
