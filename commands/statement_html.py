@@ -14,12 +14,12 @@ from loyalty_cli.statements import Statement
 
 from .statements import (
     bill_lines,
+    change,
     display_name,
     month_heading,
     pending_line,
     points_header,
     shown_money,
-    signed_units,
     tier_progress,
     units,
 )
@@ -153,7 +153,7 @@ def _row(statement: Statement, line) -> str:
         f"<td>{escape(line.described(statement.figure))}</td>"
         f'<td class="keep">{escape(line.receipt or "")}</td>'
         f'<td class="num">{escape(shown_money(statement, line.amount))}</td>'
-        f'<td class="{points_class}">{escape(signed_units(statement, line.points))}</td>'
+        f'<td class="{points_class}">{escape(change(statement, line))}</td>'
         f'<td class="num">{escape(units(statement, line.balance))}</td></tr>'
     )
     for number, (label, figure) in enumerate(bill, start=1):

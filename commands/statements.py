@@ -262,7 +262,7 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
                 line.described(statement.figure),
                 *([] if narrow else [line.receipt or ""]),
                 shown_money(statement, line.amount),
-                signed_units(statement, line.points),
+                change(statement, line),
                 units(statement, line.balance),
             ]
         )
@@ -380,12 +380,13 @@ def expiring_heading(statement: core.Statement) -> str:
     return _("Points expiring at the end of the month: {months}")
 
 
-def pending_line(statement: core.Statement) -> str:
-    """ "Of which pending: 48 points, spendable from 2026-12-15" (each day's on its own terms)."""
+def pending_line(statement: core.Statement, space: str = " ") -> str:
+    """ "Of which pending: 48 points, spendable from 2026-12-15"; `space` joins the words of
+    each day's part (JOIN keeps it on one line of a wrapped text)."""
     items = [
         _("{amount}, spendable from {day}")
         .format(amount=statement.amount(units), day=formats.day(date.fromisoformat(day)))
-        .replace(" ", JOIN)
+        .replace(" ", space)
         for day, units in statement.pending.items()
     ]
     return _("Of which pending: {items}").format(items="; ".join(items))
@@ -497,6 +498,12 @@ def count(points: int) -> str:
 def units(statement: core.Statement, points: int) -> str:
     """A balance of the statement's points ("1,250"), or of its cashback as money ("€12.50")."""
     return statement.figure(points) if statement.cashback else count(points)
+
+
+def change(statement: core.Statement, line: core.Line) -> str:
+    """An entry's change of points for people; none for a confirmation (it moves pending
+    points, already in the balance, to spendable: its description says how many)."""
+    return "" if line.kind == "confirm" else signed_units(statement, line.points)
 
 
 def signed_units(statement: core.Statement, points: int) -> str:
