@@ -255,6 +255,7 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
 
     narrow = width < 80
     rows = []
+    bills = []  # (row, label) of the lines of the purchases' bills
     for line in statement.lines:
         rows.append(
             [
@@ -267,10 +268,9 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
             ]
         )
         # A purchase's bill beneath it: indented descriptions, their money in the Amount column.
-        rows.extend(
-            ["", BILL_INDENT + label, *([] if narrow else [""]), figure, "", ""]
-            for label, figure in bill_lines(statement, line.bill)
-        )
+        for label, figure in bill_lines(statement, line.bill):
+            bills.append((len(rows), label))
+            rows.append(["", BILL_INDENT + label, *([] if narrow else [""]), figure, "", ""])
     amount = _("Amount")
     described = max(width - 35 - len(amount), 8)
     receipt = [] if narrow else [_("Receipt")]
@@ -278,6 +278,12 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
     while True:
         # Figures are never folded (and tabulate misreads a folded "1,280" as an int).
         widths = [11, described, None, None, None] if narrow else [17, 24, 12, None, None, None]
+        for row, label in bills:  # folded here, so that each folded line keeps the indentation
+            row = rows[row]
+            row[1] = "\n".join(
+                BILL_INDENT + part
+                for part in textwrap.wrap(label, max(widths[1] - len(BILL_INDENT), 6), break_long_words=False)
+            )
         table = _tabulate(
             tabulate,
             rows,
