@@ -272,12 +272,14 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
             bills.append((len(rows), label))
             rows.append(["", BILL_INDENT + label, *([] if narrow else [""]), figure, "", ""])
     amount = _("Amount")
-    described = max(width - 35 - len(amount), 8)
+    # The descriptions take what the other columns leave (at least 8 columns, 24 when wide).
+    floor = 8 if narrow else 24
+    described = max(width - 35 - len(amount), floor) if narrow else max(width - 69, floor)
     receipt = [] if narrow else [_("Receipt")]
     headers = [_("Date"), _("Description"), *receipt, amount, points_header(statement), _("Balance")]
     while True:
         # Figures are never folded (and tabulate misreads a folded "1,280" as an int).
-        widths = [11, described, None, None, None] if narrow else [17, 24, 12, None, None, None]
+        widths = [11, described, None, None, None] if narrow else [17, described, 12, None, None, None]
         for row, label in bills:  # folded here, so that each folded line keeps the indentation
             row = rows[row]
             row[1] = "\n".join(
@@ -296,9 +298,9 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
         )
         # tabulate pads headers beyond the widths asked for: narrow the descriptions until it fits.
         over = max(map(len, table.splitlines()), default=0) - width
-        if not narrow or over <= 0 or described <= 8:
+        if over <= 0 or described <= floor:
             break
-        described = max(described - over, 8)
+        described = max(described - over, floor)
     out = [
         _("{shop}: loyalty statement").format(shop=statement.shop_name),
         member_line(statement),
