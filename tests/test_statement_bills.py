@@ -204,7 +204,7 @@ def test_latvian_statement_translates_the_bill_payment_and_pending_points(loyalt
         "Samaksāts ar punktiem",
         "Čeka summa",
         "Atlaide 5 %",
-        "Samaksāts: 300 punktu",
+        "Samaksāts ar 300 punktu",
         "Atmaksa par čeku R2: punkti atdoti atpakaļ",
         "No tiem gaidošie: 27 punkti, izmantojami no 5.12.2026.",
     ):
