@@ -12,7 +12,17 @@ from loyalty_cli import cards, formats, language
 from loyalty_cli.language import N_, _
 from loyalty_cli.statements import Statement
 
-from .statements import count, display_name, month_heading, shown_money, signed, tier_progress
+from .statements import (
+    bill_lines,
+    change,
+    display_name,
+    month_heading,
+    pending_line,
+    points_header,
+    shown_money,
+    tier_progress,
+    units,
+)
 
 STYLE = """
   body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222;
@@ -30,6 +40,11 @@ STYLE = """
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   td.keep { white-space: nowrap; }
   tr.total td { font-weight: 600; border-bottom: none; }
+  tr.bill td { color: #555; font-size: 0.85rem; padding-top: 0; border-bottom: none; }
+  tr.bill td.label { padding-left: 1.5rem; }
+  tr.has-bill td { border-bottom: none; }
+  tr.bill.last td { border-bottom: 1px solid #ddd; }
+  p.pending { margin: 0.5rem 0; }
   .negative { color: #a00; }
   @media print {
     body { margin: 0; max-width: none; font-size: 10pt; }
@@ -51,11 +66,11 @@ LABELS = {
     "description": N_("Description"),
     "receipt": N_("Receipt"),
     "amount": N_("Amount"),
-    "points": N_("Points"),
     "balance": N_("Balance"),
     "opening": N_("Opening balance"),
     "closing": N_("Closing balance"),
     "expiring": N_("Points expiring at the end of the month"),
+    "expiring_cashback": N_("Cashback expiring at the end of the month"),
     "month": N_("Month"),
     "timezone": N_("Dates are in the shop's timezone."),
 }
@@ -74,9 +89,12 @@ def page(statement: Statement) -> str:
     if not rows:
         rows = [f'<tr><td colspan="6" class="muted">{label["no_entries"]}</td></tr>']
     expiring = "".join(
-        f'<tr><td>{escape(month_heading(month))}</td><td class="num">{count(points)}</td></tr>'
-        for month, points in statement.expiring.items()
+        f'<tr><td>{escape(month_heading(month))}</td><td class="num">{escape(units(statement, n))}</td></tr>'
+        for month, n in statement.expiring.items()
     )
+    points = escape(points_header(statement))
+    expiring_title = label["expiring_cashback"] if statement.cashback else label["expiring"]
+    waiting = f'<p class="pending">{escape(pending_line(statement))}</p>' if statement.pending else ""
     phone = f"<dt>{label['phone']}</dt><dd>{escape(statement.phone)}</dd>" if statement.phone else ""
     spend = formats.money(statement.spend_12m, statement.currency)
     body = f"""<!DOCTYPE html>
@@ -101,19 +119,20 @@ def page(statement: Statement) -> str:
 <h2>{label["entries"]}</h2>
 <table>
   <thead><tr><th>{label["date"]}</th><th>{label["description"]}</th><th>{label["receipt"]}</th>
-    <th class="num">{label["amount"]}</th><th class="num">{label["points"]}</th>
+    <th class="num">{label["amount"]}</th><th class="num">{points}</th>
     <th class="num">{label["balance"]}</th></tr></thead>
   <tbody>
     <tr class="total"><td colspan="5">{label["opening"]}</td>
-      <td class="num">{count(statement.opening_balance)}</td></tr>
+      <td class="num">{escape(units(statement, statement.opening_balance))}</td></tr>
     {"".join(rows)}
     <tr class="total"><td colspan="5">{label["closing"]}</td>
-      <td class="num">{count(statement.closing_balance)}</td></tr>
+      <td class="num">{escape(units(statement, statement.closing_balance))}</td></tr>
   </tbody>
 </table>
-<h2>{label["expiring"]}</h2>
+{waiting}
+<h2>{expiring_title}</h2>
 <table>
-  <thead><tr><th>{label["month"]}</th><th class="num">{label["points"]}</th></tr></thead>
+  <thead><tr><th>{label["month"]}</th><th class="num">{points}</th></tr></thead>
   <tbody>{expiring}</tbody>
 </table>
 <p class="muted">{escape(_("Spend over the last 12 months: {spend}.").format(spend=spend))}
@@ -125,11 +144,22 @@ def page(statement: Statement) -> str:
 
 
 def _row(statement: Statement, line) -> str:
+    """An entry's row, and beneath a purchase the lines of its bill."""
     points_class = "num negative" if line.points < 0 else "num"
-    return (
-        f'<tr><td class="keep">{escape(line.local)}</td><td>{escape(line.described())}</td>'
+    bill = bill_lines(statement, line.bill)
+    opening = '<tr class="has-bill">' if bill else "<tr>"
+    row = (
+        f'{opening}<td class="keep">{escape(line.local)}</td>'
+        f"<td>{escape(line.described(statement.figure))}</td>"
         f'<td class="keep">{escape(line.receipt or "")}</td>'
         f'<td class="num">{escape(shown_money(statement, line.amount))}</td>'
-        f'<td class="{points_class}">{signed(line.points)}</td>'
-        f'<td class="num">{count(line.balance)}</td></tr>'
+        f'<td class="{points_class}">{escape(change(statement, line))}</td>'
+        f'<td class="num">{escape(units(statement, line.balance))}</td></tr>'
     )
+    for number, (label, figure) in enumerate(bill, start=1):
+        last = " last" if number == len(bill) else ""
+        row += (
+            f'<tr class="bill{last}"><td></td><td class="label" colspan="2">{escape(label)}</td>'
+            f'<td class="num">{escape(figure)}</td><td></td><td></td></tr>'
+        )
+    return row

@@ -12,6 +12,7 @@ import shutil
 import sys
 import textwrap
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import click
@@ -27,8 +28,22 @@ from .translated import Command, LanguageChoice
 
 FORMATS = ("text", "csv", "json", "html")
 EXTENSIONS = {"text": "txt", "csv": "csv", "json": "json", "html": "html"}
-CSV_COLUMNS = ["date", "time", "at", "kind", "description", "receipt", "amount", "points", "balance"]
-CSV_NUMERIC = ("amount", "points", "balance")
+# A purchase's bill: the receipt before the discount, the discount, the points paid with
+# and their value, and the money paid (the purchase's amount); empty on other entries.
+BILL_COLUMNS = ["total", "discount_percent", "discount", "paid_points", "paid_value", "to_pay"]
+CSV_COLUMNS = [
+    "date",
+    "time",
+    "at",
+    "kind",
+    "description",
+    "receipt",
+    "amount",
+    "points",
+    "balance",
+    *BILL_COLUMNS,
+]
+CSV_NUMERIC = ("amount", "points", "balance", *BILL_COLUMNS)
 WIDTH = 100
 # Joins the digit groups of a card or a phone so that wrapping never splits them; a plain
 # space once the lines are wrapped (the no-break spaces of money and counts stay).
@@ -182,16 +197,18 @@ def statement_json(statement: core.Statement) -> dict:
         "phone": statement.phone,
         "from": statement.start.isoformat(),
         "to": statement.end.isoformat(),
-        "opening_balance": statement.opening_balance,
-        "closing_balance": statement.closing_balance,
+        "cashback": statement.cashback,
+        "opening_balance": statement.json_value(statement.opening_balance),
+        "closing_balance": statement.json_value(statement.closing_balance),
         "entries": [
             {"id": line.id, **row} for line, row in zip(statement.lines, csv_rows(statement), strict=True)
         ],
+        "pending": {day: statement.json_value(units) for day, units in statement.pending.items()},
         "tier": statement.tier,
         "next_tier": statement.next_tier,
         "spend_12m": to_text(statement.spend_12m),
         "spend_to_next_tier": money(statement.spend_to_next_tier),
-        "expiring": statement.expiring,
+        "expiring": {month: statement.json_value(units) for month, units in statement.expiring.items()},
     }
 
 
@@ -206,11 +223,26 @@ def csv_rows(statement: core.Statement) -> list[dict]:
             "description": line.description,
             "receipt": line.receipt,
             "amount": money(line.amount),
-            "points": line.points,
-            "balance": line.balance,
+            "points": statement.json_value(line.points),
+            "balance": statement.json_value(line.balance),
+            **bill_row(line.bill),
         }
         for line in statement.lines
     ]
+
+
+def bill_row(bill: core.Bill | None) -> dict:
+    """The BILL_COLUMNS of an entry: a purchase's bill, None for other entries."""
+    if bill is None:
+        return dict.fromkeys(BILL_COLUMNS)
+    return {
+        "total": money(bill.total),
+        "discount_percent": str(bill.discount_percent),
+        "discount": money(bill.discount),
+        "paid_points": bill.paid_points,
+        "paid_value": money(bill.paid_value),
+        "to_pay": money(bill.to_pay),
+    }
 
 
 def text(statement: core.Statement, width: int = WIDTH) -> str:
@@ -222,25 +254,40 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
     from tabulate import tabulate
 
     narrow = width < 80
-    rows = [
-        [
-            line.local,
-            line.described(),
-            *([] if narrow else [line.receipt or ""]),
-            shown_money(statement, line.amount),
-            signed(line.points),
-            count(line.balance),
-        ]
-        for line in statement.lines
-    ]
+    rows = []
+    bills = []  # (row, label) of the lines of the purchases' bills
+    for line in statement.lines:
+        rows.append(
+            [
+                line.local,
+                line.described(statement.figure),
+                *([] if narrow else [line.receipt or ""]),
+                shown_money(statement, line.amount),
+                change(statement, line),
+                units(statement, line.balance),
+            ]
+        )
+        # A purchase's bill beneath it: indented descriptions, their money in the Amount column.
+        for label, figure in bill_lines(statement, line.bill):
+            bills.append((len(rows), label))
+            rows.append(["", BILL_INDENT + label, *([] if narrow else [""]), figure, "", ""])
     amount = _("Amount")
-    described = max(width - 35 - len(amount), 8)
+    # The descriptions take what the other columns leave (at least 8 columns, 24 when wide).
+    floor = 8 if narrow else 24
+    described = max(width - 35 - len(amount), floor) if narrow else max(width - 69, floor)
     receipt = [] if narrow else [_("Receipt")]
-    headers = [_("Date"), _("Description"), *receipt, amount, _("Points"), _("Balance")]
+    headers = [_("Date"), _("Description"), *receipt, amount, points_header(statement), _("Balance")]
     while True:
         # Figures are never folded (and tabulate misreads a folded "1,280" as an int).
-        widths = [11, described, None, None, None] if narrow else [17, 24, 12, None, None, None]
-        table = tabulate(
+        widths = [11, described, None, None, None] if narrow else [17, described, 12, None, None, None]
+        for row, label in bills:  # folded here, so that each folded line keeps the indentation
+            row = rows[row]
+            row[1] = "\n".join(
+                BILL_INDENT + part
+                for part in textwrap.wrap(label, max(widths[1] - len(BILL_INDENT), 6), break_long_words=False)
+            )
+        table = _tabulate(
+            tabulate,
             rows,
             headers=headers,
             tablefmt="simple",
@@ -251,9 +298,9 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
         )
         # tabulate pads headers beyond the widths asked for: narrow the descriptions until it fits.
         over = max(map(len, table.splitlines()), default=0) - width
-        if not narrow or over <= 0 or described <= 8:
+        if over <= 0 or described <= floor:
             break
-        described = max(described - over, 8)
+        described = max(described - over, floor)
     out = [
         _("{shop}: loyalty statement").format(shop=statement.shop_name),
         member_line(statement),
@@ -261,14 +308,15 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
             start=formats.day(statement.start), end=formats.day(statement.end)
         ),
         "",
-        balance_line(statement.opening_balance, opening=True),
+        balance_line(statement.opening_balance, opening=True, statement=statement),
         "",
         table if statement.lines else _("No entries in this period."),
         "",
-        balance_line(statement.closing_balance, opening=False),
+        balance_line(statement.closing_balance, opening=False, statement=statement),
+        *([pending_line(statement, JOIN)] if statement.pending else []),
         _("Tier: {progress}").format(progress=tier_progress(statement)),
         # Each month with its points is kept on one line.
-        _("Points expiring at the end of the month: {months}").format(
+        expiring_heading(statement).format(
             months=", ".join(item.replace(" ", JOIN) for item in expiring_items(statement))
         ),
     ]
@@ -279,6 +327,77 @@ def text(statement: core.Statement, width: int = WIDTH) -> str:
         else:
             lines.append(item)
     return "\n".join(lines).replace(JOIN, " ") + "\n"
+
+
+# Indents a line of a purchase's bill under the purchase (kept by the table: see _tabulate).
+BILL_INDENT = "  "
+
+
+def _tabulate(tabulate, rows, **options) -> str:
+    """tabulate's table, with the indentation of the bills' lines kept (an option since
+    tabulate 0.10, a module setting before)."""
+    try:
+        return tabulate(rows, preserve_whitespace=True, **options)
+    except TypeError:
+        import tabulate as module
+
+        kept = module.PRESERVE_WHITESPACE
+        module.PRESERVE_WHITESPACE = True
+        try:
+            return tabulate(rows, **options)
+        finally:
+            module.PRESERVE_WHITESPACE = kept
+
+
+def bill_lines(statement: core.Statement, bill: core.Bill | None) -> list[tuple[str, str]]:
+    """The lines of a purchase's bill as (label, money) for people; none for a plain one.
+
+    "Receipt total €60.00", "Discount 5 % -€3.00", "Paid with 300 points -€3.00": the
+    purchase's own amount is what was paid in money (to_pay)."""
+    if bill is None or bill.plain:
+        return []
+    currency = statement.currency
+    found = [(_("Receipt total"), formats.money(bill.total, currency))]
+    if bill.discount:
+        label = _("Discount {percent} %").format(percent=percent(bill.discount_percent))
+        found.append((label, "-" + formats.money(bill.discount, currency)))
+    if bill.paid_points:
+        if statement.cashback:
+            label = _("Paid with cashback")
+        else:
+            label = _("Paid with {paid}").format(paid=statement.amount(bill.paid_points))
+        found.append((label, "-" + formats.money(bill.paid_value, currency)))
+    return found
+
+
+def percent(value) -> str:
+    """A percentage as people write it: 3, 2.5 (2,5 in lv and ru)."""
+    places = max(-value.normalize().as_tuple().exponent, 0)
+    return formats.decimal(value, places)
+
+
+def points_header(statement: core.Statement) -> str:
+    """The heading of the points column: "Points", or "Cashback"."""
+    return _("Cashback") if statement.cashback else _("Points")
+
+
+def expiring_heading(statement: core.Statement) -> str:
+    """The sentence listing what expires by month, with a {months} placeholder."""
+    if statement.cashback:
+        return _("Cashback expiring at the end of the month: {months}")
+    return _("Points expiring at the end of the month: {months}")
+
+
+def pending_line(statement: core.Statement, space: str = " ") -> str:
+    """ "Of which pending: 48 points, spendable from 2026-12-15"; `space` joins the words of
+    each day's part (JOIN keeps it on one line of a wrapped text)."""
+    items = [
+        _("{amount}, spendable from {day}")
+        .format(amount=statement.amount(units), day=formats.day(date.fromisoformat(day)))
+        .replace(" ", space)
+        for day, units in statement.pending.items()
+    ]
+    return _("Of which pending: {items}").format(items="; ".join(items))
 
 
 def fits(rows: list[list[str]], widths: list[int | None]) -> bool:
@@ -294,6 +413,9 @@ def fits(rows: list[list[str]], widths: list[int | None]) -> bool:
         for cell, width in zip(row, widths, strict=False):
             if width is None or not cell:
                 continue
+            if cell.startswith(BILL_INDENT) and cell[len(BILL_INDENT) :] == cell.strip():
+                cell = cell[len(BILL_INDENT) :]
+                width -= len(BILL_INDENT)
             if len(cell) > width or cell != cell.strip() or cell in _BOOLEANS or not _NARROW.match(cell):
                 return False
     return True
@@ -315,8 +437,12 @@ def member_line(statement: core.Statement) -> str:
     return _("Member: {name}, card {card}").format(name=name, card=card)
 
 
-def balance_line(balance: int, *, opening: bool) -> str:
-    """ "Opening balance: 12 points" or "Closing balance: 40 points", in the active language."""
+def balance_line(balance: int, *, opening: bool, statement: core.Statement | None = None) -> str:
+    """ "Opening balance: 12 points" or "Closing balance: 40 points", in the active language
+    ("Closing balance: €4.20" of cashback)."""
+    if statement is not None and statement.cashback:
+        text = _("Opening balance: {amount}") if opening else _("Closing balance: {amount}")
+        return text.format(amount=statement.figure(balance))
     if opening:
         text = ngettext("Opening balance: {count} point", "Opening balance: {count} points", balance)
     else:
@@ -351,6 +477,11 @@ def tier_progress(statement: core.Statement) -> str:
 
 def expiring_items(statement: core.Statement) -> list[str]:
     """ "November 2026: 40 points", "December 2026: 0 points", ... for the coming months."""
+    if statement.cashback:
+        return [
+            _("{month}: {amount}").format(month=month_heading(month), amount=statement.figure(cents))
+            for month, cents in statement.expiring.items()
+        ]
     return [expiring_in(month, points) for month, points in statement.expiring.items()]
 
 
@@ -370,6 +501,22 @@ def month_heading(month: str) -> str:
 def count(points: int) -> str:
     """A count as the active language writes it: 1,250 / 1 250 (one under 1,000 needs no grouping)."""
     return str(points) if -1000 < points < 1000 else formats.number(points)
+
+
+def units(statement: core.Statement, points: int) -> str:
+    """A balance of the statement's points ("1,250"), or of its cashback as money ("€12.50")."""
+    return statement.figure(points) if statement.cashback else count(points)
+
+
+def change(statement: core.Statement, line: core.Line) -> str:
+    """An entry's change of points for people; none for a confirmation (it moves pending
+    points, already in the balance, to spendable: its description says how many)."""
+    return "" if line.kind == "confirm" else signed_units(statement, line.points)
+
+
+def signed_units(statement: core.Statement, points: int) -> str:
+    """A change of points with its sign ("+1,250"), or of cashback ("+€1.20", "-€0.50")."""
+    return ("-" if points < 0 else "+") + units(statement, abs(points))
 
 
 def signed(points: int) -> str:

@@ -11,24 +11,76 @@ otherwise from the ledger since the window began.
 A statement is written in the member's language (`Statement.language`). Its entries carry
 their description twice: in English for JSON and CSV (`Line.description`, the same in every
 language), and as a marked text with its values for people (`Line.described()`).
+
+A purchase carries its bill (`Line.bill`): the receipt total, the loyalty discount, the
+points paid with and the money paid. The payment with points is the `redeem` entry of the
+same receipt recorded just before the purchase ("Paid with points"). Points still pending
+at the statement's end are shown apart (`Statement.pending`); points due by then count as
+confirmed. In cashback mode the ledger's points are cents, and every figure of them is
+money (`Statement.figure`, through balances.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from . import card_moves, clock, formats, language, lots, members, phones, projection, tiers
+from . import (
+    balances,
+    card_moves,
+    clock,
+    formats,
+    language,
+    lots,
+    members,
+    pending,
+    phones,
+    projection,
+    tiers,
+)
 from .errors import InvalidInput
-from .language import N_, _
+from .language import N_, _, ngettext
 from .ledger import LedgerEntry
 from .program import Programme
 from .shop import Shop
 
 EXPIRY_MONTHS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Bill:
+    """What a purchase's receipt came to: the total before the loyalty discount, the
+    discount, the points paid with and their value, and the money paid (`to_pay`).
+
+    A plain purchase (no discount, nothing paid with points) has total = to_pay."""
+
+    total: Decimal
+    discount_percent: Decimal
+    discount: Decimal
+    paid_points: int
+    paid_value: Decimal
+    to_pay: Decimal
+
+    @property
+    def plain(self) -> bool:
+        """Nothing taken off the receipt: no discount and no payment with points."""
+        return not self.discount and not self.paid_points
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> Bill:
+        """The bill recorded on a purchase entry (`amount` is the money paid)."""
+        to_pay = Decimal(entry.amount or "0")
+        return cls(
+            total=Decimal(entry.total) if entry.total is not None else to_pay,
+            discount_percent=Decimal(entry.discount_percent or "0"),
+            discount=Decimal(entry.discount or "0"),
+            paid_points=entry.paid_points or 0,
+            paid_value=Decimal(entry.paid_value or "0"),
+            to_pay=to_pay,
+        )
 
 
 @dataclass(frozen=True)
@@ -47,6 +99,8 @@ class Line:
     time: str = ""  # shop-local HH:MM
     # The description as a text marked for translation and the values of its placeholders.
     wording: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
+    bill: Bill | None = None  # a purchase's
+    confirmed: int = 0  # a confirmation's: the pending points (or cents) it made spendable
 
     @property
     def local(self) -> str:
@@ -56,11 +110,13 @@ class Line:
         hour, minute = self.time.split(":")
         return formats.moment(datetime(self.day.year, self.day.month, self.day.day, int(hour), int(minute)))
 
-    def described(self) -> str:
-        """What the entry means, in the active language."""
+    def described(self, figure: Callable[[int], str] = formats.number) -> str:
+        """What the entry means, in the active language (`figure` shows a count of points)."""
         text, values = self.wording
         if not text:
             return self.description
+        if self.kind == "confirm":
+            values = (*values, ("points", figure(self.confirmed)))
         return _filled(language.in_context(text), values)
 
 
@@ -84,6 +140,30 @@ class Statement:
     spend_to_next_tier: Decimal | None
     expiring: dict[str, int]
     language: str = language.ENGLISH  # the member's, else the programme's
+    # Points still pending at the end of the period, by the day they become spendable.
+    pending: dict[str, int] = field(default_factory=dict)
+    programme: Programme | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def cashback(self) -> bool:
+        """Whether the programme pays cashback: its points are cents, shown as money."""
+        return bool(self.programme and self.programme.cashback)
+
+    def figure(self, units: int) -> str:
+        """Points as a bare figure ("1,234"), or cashback cents as money ("€12.34")."""
+        if not self.cashback:
+            return formats.number(units)
+        return balances.figure(self.programme, units)
+
+    def amount(self, units: int) -> str:
+        """Points with their unit ("1,234 points"), or cashback cents as money ("€12.34")."""
+        if not self.cashback:
+            return ngettext("{count} point", "{count} points", units).format(count=formats.number(units))
+        return balances.amount(self.programme, units)
+
+    def json_value(self, units: int):
+        """Points in JSON and CSV: an int, or cashback as a "12.34" string."""
+        return balances.json_value(self.programme, units) if self.cashback else units
 
     @property
     def has_activity(self) -> bool:
@@ -154,9 +234,9 @@ def language_of(programme: Programme, member: dict) -> str:
     return language.normalise(member.get("language")) or members.default_language(programme)
 
 
-def describe(entry: LedgerEntry) -> str:
+def describe(entry: LedgerEntry, *, payment: bool = False, cashback: bool = False) -> str:
     """What an entry means, in the words of a statement (English: JSON and CSV keep it)."""
-    text, values = wording(entry)
+    text, values = wording(entry, payment=payment, cashback=cashback)
     return _filled(language.without_context(text), values)
 
 
@@ -165,20 +245,33 @@ def _filled(text: str, values: tuple[tuple[str, str], ...]) -> str:
     return text.format(**dict(values)) if values else text
 
 
-def wording(entry: LedgerEntry) -> tuple[str, tuple[tuple[str, str], ...]]:
+def wording(
+    entry: LedgerEntry, *, payment: bool = False, cashback: bool = False
+) -> tuple[str, tuple[tuple[str, str], ...]]:
     """What an entry means, as a text marked for translation and the values of its placeholders.
 
     A text whose English alone is ambiguous is marked "entry|Bonus" (the context, then the
     text, as commands/members.py does): one bonus on a statement is "Bonuss", where a
-    report's column of bonuses is "Bonusi".
+    report's column of bonuses is "Bonusi". `payment`: the entry is a purchase's payment
+    with points; `cashback`: the programme's points are cashback. A confirmation's text
+    has a {points} placeholder filled when shown (Line.described).
     """
     reason = entry.reason or ""
     if entry.kind == "earn":
         return N_("Purchase"), ()
     if entry.kind == "refund":
+        if entry.receipt and entry.amount is None and entry.points > 0:
+            # The points a refunded purchase was paid with, given back.
+            if cashback:
+                return N_("Refund of {receipt}: cashback returned"), (("receipt", entry.receipt),)
+            return N_("Refund of {receipt}: points returned"), (("receipt", entry.receipt),)
         if entry.receipt:
             return N_("Refund of {receipt}"), (("receipt", entry.receipt),)
         return N_("Refund"), ()
+    if entry.kind == "confirm":
+        if cashback:
+            return N_("Pending cashback confirmed: {points}"), ()
+        return N_("Pending points confirmed: {points}"), ()
     if entry.kind == "bonus":
         for word, text in _BONUSES:
             if reason.lower().startswith(word):
@@ -193,13 +286,17 @@ def wording(entry: LedgerEntry) -> tuple[str, tuple[tuple[str, str], ...]]:
     if entry.kind == "merge":
         return N_("Card {card} merged into {to_card}"), (("card", entry.card), ("to_card", entry.to_card))
     if entry.kind == "expire":
-        return N_("entry|Points expired"), ()
+        return (N_("Cashback expired") if cashback else N_("entry|Points expired")), ()
     if entry.kind == "opening":
         return (N_("Opening spend (12 months)") if entry.amount else N_("Opening balance")), ()
     if entry.kind == "redeem":
+        if payment:
+            return (N_("Paid with cashback") if cashback else N_("Paid with points")), ()
         if reason:
+            if cashback:
+                return N_("Cashback spent: {reason}"), (("reason", reason),)
             return N_("Points redeemed: {reason}"), (("reason", reason),)
-        return N_("entry|Points redeemed"), ()
+        return (N_("Cashback spent") if cashback else N_("entry|Points redeemed")), ()
     # A kind this version does not know: its stored name, as it is (not a text to translate).
     return "{kind}", (("kind", entry.kind.capitalize()),)
 
@@ -266,46 +363,82 @@ def _build(
         start=start,
         end=end,
         opening_balance=opening,
-        lines=tuple(_lines(period, opening, tz)),
+        lines=tuple(_lines(period, opening, programme)),
         closing_balance=closing,
         tier=tier,
         next_tier=next_tier.name if next_tier else None,
         spend_12m=spend_12m,
         spend_to_next_tier=max(next_tier.spend - spend_12m, Decimal("0.00")) if next_tier else None,
-        expiring=_expiring(held, end_month),
+        expiring=_expiring(held, end_month, end.isoformat()),
         language=language_of(programme, member),
+        pending=pending.held_lots(held, end.isoformat()),
+        programme=programme,
     )
 
 
-def _lines(entries: list[LedgerEntry], opening: int, tz) -> Iterator[Line]:
+def _lines(entries: list[LedgerEntry], opening: int, programme: Programme) -> Iterator[Line]:
+    tz, cashback = programme.tz, programme.cashback
     balance = opening
+    payments = _payments(entries)
     for entry in entries:
         balance += entry.points
         amount = None
         if entry.amount is not None and entry.kind in ("earn", "refund", "opening"):
             amount = Decimal(entry.amount) * (-1 if entry.kind == "refund" else 1)
         local = clock.from_iso(entry.at).astimezone(tz)
-        text, values = wording(entry)
+        text, values = wording(entry, payment=entry.id in payments, cashback=cashback)
+        confirmed = (
+            -sum(v for k, v in entry.lots.items() if lots.is_pending(k)) if entry.kind == "confirm" else 0
+        )
+        if entry.kind == "confirm":
+            with language.speaking(language.ENGLISH):
+                english = ("points", balances.figure(programme, confirmed))
+            description = _filled(text, (*values, english))
+        else:
+            description = _filled(language.without_context(text), values)
         yield Line(
             id=entry.id,
             at=entry.at,
             day=local.date(),
             time=local.strftime("%H:%M"),
             kind=entry.kind,
-            description=_filled(language.without_context(text), values),
+            description=description,
             wording=(text, values),
             receipt=entry.receipt,
             amount=amount,
             points=entry.points,
             balance=balance,
+            bill=Bill.of(entry) if entry.kind == "earn" else None,
+            confirmed=confirmed,
         )
 
 
-def _expiring(held: dict[str, int], first_month: str) -> dict[str, int]:
-    """Points expiring at the end of each of the coming months; overdue lots count in the first."""
+def _payments(entries: list[LedgerEntry]) -> set[int]:
+    """The ids of the entries that paid a purchase with points: a `redeem` without a
+    reason, of the same receipt, recorded just before the purchase that names them."""
+    redeems = {e.id: e for e in entries if e.kind == "redeem" and e.receipt and not e.reason}
+    return {
+        e.id - 1
+        for e in entries
+        if e.kind == "earn"
+        and e.paid_points
+        and e.id - 1 in redeems
+        and redeems[e.id - 1].receipt == e.receipt
+    }
+
+
+def _expiring(held: dict[str, int], first_month: str, day: str = "") -> dict[str, int]:
+    """Points expiring at the end of each of the coming months; overdue lots count in the first.
+
+    Points still pending on `day` (YYYY-MM-DD) do not count; points due by then count in
+    the lot they are confirmed into."""
     months = [clock.add_months(first_month, i) for i in range(EXPIRY_MONTHS_SHOWN)]
     expiring = dict.fromkeys(months, 0)
     for key, points in held.items():
+        if lots.is_pending(key):
+            if pending.available_on(key) > day:
+                continue
+            key = pending.target(key)
         if key in (lots.DEBT, lots.NEVER) or points <= 0 or key > months[-1]:
             continue
         expiring[max(key, months[0])] += points

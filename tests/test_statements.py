@@ -174,9 +174,12 @@ def test_csv_statement_is_the_entry_table_with_numbers_as_numbers(loyalty):
     loyalty("purchase", card, "12,30", "--receipt", "=R1")
     loyalty("redeem", card, "5")
     rows = loyalty("statement", card, "--format", "csv").stdout.splitlines()
-    assert rows[0] == "date,time,at,kind,description,receipt,amount,points,balance"
-    assert rows[1].endswith(",earn,Purchase,'=R1,12.30,12,12")
-    assert rows[2].endswith(",redeem,Points redeemed,,,-5,7")
+    assert rows[0] == (
+        "date,time,at,kind,description,receipt,amount,points,balance,"
+        "total,discount_percent,discount,paid_points,paid_value,to_pay"
+    )
+    assert rows[1].endswith(",earn,Purchase,'=R1,12.30,12,12,12.30,0,0.00,0,0.00,12.30")
+    assert rows[2].endswith(",redeem,Points redeemed,,,-5,7,,,,,,")
 
 
 def test_expiring_points_are_shown_for_the_next_three_months(loyalty):
