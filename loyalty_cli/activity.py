@@ -163,8 +163,9 @@ def _count(row: Activity, entry: LedgerEntry) -> None:
 
 
 def _store_of(shop: Shop, entry: LedgerEntry, stores: dict[str, str | None]) -> str | None:
-    """The store of an entry; a refund belongs to the store of the purchase it refunds."""
-    if entry.store or entry.kind != "refund" or not entry.receipt:
+    """The store of an entry; a refund belongs to the store of the purchase it refunds, and
+    points paid with at the till (a redemption under a purchase's receipt) to its store."""
+    if entry.store or entry.kind not in ("refund", "redeem") or not entry.receipt:
         return entry.store
     if entry.receipt not in stores:
         purchase = next((e for e in shop.ledger.by_receipt(entry.receipt) if e.kind == "earn"), None)
