@@ -119,8 +119,9 @@ def test_summary_in_cashback_mode_for_people_names_cashback_and_shows_money(cash
 
 
 def test_summary_chart_in_cashback_mode_shows_money(cashback):
-    from loyalty_cli import balances
     from loyalty_cli.commands.reports import chart_lines
+
+    from loyalty_cli import balances
     from loyalty_cli.program import Programme
     from loyalty_cli.reports import MonthFlow
 
