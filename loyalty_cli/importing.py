@@ -16,7 +16,6 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from . import (
@@ -104,14 +103,13 @@ def import_purchases(
     result = start("purchases", sheet)
     rows = sheet.rows
     tz = shop.programme().tz
-    accepted: list[tuple[datetime, int, str, object, str, str | None]] = []
+    accepted: list[tuple] = []  # (at, line, receipt, bill or amount, card, store, row)
     in_file: dict[str, tuple[str, str]] = {}
     working: dict[str, dict] = {}
     stores: dict[str, str] = {}
     ledger_export = "kind" in sheet.columns
-    bills_given = any(c in sheet.columns for c in given_bills.COLUMNS) or (
-        ledger_export and "total" in sheet.columns
-    )
+    # A ledger export records what was paid (its `amount`): taken as given, never discounted again.
+    bills_given = ledger_export or any(c in sheet.columns for c in given_bills.COLUMNS)
     for line, row in rows:
         if ledger_export and row.get("kind") != "earn":
             result.skipped += 1

@@ -190,3 +190,18 @@ def test_points_paid_above_the_balance_are_explained_with_the_right_plural(shop,
     assert "dalībniekam 1001 izmantojami 570 punktu; čekā ar punktiem samaksāts: 600" in lv
     ru = shop("--lang", "ru", "import", "purchases", source, expect=1).stderr
     assert "участник 1001 может списать 570 баллов; чек оплачен баллами: 600" in ru
+
+
+def test_a_ledger_export_imports_what_was_paid_without_discounting_it_again(shop, tmp_path):
+    exported = tmp_path / "ledger.csv"
+    shop("export", "ledger", "--output", exported)
+    again = shop.json("import", "purchases", exported)
+    assert (again["imported"], again["rejected"]) == (0, 0)  # the same shop: already recorded
+    other = Loyalty(tmp_path / "other")
+    other("init", "--name", "Other shop")
+    other("program", "set", "discount.threshold", "50")
+    other("program", "set", "discount.percent", "5")
+    other.enroll("Anna", "--card", "1001", "--at", "2026-09-01")
+    assert other.json("import", "purchases", exported)["imported"] == 1
+    (purchase,) = [e for e in other.json("export", "ledger") if e["kind"] == "earn"]
+    assert (purchase["amount"], purchase.get("discount"), purchase["points"]) == ("570.00", None, 570)
