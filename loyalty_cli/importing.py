@@ -144,7 +144,11 @@ def import_purchases(
         in_file[receipt] = key
         store = row.get("store") or None
         store = stores.setdefault(store, store) if store else None
-        accepted.append((at, line, receipt, given or amount, card, store, row))
+        # A bill paid with points keeps its row, to be rejected with it if the points are not
+        # there when it is applied; other rows are let go (a large file must not stay in memory).
+        accepted.append(
+            (at, line, receipt, given or amount, card, store, row if given and given.paid_points else None)
+        )
     rows.clear()
     in_file.clear()
     accepted.sort(key=lambda item: (item[0], item[1]))
