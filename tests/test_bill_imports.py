@@ -204,4 +204,29 @@ def test_a_ledger_export_imports_what_was_paid_without_discounting_it_again(shop
     other.enroll("Anna", "--card", "1001", "--at", "2026-09-01")
     assert other.json("import", "purchases", exported)["imported"] == 1
     (purchase,) = [e for e in other.json("export", "ledger") if e["kind"] == "earn"]
-    assert (purchase["amount"], purchase.get("discount"), purchase["points"]) == ("570.00", None, 570)
+    assert (purchase["total"], purchase["discount"], purchase["amount"], purchase["points"]) == (
+        "600.00",
+        "30.00",
+        "570.00",
+        570,
+    )
+
+
+def test_a_ledger_export_brings_a_payment_with_points_back_before_its_purchase(shop, tmp_path):
+    shop("purchase", "1001", "60", "--pay-points", "300", "--receipt", "P1", "--at", "2026-11-05T10:00")
+    exported = tmp_path / "ledger.csv"
+    shop("export", "ledger", "--output", exported)
+    other = Loyalty(tmp_path / "other")
+    other("init", "--name", "Other shop")
+    other.enroll("Anna", "--card", "1001", "--at", "2026-09-01")
+    assert other.json("import", "purchases", exported)["imported"] == 2
+    payment, purchase = [e for e in other.json("export", "ledger") if e.get("receipt") == "P1"]
+    assert (payment["kind"], payment["points"]) == ("redeem", -300)
+    assert (purchase["total"], purchase["discount"], purchase["paid_value"], purchase["amount"]) == (
+        "60.00",
+        "3.00",
+        "3.00",
+        "54.00",
+    )
+    assert other.json("member", "show", "1001")["balance"] == 570 - 300 + 54
+    assert "OK" in other("verify").stdout
