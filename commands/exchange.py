@@ -170,6 +170,11 @@ import_purchases = _import_command(
     help="""Import purchases from FILE, a CSV file with the columns card,amount,receipt,at[,store]
     (card may hold the member's phone instead).
 
+    amount is the receipt total. A till that applied the loyalty discount itself adds the
+    columns discount, paid_points and to_pay: each row's bill is then taken as given
+    (amount - discount - the points' value = to_pay, or the row is rejected); without them
+    the programme's discounts apply as for a purchase.
+
     The file may be as a spreadsheet saves it: the delimiter (comma, semicolon or tab) is
     recognised, header names ignore case, dates may be DD.MM.YYYY and amounts 1 234,50. Rows
     already recorded are skipped, so a re-run imports nothing twice; invalid rows are reported

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import click
 
-from loyalty_cli import formats, language
+from loyalty_cli import balances, formats, language
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
@@ -37,8 +38,10 @@ def _as_of(env: Env, shop, as_of):
 def summary(env: Env, as_of, as_json, as_csv):
     """Members, points issued, redeemed, expired and outstanding, the liability and rates.
 
-    The liability is the outstanding points at `redeem.value`. On a terminal a chart of
-    points issued and redeemed per month for the last 12 months follows.
+    The liability is the outstanding points at `redeem.value`. Also the loyalty discounts
+    given on purchases and the points still pending; in cashback mode every figure is money.
+    On a terminal a chart of points issued and redeemed per month for the last 12 months
+    follows.
 
     \b
     Example:
@@ -48,8 +51,9 @@ def summary(env: Env, as_of, as_json, as_csv):
     from loyalty_cli import reports
 
     shop = env.store().read()
+    programme = shop.programme()
     result = reports.summary(shop, _as_of(env, shop, as_of))
-    document = summary_json(result)
+    document = summary_json(result, programme)
     if as_json:
         emit_json(document)
         return
@@ -58,58 +62,92 @@ def summary(env: Env, as_of, as_json, as_csv):
         emit_csv(rows, ["metric", "value"], numeric=("value",))
         return
     count = formats.number
-    emit_pairs(
-        [
-            (_("As of"), formats.day(result.as_of)),
-            (_("Members"), count(result.members)),
-            (_("Active (purchase in 90 days)"), count(result.active_members)),
-            (_("Points issued"), count(result.points_issued)),
-            (_("Points redeemed"), count(result.points_redeemed)),
-            (_("Points expired"), count(result.points_expired)),
-            (_("Points refunded"), count(result.points_refunded)),
-            (_("Points removed by hand"), count(result.points_removed)),
-            (_("Points outstanding"), count(result.points_outstanding)),
-            (_("Liability"), formats.money(result.liability, result.currency)),
-            (_("Redemption rate"), percent(result.redemption_rate)),
-            (_("Repeat-purchase rate"), percent(result.repeat_purchase_rate)),
-        ]
-    )
+    shown = partial(balances.figure, programme)
+    labels = CASHBACK_LABELS if result.cashback else POINTS_LABELS
+    pairs = [
+        (_("As of"), formats.day(result.as_of)),
+        (_("Members"), count(result.members)),
+        (_("Active (purchase in 90 days)"), count(result.active_members)),
+        *((_(labels[key]), shown(getattr(result, key))) for key in POINTS_FIGURES),
+        (_(labels["pending_points"]), shown(result.pending_points)),
+        (_("Discounts given"), formats.money(result.discounts_given, result.currency)),
+        (_("Liability"), formats.money(result.liability, result.currency)),
+        (_("Redemption rate"), percent(result.redemption_rate)),
+        (_("Repeat-purchase rate"), percent(result.repeat_purchase_rate)),
+    ]
+    emit_pairs(pairs)
     if sys.stdout.isatty():
         click.echo("")
-        for line in chart_lines(result.monthly):
+        for line in chart_lines(result.monthly, show=shown, cashback=result.cashback):
             click.echo(line)
 
 
-def summary_json(result) -> dict:
-    """The SPEC keys of `report summary --json`, and more."""
-    return {
+# The points figures of the summary: money (cents of cashback) in cashback mode.
+POINTS_FIGURES = (
+    "points_issued",
+    "points_redeemed",
+    "points_expired",
+    "points_refunded",
+    "points_removed",
+    "points_outstanding",
+)
+POINTS_LABELS = {
+    "points_issued": N_("Points issued"),
+    "points_redeemed": N_("Points redeemed"),
+    "points_expired": N_("Points expired"),
+    "points_refunded": N_("Points refunded"),
+    "points_removed": N_("Points removed by hand"),
+    "points_outstanding": N_("Points outstanding"),
+    "pending_points": N_("Pending points"),
+}
+CASHBACK_LABELS = {
+    "points_issued": N_("Cashback issued"),
+    "points_redeemed": N_("Cashback redeemed"),
+    "points_expired": N_("Cashback expired"),
+    "points_refunded": N_("Cashback refunded"),
+    "points_removed": N_("Cashback removed by hand"),
+    "points_outstanding": N_("Cashback outstanding"),
+    "pending_points": N_("Pending cashback"),
+}
+
+
+def summary_json(result, programme) -> dict:
+    """The SPEC keys of `report summary --json`, and more. In cashback mode the points
+    figures are money ("12.34" strings), and `cashback_outstanding` is added."""
+    value = partial(balances.json_value, programme)
+    document = {
         "as_of": result.as_of.isoformat(),
         "currency": result.currency,
         "members": result.members,
         "active_members": result.active_members,
-        "points_issued": result.points_issued,
-        "points_redeemed": result.points_redeemed,
-        "points_expired": result.points_expired,
-        "points_refunded": result.points_refunded,
-        "points_removed": result.points_removed,
-        "points_outstanding": result.points_outstanding,
+        **{key: value(getattr(result, key)) for key in POINTS_FIGURES},
         "liability": to_text(result.liability),
         "redemption_rate": result.redemption_rate,
         "repeat_purchase_rate": result.repeat_purchase_rate,
-        "monthly": [{"month": f.month, "issued": f.issued, "redeemed": f.redeemed} for f in result.monthly],
+        "discounts_given": to_text(result.discounts_given),
+        "pending_points": value(result.pending_points),
     }
+    if result.cashback:
+        document["cashback_outstanding"] = to_text(result.cashback_outstanding)
+    document["monthly"] = [
+        {"month": f.month, "issued": value(f.issued), "redeemed": value(f.redeemed)} for f in result.monthly
+    ]
+    return document
 
 
-def chart_lines(monthly, width: int = BAR_WIDTH) -> list[str]:
-    """A bar chart of points issued (#) and redeemed (=) per month, scaled to `width`."""
+def chart_lines(monthly, width: int = BAR_WIDTH, *, show=str, cashback: bool = False) -> list[str]:
+    """A bar chart of points (or cashback) issued (#) and redeemed (=) per month, scaled to `width`."""
     top = max([f.issued for f in monthly] + [f.redeemed for f in monthly] + [1])
-    digits = len(str(top))
-    lines = [_("Points per month (# issued, = redeemed)")]
+    digits = max(len(show(n)) for f in monthly for n in (f.issued, f.redeemed)) if monthly else 1
+    if cashback:
+        lines = [_("Cashback per month (# issued, = redeemed)")]
+    else:
+        lines = [_("Points per month (# issued, = redeemed)")]
     for flow in monthly:
         issued = "#" * round(flow.issued * width / top)
         redeemed = "=" * round(flow.redeemed * width / top)
-        lines.append(f"{flow.month}  {issued:<{width}} {flow.issued:>{digits}}")
-        lines.append(f"{'':7}  {redeemed:<{width}} {flow.redeemed:>{digits}}")
+        lines.append(f"{flow.month}  {issued:<{width}} {show(flow.issued):>{digits}}")
+        lines.append(f"{'':7}  {redeemed:<{width}} {show(flow.redeemed):>{digits}}")
     return lines
 
 
@@ -300,7 +338,10 @@ def expiring(env: Env, within, as_of, as_json, as_csv):
     from loyalty_cli import reports
 
     shop = env.store().read()
+    programme = shop.programme()
     day = _as_of(env, shop, as_of)
+    value = partial(balances.json_value, programme)  # cashback: money, as "12.34"
+    found = reports.expiring(shop, within, day)
     rows = [
         {
             "card": row.card,
@@ -309,11 +350,11 @@ def expiring(env: Env, within, as_of, as_json, as_csv):
             "email": row.email,
             "consent": row.consent,
             "status": row.status,
-            "points": row.points,
+            "points": value(row.points),
             "expires_on": row.expires_on.isoformat(),
-            "balance": row.balance,
+            "balance": value(row.balance),
         }
-        for row in reports.expiring(shop, within, day)
+        for row in found
     ]
     if as_json:
         emit_json({"as_of": day.isoformat(), "within_days": within, "members": rows})
@@ -326,16 +367,25 @@ def expiring(env: Env, within, as_of, as_json, as_csv):
                 **row,
                 "consent": _("yes") if row["consent"] else _("no"),
                 "status": _(STATUS_LABELS.get(row["status"], row["status"])),
-                "points": formats.number(row["points"]),
+                "points": balances.figure(programme, item.points),
                 "expires_on": formats.day(date.fromisoformat(row["expires_on"])),
-                "balance": formats.number(row["balance"]),
+                "balance": balances.figure(programme, item.balance),
             }
-            for row in rows
+            for row, item in zip(rows, found, strict=True)
         ]
-        columns = [(c, _(EXPIRING_HEADERS[c])) for c in EXPIRING_COLUMNS]
-        title = ngettext(
-            "Points expiring by {day} + {count} day", "Points expiring by {day} + {count} days", within
-        ).format(day=formats.day(day), count=formats.number(within))
+        headers = {**EXPIRING_HEADERS, "points": N_("Cashback")} if programme.cashback else EXPIRING_HEADERS
+        columns = [(c, _(headers[c])) for c in EXPIRING_COLUMNS]
+        if programme.cashback:
+            title = ngettext(
+                "Cashback expiring by {day} + {count} day",
+                "Cashback expiring by {day} + {count} days",
+                within,
+            )
+        else:
+            title = ngettext(
+                "Points expiring by {day} + {count} day", "Points expiring by {day} + {count} days", within
+            )
+        title = title.format(day=formats.day(day), count=formats.number(within))
         emit_table(shown, columns, title=title, optional=("email", "consent", "status", "balance"))
 
 
@@ -345,16 +395,19 @@ ACTIVITY_COLUMNS = [
     ("refunds", N_("Refunds")),
     ("refunded", N_("Refunded")),
     ("net_sales", N_("Net sales")),
+    ("discounts_given", N_("Discounts")),
     ("points_earned", N_("Earned")),
     ("points_refunded", N_("Taken back")),
     ("points_redeemed", N_("Redeemed")),
+    ("points_paid", N_("Paid with points")),
     ("points_expired", N_("Expired")),
     ("points_adjusted", N_("Adjusted")),
     ("points_bonus", N_("Bonus")),
     ("points_other", N_("Other")),
     ("new_members", N_("New members")),
 ]
-MONEY_COLUMNS = ("sales", "refunded", "net_sales")
+MONEY_COLUMNS = ("sales", "refunded", "net_sales", "discounts_given")
+COUNT_COLUMNS = ("purchases", "refunds", "new_members")  # the rest are points: money in cashback mode
 GROUP_HEADERS = {"day": N_("Day"), "operator": N_("Operator"), "store": N_("Store")}
 
 
@@ -373,8 +426,10 @@ GROUP_HEADERS = {"day": N_("Day"), "operator": N_("Operator"), "store": N_("Stor
 def activity(env: Env, first, last, by, as_json, as_csv):
     """What happened at the till: purchases, sales, refunds, points and new members.
 
-    Points earned, taken back by refunds, redeemed, expired, adjusted by hand and given as
-    bonuses or prizes; new members enrolled. Days are shop-local; a refund counts for
+    Sales are the money paid; the loyalty discounts given and the points paid with at the
+    till are shown when there are any. Points earned, taken back by refunds, redeemed,
+    expired, adjusted by hand and given as bonuses or prizes; new members enrolled.
+    In cashback mode the points columns are money. Days are shop-local; a refund counts for
     the store of the purchase it refunds. The report to close the day with.
 
     \b
@@ -389,8 +444,9 @@ def activity(env: Env, first, last, by, as_json, as_csv):
     today = env.clock.today(shop.programme().tz)
     start, end = core.window(first, last, today)
     result = core.report(shop, start, end, by)
-    rows = [_activity_row(row, by) for row in result.rows]
-    total = _activity_row(result.total, by)
+    programme = shop.programme()
+    rows = [_activity_row(row, by, programme) for row in result.rows]
+    total = _activity_row(result.total, by, programme)
     if as_json:
         document = {"from": start.isoformat(), "to": end.isoformat(), "by": by, "currency": result.currency}
         total.pop(by)
@@ -400,24 +456,40 @@ def activity(env: Env, first, last, by, as_json, as_csv):
     if as_csv:
         emit_csv([*rows, {**total, by: "total"}], columns, numeric=tuple(columns[1:]))
         return
-    shown = [(key, _(header)) for key, header in ACTIVITY_COLUMNS if key != "points_other" or total[key]]
+    wanted = {
+        "points_other": result.total.points_other,
+        "points_paid": result.total.points_paid,
+        "discounts_given": result.total.discounts_given or _gives_discounts(programme),
+    }
+    shown = [(key, _(header)) for key, header in ACTIVITY_COLUMNS if wanted.get(key, True)]
     if end == start:
         title = _("Activity {day} ({currency})").format(day=formats.day(start), currency=result.currency)
     else:
         title = _("Activity {first} to {last} ({currency})").format(
             first=formats.day(start), last=formats.day(end), currency=result.currency
         )
-    people = [_activity_for_people(row, by, result.currency) for row in [*result.rows, result.total]]
+    people = [_activity_for_people(row, by, programme) for row in [*result.rows, result.total]]
     people[-1][by] = _("Total")
     emit_table(people, [(by, _(GROUP_HEADERS[by])), *shown], title=title)
 
 
-def _activity_row(row, by: str) -> dict:
+def _gives_discounts(programme) -> bool:
+    """Whether the programme has a threshold or a tier discount."""
+    return programme.discount_threshold is not None or any(t.discount for t in programme.tiers)
+
+
+def _activity_row(row, by: str, programme) -> dict:
+    """A row for scripts: money as decimal strings, points as numbers (cashback as money)."""
     values = {key: getattr(row, key) for key, _header in ACTIVITY_COLUMNS}
-    return {by: row.key, **{k: to_text(v) if k in MONEY_COLUMNS else v for k, v in values.items()}}
+    for key, value in values.items():
+        if key in MONEY_COLUMNS:
+            values[key] = to_text(value)
+        elif key not in COUNT_COLUMNS:
+            values[key] = balances.json_value(programme, value)
+    return {by: row.key, **values}
 
 
-def _activity_for_people(row, by: str, currency: str) -> dict:
+def _activity_for_people(row, by: str, programme) -> dict:
     """A row of the activity table: money, counts and days as the active language writes them."""
     from loyalty_cli import activity as core
 
@@ -428,5 +500,10 @@ def _activity_for_people(row, by: str, currency: str) -> dict:
     shown = {by: key}
     for name, _header in ACTIVITY_COLUMNS:
         value = getattr(row, name)
-        shown[name] = formats.money(value, currency) if name in MONEY_COLUMNS else formats.number(value)
+        if name in MONEY_COLUMNS:
+            shown[name] = formats.money(value, programme.currency)
+        elif name in COUNT_COLUMNS:
+            shown[name] = formats.number(value)
+        else:
+            shown[name] = balances.figure(programme, value)
     return shown

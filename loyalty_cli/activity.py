@@ -1,7 +1,8 @@
 """The day's activity: what happened at the till between two shop-local days.
 
-The report a shop closes the day with: purchases and sales, refunds, points earned,
-redeemed, expired and adjusted, and new members, per day, per operator or per store. It
+The report a shop closes the day with: purchases and sales (the money paid), the loyalty
+discounts given, refunds, points earned, redeemed (and of those, paid with at the till),
+expired and adjusted, and new members, per day, per operator or per store. It
 reads only the ledger entries of its window (the partitions of the months it touches) and
 the members enrolled in it, so one day costs the same on a small shop and a big one.
 """
@@ -35,9 +36,11 @@ class Activity:
     sales: Decimal = field(default_factory=lambda: Decimal("0.00"))
     refunds: int = 0
     refunded: Decimal = field(default_factory=lambda: Decimal("0.00"))
+    discounts_given: Decimal = field(default_factory=lambda: Decimal("0.00"))
     points_earned: int = 0
     points_refunded: int = 0
     points_redeemed: int = 0
+    points_paid: int = 0  # of points_redeemed, those that paid part of a purchase
     points_expired: int = 0
     points_adjusted: int = 0
     points_bonus: int = 0
@@ -139,6 +142,9 @@ def _count(row: Activity, entry: LedgerEntry) -> None:
         row.purchases += 1
         row.sales += Decimal(entry.amount or "0")
         row.points_earned += points
+        if entry.discount:
+            row.discounts_given += Decimal(entry.discount)
+        row.points_paid += entry.paid_points or 0
     elif kind == "refund":
         if entry.amount is not None:
             row.refunds += 1
@@ -157,8 +163,9 @@ def _count(row: Activity, entry: LedgerEntry) -> None:
 
 
 def _store_of(shop: Shop, entry: LedgerEntry, stores: dict[str, str | None]) -> str | None:
-    """The store of an entry; a refund belongs to the store of the purchase it refunds."""
-    if entry.store or entry.kind != "refund" or not entry.receipt:
+    """The store of an entry; a refund belongs to the store of the purchase it refunds, and
+    points paid with at the till (a redemption under a purchase's receipt) to its store."""
+    if entry.store or entry.kind not in ("refund", "redeem") or not entry.receipt:
         return entry.store
     if entry.receipt not in stores:
         purchase = next((e for e in shop.ledger.by_receipt(entry.receipt) if e.kind == "earn"), None)

@@ -1,8 +1,13 @@
 """CSV import of members and purchases: every valid row in one transaction, bad rows set aside.
 
 A re-run of the same file imports nothing twice: a purchase whose receipt is already
-recorded for the same card and amount is skipped, and so is a member already enrolled (see
-member_import.py). Reading the file itself (delimiter, encoding, quotes) is csv_input.py.
+recorded for the same card and amount (the receipt total) is skipped, and so is a member
+already enrolled (see member_import.py). Reading the file itself (delimiter, encoding,
+quotes) is csv_input.py.
+
+A till that applied the loyalty discount itself exports the bill: with a `discount`,
+`paid_points` or `to_pay` column each row's bill is taken as given (checked to add up)
+instead of being computed from the programme's discounts.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from . import (
@@ -20,7 +24,9 @@ from . import (
     clock,
     csv_input,
     files,
+    given_bills,
     members,
+    pending,
     phones,
     points,
     spreadsheet,
@@ -97,31 +103,39 @@ def import_purchases(
     result = start("purchases", sheet)
     rows = sheet.rows
     tz = shop.programme().tz
-    accepted: list[tuple[datetime, int, str, object, str, str | None]] = []
+    accepted: list[tuple] = []  # (at, line, receipt, bill or amount, card, store, row)
     in_file: dict[str, tuple[str, str]] = {}
     working: dict[str, dict] = {}
     stores: dict[str, str] = {}
     ledger_export = "kind" in sheet.columns
+    # A ledger export records what was paid (its `amount`): taken as given, never discounted again.
+    bills_given = ledger_export or any(c in sheet.columns for c in given_bills.COLUMNS)
     for line, row in rows:
         if ledger_export and row.get("kind") != "earn":
             result.skipped += 1
             continue
         try:
-            card, amount, receipt, at = _purchase_row(shop, row, now, tz, working)
+            card, amount, receipt, at = _purchase_row(shop, row, now, tz, working, ledger_export)
+            given = given_bills.read(shop, row, amount, ledger_export) if bills_given else None
         except LoyaltyError as error:
-            if _recorded_on_a_moved_card(shop, row):
+            if _recorded_on_a_moved_card(shop, row, ledger_export):
                 result.skipped += 1
             else:
                 result.rejected.append(Rejected(line, row, str(error)))
             continue
         key = (card, to_text(amount))
-        earlier = [e for e in shop.ledger.by_receipt(receipt) if e.kind == "earn"]
+        entries = shop.ledger.by_receipt(receipt)
+        earlier = [e for e in entries if e.kind == "earn"]
         if earlier:
-            if (earlier[0].card, earlier[0].amount) == key:
+            if _same_purchase(earlier[0], *key, ledger_export):
                 result.skipped += 1
             else:
                 reason = _("receipt {receipt} is already recorded with other data").format(receipt=receipt)
                 result.rejected.append(Rejected(line, row, reason))
+            continue
+        if given and given.paid_points and any(e.kind == "redeem" for e in entries):
+            reason = _("receipt {receipt} is already recorded with other data").format(receipt=receipt)
+            result.rejected.append(Rejected(line, row, reason))
             continue
         if receipt in in_file:
             reason = _("receipt {receipt} appears twice in the file").format(receipt=receipt)
@@ -129,21 +143,43 @@ def import_purchases(
             continue
         in_file[receipt] = key
         store = row.get("store") or None
-        accepted.append((at, line, receipt, amount, card, stores.setdefault(store, store) if store else None))
+        store = stores.setdefault(store, store) if store else None
+        # A bill paid with points keeps its row, to be rejected with it if the points are not
+        # there when it is applied; other rows are let go (a large file must not stay in memory).
+        accepted.append(
+            (at, line, receipt, given or amount, card, store, row if given and given.paid_points else None)
+        )
     rows.clear()
     in_file.clear()
     accepted.sort(key=lambda item: (item[0], item[1]))
-    for at, _line, receipt, amount, card, store in accepted:
-        points.earn(shop, working[card], amount, at=at, operator=operator, receipt=receipt, store=store)
+    for at, line, receipt, bill, card, store, row in accepted:
+        member = working[card]
+        if isinstance(bill, given_bills.GivenBill):
+            try:
+                bill = given_bills.checkout_bill(shop, member, bill, at)
+            except LoyaltyError as error:  # the points it was paid with are not there to spend
+                result.rejected.append(Rejected(line, row, str(error)))
+                continue
+            pending.confirm(shop, member, at, operator=operator)
+        points.earn(shop, member, bill, at=at, operator=operator, receipt=receipt, store=store)
         result.imported += 1
         if progress:
             progress(1)
+    result.rejected.sort(key=lambda item: item.line)
     if progress:
         progress(result.rows - result.imported)
     return result
 
 
-def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
+def _same_purchase(entry, card: str, amount: str, ledger_export: bool) -> bool:
+    """Whether an earn entry is this row's purchase: the same card and receipt total (a ledger
+    export's `amount` is the money paid)."""
+    if entry.card != card:
+        return False
+    return amount == (entry.total or entry.amount) or (ledger_export and amount == entry.amount)
+
+
+def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict, ledger_export: bool = False):
     key = cards.normalise(row.get("card") or "")
     member = working.get(key)
     if member is None:
@@ -158,7 +194,7 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
         working[key] = working[member["card"]] = member
     card = member["card"]
     members.require_active(member)
-    amount = parse_amount(row.get("amount") or "")
+    amount = parse_amount(_receipt_total(row, ledger_export))
     receipt = text_fields.clean(row.get("receipt") or "", "receipt")
     text_fields.clean(row.get("store"), "store")
     if not receipt:
@@ -168,18 +204,26 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict):
     return card, amount, receipt, at
 
 
-def _recorded_on_a_moved_card(shop: Shop, row: dict) -> bool:
+def _receipt_total(row: dict, ledger_export: bool) -> str:
+    """The receipt total of a row: `amount`, or in a ledger export its `total` when it has one."""
+    if ledger_export and row.get("total"):
+        return row["total"]
+    return row.get("amount") or ""
+
+
+def _recorded_on_a_moved_card(shop: Shop, row: dict, ledger_export: bool = False) -> bool:
     """A row of a re-run, recorded before its card was replaced or merged: already done."""
     card = cards.normalise(row.get("card") or "")
     if card not in card_moves.moves(shop):
         return False
     try:
-        amount = to_text(parse_amount(row.get("amount") or ""))
+        amount = to_text(parse_amount(_receipt_total(row, ledger_export)))
     except InvalidInput:
         return False
     receipt = " ".join(str(row.get("receipt") or "").split())
     return any(
-        e.kind == "earn" and (e.card, e.amount) == (card, amount) for e in shop.ledger.by_receipt(receipt)
+        e.kind == "earn" and _same_purchase(e, card, amount, ledger_export)
+        for e in shop.ledger.by_receipt(receipt)
     )
 
 

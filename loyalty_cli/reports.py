@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import card_moves, clock, lots, projection
+from . import card_moves, checkout, clock, lots, pending, projection
 from . import tiers as tier_rules
 from .money import CENT
 from .shop import Shop
@@ -51,6 +51,14 @@ class Summary:
     redemption_rate: float
     repeat_purchase_rate: float
     monthly: tuple[MonthFlow, ...]
+    discounts_given: Decimal = Decimal("0.00")  # the loyalty discounts of the purchases
+    pending_points: int = 0  # still in their return window at the end of the day
+    cashback: bool = False  # the points figures are cents of cashback
+
+    @property
+    def cashback_outstanding(self) -> Decimal | None:
+        """The outstanding cashback as money, in cashback mode."""
+        return self.liability if self.cashback else None
 
 
 @dataclass(frozen=True)
@@ -101,12 +109,19 @@ def summary(shop: Shop, as_of: date) -> Summary:
     purchases: Counter[str] = Counter()
     active: set[str] = set()
     later = 0
+    later_pending: Counter[str] = Counter()  # what entries after the day did to pending lots
+    discounts = Decimal("0.00")
     moved = card_moves.moves(shop)  # a member counts once, whichever of their cards bought
     for entry in shop.ledger.entries():
         if entry.at > until:
             later += entry.points
+            for key, delta in entry.lots.items():
+                if lots.is_pending(key):
+                    later_pending[key] += delta
             continue
         kind, points = entry.kind, entry.points
+        if kind == "earn" and entry.discount:
+            discounts += Decimal(entry.discount)
         if kind in ISSUING and points > 0:
             totals["issued"] += points
         elif kind in ("redeem", "expire", "refund") or (kind == "adjust" and points < 0):
@@ -121,6 +136,7 @@ def summary(shop: Shop, as_of: date) -> Summary:
             flows[clock.month_of(clock.from_iso(entry.at), tz)][column] += abs(points)
     outstanding = sum(m["points"]["balance"] for m in shop.members.all()) - later
     buyers = len(purchases)
+    held = _pending_on(shop, as_of, later_pending)
     return Summary(
         as_of=as_of,
         currency=programme.currency,
@@ -132,11 +148,27 @@ def summary(shop: Shop, as_of: date) -> Summary:
         points_refunded=totals["refund"],
         points_removed=totals["adjust"],
         points_outstanding=outstanding,
-        liability=(outstanding * programme.redeem_value).quantize(CENT),
+        liability=(outstanding * checkout.unit_value(programme)).quantize(CENT),
         redemption_rate=_rate(totals["redeem"], totals["issued"]),
         repeat_purchase_rate=_rate(sum(1 for n in purchases.values() if n >= 2), buyers),
         monthly=tuple(MonthFlow(m, *flows[m]) for m in months),
+        discounts_given=discounts,
+        pending_points=held,
+        cashback=programme.cashback,
     )
+
+
+def _pending_on(shop: Shop, as_of: date, later: Counter[str]) -> int:
+    """Points of all members still pending at the end of `as_of`: today's pending lots less
+    what entries after the day added to them (a confirmation since then emptied one that
+    was still held on the day); lots due by the day count as confirmed."""
+    held: Counter[str] = Counter()
+    for member in shop.members.all():
+        for key, value in member["points"]["lots"].items():
+            if lots.is_pending(key):
+                held[key] += value
+    held.subtract(later)
+    return pending.held(dict(held), as_of.isoformat())
 
 
 def tiers(shop: Shop, as_of: date) -> list[TierRow]:
