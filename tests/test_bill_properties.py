@@ -11,6 +11,7 @@ histories never drift apart and the comparison holds at every point of the seque
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -119,10 +120,8 @@ def test_split_refunds_leave_what_one_refund_leaves_and_verify_stays_clean(setti
     at += timedelta(days=1)
     for receipt in receipts:
         for shop in shops:
-            try:
+            with contextlib.suppress(Refused):  # refunded in full already
                 refunds.refund(shop, receipt, None, at=at, operator="t")
-            except Refused:
-                pass
     assert state(split, cards) == state(whole, cards)
     for shop in shops:
         report = verification.verify(shop)
