@@ -75,9 +75,9 @@ def refund(
     refunded = sum((Decimal(e.amount) for e in earlier), Decimal(0))
     left = price - refunded
     currency = shop.programme().currency
-    if left <= 0 and not (price == 0 and not earlier and amount is None):
+    if left <= 0 and not (price == 0 and not earlier):
         # (A receipt paid wholly with points has no money to refund; refunding it whole
-        # gives its points back once.)
+        # gives its points back once, and an --amount is refused below as more than is left.)
         raise Refused(
             _("receipt {receipt} has already been refunded in full ({price})").format(
                 receipt=receipt, price=formats.money(price, currency)
@@ -170,6 +170,7 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
         return 0
     month_start = datetime(int(purchase.month[:4]), int(purchase.month[5:7]), 1, tzinfo=tz)
     credits: list[list[int]] = []  # [entry id, points left] of each credit to the lot, oldest first
+    waiting: list[list[int]] = []  # the same for the purchase's pending lot, shared by that day's purchases
     lapsed = 0
     # The lot's later history may be under the card the purchase's card moved to.
     history = card_moves.entries_of(
@@ -177,9 +178,16 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
     )
     for entry in history:
         delta = entry.lots.get(lot, 0)
-        if entry.kind == "confirm" and lot != own and delta > 0 and entry.lots.get(own, 0) < 0:
-            share = min(delta, -entry.lots[own])  # the purchase's points, confirmed into the lot
-            credits.append([purchase.id, share])
+        moved = entry.lots.get(own, 0) if lot != own else 0
+        if moved > 0:
+            waiting.append([entry.id, moved])
+        elif moved < 0 and entry.kind != "confirm":
+            _consume(waiting, -moved, entry.ref if entry.kind == "refund" else None)
+        if entry.kind == "confirm" and moved < 0 and delta > 0:
+            # The pending points join the lot as the credits of the purchases that earned
+            # them, oldest first, less what paid a refund's debt on the way.
+            share = min(delta, -moved)
+            credits.extend(_confirmed(waiting, -moved, share))
             if delta > share:
                 credits.append([entry.id, delta - share])
         elif delta > 0:
@@ -201,6 +209,24 @@ def _consume(credits: list[list[int]], count: int, first: int | None) -> None:
         count -= share
         if count <= 0:
             break
+
+
+def _confirmed(waiting: list[list[int]], count: int, reached: int) -> list[list[int]]:
+    """Credits to the lot of `count` pending points confirmed, oldest first: the first
+    count - reached of them paid a debt and reach no lot, the rest keep their credit's id."""
+    credits = []
+    debt = count - reached
+    for credit in waiting:
+        share = min(credit[1], count)
+        credit[1] -= share
+        count -= share
+        paid = min(share, debt)
+        debt -= paid
+        if share - paid > 0:
+            credits.append([credit[0], share - paid])
+        if count <= 0:
+            break
+    return credits
 
 
 def _month_and_lot(shop: Shop, at: datetime) -> tuple[str, str]:
