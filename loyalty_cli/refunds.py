@@ -241,8 +241,9 @@ def _points_to_return(entries: list[LedgerEntry], price: Decimal, total: Decimal
     result = []
     for redemption in (e for e in entries if e.kind == "redeem"):
         back_already = sum(e.points for e in entries if e.kind == "refund" and e.ref == redemption.id)
-        ratio = total / price if price else Decimal(1)
-        due = int((-redemption.points * ratio).to_integral_value(rounding=ROUND_HALF_UP))
+        # Multiplied before dividing, so that a share such as 300 x 9.09 / 54 = 50.5 is exact.
+        share = -redemption.points * total / price if price else Decimal(-redemption.points)
+        due = int(share.to_integral_value(rounding=ROUND_HALF_UP))
         if due - back_already > 0:
             result.append((redemption, due - back_already))
     return result
