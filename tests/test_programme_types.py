@@ -231,8 +231,8 @@ def test_an_uneven_partial_refund_returns_paid_points_rounded_half_up_and_adds_u
 def test_a_receipt_paid_wholly_with_points_is_refunded_whole_once(loyalty):
     discount_programme(loyalty)
     card = silver_member(loyalty)
-    # 10.00 - 3 % = 9.70, all paid with 970 of... only 570 points: 5.70 paid, 4.00 in money.
-    loyalty("purchase", card, "3", "--pay-all", "--receipt", "Z1")  # 291 points pay it all
+    # 3.00 - Silver 3 % = 2.91, all paid with 291 of the 570 points: to_pay 0.00.
+    loyalty("purchase", card, "3", "--pay-all", "--receipt", "Z1")
     assert refused(loyalty, "refund", "Z1", "--amount", "1") == (
         "Error: receipt Z1 has €0.00 left to refund of €0.00; cannot refund €1.00"
     )
