@@ -12,8 +12,10 @@ histories never drift apart and the comparison holds at every point of the seque
 from __future__ import annotations
 
 import contextlib
+import math
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -116,6 +118,7 @@ def test_split_refunds_leave_what_one_refund_leaves_and_verify_stays_clean(setti
         for shop in shops:
             report = verification.verify(shop)
             assert report.ok, report.problems
+            _refunds_follow_the_formula(shop)
     # The end: every receipt refunded in full, in the one shop by what is left of it.
     at += timedelta(days=1)
     for receipt in receipts:
@@ -126,6 +129,7 @@ def test_split_refunds_leave_what_one_refund_leaves_and_verify_stays_clean(setti
     for shop in shops:
         report = verification.verify(shop)
         assert report.ok, report.problems
+        _refunds_follow_the_formula(shop)
         _every_receipt_undone(shop)
 
 
@@ -190,3 +194,25 @@ def _every_receipt_undone(shop: Shop) -> None:
         for payment in (e for e in under if e.kind == "redeem"):
             back = sum(e.points for e in under if e.kind == "refund" and e.ref == payment.id)
             assert back == -payment.points
+
+
+def _refunds_follow_the_formula(shop: Shop) -> None:
+    """Computed exactly, with fractions: after refunds totalling R of a receipt that cost
+    to_pay and earned E, the member keeps floor((to_pay - R) x rate x multiplier) of E (unless
+    some lapsed unspent) and has had round-half-up(paid x R / to_pay) paid points back."""
+    entries = list(shop.ledger.entries())
+    lapsed = {e.card for e in entries if e.kind == "expire" and e.points}
+    for purchase in (e for e in entries if e.kind == "earn"):
+        under = [e for e in entries if e.receipt == purchase.receipt]
+        refunds_of = [e for e in under if e.kind == "refund" and e.ref == purchase.id]
+        if not refunds_of:
+            continue
+        to_pay = Fraction(purchase.amount)
+        refunded = sum((Fraction(e.amount) for e in refunds_of), Fraction(0))
+        if purchase.card not in lapsed:
+            kept = math.floor((to_pay - refunded) * Fraction(purchase.rate) * Fraction(purchase.multiplier))
+            assert -sum(e.points for e in refunds_of) == purchase.points - min(kept, purchase.points)
+        for payment in (e for e in under if e.kind == "redeem"):
+            back = sum(e.points for e in under if e.kind == "refund" and e.ref == payment.id)
+            share = -payment.points * refunded / to_pay if to_pay else -payment.points
+            assert back == math.floor(share + Fraction(1, 2)), (payment.points, refunded, to_pay)
