@@ -196,7 +196,7 @@ def _every_receipt_undone(shop: Shop) -> None:
             assert back == -payment.points
 
 
-def _refunds_follow_the_formula(shop: Shop) -> None:
+def _refunds_follow_the_formula(shop: Shop, *, lapsed_anywhere: bool = False) -> None:
     """Computed exactly, with fractions: after refunds totalling R of a receipt that cost
     to_pay and earned E, the member keeps floor((to_pay - R) x rate x multiplier) of E (unless
     some lapsed unspent) and has had round-half-up(paid x R / to_pay) paid points back."""
@@ -209,7 +209,7 @@ def _refunds_follow_the_formula(shop: Shop) -> None:
             continue
         to_pay = Fraction(purchase.amount)
         refunded = sum((Fraction(e.amount) for e in refunds_of), Fraction(0))
-        if purchase.card not in lapsed:
+        if purchase.card not in lapsed and not lapsed_anywhere:
             kept = math.floor((to_pay - refunded) * Fraction(purchase.rate) * Fraction(purchase.multiplier))
             assert -sum(e.points for e in refunds_of) == purchase.points - min(kept, purchase.points)
         for payment in (e for e in under if e.kind == "redeem"):
