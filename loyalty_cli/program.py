@@ -237,9 +237,7 @@ def check_change(settings: dict, before: dict, *, has_entries: bool) -> None:
     The ledger keeps points, or cents in cashback mode: the mode is chosen before the first entry.
     """
     if has_entries and settings.get("earn.mode", "points") != before.get("earn.mode", "points"):
-        raise Refused(
-            _("earn.mode is chosen before the first entry, and this programme already has entries")
-        )
+        raise Refused(_("earn.mode is chosen before the first entry, and this programme already has entries"))
 
 
 def parse_setting(key: str, value: str) -> object:

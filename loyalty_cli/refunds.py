@@ -170,7 +170,9 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
         return 0
     month_start = datetime(int(purchase.month[:4]), int(purchase.month[5:7]), 1, tzinfo=tz)
     credits: list[list[int]] = []  # [entry id, points left] of each credit to the lot, oldest first
-    waiting: list[list[int]] = []  # the same for the purchase's pending lot, shared by that day's purchases
+    # The same for each pending lot that joins this lot when confirmed (purchases of one
+    # day share a pending lot; a confirmation may move several days' lots at once).
+    waiting: dict[str, list[list[int]]] = {}
     lapsed = 0
     # The lot's later history may be under the card the purchase's card moved to.
     history = card_moves.entries_of(
@@ -178,18 +180,24 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
     )
     for entry in history:
         delta = entry.lots.get(lot, 0)
-        moved = entry.lots.get(own, 0) if lot != own else 0
-        if moved > 0:
-            waiting.append([entry.id, moved])
-        elif moved < 0 and entry.kind != "confirm":
-            _consume(waiting, -moved, entry.ref if entry.kind == "refund" else None)
-        if entry.kind == "confirm" and moved < 0 and delta > 0:
+        confirmed = []
+        for key in sorted(k for k in entry.lots if lots.is_pending(k) and pending.target(k) == lot):
+            moved = entry.lots[key]
+            if moved > 0:
+                waiting.setdefault(key, []).append([entry.id, moved])
+            elif entry.kind == "confirm":
+                confirmed.append((key, -moved))
+            else:
+                _consume(waiting.get(key, []), -moved, entry.ref if entry.kind == "refund" else None)
+        if confirmed:
             # The pending points join the lot as the credits of the purchases that earned
-            # them, oldest first, less what paid a refund's debt on the way.
-            share = min(delta, -moved)
-            credits.extend(_confirmed(waiting, -moved, share))
-            if delta > share:
-                credits.append([entry.id, delta - share])
+            # them, in the confirmation's order, less what paid a refund's debt on the way.
+            debt = sum(count for _key, count in confirmed) - delta
+            for key, count in confirmed:
+                paid = min(max(debt, 0), count)
+                debt -= paid
+                credits.extend(_confirmed(waiting.get(key, []), count, count - paid, entry.id))
+            credits.sort(key=lambda credit: credit[0])
         elif delta > 0:
             credits.append([entry.id, delta])
         elif delta < 0 and entry.kind == "expire":
@@ -211,9 +219,10 @@ def _consume(credits: list[list[int]], count: int, first: int | None) -> None:
             break
 
 
-def _confirmed(waiting: list[list[int]], count: int, reached: int) -> list[list[int]]:
+def _confirmed(waiting: list[list[int]], count: int, reached: int, entry_id: int) -> list[list[int]]:
     """Credits to the lot of `count` pending points confirmed, oldest first: the first
-    count - reached of them paid a debt and reach no lot, the rest keep their credit's id."""
+    count - reached of them paid a debt and reach no lot, the rest keep their credit's id
+    (points whose earning is not in the history read are credited to the confirmation)."""
     credits = []
     debt = count - reached
     for credit in waiting:
@@ -226,6 +235,8 @@ def _confirmed(waiting: list[list[int]], count: int, reached: int) -> list[list[
             credits.append([credit[0], share - paid])
         if count <= 0:
             break
+    if count - debt > 0:
+        credits.append([entry_id, count - debt])
     return credits
 
 

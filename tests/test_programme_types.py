@@ -355,6 +355,51 @@ def test_pending_points_do_not_pay_a_refund_debt_until_confirmed(loyalty):
     loyalty("verify")
 
 
+def _january_pending(loyalty: Loyalty, *second_at: str) -> str:
+    """Pending for 3 days, expiring after one month: R1 earns 100 on 5 January and R2 100
+    on `second_at` (lots pending until 9 or 10 January, then 2026-02); 50 points redeemed on
+    13 January confirm them, in one entry; the February lot expires by a run of 2 April."""
+    loyalty("program", "set", "earn.pending_days", "3")
+    loyalty("program", "set", "expiry.months", "1")
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    loyalty("purchase", card, "100", "--receipt", "R1", "--at", "2026-01-05T10:00")
+    loyalty("purchase", card, "100", "--receipt", "R2", "--at", *second_at)
+    loyalty("redeem", card, "50", "--at", "2026-01-13T10:00")
+    assert loyalty.json("expire", "--as-of", "2026-04-02")["expired_points"] == 150
+    return card
+
+
+def test_refunds_after_expiry_take_back_only_the_spent_points_of_one_days_pending_lot(loyalty):
+    # Both purchases on 5 January share the pending lot; the 50 redeemed were R1's (the
+    # oldest credit first), so R1's refund takes those 50 back and R2's, all lapsed, none.
+    card = _january_pending(loyalty, "2026-01-05T11:00")
+    assert loyalty.json("refund", "R2")["points_taken"] == 0
+    assert loyalty.json("refund", "R1")["points_taken"] == 50
+    assert member(loyalty, card)["lots"] == {"debt": -50}
+    loyalty("verify")
+
+
+def test_refunds_after_expiry_of_two_days_confirmed_at_once_take_back_the_spent_points_once(loyalty):
+    # One confirmation moves both days' lots; the 50 redeemed were R1's, the older.
+    card = _january_pending(loyalty, "2026-01-06T10:00")
+    assert loyalty.json("refund", "R2")["points_taken"] == 0
+    assert loyalty.json("refund", "R1")["points_taken"] == 50
+    assert member(loyalty, card)["lots"] == {"debt": -50}
+    loyalty("verify")
+
+
+def test_expiry_counts_due_pending_points_as_confirmed(loyalty):
+    loyalty("program", "set", "earn.pending_days", "3")
+    loyalty("program", "set", "expiry.months", "1")
+    card = loyalty.enroll("Anna", "--at", "2026-01-01")
+    loyalty("purchase", card, "100", "--receipt", "R1", "--at", "2026-01-05T10:00")
+    # Never confirmed, but due since 9 January and lapsed with February: they expire.
+    assert loyalty.json("expire", "--as-of", "2026-03-01")["expired_points"] == 100
+    assert member(loyalty, card)["lots"] == {}
+    assert loyalty.json("refund", "R1")["points_taken"] == 0  # nothing of it was spent
+    loyalty("verify")
+
+
 # -- quote, and nothing configured ---------------------------------------------------------
 
 
