@@ -314,6 +314,10 @@ def test_due_points_are_spendable_before_maintain_runs(loyalty):
     card = loyalty.enroll("Anna")
     loyalty("purchase", card, "100", "--receipt", "W1")
     loyalty.now = "2026-11-26T08:00:00+00:00"  # the window ended with 25 November
+    # A refusal writes nothing, not even the confirmation it began with.
+    assert "can spend 100 points" in refused(loyalty, "purchase", card, "5", "--pay-points", "101")
+    assert "holds 100 points" in refused(loyalty, "redeem", card, "101")
+    assert loyalty.json("quote", card, "5", "--pay-all")["spendable"] == 100
     assert loyalty.json("redeem", card, "30")["balance"] == 70
     (confirmation,) = [e for e in Store(loyalty.data_dir).read().ledger.entries() if e.kind == "confirm"]
     assert (confirmation.points, confirmation.lots) == (
