@@ -65,6 +65,8 @@ programmes = st.fixed_dictionaries(
         "earn.pending_days": st.sampled_from(["0", "3", "14"]),
         "expiry.months": st.sampled_from(["0", "1", "6"]),
         "bonus.welcome": st.sampled_from(["0", "300", "5000"]),
+        "earn.mode": st.sampled_from(["points", "points", "cashback"]),
+        "earn.cashback_percent": st.sampled_from(["3", "0.5", "12"]),
     }
 )
 

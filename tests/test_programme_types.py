@@ -353,6 +353,9 @@ def test_pending_points_do_not_pay_a_refund_debt_until_confirmed(loyalty):
     assert loyalty.json("refund", "D1")["balance"] == -100  # spent, so a debt of 100
     loyalty("purchase", card, "30", "--receipt", "D2")
     assert member(loyalty, card)["lots"] == {"debt": -100, "pending:2026-12-01:2027-11": 30}
+    assert refused(loyalty, "purchase", card, "5", "--pay-points", "1") == (
+        f"Error: member {card} can spend 0 points; cannot pay with 1"
+    )
     loyalty.now = "2026-12-01T12:00:00+00:00"
     assert loyalty.json("maintain")["confirmed_points"] == 30
     assert member(loyalty, card)["lots"] == {"debt": -70}
