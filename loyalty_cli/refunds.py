@@ -11,7 +11,8 @@ purchase's lot, X of its E points lapsed unspent, and refunds take back only the
 share: after refunds totalling R, floor(due(R) x (E - X) / E) in all, where due(R) is what
 they would take without the lapse. A lot shared by several credits (purchases, bonuses) is
 spent oldest credit first, in ledger order, and a refund takes its own purchase's points
-first, so the credits that lapsed are the latest ones. Redeemed points given back whose lot
+first, so the credits that lapsed are the latest ones; pending points count, once
+confirmed, as credits of the purchases that earned them. Redeemed points given back whose lot
 has lapsed by the refund's day join the lot of that day instead, like points earned then.
 """
 
