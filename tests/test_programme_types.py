@@ -245,13 +245,6 @@ def test_a_receipt_paid_wholly_with_points_is_refunded_whole_once(loyalty):
 # -- cashback ------------------------------------------------------------------------------
 
 
-def _redeem_cash(loyalty: Loyalty, card: str, money: str, cents: int):
-    """Spend cashback: `redeem --amount MONEY` where there is one, else the cents."""
-    if "--amount" in loyalty("redeem", "--help").stdout:
-        return loyalty.json("redeem", card, "--amount", money)
-    return loyalty.json("redeem", card, str(cents))
-
-
 def test_cashback_is_earned_spent_and_taken_back_as_money(loyalty):
     loyalty("program", "set", "earn.mode", "cashback")
     loyalty("program", "set", "earn.cashback_percent", "3")
@@ -263,13 +256,13 @@ def test_cashback_is_earned_spent_and_taken_back_as_money(loyalty):
     assert (entry.points, entry.rate) == (150, "3")
     # 0.99 earns floor(0.99 x 3) = 2 cents: 1.52 in all.
     assert "+€0.02 cashback for €0.99" in loyalty("purchase", card, "0.99", "--receipt", "C0").stdout
-    _redeem_cash(loyalty, card, "0.50", 50)
-    assert cents(loyalty, card) == 102
+    assert loyalty.json("redeem", card, "--amount", "0.50")["balance"] == "1.02"
+    assert (cents(loyalty, card), member(loyalty, card)["balance"]) == (102, "1.02")
     # Refunding 20.00 of 50.00: keeps floor(30.00 x 3) = 90 cents, takes 60: 1.02 - 0.60.
     back = loyalty.json("refund", "C1", "--amount", "20")
-    assert (back["points_taken"], cents(loyalty, card)) == (60, 42)
+    assert (back["points_taken"], back["balance"], cents(loyalty, card)) == ("0.60", "0.42", 42)
     # The rest takes the other 90 cents: 0.42 - 0.90 = -0.48, a debt later cashback pays.
-    loyalty("refund", "C1")
+    assert loyalty.json("refund", "C1")["balance"] == "-0.48"
     assert cents(loyalty, card) == -48
     assert Store(loyalty.data_dir).read().members.get(card)["points"]["lots"] == {"debt": -48}
     # 20.00 more earns 60 cents: 48 pay the debt, 12 are left.
