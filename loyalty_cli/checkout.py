@@ -110,6 +110,7 @@ def _payment(programme, member, left, spendable, pay_points, pay_amount, pay_all
     """How many points pay towards `left`: what was asked, capped at what is left to pay."""
     if not (pay_points or pay_amount or pay_all):
         return 0
+    spendable = max(spendable, 0)  # a refund's debt leaves nothing to spend, not less
     value = unit_value(programme)
     if value <= 0:
         raise Refused(_("points are worth nothing (redeem.value is 0); they cannot pay"))
@@ -134,7 +135,7 @@ def _payment(programme, member, left, spendable, pay_points, pay_amount, pay_all
                     card=member["card"], count=formats.number(spendable), wanted=formats.number(pay_points)
                 )
             )
-    wanted = max(spendable, 0) if pay_all else pay_points
+    wanted = spendable if pay_all else pay_points
     most = int((left / value).to_integral_value(rounding=ROUND_FLOOR))
     paid = min(wanted, most)
     smallest = programme.redeem_min_points

@@ -38,8 +38,9 @@ def expire(shop: Shop, day: date, *, operator: str) -> ExpiryResult:
     month = day.strftime("%Y-%m")
     at = clock.start_of_day(day, programme.tz)
     result = ExpiryResult(day)
+    today = day.isoformat()
     for stored in list(shop.members.all()):
-        if not lots.expired(stored["points"]["lots"], month):
+        if not lots.expired(_confirmed(stored["points"]["lots"], today), month):
             continue
         member = shop.members.get(stored["card"])
         pending.confirm(shop, member, at, operator=operator)  # due points first join their lots
@@ -60,6 +61,15 @@ def expire(shop: Shop, day: date, *, operator: str) -> ExpiryResult:
         result.members += 1
         result.by_member[member["card"]] = amount
     return result
+
+
+def _confirmed(member_lots: dict[str, int], day: str) -> dict[str, int]:
+    """The lots with the pending points due by `day` counted as confirmed (they lapse too)."""
+    if not any(lots.is_pending(k) for k in member_lots):
+        return member_lots
+    working = dict(member_lots)
+    lots.apply(working, pending.due_deltas(member_lots, day))
+    return working
 
 
 def next_expiry(member: dict) -> tuple[str, int] | None:

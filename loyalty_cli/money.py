@@ -46,7 +46,8 @@ def parse_rate(text: str, what: str) -> Decimal:
         raise InvalidInput(_("{what} must be zero or more, not {text!r}").format(what=what, text=text))
     if value > 1_000_000:
         raise InvalidInput(_("{what} {text!r} is too large").format(what=what, text=text))
-    return value.normalize() if value == value.to_integral() else value
+    # A whole number without its zero decimals (10.0 -> 10), never in exponent form (1E+1).
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value
 
 
 def to_text(amount: Decimal) -> str:

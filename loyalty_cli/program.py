@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from . import clock, language, phones, text_fields
-from .errors import InvalidInput
+from .errors import InvalidInput, Refused
 from .language import N_, _
 from .money import parse_amount, parse_rate, to_text
 
@@ -237,9 +237,7 @@ def check_change(settings: dict, before: dict, *, has_entries: bool) -> None:
     The ledger keeps points, or cents in cashback mode: the mode is chosen before the first entry.
     """
     if has_entries and settings.get("earn.mode", "points") != before.get("earn.mode", "points"):
-        raise InvalidInput(
-            _("earn.mode is chosen before the first entry, and this programme already has entries")
-        )
+        raise Refused(_("earn.mode is chosen before the first entry, and this programme already has entries"))
 
 
 def parse_setting(key: str, value: str) -> object:

@@ -11,7 +11,8 @@ purchase's lot, X of its E points lapsed unspent, and refunds take back only the
 share: after refunds totalling R, floor(due(R) x (E - X) / E) in all, where due(R) is what
 they would take without the lapse. A lot shared by several credits (purchases, bonuses) is
 spent oldest credit first, in ledger order, and a refund takes its own purchase's points
-first, so the credits that lapsed are the latest ones. Redeemed points given back whose lot
+first, so the credits that lapsed are the latest ones; pending points count, once
+confirmed, as credits of the purchases that earned them. Redeemed points given back whose lot
 has lapsed by the refund's day join the lot of that day instead, like points earned then.
 """
 
@@ -75,9 +76,9 @@ def refund(
     refunded = sum((Decimal(e.amount) for e in earlier), Decimal(0))
     left = price - refunded
     currency = shop.programme().currency
-    if left <= 0 and not (price == 0 and not earlier and amount is None):
+    if left <= 0 and not (price == 0 and not earlier):
         # (A receipt paid wholly with points has no money to refund; refunding it whole
-        # gives its points back once.)
+        # gives its points back once, and an --amount is refused below as more than is left.)
         raise Refused(
             _("receipt {receipt} has already been refunded in full ({price})").format(
                 receipt=receipt, price=formats.money(price, currency)
@@ -170,6 +171,9 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
         return 0
     month_start = datetime(int(purchase.month[:4]), int(purchase.month[5:7]), 1, tzinfo=tz)
     credits: list[list[int]] = []  # [entry id, points left] of each credit to the lot, oldest first
+    # The same for each pending lot that joins this lot when confirmed (purchases of one
+    # day share a pending lot; a confirmation may move several days' lots at once).
+    waiting: dict[str, list[list[int]]] = {}
     lapsed = 0
     # The lot's later history may be under the card the purchase's card moved to.
     history = card_moves.entries_of(
@@ -177,11 +181,24 @@ def _lapsed_unspent(shop: Shop, purchase: LedgerEntry, at: datetime) -> int:
     )
     for entry in history:
         delta = entry.lots.get(lot, 0)
-        if entry.kind == "confirm" and lot != own and delta > 0 and entry.lots.get(own, 0) < 0:
-            share = min(delta, -entry.lots[own])  # the purchase's points, confirmed into the lot
-            credits.append([purchase.id, share])
-            if delta > share:
-                credits.append([entry.id, delta - share])
+        confirmed = []
+        for key in sorted(k for k in entry.lots if lots.is_pending(k) and pending.target(k) == lot):
+            moved = entry.lots[key]
+            if moved > 0:
+                waiting.setdefault(key, []).append([entry.id, moved])
+            elif entry.kind == "confirm":
+                confirmed.append((key, -moved))
+            else:
+                _consume(waiting.get(key, []), -moved, entry.ref if entry.kind == "refund" else None)
+        if confirmed:
+            # The pending points join the lot as the credits of the purchases that earned
+            # them, in the confirmation's order, less what paid a refund's debt on the way.
+            debt = sum(count for _key, count in confirmed) - delta
+            for key, count in confirmed:
+                paid = min(max(debt, 0), count)
+                debt -= paid
+                credits.extend(_confirmed(waiting.get(key, []), count, count - paid, entry.id))
+            credits.sort(key=lambda credit: credit[0])
         elif delta > 0:
             credits.append([entry.id, delta])
         elif delta < 0 and entry.kind == "expire":
@@ -203,6 +220,27 @@ def _consume(credits: list[list[int]], count: int, first: int | None) -> None:
             break
 
 
+def _confirmed(waiting: list[list[int]], count: int, reached: int, entry_id: int) -> list[list[int]]:
+    """Credits to the lot of `count` pending points confirmed, oldest first: the first
+    count - reached of them paid a debt and reach no lot, the rest keep their credit's id
+    (points whose earning is not in the history read are credited to the confirmation)."""
+    credits = []
+    debt = count - reached
+    for credit in waiting:
+        share = min(credit[1], count)
+        credit[1] -= share
+        count -= share
+        paid = min(share, debt)
+        debt -= paid
+        if share - paid > 0:
+            credits.append([credit[0], share - paid])
+        if count <= 0:
+            break
+    if count - debt > 0:
+        credits.append([entry_id, count - debt])
+    return credits
+
+
 def _month_and_lot(shop: Shop, at: datetime) -> tuple[str, str]:
     """The shop month of a moment and the lot that points earned then join."""
     programme = shop.programme()
@@ -215,8 +253,9 @@ def _points_to_return(entries: list[LedgerEntry], price: Decimal, total: Decimal
     result = []
     for redemption in (e for e in entries if e.kind == "redeem"):
         back_already = sum(e.points for e in entries if e.kind == "refund" and e.ref == redemption.id)
-        ratio = total / price if price else Decimal(1)
-        due = int((-redemption.points * ratio).to_integral_value(rounding=ROUND_HALF_UP))
+        # Multiplied before dividing, so that a share such as 300 x 9.09 / 54 = 50.5 is exact.
+        share = -redemption.points * total / price if price else Decimal(-redemption.points)
+        due = int(share.to_integral_value(rounding=ROUND_HALF_UP))
         if due - back_already > 0:
             result.append((redemption, due - back_already))
     return result

@@ -4,31 +4,39 @@ Every rule is one transaction through the store, as a command would run it; afte
 step the data is read back and checked: each balance equals the sum of the member's lots
 and of their ledger entries, no lot is below zero but the refund debt, no refund exceeds
 its purchase, no receipt earns twice, `verify` is clean, and the balances are those the
-model expects. Rules for operations this version may lack (refund, expiry, birthdays,
-card replacement and merging) are used only where their module exists.
+model expects. The programme has tier and threshold discounts (stacking switched on and
+off by a rule), purchases may be paid partly with points, and what a purchase earns is
+pending for a few days, confirmed by `maintain`'s confirmation run or lazily; refunds
+follow the formula of refunds.py. Rules for operations this version may lack (refund,
+expiry, birthdays, card replacement and merging) are used only where their module exists.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
 import shutil
 import tempfile
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
+from test_bill_properties import _refunds_follow_the_formula
 
-from loyalty_cli import clock, lots, members, points, program
+from loyalty_cli import clock, lots, members, pending, points, program, projection
 from loyalty_cli.errors import DuplicateReceipt, InsufficientPoints, Refused
 from loyalty_cli.store import Store
 from loyalty_cli.verification import verify
 
 EXPIRY_MONTHS = 3
 BIRTHDAY_BONUS = 7
+PENDING_DAYS = 3
+TIERS = "Bronze:0:1:0,Silver:300:1.25:3,Gold:1000:1.5:5"
 START = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
 
 
@@ -66,7 +74,14 @@ class Shop(RuleBasedStateMachine):
         self.moved: dict[str, str] = {}  # replaced and merged cards: the card each went to
         with self.store.transaction(create=True) as shop:
             settings = program.new_settings(
-                **{"expiry.months": EXPIRY_MONTHS, "bonus.birthday": BIRTHDAY_BONUS}
+                **{
+                    "expiry.months": EXPIRY_MONTHS,
+                    "bonus.birthday": BIRTHDAY_BONUS,
+                    "tiers": TIERS,
+                    "discount.threshold": "50",
+                    "discount.percent": "5",
+                    "earn.pending_days": PENDING_DAYS,
+                }
             )
             settings["created_at"] = clock.iso(self.now)
             shop.save_settings(settings)
@@ -98,34 +113,82 @@ class Shop(RuleBasedStateMachine):
             assert self._bytes() == before
             return receipt
         assert receipt not in self.earned
-        assert done.entry.points == int((amount * 1).to_integral_value(rounding=ROUND_FLOOR))
+        self._check_bill(done, amount)
         self.earned.add(receipt)
         self.balances[card] += done.entry.points
         return receipt
 
+    @rule(
+        target=receipts,
+        card=cards,
+        amount=amounts,
+        how=st.one_of(st.just("all"), st.integers(min_value=1, max_value=120)),
+    )
+    def purchase_paid_with_points(self, card, amount, how):
+        """Part of the receipt paid with points: all the member can spend, or a share of it."""
+        card = self._now(card)
+        receipt = self._receipt()
+        can = self._spendable(card)
+        pay = {"pay_all": True} if how == "all" else {"pay_points": max(1, can * how // 100)}
+        before = self._bytes()
+        try:
+            with self.store.transaction() as shop:
+                done = points.purchase(
+                    shop, card, amount, at=self.now, operator="model", receipt=receipt, **pay
+                )
+        except InsufficientPoints:
+            assert how != "all" and pay["pay_points"] > can
+            assert self._bytes() == before
+            return receipt
+        self._check_bill(done, amount)
+        assert done.bill.paid_points <= max(can, 0)
+        self.earned.add(receipt)
+        self.balances[card] += done.entry.points - done.bill.paid_points
+        return receipt
+
+    @rule(on=st.booleans())
+    def discounts_stack(self, on):
+        with self.store.transaction() as shop:
+            settings = dict(shop.programme().settings)
+            settings["discount.stack"] = "true" if on else "false"
+            shop.save_settings(settings)
+
+    @rule()
+    def confirm_pending(self):
+        """`maintain`'s confirmation of the day: balances stay, nothing due stays pending."""
+        with self.store.transaction() as shop:
+            tz = shop.programme().tz
+            pending.confirm_all(shop, self.now.astimezone(tz).date(), operator="model")
+        today = self._today()
+        for member in self.store.read().members.all():
+            member_lots = member["points"]["lots"]
+            assert not [k for k in member_lots if lots.is_pending(k) and pending.available_on(k) <= today]
+
     @rule(card=cards, wanted=st.integers(min_value=1, max_value=2000))
     def redeem(self, card, wanted):
         card = self._now(card)
+        spendable = self._spendable(card)
         before = self._bytes()
         try:
             with self.store.transaction() as shop:
                 points.redeem(shop, card, wanted, at=self.now, operator="model")
         except InsufficientPoints:
-            assert wanted > self.balances[card]
+            assert wanted > spendable
             assert self._bytes() == before
             return
-        assert wanted <= self.balances[card]
+        assert wanted <= spendable <= self.balances[card]
         self.balances[card] -= wanted
 
     @rule(card=cards, change=st.integers(min_value=-2000, max_value=2000).filter(bool))
     def adjust(self, card, change):
         card = self._now(card)
+        spendable = self._spendable(card)
         before = self._bytes()
         try:
             with self.store.transaction() as shop:
                 points.adjust(shop, card, change, reason="model", at=self.now, operator="model")
         except InsufficientPoints:
-            assert -change > self.balances[card]
+            assert -change > spendable
             assert self._bytes() == before
             return
         self.balances[card] += change
@@ -165,20 +228,25 @@ class Shop(RuleBasedStateMachine):
         assert draws.verify(self.store.read(), f"D{self.serial}") == []
 
     @precondition(lambda self: refunds is not None)
-    @rule(receipt=receipts, share=st.sampled_from([None, Decimal("0.25"), Decimal("0.5"), Decimal("1.5")]))
-    def refund(self, receipt, share):
-        with self.store.transaction() as shop:
-            purchase = next((e for e in shop.ledger.by_receipt(receipt) if e.kind == "earn"), None)
-        amount = (
-            None
-            if share is None or purchase is None
-            else (Decimal(purchase.amount) * share).quantize(Decimal("0.01"))
-        )
+    @rule(
+        receipt=receipts,
+        share=st.sampled_from([None, Decimal("0.25"), Decimal("0.5"), Decimal("1.5")]),
+        of_what_is_left=st.booleans(),
+    )
+    def refund(self, receipt, share, of_what_is_left):
+        shop = self.store.read()
+        under = shop.ledger.by_receipt(receipt)
+        purchase = next((e for e in under if e.kind == "earn"), None)
+        base = None if purchase is None else Decimal(purchase.amount)
+        if base is not None and of_what_is_left:
+            base -= sum((Decimal(e.amount) for e in under if e.kind == "refund" and e.amount), Decimal(0))
+        amount = None if share is None or base is None else (base * share).quantize(Decimal("0.01"))
         try:
             with self.store.transaction() as shop:
                 done = refunds.refund(shop, receipt, amount or None, at=self.now, operator="model")
         except Refused:
             return
+        assert done.balance == self.balances[done.card] - done.points_taken + done.points_returned
         self.balances[done.card] = done.balance
 
     @precondition(lambda self: expiry is not None)
@@ -259,6 +327,12 @@ class Shop(RuleBasedStateMachine):
         assert all(count == 1 for count in seen.values())
 
     @invariant()
+    def refunds_follow_the_formula(self):
+        shop = self.store.read()
+        lapsed = any(e.kind == "expire" and e.points for e in shop.ledger.entries())
+        _refunds_follow_the_formula(shop, lapsed_anywhere=lapsed)
+
+    @invariant()
     def verify_is_clean(self):
         report = verify(self.store.read())
         assert report.ok, report.problems
@@ -268,6 +342,23 @@ class Shop(RuleBasedStateMachine):
         while card in self.moved:
             card = self.moved[card]
         return card
+
+    def _check_bill(self, done, amount: Decimal) -> None:
+        """The bill adds up and earns on what was paid in money only."""
+        bill = done.bill
+        assert bill.amount == amount
+        assert bill.amount - bill.discount - bill.paid_value == bill.to_pay >= 0
+        assert bill.discount_percent in (0, 3, 5, 8, 10)
+        expected = Fraction(bill.to_pay) * Fraction(bill.rate) * Fraction(bill.multiplier)
+        assert done.entry.points == bill.points == math.floor(expected)
+        if PENDING_DAYS and bill.points:
+            assert all(lots.is_pending(k) or k == lots.DEBT for k in done.entry.lots)
+
+    def _today(self) -> str:
+        return projection.day_of(self.now, self.store.read().programme().tz)
+
+    def _spendable(self, card: str) -> int:
+        return pending.spendable(self.store.read().members.get(card), self._today())
 
     def _receipt(self) -> str:
         self.serial += 1
