@@ -100,7 +100,7 @@ def purchase(
             pay_all=pay_all,
         )
         referrers = {b.card: shop.members.get(b.card).get("name") for b in done.bonuses}
-        waiting = pending.held(done.member["points"]["lots"], projection.day_of(at, programme.tz))
+        waiting = pending.held(done.member["points"]["lots"], projection.day_of(env.clock.now, programme.tz))
     entry, bill = done.entry, done.bill
     change = done.tier_change
     bonuses = [{"card": b.card, "points": b.points, "reason": b.reason} for b in done.bonuses]
@@ -305,7 +305,7 @@ def redeem(env: Env, member_ref, points, amount, receipt, reason, when, as_json)
         programme = shop.programme()
         spent = -done.entry.points
         value = checkout.unit_value(programme) * spent
-        waiting = pending.held(done.member["points"]["lots"], projection.day_of(at, programme.tz))
+        waiting = pending.held(done.member["points"]["lots"], projection.day_of(env.clock.now, programme.tz))
     if as_json:
         emit_json(
             {

@@ -339,7 +339,7 @@ def _units_to_spend(programme, points: int | None, amount: Decimal | None) -> in
 def _refuse_spending(programme, member: dict, balance: int, waiting: int, wanted: int, removing: bool):
     """Refuse taking `wanted` out of a balance of which only `balance - waiting` can be
     spent: a redemption, or an adjustment `removing` points. Money in a cashback programme."""
-    spendable = balance - waiting
+    spendable = max(balance - waiting, 0)  # a refund's debt leaves nothing to spend, not less
     if programme.cashback:
         fields = {
             "card": member["card"],

@@ -320,6 +320,17 @@ def test_due_points_are_spendable_before_maintain_runs(loyalty):
     loyalty("verify")
 
 
+def test_a_purchase_recorded_late_answers_with_what_is_pending_today(loyalty):
+    loyalty("program", "set", "earn.pending_days", "3")
+    card = loyalty.enroll("Anna", "--at", "2026-11-01T08:00")
+    # Bought on 10 November, recorded on 22 November: its window ended with 13 November.
+    late = loyalty.json("purchase", card, "100", "--receipt", "W1", "--at", "2026-11-10T10:00")
+    now = loyalty.json("purchase", card, "20", "--receipt", "W2")
+    assert (late["balance"], late["pending"]) == (100, 0)
+    assert (now["balance"], now["pending"]) == (120, 20)
+    loyalty("verify")
+
+
 def test_a_refund_inside_the_window_takes_the_pending_points_first(loyalty):
     loyalty("program", "set", "earn.pending_days", "14")
     card = loyalty.enroll("Anna")
