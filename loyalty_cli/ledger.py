@@ -17,6 +17,7 @@ from .language import _
 # `opening`: a balance or a 12-month spend brought over from another system by an import.
 # "replace" (a new card for a lost one) and "merge" (two records of one customer) move a
 # card's history onto `to_card`; they change no points (see card_moves.py).
+# `membership`: a paid membership plan bought or renewed (its fee earns nothing; see plans).
 # `confirm` moves pending points into their expiry lot when the return window ends (pending.py).
 KINDS = (
     "earn",
@@ -30,6 +31,7 @@ KINDS = (
     "replace",
     "merge",
     "confirm",
+    "membership",
 )
 GENESIS = "0" * 64
 
@@ -65,6 +67,11 @@ class LedgerEntry(NamedTuple):
     discount: str | None = None
     paid_points: int | None = None
     paid_value: str | None = None
+    reward: str | None = None  # redeem: the catalogue reward the points bought
+    partner: str | None = None  # earn, redeem: the partner shop where it happened
+    plan: str | None = None  # membership: the plan bought
+    fee: str | None = None  # membership: the fee paid (money; not spend, earns nothing)
+    until: str | None = None  # membership: the last day (YYYY-MM-DD) the membership runs
 
     def to_doc(self) -> dict:
         """The stored form: every field that has a value."""

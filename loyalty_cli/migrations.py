@@ -30,6 +30,8 @@ def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
     # Schema 6 lets entries carry a purchase's bill (total, discount, payment with points),
     # `confirm` entries and pending lots; older entries read as they are, and the number
     # keeps an older loyalty from taking such entries for hand edits.
+    # Schema 7 adds the rewards, plans and partners tables (absent ones read as empty) and
+    # entries naming a reward, plan or partner: again nothing to rewrite.
     shop.meta["schema"] = SCHEMA_VERSION
     shop.touch_meta()
     commit(shop)

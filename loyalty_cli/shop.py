@@ -30,7 +30,9 @@ DAYS_SEARCHED = 7
 # 2: members stored as rows, partitions split by card, the hot file keeps only today.
 # 3: spend by day (the tier window is exact to the day), with a record of tier changes.
 # 4: the hot file carries its checksum; meta["files"] records every partition and receipt shard.
-SCHEMA_VERSION = 6
+# 6: entries may carry a purchase's bill; `confirm` entries; pending lots.
+# 7: rewards, membership plans and partners; entries may name a reward, plan or partner.
+SCHEMA_VERSION = 7
 META_ID = 1
 
 
@@ -43,7 +45,16 @@ def new_data() -> dict:
         "partitions": [],
         "files": {},
     }
-    return {"meta": {str(META_ID): meta}, "program": {}, "members": [], "draws": {}, "ledger": {}}
+    return {
+        "meta": {str(META_ID): meta},
+        "program": {},
+        "members": [],
+        "draws": {},
+        "rewards": {},
+        "plans": {},
+        "partners": {},
+        "ledger": {},
+    }
 
 
 class SnapshotStorage(Storage):
@@ -71,6 +82,10 @@ class Shop:
         self.members = Members(self)
         self.ledger = Ledger(self._db.table("ledger"), self)
         self.draws = Records(self._db.table("draws"), self, key="name")
+        # The rewards catalogue, paid membership plans and partner shops, by name.
+        self.rewards = Records(self._db.table("rewards"), self, key="name")
+        self.plans = Records(self._db.table("plans"), self, key="name")
+        self.partners = Records(self._db.table("partners"), self, key="name")
         self._program_changed = False
         self._meta_changed = False
         self._programme: Programme | None = None
@@ -85,6 +100,9 @@ class Shop:
                 self.members.dirty,
                 self.ledger.dirty,
                 self.draws.dirty,
+                self.rewards.dirty,
+                self.plans.dirty,
+                self.partners.dirty,
             )
         )
 
@@ -117,7 +135,8 @@ class Shop:
         """Flush every buffered change into TinyDB and serialise the whole file, in pieces
         to write one after another (hot_file.pieces): the unchanged rows are not copied."""
         self.members.flush()
-        self.draws.flush()
+        for records in (self.draws, self.rewards, self.plans, self.partners):
+            records.flush()
         self.ledger.flush()
         self._db.table("meta").update(dict(self.meta), doc_ids=[META_ID])
         return hot_file.pieces(self._storage.data)

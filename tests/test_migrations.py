@@ -103,7 +103,7 @@ def test_a_shop_of_schema_4_reads_its_members_without_a_language_and_moves_to_th
 
     assert loyalty.json("member", "show", "1001")["language"] is None
     loyalty("purchase", "1001", "5", "--receipt", "R2")
-    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION == 6
+    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION == 7
     assert loyalty.json("member", "show", "1001")["balance"] == 25
     assert loyalty.json("verify")["ok"] is True
 
@@ -116,7 +116,7 @@ def test_a_member_s_language_has_a_column_of_its_own_in_the_stored_row():
     assert "language" not in member_rows.from_row(row[:-1])  # a row of schema 4
 
 
-def test_a_shop_of_schema_5_moves_to_schema_6_with_its_entries_as_they_were(tmp_path):
+def test_a_shop_of_schema_5_moves_to_the_current_schema_with_its_entries_as_they_were(tmp_path):
     # Schema 6 adds a purchase's bill, `confirm` entries and pending lots: nothing to rewrite.
     loyalty = Loyalty(tmp_path / "shop", now=NOW)
     loyalty("init")
@@ -130,6 +130,6 @@ def test_a_shop_of_schema_5_moves_to_schema_6_with_its_entries_as_they_were(tmp_
     before = loyalty("statement", "1001").stdout
 
     loyalty("program", "set", "discount.percent", "5")
-    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == 6
+    assert json.loads(hot.read_text())["meta"]["1"]["schema"] == SCHEMA_VERSION == 7
     assert loyalty("statement", "1001").stdout == before
     assert loyalty.json("verify")["ok"] is True
