@@ -213,12 +213,12 @@ def _discount_pairs(programme, document: dict) -> list[tuple[str, str]]:
     threshold = programme.discount_threshold
     if threshold is None and not any(t.discount for t in programme.tiers):
         return []
-    own = _percent(Decimal(document["discount_percent"]))
+    own = formats.percent(Decimal(document["discount_percent"]))
     if threshold is None:
         return [(_("Discount"), _("{percent} %").format(percent=own))]
     fields = {
         "percent": own,
-        "threshold_percent": _percent(programme.discount_percent),
+        "threshold_percent": formats.percent(programme.discount_percent),
         "threshold": formats.money(threshold, programme.currency),
     }
     if programme.discount_stack:
@@ -226,12 +226,6 @@ def _discount_pairs(programme, document: dict) -> list[tuple[str, str]]:
     else:
         text = _("{percent} %, or {threshold_percent} % on receipts from {threshold} if that is more")
     return [(_("Discount"), text.format(**fields))]
-
-
-def _percent(value: Decimal) -> str:
-    """A percentage as people write it: 3, 2.5 (2,5 in lv and ru)."""
-    places = max(-value.normalize().as_tuple().exponent, 0)
-    return formats.decimal(value, places)
 
 
 def _units(programme, value) -> int:

@@ -95,9 +95,7 @@ def purchase(
             receipt=receipt,
             store=store,
             confirmed=confirm,
-            pay_points=pay_points,
-            pay_amount=pay_amount,
-            pay_all=pay_all,
+            payment=checkout.Payment(pay_points, pay_amount, pay_all),
         )
         referrers = {b.card: shop.members.get(b.card).get("name") for b in done.bonuses}
         waiting = pending.held(done.member["points"]["lots"], projection.day_of(env.clock.now, programme.tz))
@@ -181,7 +179,8 @@ def _bill_line(programme, bill) -> str:
     if bill.discount:
         parts.append(
             _("discount {percent} % -{discount}").format(
-                percent=_percent(bill.discount_percent), discount=formats.money(bill.discount, currency)
+                percent=formats.percent(bill.discount_percent),
+                discount=formats.money(bill.discount, currency),
             )
         )
     if bill.paid_points:
@@ -218,7 +217,7 @@ def quote(env: Env, member_ref, amount, when, pay_points, pay_amount, pay_all, a
     programme = shop.programme()
     at = clock.parse_at(when, env.clock, programme.tz)
     bill, member = core.quote(
-        shop, member_ref, amount, at=at, pay_points=pay_points, pay_amount=pay_amount, pay_all=pay_all
+        shop, member_ref, amount, at=at, payment=checkout.Payment(pay_points, pay_amount, pay_all)
     )
     spendable = pending.spendable(member, projection.day_of(at, programme.tz))
     if as_json:
@@ -234,13 +233,14 @@ def quote(env: Env, member_ref, amount, when, pay_points, pay_amount, pay_all, a
         )
         return
     currency = programme.currency
-    rows = [(_("Receipt total"), formats.money(bill.amount, currency))]
-    if bill.discount:
-        label = _("Discount {percent} %").format(percent=_percent(bill.discount_percent))
-        rows.append((label, "-" + formats.money(bill.discount, currency)))
-    if bill.paid_points:
-        label = _("Paid with {paid}").format(paid=balances.amount(programme, bill.paid_points))
-        rows.append((label, "-" + formats.money(bill.paid_value, currency)))
+    paid = (
+        _("Paid with {paid}").format(paid=balances.amount(programme, bill.paid_points))
+        if bill.paid_points
+        else None
+    )
+    rows = checkout.lines(
+        bill.amount, bill.discount_percent, bill.discount, bill.paid_value, paid=paid, currency=currency
+    )
     rows.append((_("To pay"), formats.money(bill.to_pay, currency)))
     if programme.cashback:
         rows.append(
@@ -504,9 +504,3 @@ def _refunded(result, programme, paid_with: bool) -> str:
     return _("{card}: refunded {amount} of receipt {receipt}, {taken}, {returned}; balance {balance}").format(
         **fields
     )
-
-
-def _percent(value) -> str:
-    """A percentage as people write it: 3, 2.5 (2,5 in lv and ru)."""
-    places = max(-value.normalize().as_tuple().exponent, 0)
-    return formats.decimal(value, places)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from loyalty_cli import cards, files, formats, language, members
+from loyalty_cli import cards, checkout, files, formats, language, members
 from loyalty_cli import statements as core
 from loyalty_cli.language import _, ngettext
 from loyalty_cli.money import to_text
@@ -356,24 +356,20 @@ def bill_lines(statement: core.Statement, bill: core.Bill | None) -> list[tuple[
     purchase's own amount is what was paid in money (to_pay)."""
     if bill is None or bill.plain:
         return []
-    currency = statement.currency
-    found = [(_("Receipt total"), formats.money(bill.total, currency))]
-    if bill.discount:
-        label = _("Discount {percent} %").format(percent=percent(bill.discount_percent))
-        found.append((label, "-" + formats.money(bill.discount, currency)))
+    paid = None
     if bill.paid_points:
         if statement.cashback:
-            label = _("Paid with cashback")
+            paid = _("Paid with cashback")
         else:
-            label = _("Paid with {paid}").format(paid=statement.amount(bill.paid_points))
-        found.append((label, "-" + formats.money(bill.paid_value, currency)))
-    return found
-
-
-def percent(value) -> str:
-    """A percentage as people write it: 3, 2.5 (2,5 in lv and ru)."""
-    places = max(-value.normalize().as_tuple().exponent, 0)
-    return formats.decimal(value, places)
+            paid = _("Paid with {paid}").format(paid=statement.amount(bill.paid_points))
+    return checkout.lines(
+        bill.total,
+        bill.discount_percent,
+        bill.discount,
+        bill.paid_value,
+        paid=paid,
+        currency=statement.currency,
+    )
 
 
 def points_header(statement: core.Statement) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from . import formats, tiers
+from . import balances, formats, tiers
 from .errors import InsufficientPoints, InvalidInput, Refused
 from .language import _, ngettext
 from .money import CENT, points_for, to_text
@@ -63,6 +63,42 @@ class Bill(NamedTuple):
         }
 
 
+class Payment(NamedTuple):
+    """What the customer pays with from their balance: N points, an amount's worth of them,
+    or everything they can spend (each capped at what is left to pay)."""
+
+    points: int | None = None
+    amount: Decimal | None = None
+    everything: bool = False
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.points or self.amount or self.everything)
+
+
+NO_PAYMENT = Payment()
+
+
+def lines(
+    total: Decimal,
+    percent: Decimal,
+    discount: Decimal,
+    paid_value: Decimal,
+    *,
+    paid: str | None,
+    currency: str,
+) -> list[tuple[str, str]]:
+    """A bill's lines for people, (label, money): "Receipt total €60.00", "Discount 5 %
+    -€3.00", and when points paid (`paid` says how: "Paid with 700 points") "-€7.00"."""
+    found = [(_("Receipt total"), formats.money(total, currency))]
+    if discount:
+        label = _("Discount {percent} %").format(percent=formats.percent(percent))
+        found.append((label, "-" + formats.money(discount, currency)))
+    if paid:
+        found.append((paid, "-" + formats.money(paid_value, currency)))
+    return found
+
+
 def discount_percent(programme: Programme, member: dict, amount: Decimal) -> Decimal:
     """The loyalty discount on a receipt of `amount`: the tier's, the threshold's, or both."""
     tier = tiers.current(programme, member)
@@ -85,9 +121,7 @@ def compute(
     amount: Decimal,
     *,
     spendable: int,
-    pay_points: int | None = None,
-    pay_amount: Decimal | None = None,
-    pay_all: bool = False,
+    payment: Payment = NO_PAYMENT,
 ) -> Bill:
     """The bill of a purchase of `amount` by `member`, who can spend `spendable` now.
 
@@ -97,7 +131,7 @@ def compute(
     percent = discount_percent(programme, member, amount)
     discount = (amount * percent / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
     left = amount - discount
-    paid = _payment(programme, member, left, spendable, pay_points, pay_amount, pay_all)
+    paid = _payment(programme, member, left, spendable, payment)
     paid_value = (paid * unit_value(programme)).quantize(CENT, rounding=ROUND_FLOOR)
     to_pay = left - paid_value
     rate = programme.cashback_percent if programme.cashback else programme.earn_rate
@@ -106,10 +140,11 @@ def compute(
     return Bill(amount, percent, discount, paid, paid_value, to_pay, earned, rate, multiplier)
 
 
-def _payment(programme, member, left, spendable, pay_points, pay_amount, pay_all) -> int:
+def _payment(programme, member, left, spendable, payment: Payment) -> int:
     """How many points pay towards `left`: what was asked, capped at what is left to pay."""
-    if not (pay_points or pay_amount or pay_all):
+    if not payment.asked:
         return 0
+    pay_points, pay_amount, pay_all = payment
     spendable = max(spendable, 0)  # a refund's debt leaves nothing to spend, not less
     value = unit_value(programme)
     if value <= 0:
@@ -138,15 +173,26 @@ def _payment(programme, member, left, spendable, pay_points, pay_amount, pay_all
     wanted = spendable if pay_all else pay_points
     most = int((left / value).to_integral_value(rounding=ROUND_FLOOR))
     paid = min(wanted, most)
-    smallest = programme.redeem_min_points
-    if 0 < paid < smallest:
+    if 0 < paid < programme.redeem_min_points:
         if pay_all:
             return 0  # "whatever they have" is nothing yet
-        raise Refused(
-            ngettext(
-                "the smallest redemption is {count} point",
-                "the smallest redemption is {count} points",
-                smallest,
-            ).format(count=formats.number(smallest))
-        )
+        require_smallest(programme, paid)
     return paid
+
+
+def require_smallest(programme: Programme, count: int) -> None:
+    """Refuse spending fewer than redeem.min_points (its money, in a cashback programme)."""
+    smallest = programme.redeem_min_points
+    if count >= smallest:
+        return
+    if programme.cashback:
+        raise Refused(
+            _("the smallest redemption is {amount}").format(amount=balances.figure(programme, smallest))
+        )
+    raise Refused(
+        ngettext(
+            "the smallest redemption is {count} point",
+            "the smallest redemption is {count} points",
+            smallest,
+        ).format(count=formats.number(smallest))
+    )

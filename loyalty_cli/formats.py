@@ -95,6 +95,12 @@ def decimal_mark(code: str | None = None) -> str:
     return _NUMBERS.get(code or language.active(), _NUMBERS["en"])[0]
 
 
+def percent(value: Decimal, code: str | None = None) -> str:
+    """The number of a percentage as people write it, no trailing zeros: 3, 2.5 / 2,5."""
+    places = max(-Decimal(value).normalize().as_tuple().exponent, 0)
+    return decimal(value, places, code)
+
+
 def decimal(value: Decimal, places: int, code: str | None = None) -> str:
     """A number rounded to `places` decimals (a size, a share): 3,072.5 / 3 072,5."""
     code = code or language.active()

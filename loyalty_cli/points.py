@@ -76,9 +76,7 @@ def purchase(
     receipt: str | None = None,
     store: str | None = None,
     confirmed: bool = False,
-    pay_points: int | None = None,
-    pay_amount: Decimal | None = None,
-    pay_all: bool = False,
+    payment: checkout.Payment = checkout.NO_PAYMENT,
 ) -> Recorded:
     """Record a purchase of `amount` (the receipt total), computed by checkout.compute: the
     loyalty discount, then points paid as money, then to_pay, which earns
@@ -102,7 +100,7 @@ def purchase(
                 limit=formats.money(limit, programme.currency),
             )
         )
-    paying = bool(pay_points or pay_amount or pay_all)
+    paying = payment.asked
     receipt = _new_receipt(shop, receipt, "earn")
     if paying:
         _new_receipt(shop, receipt, "redeem")
@@ -112,9 +110,7 @@ def purchase(
         member,
         amount,
         spendable=pending.spendable(member, projection.day_of(at, programme.tz)) if paying else 0,
-        pay_points=pay_points,
-        pay_amount=pay_amount,
-        pay_all=pay_all,
+        payment=payment,
     )
     return earn(shop, member, bill, at=at, operator=operator, receipt=receipt, store=store)
 
@@ -125,9 +121,7 @@ def quote(
     amount: Decimal,
     *,
     at: datetime,
-    pay_points: int | None = None,
-    pay_amount: Decimal | None = None,
-    pay_all: bool = False,
+    payment: checkout.Payment = checkout.NO_PAYMENT,
 ) -> tuple[checkout.Bill, dict]:
     """What a purchase would come to, and the member; nothing is written."""
     member = members.find(shop, member_ref)
@@ -138,9 +132,7 @@ def quote(
         member,
         amount,
         spendable=pending.spendable(member, projection.day_of(at, programme.tz)),
-        pay_points=pay_points,
-        pay_amount=pay_amount,
-        pay_all=pay_all,
+        payment=payment,
     )
     return bill, member
 
@@ -241,19 +233,7 @@ def redeem(
     points = _units_to_spend(programme, points, amount)
     _check_points(points, positive=True)
     timeline.require_latest(shop, member, at, N_("a redemption"), now=now)
-    smallest = programme.redeem_min_points
-    if points < smallest and programme.cashback:
-        raise Refused(
-            _("the smallest redemption is {amount}").format(amount=balances.figure(programme, smallest))
-        )
-    if points < smallest:
-        raise Refused(
-            ngettext(
-                "the smallest redemption is {count} point",
-                "the smallest redemption is {count} points",
-                smallest,
-            ).format(count=formats.number(smallest))
-        )
+    checkout.require_smallest(programme, points)
     receipt = _new_receipt(shop, receipt, "redeem") if receipt else None
     pending.confirm(shop, member, at, operator=operator)
     balance = member["points"]["balance"]

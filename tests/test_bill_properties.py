@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loyalty_cli import expiry, members, pending, points, program, refunds, verification
+from loyalty_cli.checkout import Payment
 from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.shop import Shop, new_data
 
@@ -139,13 +140,13 @@ def _step(shop, kind, who, value, extra, at, cards, receipts, splitting):
     """One step on one shop; what it did, comparable between the two shops."""
     if kind == "purchase":
         receipt = f"R{len(receipts)}"
-        pay = {}
+        pay = Payment()
         if extra and extra[0] == "points":
             can = pending.spendable(shop.members.get(cards[who]), at.date().isoformat())
-            pay = {"pay_points": max(1, can * extra[1] // 100)}
+            pay = Payment(points=max(1, can * extra[1] // 100))
         elif extra:
-            pay = {"pay_all": True}
-        done = points.purchase(shop, cards[who], value, at=at, operator="t", receipt=receipt, **pay)
+            pay = Payment(everything=True)
+        done = points.purchase(shop, cards[who], value, at=at, operator="t", receipt=receipt, payment=pay)
         bill = done.bill
         assert bill.amount - bill.discount - bill.paid_value == bill.to_pay >= 0
         assert done.entry.points == bill.points

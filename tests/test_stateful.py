@@ -29,6 +29,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precon
 from test_bill_properties import _refunds_follow_the_formula
 
 from loyalty_cli import clock, lots, members, pending, points, program, projection
+from loyalty_cli.checkout import Payment
 from loyalty_cli.errors import DuplicateReceipt, InsufficientPoints, Refused
 from loyalty_cli.store import Store
 from loyalty_cli.verification import verify
@@ -129,15 +130,15 @@ class Shop(RuleBasedStateMachine):
         card = self._now(card)
         receipt = self._receipt()
         can = self._spendable(card)
-        pay = {"pay_all": True} if how == "all" else {"pay_points": max(1, can * how // 100)}
+        pay = Payment(everything=True) if how == "all" else Payment(points=max(1, can * how // 100))
         before = self._bytes()
         try:
             with self.store.transaction() as shop:
                 done = points.purchase(
-                    shop, card, amount, at=self.now, operator="model", receipt=receipt, **pay
+                    shop, card, amount, at=self.now, operator="model", receipt=receipt, payment=pay
                 )
         except InsufficientPoints:
-            assert how != "all" and pay["pay_points"] > can
+            assert how != "all" and pay.points > can
             assert self._bytes() == before
             return receipt
         self._check_bill(done, amount)
