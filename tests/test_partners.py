@@ -257,3 +257,21 @@ def test_partner_texts_in_latvian_and_russian(coalition):
     assert "Магазин-партнёр Tējnīca добавлен" in ru
     refused = coalition("--lang", "ru", "redeem", card, "5", "--partner", "Nowhere", expect=1)
     assert "нет магазина-партнёра Nowhere" in refused.stderr
+
+
+def test_the_ledger_export_carries_the_partner_and_imports_back_with_it(coalition, tmp_path):
+    card = coalition.enroll("Anna", "--at", "2026-11-01T08:00:00+00:00")
+    coalition("purchase", card, "12.00", "--partner", CAFE, "--receipt", "E1")
+    coalition("purchase", card, "8.00", "--receipt", "E2")
+    exported = tmp_path / "ledger.csv"
+    coalition("export", "ledger", "--output", str(exported))
+    rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert [(row["receipt"], row["partner"]) for row in rows] == [("E1", CAFE), ("E2", "")]
+
+    other = type(coalition)(tmp_path / "other")
+    other("init")
+    other("partner", "add", CAFE)
+    other("enroll", "Anna", "--card", card, "--at", "2026-11-01T08:00:00+00:00")
+    other("import", "purchases", str(exported))
+    entries = list(Store(other.data_dir).read().ledger.entries())
+    assert [(e.receipt, e.partner) for e in entries if e.kind == "earn"] == [("E1", CAFE), ("E2", None)]
