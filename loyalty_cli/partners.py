@@ -96,8 +96,11 @@ def check_name(name: str) -> str:
 
 
 def _value(shop: Shop, text: str | None) -> Decimal:
+    programme = shop.programme()
     if text is None:
-        return checkout.unit_value(shop.programme())
+        return checkout.unit_value(programme)
+    if programme.cashback:
+        raise InvalidInput(_("cashback is money and is settled at its face value: leave out --redeem-value"))
     value = parse_rate(text, "--redeem-value")
     if value <= 0:
         raise InvalidInput(_("--redeem-value must be more than 0, not {text!r}").format(text=text))

@@ -275,3 +275,24 @@ def test_the_ledger_export_carries_the_partner_and_imports_back_with_it(coalitio
     other("import", "purchases", str(exported))
     entries = list(Store(other.data_dir).read().ledger.entries())
     assert [(e.receipt, e.partner) for e in entries if e.kind == "earn"] == [("E1", CAFE), ("E2", None)]
+
+
+def test_in_a_cashback_programme_partners_settle_cashback_at_its_face_value(loyalty):
+    loyalty("program", "set", "earn.mode", "cashback")
+    loyalty("program", "set", "earn.cashback_percent", "3")
+    loyalty("partner", "add", CAFE, "--redeem-value", "0.5", expect=2)
+    loyalty("partner", "add", CAFE)
+    card = loyalty.enroll()
+    loyalty("purchase", card, "40.00", "--partner", CAFE)  # 3 % of 40.00 = 1.20 of cashback
+    loyalty("redeem", card, "--amount", "0.50", "--partner", CAFE)
+    report = loyalty.json("report", "partners", "--from", "2026-11-22", "--to", "2026-11-22")
+    assert report["partners"] == [
+        {
+            "partner": CAFE,
+            "points_issued": "1.20",
+            "points_redeemed": "0.50",
+            "net_points": "0.70",
+            "redeem_value": "0.01",
+            "due": "0.70",
+        }
+    ]
