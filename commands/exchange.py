@@ -170,6 +170,9 @@ import_purchases = _import_command(
     help="""Import purchases from FILE, a CSV file with the columns card,amount,receipt,at[,store]
     (card may hold the member's phone instead).
 
+    An optional partner column names the partner shop where the purchase was made (empty:
+    the shop itself); a row naming a partner shop that was not added is rejected.
+
     amount is the receipt total. A till that applied the loyalty discount itself adds the
     columns discount, paid_points and to_pay: each row's bill is then taken as given
     (amount - discount - the points' value = to_pay, or the row is rejected); without them

@@ -62,11 +62,23 @@ Worked receipt: a Silver member (3 %, x1.25); discount.threshold 50 at 5 %; rede
 @click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
 @click.option("--store", help="Which shop of the business, if more than one.")
 @click.option("--confirm", is_flag=True, help="Record an amount above purchase.max_amount.")
+@click.option("--partner", metavar="NAME", help="The partner shop where it happened (see `loyalty partner`).")
 @payment_options
 @json_option
 @pass_env
 def purchase(
-    env: Env, member_ref, amount, receipt, when, store, confirm, pay_points, pay_amount, pay_all, as_json
+    env: Env,
+    member_ref,
+    amount,
+    receipt,
+    when,
+    store,
+    confirm,
+    partner,
+    pay_points,
+    pay_amount,
+    pay_all,
+    as_json,
 ):
     """Record a purchase of AMOUNT, the receipt total; what is paid in money earns points.
 
@@ -81,6 +93,7 @@ def purchase(
       loyalty purchase 29123456 8.90 --at 2025-01-15T10:30
       loyalty purchase 29123456 60.00 --pay-points 700
       loyalty purchase 29123456 1250 --confirm
+      loyalty purchase 29123456 4.50 --partner "Kafejnīca Pie Tilta"
     """
     _one_payment(pay_points, pay_amount, pay_all)
     with env.store().transaction() as shop:
@@ -96,6 +109,7 @@ def purchase(
             store=store,
             confirmed=confirm,
             payment=checkout.Payment(pay_points, pay_amount, pay_all),
+            partner=partner,
         )
         referrers = {b.card: shop.members.get(b.card).get("name") for b in done.bonuses}
         waiting = pending.held(done.member["points"]["lots"], projection.day_of(env.clock.now, programme.tz))
@@ -108,6 +122,7 @@ def purchase(
                 "card": entry.card,
                 "name": done.member.get("name"),
                 "receipt": entry.receipt,
+                "partner": entry.partner,
                 **_bill_json(programme, bill),
                 "balance": balances.json_value(programme, done.balance),
                 "pending": balances.json_value(programme, waiting),
@@ -120,6 +135,8 @@ def purchase(
     click.echo(_purchase_line(programme, done, waiting))
     if not bill.plain:
         click.echo("  " + _bill_line(programme, bill))
+    if entry.partner:
+        click.echo("  " + _("At partner shop {partner}").format(partner=entry.partner))
     if change and change[0]:
         click.echo(_("New tier: {tier} (was {previous})").format(tier=change[1], previous=change[0]))
     elif change:
@@ -272,10 +289,11 @@ def quote(env: Env, member_ref, amount, when, pay_points, pay_amount, pay_all, a
 )
 @click.option("--receipt", help="The till receipt the points were spent on.")
 @click.option("--reason", help="What the points paid for.")
+@click.option("--partner", metavar="NAME", help="The partner shop where it happened (see `loyalty partner`).")
 @click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
 @json_option
 @pass_env
-def redeem(env: Env, member_ref, points, amount, receipt, reason, when, as_json):
+def redeem(env: Env, member_ref, points, amount, receipt, reason, partner, when, as_json):
     """Spend POINTS of a member's balance, or --amount MONEY; the soonest-expiring points go first.
 
     More than the member can spend is refused (exit 1) and nothing is written; pending
@@ -286,6 +304,7 @@ def redeem(env: Env, member_ref, points, amount, receipt, reason, when, as_json)
     Example:
       loyalty redeem 123456789015 200 --receipt K1-004513 --reason "coffee"
       loyalty redeem 123456789015 --amount 3.45
+      loyalty redeem 123456789015 150 --partner "Kafejnīca Pie Tilta"
     """
     if (points is None) == (amount is None):
         raise click.UsageError(_("give POINTS or --amount (one of them)"))
@@ -301,6 +320,7 @@ def redeem(env: Env, member_ref, points, amount, receipt, reason, when, as_json)
             receipt=receipt,
             reason=reason,
             now=env.clock.now,
+            partner=partner,
         )
         programme = shop.programme()
         spent = -done.entry.points
@@ -311,6 +331,7 @@ def redeem(env: Env, member_ref, points, amount, receipt, reason, when, as_json)
             {
                 "card": done.entry.card,
                 "receipt": done.entry.receipt,
+                "partner": done.entry.partner,
                 "points": balances.json_value(programme, spent),
                 "value": to_text(value),
                 "balance": balances.json_value(programme, done.balance),
@@ -338,6 +359,8 @@ def redeem(env: Env, member_ref, points, amount, receipt, reason, when, as_json)
                 balance=formats.number(done.balance),
             )
         )
+    if done.entry.partner and not as_json:
+        click.echo("  " + _("At partner shop {partner}").format(partner=done.entry.partner))
 
 
 @click.command(cls=Command, context_settings={"ignore_unknown_options": True})

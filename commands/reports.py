@@ -507,3 +507,101 @@ def _activity_for_people(row, by: str, programme) -> dict:
         else:
             shown[name] = balances.figure(programme, value)
     return shown
+
+
+PARTNER_COLUMNS = [
+    ("partner", N_("Partner shop")),
+    ("points_issued", N_("Issued")),
+    ("points_redeemed", N_("Redeemed")),
+    ("net_points", N_("Net")),
+    ("redeem_value", N_("Point value")),
+    ("due", N_("Settlement")),
+]
+
+
+@report.command("partners")
+@click.option("--from", "first", type=DAY, required=True, help="First day of the period.")
+@click.option("--to", "last", type=DAY, required=True, help="Last day of the period.")
+@output_options
+@pass_env
+def partners(env: Env, first, last, as_json, as_csv):
+    """Settle a period with the partner shops: points issued and redeemed at each, and the money due.
+
+    Issued: points earned at the partner, less those its refunds took back. Redeemed:
+    points spent at the partner, less those refunds gave back. Due = (issued - redeemed)
+    x the partner's point value: positive, the partner pays the programme; negative, the
+    programme pays the partner. The shop's own purchases are the row "(own shop)", with
+    nothing due. Days are shop-local.
+
+    \b
+    Example:
+      loyalty report partners --from 2026-10-01 --to 2026-10-31
+      loyalty report partners --from 2026-10-01 --to 2026-10-31 --csv > settlement.csv
+    """
+    from loyalty_cli import partners as core
+
+    from .partners import point_value
+
+    shop = env.store().read()
+    programme = shop.programme()
+    result = core.settle(shop, first, last)
+    rows = [_partner_row(row, programme) for row in (*result.partners, result.own_shop)]
+    if as_json:
+        emit_json(
+            {
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                "currency": result.currency,
+                "partners": rows[:-1],
+                "own_shop": rows[-1],
+                "total_due": to_text(result.total_due),
+            }
+        )
+        return
+    if as_csv:
+        emit_csv(
+            rows, [key for key, _header in PARTNER_COLUMNS], numeric=tuple(k for k, _h in PARTNER_COLUMNS[1:])
+        )
+        return
+    shown = partial(balances.figure, programme)
+    people = []
+    for row in (*result.partners, result.own_shop):
+        due = row.due
+        if due is None:
+            settled = ""
+        elif due == 0:
+            settled = _("nothing due")
+        elif due >= 0:
+            settled = _("pays {amount}").format(amount=formats.money(due, result.currency))
+        else:
+            settled = _("is paid {amount}").format(amount=formats.money(-due, result.currency))
+        people.append(
+            {
+                "partner": row.partner or _(core.OWN_SHOP),
+                "points_issued": shown(row.points_issued),
+                "points_redeemed": shown(row.points_redeemed),
+                "net_points": shown(row.net_points),
+                "redeem_value": ""
+                if row.redeem_value is None
+                else point_value(row.redeem_value, result.currency),
+                "due": settled,
+            }
+        )
+    title = _("Settlement with partner shops {first} to {last}").format(
+        first=formats.day(first), last=formats.day(last)
+    )
+    emit_table(people, [(key, _(header)) for key, header in PARTNER_COLUMNS], title=title)
+
+
+def _partner_row(row, programme) -> dict:
+    """A settlement row for scripts: points as numbers (cashback as money), money as strings."""
+    from loyalty_cli import partners as core
+
+    return {
+        "partner": row.partner or core.OWN_SHOP,
+        "points_issued": balances.json_value(programme, row.points_issued),
+        "points_redeemed": balances.json_value(programme, row.points_redeemed),
+        "net_points": balances.json_value(programme, row.net_points),
+        "redeem_value": None if row.redeem_value is None else str(row.redeem_value),
+        "due": None if row.due is None else to_text(row.due),
+    }

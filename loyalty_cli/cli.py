@@ -35,6 +35,7 @@ COMMANDS = {
     "report": "reports:report",
     "export": "exports:export",
     "draw": "draws:draw",
+    "partner": "partners:partner",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
 }

@@ -48,6 +48,7 @@ LEDGER_COLUMNS = [
     "multiplier",
     "reason",
     "store",
+    "partner",  # earn, redeem and their refunds at a partner shop
     "ref",
     "to_card",  # replace, merge: the card the history moved to
     "operator",

@@ -26,6 +26,7 @@ from . import (
     files,
     given_bills,
     members,
+    partners,
     pending,
     phones,
     points,
@@ -103,10 +104,11 @@ def import_purchases(
     result = start("purchases", sheet)
     rows = sheet.rows
     tz = shop.programme().tz
-    accepted: list[tuple] = []  # (at, line, receipt, bill or amount, card, store, row)
+    accepted: list[tuple] = []  # (at, line, receipt, bill or amount, card, store, row, partner)
     in_file: dict[str, tuple[str, str]] = {}
     working: dict[str, dict] = {}
     stores: dict[str, str] = {}
+    named: dict[str, str] = {}  # the `partner` column's texts -> the partners' stored names
     ledger_export = "kind" in sheet.columns
     # A ledger export records what was paid (its `amount`): taken as given, never discounted again.
     bills_given = ledger_export or any(c in sheet.columns for c in given_bills.COLUMNS)
@@ -117,6 +119,7 @@ def import_purchases(
         try:
             card, amount, receipt, at = _purchase_row(shop, row, now, tz, working, ledger_export)
             given = given_bills.read(shop, row, amount, ledger_export) if bills_given else None
+            partner = _partner(shop, row, named)
         except LoyaltyError as error:
             if _recorded_on_a_moved_card(shop, row, ledger_export):
                 result.skipped += 1
@@ -147,12 +150,21 @@ def import_purchases(
         # A bill paid with points keeps its row, to be rejected with it if the points are not
         # there when it is applied; other rows are let go (a large file must not stay in memory).
         accepted.append(
-            (at, line, receipt, given or amount, card, store, row if given and given.paid_points else None)
+            (
+                at,
+                line,
+                receipt,
+                given or amount,
+                card,
+                store,
+                row if given and given.paid_points else None,
+                partner,
+            )
         )
     rows.clear()
     in_file.clear()
     accepted.sort(key=lambda item: (item[0], item[1]))
-    for at, line, receipt, bill, card, store, row in accepted:
+    for at, line, receipt, bill, card, store, row, partner in accepted:
         member = working[card]
         if isinstance(bill, given_bills.GivenBill):
             try:
@@ -161,7 +173,9 @@ def import_purchases(
                 result.rejected.append(Rejected(line, row, str(error)))
                 continue
             pending.confirm(shop, member, at, operator=operator)
-        points.earn(shop, member, bill, at=at, operator=operator, receipt=receipt, store=store)
+        points.earn(
+            shop, member, bill, at=at, operator=operator, receipt=receipt, store=store, partner=partner
+        )
         result.imported += 1
         if progress:
             progress(1)
@@ -202,6 +216,16 @@ def _purchase_row(shop: Shop, row: dict, now: clock.Clock, tz, working: dict, le
     at = clock.parse_sheet_moment(row["at"], now, tz) if row.get("at") else now.now
     timeline.require_enrolled_by(shop, member, at, "a purchase")
     return card, amount, receipt, at
+
+
+def _partner(shop: Shop, row: dict, named: dict[str, str]) -> str | None:
+    """The partner shop of a row (its optional `partner` column; empty: the shop itself)."""
+    text = " ".join(str(row.get("partner") or "").split())
+    if not text:
+        return None
+    if text not in named:
+        named[text] = partners.require(shop, text)["name"]
+    return named[text]
 
 
 def _receipt_total(row: dict, ledger_export: bool) -> str:

@@ -13,6 +13,7 @@ from . import (
     formats,
     lots,
     members,
+    partners,
     pending,
     projection,
     text_fields,
@@ -77,14 +78,16 @@ def purchase(
     store: str | None = None,
     confirmed: bool = False,
     payment: checkout.Payment = checkout.NO_PAYMENT,
+    partner: str | None = None,
 ) -> Recorded:
     """Record a purchase of `amount` (the receipt total), computed by checkout.compute: the
     loyalty discount, then points paid as money, then to_pay, which earns
     floor(to_pay x rate x tier multiplier) points into this month's lot.
 
     An amount above the programme's purchase.max_amount (a typing slip at the till, such
-    as 1230 for 12.30) is refused unless `confirmed`.
+    as 1230 for 12.30) is refused unless `confirmed`. `partner`: made at a partner shop.
     """
+    partner = partners.name_of(shop, partner)
     member = members.find(shop, member_ref)
     members.require_active(member)
     timeline.require_enrolled_by(shop, member, at, N_("a purchase"))
@@ -112,7 +115,7 @@ def purchase(
         spendable=pending.spendable(member, projection.day_of(at, programme.tz)) if paying else 0,
         payment=payment,
     )
-    return earn(shop, member, bill, at=at, operator=operator, receipt=receipt, store=store)
+    return earn(shop, member, bill, at=at, operator=operator, receipt=receipt, store=store, partner=partner)
 
 
 def quote(
@@ -146,6 +149,7 @@ def earn(
     operator: str,
     receipt: str,
     store: str | None = None,
+    partner: str | None = None,
 ) -> Recorded:
     """The entries of a purchase whose member and receipt have been checked: the payment
     with points, if any (a `redeem` under the same receipt), then the `earn` entry, which
@@ -169,6 +173,7 @@ def earn(
             points=-bill.paid_points,
             lots=lots.spend(member["points"]["lots"], bill.paid_points),
             receipt=receipt,
+            partner=partner,
         )
     lot = pending.lot_for(programme, day, programme.expiry_month(month))
     deltas = lots.earn(member["points"]["lots"], bill.points, lot)
@@ -196,6 +201,7 @@ def earn(
         rate=_TEXTS.setdefault(rate, str(rate)),
         multiplier=_TEXTS.setdefault(multiplier, str(multiplier)),
         store=_text(store, "store"),
+        partner=partner,
         **figures,
     )
     tiers.upgrade_after_purchase(programme, member, day)
@@ -218,6 +224,7 @@ def redeem(
     receipt: str | None = None,
     reason: str | None = None,
     now: datetime | None = None,
+    partner: str | None = None,
 ) -> Recorded:
     """Spend points, the soonest-expiring lot first; never more than the balance.
 
@@ -226,7 +233,9 @@ def redeem(
 
     Give `points`, or `amount`, money: the cashback to spend (the ledger keeps cents), or
     what whole points at redeem.value are worth. Cashback is money: given as points, refused.
+    `partner`: spent at a partner shop.
     """
+    partner = partners.name_of(shop, partner)
     member = members.find(shop, member_ref)
     members.require_active(member)
     programme = shop.programme()
@@ -251,6 +260,7 @@ def redeem(
         lots=deltas,
         receipt=receipt,
         reason=_text(reason, "reason"),
+        partner=partner,
     )
     return Recorded(entry, member)
 

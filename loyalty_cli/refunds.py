@@ -126,6 +126,7 @@ def refund(
         receipt=receipt,
         ref=purchase.id,
         reason=text,
+        partner=purchase.partner,  # a partner's settlement nets its refunds
     )
     tiers.after_refund(programme, member, at, spend_before)
     for redemption, count in returned:
@@ -140,6 +141,7 @@ def refund(
             receipt=receipt,
             ref=redemption.id,
             reason=text or "points spent on a refunded purchase",
+            partner=redemption.partner,
         )
     return RefundResult(
         card=member["card"],

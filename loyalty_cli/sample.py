@@ -1,4 +1,4 @@
-"""The demo shop: programme settings, members and 18 months of purchases from sample_data/."""
+"""The demo shop: programme settings, members, a partner café and 18 months of purchases from sample_data/."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from . import clock, importing, member_import, program
+from . import clock, importing, member_import, partners, program
 from .shop import Shop
 
 
@@ -25,6 +25,7 @@ def load_sample(shop: Shop, *, now: clock.Clock, operator: str) -> list[importin
     """Import the sample members and purchases through the ordinary import path."""
     results = []
     folder = sample_dir()
+    add_partners(shop, folder / "partners.csv", now=now, operator=operator)
     for name, required, run, options in (
         ("members.csv", member_import.MEMBER_COLUMNS, member_import.import_members, {"welcome": True}),
         ("purchases.csv", importing.PURCHASE_COLUMNS, importing.import_purchases, {}),
@@ -32,3 +33,13 @@ def load_sample(shop: Shop, *, now: clock.Clock, operator: str) -> list[importin
         sheet = importing.read_rows(folder / name, required)
         results.append(run(shop, sheet, now=now, operator=operator, **options))
     return results
+
+
+def add_partners(shop: Shop, path: Path, *, now: clock.Clock, operator: str) -> None:
+    """The demo shop's partner shops (name,redeem_value), before the purchases that name them."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as file:
+        for row in csv.DictReader(file):
+            value = row.get("redeem_value") or None
+            partners.add(shop, row["name"], redeem_value=value, at=now.now, operator=operator)

@@ -257,6 +257,8 @@ def wording(
     has a {points} placeholder filled when shown (Line.described).
     """
     reason = entry.reason or ""
+    if entry.kind == "earn" and entry.partner:
+        return N_("Purchase at {partner}"), (("partner", entry.partner),)
     if entry.kind == "earn":
         return N_("Purchase"), ()
     if entry.kind == "refund":
@@ -292,10 +294,19 @@ def wording(
     if entry.kind == "redeem":
         if payment:
             return (N_("Paid with cashback") if cashback else N_("Paid with points")), ()
+        if reason and entry.partner:
+            if cashback:
+                text = N_("Cashback spent at {partner}: {reason}")
+            else:
+                text = N_("Points redeemed at {partner}: {reason}")
+            return text, (("partner", entry.partner), ("reason", reason))
         if reason:
             if cashback:
                 return N_("Cashback spent: {reason}"), (("reason", reason),)
             return N_("Points redeemed: {reason}"), (("reason", reason),)
+        if entry.partner:
+            text = N_("Cashback spent at {partner}") if cashback else N_("Points redeemed at {partner}")
+            return text, (("partner", entry.partner),)
         return (N_("Cashback spent") if cashback else N_("entry|Points redeemed")), ()
     # A kind this version does not know: its stored name, as it is (not a text to translate).
     return "{kind}", (("kind", entry.kind.capitalize()),)

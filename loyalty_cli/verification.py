@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import card_moves, files, hot_file, lots, partitions, projection
+from . import card_moves, files, hot_file, lots, partitions, partners, projection
 from . import ledger as ledger_mod
 from .errors import DataProblem
 from .language import _, ngettext
@@ -60,6 +60,7 @@ def verify(shop: Shop) -> Report:
             card_moves.check_moves,
             check_projections,
             check_receipt_index,
+            partners.check,
         ):
             report.problems.extend(check(shop, entries))
     report.problems.extend(check_files(shop))

@@ -52,6 +52,7 @@ def optional(module: str):
 refunds, expiry, bonuses = optional("refunds"), optional("expiry"), optional("bonuses")
 draws = optional("draws")
 card_moves = optional("card_moves")
+partners = optional("partners")
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
 names = st.text(st.characters(categories=("L", "Zs")), min_size=1, max_size=30).filter(str.strip)
@@ -288,6 +289,43 @@ class Shop(RuleBasedStateMachine):
         self.balances[keep] += self.balances[other]
         self.balances[other] = 0
         assert done.balance == self.balances[keep]
+
+    @precondition(lambda self: partners is not None)
+    @rule(
+        target=receipts,
+        card=cards,
+        amount=amounts,
+        where=st.sampled_from(["Kafejnīca Pie Tilta", "kafejnīca pie tilta", "Ziedi"]),
+        spend=st.integers(min_value=0, max_value=300),
+    )
+    def purchase_and_redeem_at_a_partner(self, card, amount, where, spend):
+        """A purchase at a partner shop, then a redemption there: ordinary points that name it;
+        the settlement of all time counts every partner entry once, net of refunds."""
+        card = self._now(card)
+        with self.store.transaction() as shop:
+            for name, value in (("Kafejnīca Pie Tilta", None), ("Ziedi", "0.008")):
+                if partners.find(shop, name) is None:
+                    partners.add(shop, name, redeem_value=value, at=self.now, operator="model")
+            receipt = self._receipt()
+            done = points.purchase(
+                shop, card, amount, at=self.now, operator="model", receipt=receipt, partner=where
+            )
+        assert done.entry.partner == partners.find(self.store.read(), where)["name"]
+        self._check_bill(done, amount)
+        self.earned.add(receipt)
+        self.balances[card] += done.entry.points
+        wanted = min(spend, self._spendable(card))
+        if wanted > 0:
+            with self.store.transaction() as shop:
+                spent = points.redeem(shop, card, wanted, at=self.now, operator="model", partner=where)
+            assert spent.entry.partner == done.entry.partner
+            self.balances[card] -= wanted
+        shop = self.store.read()
+        settled = partners.settle(shop, START.date() - timedelta(days=1), self.now.date() + timedelta(days=1))
+        for row in settled.partners:
+            at_partner = [e for e in shop.ledger.entries() if e.partner == row.partner]
+            assert row.points_issued - row.points_redeemed == sum(e.points for e in at_partner)
+        return receipt
 
     # -- the invariants -------------------------------------------------------------------
 
