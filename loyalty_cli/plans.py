@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from . import card_moves, clock, member_rows, members, projection, text_fields, timeline
+from . import card_moves, clock, formats, member_rows, members, projection, text_fields, timeline
 from .errors import InvalidInput, Refused
 from .language import N_, _
 from .ledger import LedgerEntry
@@ -227,7 +227,11 @@ def subscribe(
             _(
                 "member {card} has the plan {plan} until {until}; "
                 "another plan can be bought once it has ended"
-            ).format(card=member["card"], plan=current.get("plan"), until=current.get("until"))
+            ).format(
+                card=member["card"],
+                plan=current.get("plan"),
+                until=formats.day(date.fromisoformat(current["until"])),
+            )
         )
     if current is not None:
         first = date.fromisoformat(current["until"]) + timedelta(days=1)
