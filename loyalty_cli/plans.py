@@ -36,6 +36,7 @@ from .shop import Shop
 KIND = "membership"
 FIELD = "membership"  # the running membership on the member document
 MAX_MONTHS = 120
+ENDED_BEFORE = "memberships_ended_before"  # meta: memberships that lapsed before this day are cleared
 HUNDRED = Decimal(100)
 
 
@@ -289,11 +290,16 @@ def _holders(shop: Shop) -> Iterator[dict]:
 
 
 def end_lapsed(shop: Shop, day: date) -> int:
-    """Clear the memberships whose last day is before `day`; how many were ended."""
+    """Clear the memberships whose last day is before `day`; how many were ended.
+
+    The day is kept (meta ENDED_BEFORE), so `verify` knows which memberships may be gone."""
     lapsed = [m for m in _holders(shop) if held(m, day.isoformat()) is None]
     for member in lapsed:
         del member[FIELD]
         shop.members.put(member)
+    if str(shop.meta.get(ENDED_BEFORE) or "") < day.isoformat():
+        shop.meta[ENDED_BEFORE] = day.isoformat()
+        shop.touch_meta()
     return len(lapsed)
 
 
@@ -365,21 +371,23 @@ def figures_json(row: PlanFigures) -> dict:
 
 def check_memberships(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     """Each member's running membership agrees with their latest membership entry (plan
-    and last day); a membership cleared by `maintain` had lapsed by the day it last ran."""
-    moved = card_moves.ledger_moves(entries)
+    and last day); a membership cleared by `maintain` had lapsed before the day it ran."""
+    # A replaced card's membership goes with the member to the new card; a merged card's
+    # stays with the merged card's record.
+    moved = {e.card: e.to_card for e in entries if e.kind == "replace" and isinstance(e.to_card, str)}
     latest: dict[str, LedgerEntry] = {}
     for entry in entries:
         if entry.kind == KIND:
             if entry.points != 0 or entry.amount is not None or entry.lots:
                 yield _("entry {id}: a membership moves no points and is not spend").format(id=entry.id)
             latest[card_moves.resolve(moved, entry.card)] = entry
-    maintained = shop.meta.get("maintained_through")
+    ended_before = shop.meta.get(ENDED_BEFORE)
     for member in shop.members.all():
         card = member["card"]
         membership = member.get(FIELD)
         entry = latest.get(card)
         if membership is None:
-            if entry is not None and entry.until and not (maintained and entry.until < maintained):
+            if entry is not None and entry.until and not (ended_before and entry.until < ended_before):
                 yield _("member {card}: the membership {plan} until {until} of entry {id} is missing").format(
                     card=card, plan=entry.plan, until=entry.until, id=entry.id
                 )
