@@ -139,8 +139,8 @@ def plan_list(env: Env, as_json):
 
 
 def _decimal(text: str) -> str:
-    value = Decimal(text)
-    return formats.decimal(value, max(-value.normalize().as_tuple().exponent, 0))
+    """A multiplier or a percent as people write it: 2, 1.5 (1,5 in lv and ru)."""
+    return formats.percent(Decimal(text))
 
 
 def _terms_text(plan: dict, currency: str) -> str:
