@@ -29,6 +29,8 @@ def job_options(function):
 def maintain(env: Env, as_of, dry_run, as_json):
     """Run every due nightly job: expiry, birthdays, tier review, scheduled draws.
 
+    Membership plans whose last day has passed are ended (cleared from the members).
+
     Every day since the last run is done in order, so after missed nights one run catches
     up and writes the same entries the nightly runs would have. Run again for a day that
     is done, it changes nothing. One crontab line is enough:
@@ -201,6 +203,12 @@ def _maintained(result: jobs.JobsResult, day, dry_run: bool) -> str:
             ngettext(
                 "{count} pending point confirmed", "{count} pending points confirmed", result.confirmed_points
             ).format(count=formats.number(result.confirmed_points)),
+        )
+    if result.memberships_ended:
+        parts.append(
+            ngettext(
+                "{count} membership ended", "{count} memberships ended", result.memberships_ended
+            ).format(count=formats.number(result.memberships_ended))
         )
     return _("{done}: {what}.").format(
         done=head.format(

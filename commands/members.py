@@ -12,6 +12,7 @@ from loyalty_cli import (
     balances,
     card_moves,
     cards,
+    checkout,
     clock,
     expiry,
     formats,
@@ -19,13 +20,14 @@ from loyalty_cli import (
     lots,
     members,
     pending,
+    plans,
     projection,
     tiers,
 )
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
-from .context import DAY, Env, json_option, output_options, pass_env
+from .context import AMOUNT, DAY, Env, json_option, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table, note
 from .translated import Command, Group
 
@@ -179,6 +181,7 @@ def _member_pairs(shop, document: dict, programme) -> list[tuple[str, object]]:
         (_("Birthday"), _day(document["birthday"])),
         (_("Status"), _status_line(document)),
         (_("Tier"), tier),
+        *_membership_pairs(document),
         *_discount_pairs(programme, document),
         (_("Balance"), balance),
         *_pending_pairs(programme, document),
@@ -192,6 +195,21 @@ def _member_pairs(shop, document: dict, programme) -> list[tuple[str, object]]:
         (_("Referred by"), _referrer_line(shop, document["referred_by"])),
         *([(_("Earlier cards"), ", ".join(document["earlier_cards"]))] if document["earlier_cards"] else []),
     ]
+
+
+def _membership_pairs(document: dict) -> list[tuple[str, str]]:
+    """The membership plan the member holds, if any: its plan and last day."""
+    membership = document["membership"]
+    if membership is None:
+        return []
+    until = _day(membership["until"])
+    if membership["running"]:
+        text = _("{plan} until {until}").format(plan=membership["plan"], until=until)
+    else:
+        text = _("{plan} from {first} until {until}").format(
+            plan=membership["plan"], first=_day(membership["from"]), until=until
+        )
+    return [(_("Membership"), text)]
 
 
 def _pending_pairs(programme, document: dict) -> list[tuple[str, str]]:
@@ -211,7 +229,11 @@ def _discount_pairs(programme, document: dict) -> list[tuple[str, str]]:
     """The member's discount: their tier's, and the threshold discount if the programme has
     one; no line when the programme gives no discounts at all."""
     threshold = programme.discount_threshold
-    if threshold is None and not any(t.discount for t in programme.tiers):
+    if (
+        threshold is None
+        and not any(t.discount for t in programme.tiers)
+        and not Decimal(document["discount_percent"])
+    ):
         return []
     own = formats.percent(Decimal(document["discount_percent"]))
     if threshold is None:
@@ -677,5 +699,36 @@ def member_json(doc: dict, programme, day: date) -> dict:
         "pending_points": value(sum(waiting.values())),
         "pending": {k: value(v) for k, v in waiting.items()},
         "spendable": value(points["balance"] - sum(waiting.values())),
-        "discount_percent": str(held.discount if held else Decimal(0)),
+        "discount_percent": str(
+            checkout.best(
+                programme, held.discount if held else Decimal(0), checkout.plan_percent(doc, day.isoformat())
+            )
+        ),
+        "membership": plans.membership_json(doc, day.isoformat()),
     }
+
+
+@member.command("subscribe")
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("plan_name", metavar="PLAN")
+@click.option("--paid", type=AMOUNT, metavar="AMOUNT", help="The fee paid.  [default: the plan's fee]")
+@click.option("--at", "when", metavar="WHEN", help="When it was bought (ISO 8601), if not now.")
+@json_option
+@pass_env
+def member_subscribe(env: Env, member_ref, plan_name, paid, when, as_json):
+    """Buy membership plan PLAN for MEMBER; the fee is recorded and earns nothing.
+
+    The membership runs from the day it is bought for the plan's months, and while it runs
+    the member earns with the better of their tier's and the plan's multiplier, and gets
+    the better discount. Subscribing again while it runs renews it: the new period starts
+    the day after the current last day, so no day paid for is lost. Another plan can be
+    bought once the running one has ended. Blocked and closed members are refused.
+
+    \b
+    Example:
+      loyalty member subscribe 123456789015 "Gold club"
+      loyalty member subscribe 29123456 "Gold club" --paid 15.00 --json
+    """
+    from .plans import subscribe
+
+    subscribe(env, member_ref, plan_name, paid, when, as_json)

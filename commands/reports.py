@@ -24,7 +24,8 @@ as_of_option = click.option("--as-of", type=DAY, help="Evaluate as of the end of
 
 @click.group(cls=Group)
 def report():
-    """Reports: summary, tiers, RFM segments, points about to expire, the day's activity."""
+    """Reports: summary, tiers, RFM segments, points about to expire, the day's activity,
+    membership plans."""
 
 
 def _as_of(env: Env, shop, as_of):
@@ -322,19 +323,26 @@ STATUS_LABELS = {"active": N_("active"), "blocked": N_("blocked"), "closed": N_(
     metavar="DAYS",
     help="Points that expire within this many days.",
 )
+@click.option("--memberships", is_flag=True, help="List membership plans due for renewal instead.")
 @as_of_option
 @output_options
 @pass_env
-def expiring(env: Env, within, as_of, as_json, as_csv):
+def expiring(env: Env, within, memberships, as_of, as_json, as_csv):
     """Members whose points expire soon, with their contact details and consent.
 
     --csv gives a mail-merge file; write only to members whose consent says yes.
+    --memberships lists instead the membership plans whose last day is within DAYS:
+    the renewals due (card, name, plan, last day).
 
     \b
     Example:
       loyalty report expiring --within 30
       loyalty report expiring --within 14 --csv > remind.csv
+      loyalty report expiring --memberships --within 30
     """
+    if memberships:
+        _expiring_memberships(env, within, as_of, as_json, as_csv)
+        return
     from loyalty_cli import reports
 
     shop = env.store().read()
@@ -387,6 +395,99 @@ def expiring(env: Env, within, as_of, as_json, as_csv):
             )
         title = title.format(day=formats.day(day), count=formats.number(within))
         emit_table(shown, columns, title=title, optional=("email", "consent", "status", "balance"))
+
+
+RENEWAL_COLUMNS = [
+    ("card", N_("Card")),
+    ("name", N_("person|Name")),
+    ("plan", N_("Plan")),
+    ("until", N_("Until")),
+]
+
+
+def _expiring_memberships(env: Env, within: int, as_of, as_json: bool, as_csv: bool) -> None:
+    """`report expiring --memberships`: the memberships whose last day is within `within` days."""
+    from loyalty_cli import plans
+
+    shop = env.store().read()
+    day = _as_of(env, shop, as_of)
+    rows = [r._asdict() for r in plans.expiring(shop, day, within)]
+    if as_json:
+        emit_json({"as_of": day.isoformat(), "within_days": within, "memberships": rows})
+    elif as_csv:
+        emit_csv(rows, [key for key, _header in RENEWAL_COLUMNS])
+    else:
+        shown = [{**row, "until": formats.day(date.fromisoformat(row["until"]))} for row in rows]
+        title = ngettext(
+            "Memberships ending by {day} + {count} day", "Memberships ending by {day} + {count} days", within
+        ).format(day=formats.day(day), count=formats.number(within))
+        columns = [(key, language.in_context(header)) for key, header in RENEWAL_COLUMNS]
+        emit_table(shown, columns, title=title)
+
+
+MEMBERSHIP_COLUMNS = [
+    ("plan", N_("Plan")),
+    ("sold", N_("Sold")),
+    ("revenue", N_("Fees")),
+    ("active", N_("Running")),
+]
+
+
+@report.command("memberships")
+@click.option("--from", "first", type=DAY, help="First day.  [default: today, shop time]")
+@click.option("--to", "last", type=DAY, help="Last day.  [default: today; --to alone: that day]")
+@output_options
+@pass_env
+def memberships(env: Env, first, last, as_json, as_csv):
+    """Membership plans: fees taken in the period and memberships running, by plan.
+
+    Sold counts the memberships bought or renewed from --from to --to (shop days), fees
+    their money (fees are not sales: they earn no points and no tier spend); running
+    counts the memberships that run on the --to day.
+
+    \b
+    Example:
+      loyalty report memberships
+      loyalty report memberships --from 2026-11-01 --to 2026-11-30 --json
+    """
+    from loyalty_cli import activity, plans
+
+    shop = env.store().read()
+    programme = shop.programme()
+    start, end = activity.window(first, last, env.clock.today(programme.tz))
+    found = plans.report(shop, start, end)
+    rows = [plans.figures_json(row) for row in found]
+    total = {
+        "sold": sum(r.sold for r in found),
+        "revenue": to_text(sum((r.revenue for r in found), Decimal(0))),
+        "active": sum(r.active for r in found),
+    }
+    if as_json:
+        emit_json(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "currency": programme.currency,
+                "plans": rows,
+                "total": total,
+            }
+        )
+        return
+    columns = [key for key, _header in MEMBERSHIP_COLUMNS]
+    if as_csv:
+        emit_csv([*rows, {**total, "plan": "total"}], columns, numeric=("sold", "revenue", "active"))
+        return
+    people = [
+        {
+            "plan": row["plan"],
+            "sold": formats.number(row["sold"]),
+            "revenue": formats.money(Decimal(row["revenue"]), programme.currency),
+            "active": formats.number(row["active"]),
+        }
+        for row in [*rows, {**total, "plan": _("Total")}]
+    ]
+    title = _("Membership plans {first} to {last}").format(first=formats.day(start), last=formats.day(end))
+    emit_table(people, [(key, _(header)) for key, header in MEMBERSHIP_COLUMNS], title=title)
 
 
 ACTIVITY_COLUMNS = [

@@ -3,16 +3,19 @@
 The order is fixed, so the rules never contradict each other:
 
 1. AMOUNT, the receipt total before any loyalty discount;
-2. the loyalty discount: the better of the tier's percent and the threshold's (the threshold
-   is checked on AMOUNT, so a discount never disqualifies itself), or both added up when
-   discount.stack is on; rounded to the cent, half up;
+2. the loyalty discount: the best of the tier's percent, the running membership plan's
+   and the threshold's (the threshold is checked on AMOUNT, so a discount never
+   disqualifies itself), or all added up when discount.stack is on; rounded to the cent,
+   half up;
 3. points paid as money (--pay-points, --pay-amount, --pay-all) at redeem.value (a cent per
    unit in cashback mode), never more than what is left to pay: a payment, not a discount;
 4. to_pay, the money the customer pays.
 
 Points, cashback and tier spend are earned on to_pay only: floor(to_pay x rate x
 multiplier), where the rate is earn.rate points per currency unit, or in cashback mode
-earn.cashback_percent cents per currency unit (the ledger keeps cashback in cents).
+earn.cashback_percent cents per currency unit (the ledger keeps cashback in cents), and the
+multiplier the better of the tier's and that of a membership plan running on the purchase's
+shop day (plans.py).
 
 Worked receipt: Silver (3 %, x1.25), discount.threshold 50 at 5 %, redeem.value 0.01,
 earn.rate 1. AMOUNT 60.00 -> discount 5 % = 3.00 -> 57.00 left -> --pay-points 700 pays
@@ -24,7 +27,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from . import balances, formats, tiers
+from . import balances, formats, plans, tiers
 from .errors import InsufficientPoints, InvalidInput, Refused
 from .language import _, ngettext
 from .money import CENT, points_for, to_text
@@ -99,15 +102,34 @@ def lines(
     return found
 
 
-def discount_percent(programme: Programme, member: dict, amount: Decimal) -> Decimal:
-    """The loyalty discount on a receipt of `amount`: the tier's, the threshold's, or both."""
+def discount_percent(programme: Programme, member: dict, amount: Decimal, day: str | None = None) -> Decimal:
+    """The loyalty discount on a receipt of `amount` on shop day `day`: the best of the
+    tier's, the running plan's and the threshold's, or all added up (discount.stack)."""
     tier = tiers.current(programme, member)
     own = tier.discount if tier else Decimal(0)
     threshold = programme.discount_threshold
     reached = programme.discount_percent if threshold is not None and amount >= threshold else Decimal(0)
+    return best(programme, own, plan_percent(member, day), reached)
+
+
+def best(programme: Programme, *percents: Decimal) -> Decimal:
+    """Discounts together: the best one, or all added up (at most 100) when discount.stack is on."""
     if programme.discount_stack:
-        return min(own + reached, HUNDRED)
-    return max(own, reached)
+        return min(sum(percents, Decimal(0)), HUNDRED)
+    return max(percents)
+
+
+def plan_percent(member: dict, day: str | None) -> Decimal:
+    """The discount of the membership plan running on `day` (0 without one)."""
+    plan = plans.terms(member, day)
+    return plan.discount if plan else Decimal(0)
+
+
+def multiplier(programme: Programme, member: dict, day: str | None) -> Decimal:
+    """The earn multiplier: the better of the tier's and the plan's running on `day`."""
+    plan = plans.terms(member, day)
+    tier = tiers.multiplier(programme, member)
+    return max(tier, plan.multiplier) if plan else tier
 
 
 def unit_value(programme: Programme) -> Decimal:
@@ -122,22 +144,24 @@ def compute(
     *,
     spendable: int,
     payment: Payment = NO_PAYMENT,
+    day: str | None = None,
 ) -> Bill:
-    """The bill of a purchase of `amount` by `member`, who can spend `spendable` now.
+    """The bill of a purchase of `amount` by `member`, who can spend `spendable` now, on
+    shop day `day` (a membership plan counts only when the day is given and it runs then).
 
     Refuses a payment with more than the member can spend, below redeem.min_points, or
     with points worth nothing.
     """
-    percent = discount_percent(programme, member, amount)
+    percent = discount_percent(programme, member, amount, day)
     discount = (amount * percent / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
     left = amount - discount
     paid = _payment(programme, member, left, spendable, payment)
     paid_value = (paid * unit_value(programme)).quantize(CENT, rounding=ROUND_FLOOR)
     to_pay = left - paid_value
     rate = programme.cashback_percent if programme.cashback else programme.earn_rate
-    multiplier = tiers.multiplier(programme, member)
-    earned = 0 if to_pay < programme.min_purchase else points_for(to_pay, rate, multiplier)
-    return Bill(amount, percent, discount, paid, paid_value, to_pay, earned, rate, multiplier)
+    factor = multiplier(programme, member, day)
+    earned = 0 if to_pay < programme.min_purchase else points_for(to_pay, rate, factor)
+    return Bill(amount, percent, discount, paid, paid_value, to_pay, earned, rate, factor)
 
 
 def _payment(programme, member, left, spendable, payment: Payment) -> int:

@@ -36,6 +36,7 @@ COMMANDS = {
     "export": "exports:export",
     "draw": "draws:draw",
     "partner": "partners:partner",
+    "plan": "plans:plan",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
 }

@@ -107,7 +107,8 @@ def checkout_bill(shop: Shop, member: dict, given: GivenBill, at: datetime) -> c
                     card=member["card"], count=formats.number(can), wanted=formats.number(given.paid_points)
                 )
             )
-    plain = checkout.compute(programme, member, given.to_pay, spendable=0)  # the rate and multiplier
+    day = projection.day_of(at, programme.tz)
+    plain = checkout.compute(programme, member, given.to_pay, spendable=0, day=day)  # the rate and multiplier
     earned = (
         0 if given.to_pay < programme.min_purchase else points_for(given.to_pay, plain.rate, plain.multiplier)
     )

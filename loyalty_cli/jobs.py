@@ -4,7 +4,8 @@
 starts on the day the programme was created. Run for a later day, it goes through every
 day in between in order — confirmation of pending points that are due, expiry, birthdays,
 on the first of a month the tier review, then scheduled draws — so a run after 40 missed
-days writes exactly the ledger that 40 daily runs would have written.
+days writes exactly the ledger that 40 daily runs would have written. Then it clears the
+membership plans that have lapsed from the members (which writes no entry).
 A run for a day already done does nothing.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import bonuses, clock, expiry, pending, tiers
+from . import bonuses, clock, expiry, pending, plans, tiers
 from .errors import InvalidInput
 from .language import _
 from .shop import Shop
@@ -37,6 +38,7 @@ class JobsResult:
     birthday_points: int = 0
     tier_changes: list = field(default_factory=list)
     draws: list = field(default_factory=list)
+    memberships_ended: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -51,6 +53,7 @@ class JobsResult:
             "birthday_points": self.birthday_points,
             "tier_changes": [c.to_json() for c in self.tier_changes],
             "draws": self.draws,
+            "memberships_ended": self.memberships_ended,
         }
 
 
@@ -82,6 +85,8 @@ def maintain(shop: Shop, through: date, *, operator: str, now: clock.Clock) -> J
             result.tier_changes.extend(tiers.review(shop, day))
         result.draws.extend(_scheduled_draws(shop, day, operator, now))
         _done(shop, "maintained_through", day)
+    if result.days:
+        result.memberships_ended = plans.end_lapsed(shop, through)
     return result
 
 

@@ -141,6 +141,15 @@ def referrer_of(row) -> str | None:
     return row[9] if isinstance(row, list) and len(row) > 9 else None
 
 
+def has_other(row, key: str) -> bool:
+    """Whether the document of a stored row has `key` among its further keys (`other`),
+    without unpacking it."""
+    if isinstance(row, dict):
+        return key in row
+    other = row[_OTHER] if isinstance(row, list) and len(row) in _WIDTHS else None
+    return isinstance(other, dict) and key in other
+
+
 def unpack_spend(packed) -> dict:
     """The spend by day of a stored row's spend field ({} when it is not what loyalty writes)."""
     spend = _unpack_spend(packed)

@@ -82,7 +82,8 @@ def purchase(
 ) -> Recorded:
     """Record a purchase of `amount` (the receipt total), computed by checkout.compute: the
     loyalty discount, then points paid as money, then to_pay, which earns
-    floor(to_pay x rate x tier multiplier) points into this month's lot.
+    floor(to_pay x rate x multiplier) points into this month's lot (the multiplier: the
+    better of the tier's and a running membership plan's).
 
     An amount above the programme's purchase.max_amount (a typing slip at the till, such
     as 1230 for 12.30) is refused unless `confirmed`. `partner`: made at a partner shop.
@@ -114,6 +115,7 @@ def purchase(
         amount,
         spendable=pending.spendable(member, projection.day_of(at, programme.tz)) if paying else 0,
         payment=payment,
+        day=projection.day_of(at, programme.tz),
     )
     return earn(shop, member, bill, at=at, operator=operator, receipt=receipt, store=store, partner=partner)
 
@@ -136,6 +138,7 @@ def quote(
         amount,
         spendable=pending.spendable(member, projection.day_of(at, programme.tz)),
         payment=payment,
+        day=projection.day_of(at, programme.tz),
     )
     return bill, member
 
@@ -157,7 +160,7 @@ def earn(
     programme = shop.programme()
     if not isinstance(bill, checkout.Bill):
         pending.confirm(shop, member, at, operator=operator)
-        bill = checkout.compute(programme, member, bill, spendable=0)
+        bill = checkout.compute(programme, member, bill, spendable=0, day=projection.day_of(at, programme.tz))
     rate, multiplier = bill.rate, bill.multiplier
     month = clock.month_of(at, programme.tz)
     day = projection.day_of(at, programme.tz)

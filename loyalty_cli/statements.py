@@ -117,6 +117,8 @@ class Line:
             return self.description
         if self.kind == "confirm":
             values = (*values, ("points", figure(self.confirmed)))
+        if self.kind == "membership":
+            values = _membership_values(values)
         return _filled(language.in_context(text), values)
 
 
@@ -240,13 +242,24 @@ def describe(entry: LedgerEntry, *, payment: bool = False, cashback: bool = Fals
     return _filled(language.without_context(text), values)
 
 
+def _membership_values(values: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A membership's last day and fee as people read them in the active language."""
+    given = dict(values)
+    shown = dict(given)
+    if given.get("until"):
+        shown["until"] = formats.day(date.fromisoformat(given["until"]))
+    if given.get("currency"):
+        shown["fee"] = formats.money(Decimal(given["fee"]), given["currency"])
+    return tuple(shown.items())
+
+
 def _filled(text: str, values: tuple[tuple[str, str], ...]) -> str:
     """A description's text with its placeholders filled (a text without any, as it is)."""
     return text.format(**dict(values)) if values else text
 
 
 def wording(
-    entry: LedgerEntry, *, payment: bool = False, cashback: bool = False
+    entry: LedgerEntry, *, payment: bool = False, cashback: bool = False, currency: str = ""
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
     """What an entry means, as a text marked for translation and the values of its placeholders.
 
@@ -308,6 +321,11 @@ def wording(
             text = N_("Cashback spent at {partner}") if cashback else N_("Points redeemed at {partner}")
             return text, (("partner", entry.partner),)
         return (N_("Cashback spent") if cashback else N_("entry|Points redeemed")), ()
+    if entry.kind == "membership":
+        # Filled with the day and the fee as people read them when shown (_membership_values).
+        values = (("plan", entry.plan or ""), ("until", entry.until or ""), ("fee", entry.fee or "0"))
+        values += (("currency", currency),) if currency else ()
+        return N_("Membership: {plan} until {until}, fee {fee}"), values
     # A kind this version does not know: its stored name, as it is (not a text to translate).
     return "{kind}", (("kind", entry.kind.capitalize()),)
 
@@ -397,7 +415,9 @@ def _lines(entries: list[LedgerEntry], opening: int, programme: Programme) -> It
         if entry.amount is not None and entry.kind in ("earn", "refund", "opening"):
             amount = Decimal(entry.amount) * (-1 if entry.kind == "refund" else 1)
         local = clock.from_iso(entry.at).astimezone(tz)
-        text, values = wording(entry, payment=entry.id in payments, cashback=cashback)
+        text, values = wording(
+            entry, payment=entry.id in payments, cashback=cashback, currency=programme.currency
+        )
         confirmed = (
             -sum(v for k, v in entry.lots.items() if lots.is_pending(k)) if entry.kind == "confirm" else 0
         )
@@ -405,6 +425,9 @@ def _lines(entries: list[LedgerEntry], opening: int, programme: Programme) -> It
             with language.speaking(language.ENGLISH):
                 english = ("points", balances.figure(programme, confirmed))
             description = _filled(text, (*values, english))
+        elif entry.kind == "membership":
+            with language.speaking(language.ENGLISH):
+                description = _filled(language.without_context(text), _membership_values(values))
         else:
             description = _filled(language.without_context(text), values)
         yield Line(

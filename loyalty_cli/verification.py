@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import card_moves, files, hot_file, lots, partitions, partners, projection
+from . import card_moves, files, hot_file, lots, partitions, partners, plans, projection
 from . import ledger as ledger_mod
 from .errors import DataProblem
 from .language import _, ngettext
@@ -61,6 +61,7 @@ def verify(shop: Shop) -> Report:
             check_projections,
             check_receipt_index,
             partners.check,
+            plans.check_memberships,
         ):
             report.problems.extend(check(shop, entries))
     report.problems.extend(check_files(shop))

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 from test_bill_properties import _refunds_follow_the_formula
 
-from loyalty_cli import clock, lots, members, pending, points, program, projection
+from loyalty_cli import clock, lots, members, pending, plans, points, program, projection
 from loyalty_cli.checkout import Payment
 from loyalty_cli.errors import DuplicateReceipt, InsufficientPoints, Refused
 from loyalty_cli.store import Store
@@ -327,6 +327,34 @@ class Shop(RuleBasedStateMachine):
             assert row.points_issued - row.points_redeemed == sum(e.points for e in at_partner)
         return receipt
 
+    @rule(card=cards)
+    def subscribe(self, card):
+        """A one-month plan (x2, 5 % off) bought or renewed: the fee moves no points, and a
+        renewal starts the day after the last day."""
+        card = self._now(card)
+        today = self._today()
+        with self.store.transaction() as shop:
+            if shop.plans.get("Club") is None:
+                plans.add(shop, "Club", fee="9.99", months=1, multiplier="2", discount="5", at=self.now)
+            before = plans.held(shop.members.get(card), today)
+            done = plans.subscribe(shop, card, "Club", at=self.now, operator="model")
+        assert (done.entry.points, done.entry.lots, done.entry.amount) == (0, {}, None)
+        assert done.member["points"]["balance"] == self.balances[card]
+        first = (
+            date.fromisoformat(before["until"]) + timedelta(days=1) if before else date.fromisoformat(today)
+        )
+        assert done.entry.until == plans.last_day(first, 1).isoformat()
+        assert done.renewed == (before is not None)
+
+    @rule()
+    def memberships_lapse(self):
+        """`maintain`'s end of lapsed memberships: only those whose last day has passed."""
+        today = self._today()
+        with self.store.transaction() as shop:
+            plans.end_lapsed(shop, date.fromisoformat(today))
+        for member in self.store.read().members.all():
+            assert member.get("membership") is None or member["membership"]["until"] >= today
+
     # -- the invariants -------------------------------------------------------------------
 
     @invariant()
@@ -387,7 +415,7 @@ class Shop(RuleBasedStateMachine):
         bill = done.bill
         assert bill.amount == amount
         assert bill.amount - bill.discount - bill.paid_value == bill.to_pay >= 0
-        assert bill.discount_percent in (0, 3, 5, 8, 10)
+        assert bill.discount_percent in (0, 3, 5, 8, 10, 13, 15)  # 13, 15: with the plan's 5 %, stacked
         expected = Fraction(bill.to_pay) * Fraction(bill.rate) * Fraction(bill.multiplier)
         assert done.entry.points == bill.points == math.floor(expected)
         if PENDING_DAYS and bill.points:
