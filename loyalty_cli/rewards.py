@@ -221,6 +221,44 @@ def check_stock(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
             )
 
 
+class Taken(NamedTuple):
+    """A row of `report rewards`: one reward's redemptions in a period, and its stock now."""
+
+    reward: str
+    redemptions: int
+    points: int
+    stock: int | None  # None: no stock limit
+    removed: bool
+
+    def to_json(self) -> dict:
+        return self._asdict()
+
+
+def report(shop: Shop, first: date | None, last: date | None) -> list[Taken]:
+    """Redemptions of each reward from `first` to `last` (shop-local days; None: no bound),
+    with the stock left now. Every reward of the catalogue has a row, and so does a removed
+    reward redeemed in the period; the points are those spent when it was taken."""
+    tz = shop.programme().tz
+    since = clock.iso(clock.start_of_day(first, tz)) if first else None
+    until = clock.iso(clock.end_of_day(last, tz)) if last else None
+    taken = redemptions(shop.ledger.entries(since=since, until=until))
+    current = {r["name"]: r for r in shop.rewards.all() if not r.get("removed_at")}
+    rows = []
+    for name in sorted(set(current) | set(taken), key=str.casefold):
+        entries = taken.get(name, [])
+        record = current.get(name)
+        rows.append(
+            Taken(
+                reward=name,
+                redemptions=len(entries),
+                points=-sum(e.points for e in entries),
+                stock=record["stock"] if record else None,
+                removed=record is None,
+            )
+        )
+    return rows
+
+
 def _why_not(programme, reward: dict, member: dict, day: str, until: str) -> str | None:
     """Why the member cannot take the reward on `day` (points aside), or None."""
     fields = {"name": reward["name"]}
