@@ -152,7 +152,9 @@ def test_member_show_lists_the_rewards_within_reach(shop):
         {"name": "Coffee", "points": 150},
         {"name": "Cake", "points": 400},
     ]
-    assert "Rewards within reach: Coffee (150 points), Cake (400 points)" in shop("member", "show", card).stdout
+    assert (
+        "Rewards within reach: Coffee (150 points), Cake (400 points)" in shop("member", "show", card).stdout
+    )
 
 
 def test_member_show_leaves_out_a_reward_out_of_stock(shop):
@@ -223,7 +225,10 @@ def test_reward_price_below_the_smallest_redemption_can_still_be_taken(shop):
 
 def test_the_demo_shop_has_coffee_and_cake(sample):
     rewards = sample.json("reward", "list")["rewards"]
-    assert [(r["name"], r["points"], r["stock"]) for r in rewards] == [("Coffee", 150, None), ("Cake", 400, 20)]
+    assert [(r["name"], r["points"], r["stock"]) for r in rewards] == [
+        ("Coffee", 150, None),
+        ("Cake", 400, 20),
+    ]
 
 
 def test_reward_list_and_redeem_in_latvian(shop):
