@@ -191,7 +191,7 @@ def reward_list(env: Env, as_json, as_csv):
             {
                 "name": row["name"],
                 "points": formats.number(row["points"]),
-                "stock": _stock(row["stock"]),
+                "stock": _("no stock limit") if row["stock"] is None else formats.number(row["stock"]),
                 "min_tier": row["min_tier"] or "-",
                 "from": _day(row["from"]),
                 "to": _day(row["to"]),

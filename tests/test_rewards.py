@@ -234,7 +234,7 @@ def test_the_demo_shop_has_coffee_and_cake(sample):
 def test_reward_list_and_redeem_in_latvian(shop):
     card = member_with(shop, "300")
     answer = shop("--lang", "lv", "redeem", card, "--reward", "Coffee").stdout
-    assert answer.strip() == f"{card}: Coffee par 150 punktiem; atlikums 150"
+    assert answer.strip() == f"{card}: Coffee — 150 punktu; atlikums 150"
     listed = shop("--lang", "lv", "reward", "list").stdout
     assert "Dāvana" in listed and "bez ierobežojuma" in listed
 
