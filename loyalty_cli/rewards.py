@@ -179,7 +179,7 @@ def available(shop: Shop, member: dict, day: date) -> list[dict]:
     """The rewards the member can take on `day`: in stock, within their days, their tier
     allowed, and no more points than they can spend."""
     programme = shop.programme()
-    if programme.cashback:
+    if programme.cashback or member.get("status") != "active":
         return []
     spendable = pending.spendable(member, day.isoformat())
     until = clock.iso(clock.end_of_day(day, programme.tz))

@@ -246,3 +246,21 @@ def test_out_of_stock_and_member_show_in_russian(shop):
     assert "подарка" not in refused.stderr and "Cake" in refused.stderr and "закончил" in refused.stderr
     shown = shop("--lang", "ru", "member", "show", card).stdout
     assert "Coffee (150 баллов)" in shown
+
+
+def test_pending_points_cannot_pay_for_a_reward(shop):
+    shop("program", "set", "earn.pending_days", "14")
+    card = shop.enroll("Anna")
+    shop("purchase", card, "300")
+    before = snapshot(shop.data_dir)
+    result = shop("redeem", card, "--reward", "Coffee", expect=1)
+    assert "can spend 0 points (300 more are pending)" in result.stderr
+    assert snapshot(shop.data_dir) == before
+    assert shop.json("member", "show", card)["rewards"] == []
+
+
+def test_a_blocked_member_has_no_rewards_within_reach(shop):
+    card = member_with(shop, "300")
+    shop("member", "block", card, "--reason", "lost card")
+    assert shop.json("member", "show", card)["rewards"] == []
+    shop("redeem", card, "--reward", "Coffee", expect=1)
