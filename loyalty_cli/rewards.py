@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import NamedTuple
 
-from . import clock, members, pending, projection, text_fields, tiers
+from . import clock, formats, members, pending, projection, text_fields, tiers
 from .errors import InvalidInput, Refused
 from .language import N_, _, ngettext
 from .ledger import LedgerEntry
@@ -120,7 +120,9 @@ def restock(shop: Shop, name: str, count: int) -> dict:
         )
     if not 1 <= count <= MAX_STOCK:
         raise InvalidInput(
-            _("the stock to add must be a whole number from 1 to {largest}").format(largest=MAX_STOCK)
+            _("the stock to add must be a whole number from 1 to {largest}").format(
+                largest=formats.number(MAX_STOCK)
+            )
         )
     _set_stock(shop, reward, _checked_stock(reward["stock"] + count))
     shop.rewards.put(reward)
@@ -317,7 +319,9 @@ def _clean_name(name: str) -> str:
 def _checked_points(points: int) -> int:
     if not 1 <= points <= MAX_POINTS:
         raise InvalidInput(
-            _("a reward's points must be a whole number from 1 to {largest}").format(largest=MAX_POINTS)
+            _("a reward's points must be a whole number from 1 to {largest}").format(
+                largest=formats.number(MAX_POINTS)
+            )
         )
     return points
 
@@ -325,7 +329,9 @@ def _checked_points(points: int) -> int:
 def _checked_stock(stock: int) -> int:
     if not 0 <= stock <= MAX_STOCK:
         raise InvalidInput(
-            _("the stock must be a whole number from 0 to {largest}").format(largest=MAX_STOCK)
+            _("the stock must be a whole number from 0 to {largest}").format(
+                largest=formats.number(MAX_STOCK)
+            )
         )
     return stock
 
@@ -346,6 +352,4 @@ def _check_days(reward: dict) -> None:
 
 
 def _day(text: str) -> str:
-    from . import formats
-
     return formats.day(date.fromisoformat(text))
