@@ -316,7 +316,7 @@ def redeem(env: Env, member_ref, points, amount, reward, receipt, reason, partne
             )
         from .rewards import redeem_reward
 
-        redeem_reward(env, member_ref, reward, receipt, when, as_json)
+        redeem_reward(env, member_ref, reward, receipt, when, as_json, partner)
         return
     if (points is None) == (amount is None):
         raise click.UsageError(_("give POINTS or --amount (one of them)"))

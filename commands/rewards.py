@@ -201,7 +201,7 @@ def reward_list(env: Env, as_json, as_csv):
         emit_table(shown, [(key, _(header)) for key, header in LIST_COLUMNS], optional=("from", "to"))
 
 
-def redeem_reward(env: Env, member_ref: str, name: str, receipt, when, as_json: bool) -> None:
+def redeem_reward(env: Env, member_ref: str, name: str, receipt, when, as_json: bool, partner=None) -> None:
     """`redeem MEMBER --reward NAME`: spend the reward's points, take one from its stock."""
     from loyalty_cli import balances, pending, projection
 
@@ -209,7 +209,14 @@ def redeem_reward(env: Env, member_ref: str, name: str, receipt, when, as_json: 
         programme = shop.programme()
         at = clock.parse_at(when, env.clock, programme.tz)
         taken = core.redeem(
-            shop, member_ref, name, at=at, operator=env.operator, receipt=receipt, now=env.clock.now
+            shop,
+            member_ref,
+            name,
+            at=at,
+            operator=env.operator,
+            receipt=receipt,
+            now=env.clock.now,
+            partner=partner,
         )
         done, found = taken.done, taken.reward
         waiting = pending.held(done.member["points"]["lots"], projection.day_of(env.clock.now, programme.tz))

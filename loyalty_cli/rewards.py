@@ -146,10 +146,12 @@ def redeem(
     operator: str,
     receipt: str | None = None,
     now: datetime | None = None,
+    partner: str | None = None,
 ) -> Redemption:
     """Spend a reward's points, the soonest-expiring first (pending points cannot be spent),
     and take one from its stock. Out of stock, outside its days, a tier below its lowest
-    tier or too few points: refused."""
+    tier or too few points: refused. `partner`: taken at a partner shop (its points count
+    as redeemed there when the period is settled)."""
     from . import points
 
     _no_cashback(shop)
@@ -170,6 +172,7 @@ def redeem(
         receipt=receipt,
         now=now,
         reward=reward["name"],
+        partner=partner,
     )
     if reward["stock"] is not None:
         reward["stock"] -= 1

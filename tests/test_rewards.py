@@ -264,3 +264,11 @@ def test_a_blocked_member_has_no_rewards_within_reach(shop):
     shop("member", "block", card, "--reason", "lost card")
     assert shop.json("member", "show", card)["rewards"] == []
     shop("redeem", card, "--reward", "Coffee", expect=1)
+
+
+def test_a_reward_taken_at_a_partner_shop_names_both(shop):
+    shop("partner", "add", "Kafejnīca Pie Tilta")
+    card = member_with(shop, "300")
+    shop("redeem", card, "--reward", "Coffee", "--partner", "Kafejnīca Pie Tilta")
+    entry = ledger(shop)[-1]
+    assert (entry.reward, entry.partner, entry.points) == ("Coffee", "Kafejnīca Pie Tilta", -150)
