@@ -131,10 +131,31 @@ def member_show(env: Env, member_ref, as_of, as_json):
         found["points"] = projection.rebuild((e for e in history if e.at <= until), programme.tz)
     document = member_json(found, programme, day)
     document["earlier_cards"] = card_moves.history_cards(shop, found["card"])[1:]
+    document["rewards"] = _rewards(shop, found, day)
     if as_json:
         emit_json(document)
         return
-    emit_pairs(_member_pairs(shop, document, programme))
+    emit_pairs(_member_pairs(shop, document, programme) + _reward_pairs(shop, document))
+
+
+def _rewards(shop, found: dict, day: date) -> list[dict]:
+    """The rewards of the catalogue the member can take on `day` (rewards.available)."""
+    from loyalty_cli import rewards
+
+    return [{"name": r["name"], "points": r["points"]} for r in rewards.available(shop, found, day)]
+
+
+def _reward_pairs(shop, document: dict) -> list[tuple[str, str]]:
+    """The line of rewards the member can take now; none when the shop has no catalogue."""
+    if not shop.rewards.all():
+        return []
+    shown = ", ".join(
+        ngettext("{reward} ({count} point)", "{reward} ({count} points)", r["points"]).format(
+            reward=r["name"], count=formats.number(r["points"])
+        )
+        for r in document["rewards"]
+    )
+    return [(_("Rewards within reach"), shown or _("none"))]
 
 
 def _member_pairs(shop, document: dict, programme) -> list[tuple[str, object]]:

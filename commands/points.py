@@ -287,25 +287,37 @@ def quote(env: Env, member_ref, amount, when, pay_points, pay_amount, pay_all, a
     help="Spend this much instead of POINTS: cashback in a cashback programme, or the points "
     "it is worth at redeem.value.",
 )
+@click.option("--reward", metavar="NAME", help="Take this reward of the catalogue, for its points.")
 @click.option("--receipt", help="The till receipt the points were spent on.")
 @click.option("--reason", help="What the points paid for.")
 @click.option("--partner", metavar="NAME", help="The partner shop where it happened (see `loyalty partner`).")
 @click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
 @json_option
 @pass_env
-def redeem(env: Env, member_ref, points, amount, receipt, reason, partner, when, as_json):
+def redeem(env: Env, member_ref, points, amount, reward, receipt, reason, partner, when, as_json):
     """Spend POINTS of a member's balance, or --amount MONEY; the soonest-expiring points go first.
 
     More than the member can spend is refused (exit 1) and nothing is written; pending
     points cannot be spent yet. A cashback programme's balance is money: spend it with
-    --amount.
+    --amount. --reward NAME takes a reward of the catalogue (see `loyalty reward list`) for
+    its points and one of its stock.
 
     \b
     Example:
       loyalty redeem 123456789015 200 --receipt K1-004513 --reason "coffee"
       loyalty redeem 123456789015 --amount 3.45
       loyalty redeem 123456789015 150 --partner "Kafejnīca Pie Tilta"
+      loyalty redeem 123456789015 --reward Coffee --receipt K1-004514
     """
+    if reward is not None:
+        if points is not None or amount is not None or reason is not None:
+            raise click.UsageError(
+                _("--reward takes the reward's points: give no POINTS, --amount or --reason")
+            )
+        from .rewards import redeem_reward
+
+        redeem_reward(env, member_ref, reward, receipt, when, as_json, partner)
+        return
     if (points is None) == (amount is None):
         raise click.UsageError(_("give POINTS or --amount (one of them)"))
     with env.store().transaction() as shop:

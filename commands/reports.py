@@ -1,4 +1,4 @@
-"""`report summary|tiers|segments|expiring`: the programme in numbers, for the shop owner."""
+"""`report summary|tiers|segments|expiring|rewards`: the programme in numbers, for the shop owner."""
 
 from __future__ import annotations
 
@@ -706,3 +706,63 @@ def _partner_row(row, programme) -> dict:
         "redeem_value": None if row.redeem_value is None else str(row.redeem_value),
         "due": None if row.due is None else to_text(row.due),
     }
+
+
+REWARD_COLUMNS = (
+    ("reward", N_("Reward")),
+    ("redemptions", N_("Redemptions")),
+    ("points", N_("Points")),
+    ("stock", N_("Stock left")),
+)
+
+
+@report.command("rewards")
+@click.option("--from", "first", type=DAY, help="First day.  [default: the beginning]")
+@click.option("--to", "last", type=DAY, help="Last day.  [default: today]")
+@output_options
+@pass_env
+def rewards(env: Env, first, last, as_json, as_csv):
+    """Rewards taken in a period: redemptions and points per reward, and the stock left now.
+
+    Every reward of the catalogue has a row; a removed reward has one when it was taken in
+    the period. A stock of none (empty in CSV) means no stock limit.
+
+    \b
+    Example:
+      loyalty report rewards
+      loyalty report rewards --from 2026-11-01 --to 2026-11-30 --csv > rewards.csv
+    """
+    from loyalty_cli import rewards as core
+
+    if first and last and first > last:
+        raise click.UsageError(
+            _("the period starts ({first}) after it ends ({last})").format(
+                first=formats.day(first), last=formats.day(last)
+            )
+        )
+    shop = env.store().read()
+    rows = [row.to_json() for row in core.report(shop, first, last)]
+    if as_json:
+        period = {"from": first.isoformat() if first else None, "to": last.isoformat() if last else None}
+        emit_json({**period, "rewards": rows})
+    elif as_csv:
+        emit_csv(
+            [{**row, "removed": str(row["removed"]).lower()} for row in rows],
+            ["reward", "redemptions", "points", "stock", "removed"],
+            numeric=("redemptions", "points", "stock"),
+        )
+    else:
+        shown = [
+            {
+                "reward": row["reward"] + (" " + _("(removed)") if row["removed"] else ""),
+                "redemptions": formats.number(row["redemptions"]),
+                "points": formats.number(row["points"]),
+                "stock": "-" if row["removed"] else _stock_left(row["stock"]),
+            }
+            for row in rows
+        ]
+        emit_table(shown, [(key, _(header)) for key, header in REWARD_COLUMNS], title=_("Rewards taken"))
+
+
+def _stock_left(stock: int | None) -> str:
+    return _("no limit") if stock is None else formats.number(stock)

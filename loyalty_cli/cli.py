@@ -37,6 +37,7 @@ COMMANDS = {
     "draw": "draws:draw",
     "partner": "partners:partner",
     "plan": "plans:plan",
+    "reward": "rewards:reward",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
 }

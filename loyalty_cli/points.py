@@ -228,6 +228,7 @@ def redeem(
     reason: str | None = None,
     now: datetime | None = None,
     partner: str | None = None,
+    reward: str | None = None,
 ) -> Recorded:
     """Spend points, the soonest-expiring lot first; never more than the balance.
 
@@ -237,6 +238,8 @@ def redeem(
     Give `points`, or `amount`, money: the cashback to spend (the ledger keeps cents), or
     what whole points at redeem.value are worth. Cashback is money: given as points, refused.
     `partner`: spent at a partner shop.
+    `reward` names the catalogue reward the points buy (see rewards.redeem); its price is
+    the catalogue's, whatever redeem.min_points says.
     """
     partner = partners.name_of(shop, partner)
     member = members.find(shop, member_ref)
@@ -245,7 +248,8 @@ def redeem(
     points = _units_to_spend(programme, points, amount)
     _check_points(points, positive=True)
     timeline.require_latest(shop, member, at, N_("a redemption"), now=now)
-    checkout.require_smallest(programme, points)
+    if not reward:  # a catalogue reward's price is the catalogue's
+        checkout.require_smallest(programme, points)
     receipt = _new_receipt(shop, receipt, "redeem") if receipt else None
     pending.confirm(shop, member, at, operator=operator)
     balance = member["points"]["balance"]
@@ -264,6 +268,7 @@ def redeem(
         receipt=receipt,
         reason=_text(reason, "reason"),
         partner=partner,
+        reward=reward,
     )
     return Recorded(entry, member)
 

@@ -1,4 +1,5 @@
-"""The demo shop: programme settings, members, a partner café and 18 months of purchases from sample_data/."""
+"""The demo shop: programme settings, members, a partner café, 18 months of purchases and a
+small rewards catalogue, from sample_data/."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from . import clock, importing, member_import, partners, program
+from . import clock, importing, member_import, partners, program, rewards
 from .shop import Shop
 
 
@@ -32,6 +33,8 @@ def load_sample(shop: Shop, *, now: clock.Clock, operator: str) -> list[importin
     ):
         sheet = importing.read_rows(folder / name, required)
         results.append(run(shop, sheet, now=now, operator=operator, **options))
+    for reward in json.loads((folder / "rewards.json").read_text(encoding="utf-8")):
+        rewards.add(shop, reward["name"], reward["points"], at=now.now, stock=reward.get("stock"))
     return results
 
 

@@ -305,6 +305,8 @@ def wording(
     if entry.kind == "opening":
         return (N_("Opening spend (12 months)") if entry.amount else N_("Opening balance")), ()
     if entry.kind == "redeem":
+        if entry.reward:
+            return N_("Reward: {reward}"), (("reward", entry.reward),)
         if payment:
             return (N_("Paid with cashback") if cashback else N_("Paid with points")), ()
         if reason and entry.partner:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import card_moves, files, hot_file, lots, partitions, partners, plans, projection
+from . import card_moves, files, hot_file, lots, partitions, partners, plans, projection, rewards
 from . import ledger as ledger_mod
 from .errors import DataProblem
 from .language import _, ngettext
@@ -62,6 +62,7 @@ def verify(shop: Shop) -> Report:
             check_receipt_index,
             partners.check,
             plans.check_memberships,
+            rewards.check_stock,
         ):
             report.problems.extend(check(shop, entries))
     report.problems.extend(check_files(shop))

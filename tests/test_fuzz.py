@@ -212,6 +212,33 @@ COMMANDS = {
         option("--month", hostile),
         option("--seed", hostile),
     ),
+    "reward add": line(
+        "reward",
+        "add",
+        arg(hostile),
+        option("--points", numbers),
+        option("--stock", numbers),
+        option("--min-tier", hostile),
+        option("--from", days),
+        option("--to", days),
+    ),
+    "reward edit": line(
+        "reward",
+        "edit",
+        arg(st.one_of(hostile, st.just("Coffee"))),
+        option("--points", numbers),
+        option("--stock", st.one_of(numbers, st.just("none"))),
+        option("--from", st.one_of(days, st.just("none"))),
+    ),
+    "redeem reward": line(
+        "redeem",
+        arg(members),
+        "--reward",
+        arg(st.one_of(hostile, st.just("coffee"))),
+        option("--receipt", hostile),
+        option("--at", moments),
+    ),
+    "report rewards": line("report", "rewards", option("--from", days), option("--to", days), flag("--csv")),
 }
 
 
@@ -223,6 +250,8 @@ def template(tmp_path_factory) -> Loyalty:
     loyalty("init", "--name", "Fuzz shop")
     loyalty("enroll", "Anna", "--phone", PHONE, "--card", CARD, "--email", "anna@example.com")
     loyalty("purchase", CARD, "25", "--receipt", RECEIPT)
+    if loyalty("reward", "--help", expect=None).exit_code == 0:
+        loyalty("reward", "add", "Coffee", "--points", "10", "--stock", "1")
     loyalty("backup", "--output", base / "archive.tar.gz")
     return loyalty
 

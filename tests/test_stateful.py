@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
 from test_bill_properties import _refunds_follow_the_formula
 
-from loyalty_cli import clock, lots, members, pending, plans, points, program, projection
+from loyalty_cli import clock, lots, members, pending, plans, points, program, projection, tiers
 from loyalty_cli.checkout import Payment
 from loyalty_cli.errors import DuplicateReceipt, InsufficientPoints, Refused
 from loyalty_cli.store import Store
@@ -53,6 +53,7 @@ refunds, expiry, bonuses = optional("refunds"), optional("expiry"), optional("bo
 draws = optional("draws")
 card_moves = optional("card_moves")
 partners = optional("partners")
+rewards = optional("rewards")
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("500"), places=2)
 names = st.text(st.characters(categories=("L", "Zs")), min_size=1, max_size=30).filter(str.strip)
@@ -403,6 +404,62 @@ class Shop(RuleBasedStateMachine):
     def verify_is_clean(self):
         report = verify(self.store.read())
         assert report.ok, report.problems
+
+    # -- the rewards catalogue --------------------------------------------------------------
+
+    @precondition(lambda self: rewards is not None)
+    @rule(
+        price=st.integers(min_value=1, max_value=600),
+        stock=st.one_of(st.none(), st.integers(min_value=0, max_value=3)),
+        min_tier=st.sampled_from([None, "Silver", "Gold"]),
+    )
+    def reward_added(self, price, stock, min_tier):
+        self.catalogue = getattr(self, "catalogue", {})
+        name = f"Reward {len(self.catalogue) + 1}"
+        with self.store.transaction() as shop:
+            rewards.add(shop, name, price, at=self.now, stock=stock, min_tier=min_tier)
+        self.catalogue[name] = stock
+
+    @precondition(lambda self: getattr(self, "catalogue", None))
+    @rule(card=cards, pick=st.integers(min_value=0, max_value=20))
+    def reward_redeemed(self, card, pick):
+        """A reward taken: its points spent and one of its stock gone; or refused, nothing written."""
+        card = self._now(card)
+        name = sorted(self.catalogue)[pick % len(self.catalogue)]
+        shop = self.store.read()
+        reward, member = shop.rewards.get(name), shop.members.get(card)
+        programme = shop.programme()
+        order = [t.name for t in programme.tiers]
+        held = tiers.held_at(programme, member, clock.iso(self.now))
+        low = reward["min_tier"] and order.index(held.name) < order.index(reward["min_tier"])
+        empty = self.catalogue[name] == 0
+        before = self._bytes()
+        try:
+            with self.store.transaction() as shop:
+                rewards.redeem(shop, card, name, at=self.now, operator="model")
+        except Refused:
+            assert low or empty or reward["points"] > self._spendable(card)
+            assert self._bytes() == before
+            return
+        assert not low and not empty
+        self.balances[card] -= reward["points"]
+        if self.catalogue[name] is not None:
+            self.catalogue[name] -= 1
+
+    @precondition(lambda self: getattr(self, "catalogue", None))
+    @rule(pick=st.integers(min_value=0, max_value=20), count=st.integers(min_value=1, max_value=3))
+    def reward_restocked(self, pick, count):
+        name = sorted(self.catalogue)[pick % len(self.catalogue)]
+        if self.catalogue[name] is None:
+            return
+        with self.store.transaction() as shop:
+            rewards.restock(shop, name, count)
+        self.catalogue[name] += count
+
+    @invariant()
+    def reward_stock_is_as_modelled(self):
+        for name, stock in getattr(self, "catalogue", {}).items():
+            assert self.store.read().rewards.get(name)["stock"] == stock
 
     def _now(self, card: str) -> str:
         """The card that holds `card`'s history now."""
