@@ -198,6 +198,9 @@ def merge(shop: Shop, keep_ref: str, other_ref: str, *, at: datetime, operator: 
     other["points"].update(projection.empty())
     _carry_tier(shop, keep, other, at)
     _fill_gaps(keep, other)
+    from . import plans  # plans reads the card moves for its checks
+
+    plans.carry_on_merge(keep, other)
     # Recorded like any closure, so that a record closed by a merge is never taken as active
     # (birthdays read the status changes).
     members.change_status(other, "closed", at)

@@ -371,20 +371,33 @@ def figures_json(row: PlanFigures) -> dict:
 # -- verify ----------------------------------------------------------------------------
 
 
+def carry_on_merge(keep: dict, other: dict) -> None:
+    """Of two records of one customer joined by a merge, KEEP holds the membership that runs
+    longest (a renewal always runs longer than what it renews); OTHER, closed, holds none."""
+    theirs = other.pop(FIELD, None)
+    ours = keep.get(FIELD)
+    if isinstance(theirs, dict) and (
+        not isinstance(ours, dict) or theirs.get("until", "") > ours.get("until", "")
+    ):
+        keep[FIELD] = theirs
+
+
 def check_memberships(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     """Each member's running membership agrees with their latest membership entry (plan
     and last day); a membership cleared by `maintain` had lapsed before the day it ran."""
-    # A replaced card's membership goes with the member to the new card; a merged card's
-    # stays with the merged card's record.
-    moved = {e.card: e.to_card for e in entries if e.kind == "replace" and isinstance(e.to_card, str)}
+    # A replaced card's membership goes with the member to the new card; of two merged
+    # records the kept one holds the membership that runs longest (carry_on_merge).
     from . import card_moves
 
+    moved = card_moves.ledger_moves(entries)
     latest: dict[str, LedgerEntry] = {}
     for entry in entries:
         if entry.kind == KIND:
             if entry.points != 0 or entry.amount is not None or entry.lots:
                 yield _("entry {id}: a membership moves no points and is not spend").format(id=entry.id)
-            latest[card_moves.resolve(moved, entry.card)] = entry
+            card = card_moves.resolve(moved, entry.card)
+            if card not in latest or (entry.until or "") >= (latest[card].until or ""):
+                latest[card] = entry
     ended_before = shop.meta.get(ENDED_BEFORE)
     for member in shop.members.all():
         card = member["card"]

@@ -348,6 +348,23 @@ def test_a_statement_shows_the_membership_bought(loyalty):
 # -- languages -------------------------------------------------------------------------
 
 
+def test_a_merge_keeps_the_membership_that_runs_longest(loyalty):
+    card = gold_member(loyalty)  # Gold club from 1 November 2026
+    twin = loyalty.enroll("Anna B", "--at", "2026-10-01T09:00")
+    loyalty("plan", "add", "Short", "--fee", "5", "--months", "1")
+    loyalty("member", "subscribe", twin, "Short", "--at", "2026-11-05T10:00")
+    # The merged-away record's short plan ends before the kept record's Gold club: kept.
+    loyalty("member", "merge", card, twin, "--yes")
+    assert loyalty.json("member", "show", card)["membership"]["plan"] == "Gold club"
+    assert "membership" not in member_doc(loyalty, twin)
+    loyalty("verify")
+    # The other way round: the kept record without a plan takes the merged one's.
+    third = loyalty.enroll("Anna C", "--at", "2026-10-01T09:00")
+    loyalty("member", "merge", third, card, "--yes")
+    assert loyalty.json("member", "show", third)["membership"]["plan"] == "Gold club"
+    assert loyalty.json("verify")["ok"] is True
+
+
 def test_subscribing_and_plans_in_latvian(loyalty):
     card = gold_member(loyalty)
     said = loyalty("--lang", "lv", "member", "subscribe", card, "Gold club").stdout
