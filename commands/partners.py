@@ -55,16 +55,7 @@ def add(env: Env, name, redeem_value, as_json):
     with env.store().transaction() as shop:
         doc = core.add(shop, name, redeem_value=redeem_value, at=env.clock.now, operator=env.operator)
         currency = shop.programme().currency
-    if as_json:
-        emit_json(doc)
-        return
-    click.echo(
-        printable(
-            _("Partner shop {name} added; its points are settled at {value} each").format(
-                name=doc["name"], value=_value(doc, currency)
-            )
-        )
-    )
+    _answer(doc, currency, as_json, _("Partner shop {name} added; its points are settled at {value} each"))
 
 
 @partner.command("edit")
@@ -85,16 +76,15 @@ def edit(env: Env, name, redeem_value, as_json):
     with env.store().transaction() as shop:
         doc = core.edit(shop, name, redeem_value=redeem_value)
         currency = shop.programme().currency
+    _answer(doc, currency, as_json, _("Partner shop {name}: its points are now settled at {value} each"))
+
+
+def _answer(doc: dict, currency: str, as_json: bool, sentence: str) -> None:
+    """The partner as JSON, or `sentence` naming it and the value of its points."""
     if as_json:
         emit_json(doc)
-        return
-    click.echo(
-        printable(
-            _("Partner shop {name}: its points are now settled at {value} each").format(
-                name=doc["name"], value=_value(doc, currency)
-            )
-        )
-    )
+    else:
+        click.echo(printable(sentence.format(name=doc["name"], value=_value(doc, currency))))
 
 
 @partner.command("list")
