@@ -27,7 +27,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from . import balances, formats, plans, tiers
+from . import balances, formats, tiers
 from .errors import InsufficientPoints, InvalidInput, Refused
 from .language import _, ngettext
 from .money import CENT, points_for, to_text
@@ -121,15 +121,25 @@ def best(programme: Programme, *percents: Decimal) -> Decimal:
 
 def plan_percent(member: dict, day: str | None) -> Decimal:
     """The discount of the membership plan running on `day` (0 without one)."""
-    plan = plans.terms(member, day)
+    plan = _plan(member, day)
     return plan.discount if plan else Decimal(0)
 
 
 def multiplier(programme: Programme, member: dict, day: str | None) -> Decimal:
     """The earn multiplier: the better of the tier's and the plan's running on `day`."""
-    plan = plans.terms(member, day)
+    plan = _plan(member, day)
     tier = tiers.multiplier(programme, member)
     return max(tier, plan.multiplier) if plan else tier
+
+
+def _plan(member: dict, day: str | None):
+    """The terms of the membership running on `day`; plans.py is loaded only for a member
+    who holds one, so an everyday purchase does not pay for importing it."""
+    if not member.get("membership"):
+        return None
+    from . import plans
+
+    return plans.terms(member, day)
 
 
 def unit_value(programme: Programme) -> Decimal:

@@ -13,7 +13,6 @@ from . import (
     formats,
     lots,
     members,
-    partners,
     pending,
     projection,
     text_fields,
@@ -88,7 +87,7 @@ def purchase(
     An amount above the programme's purchase.max_amount (a typing slip at the till, such
     as 1230 for 12.30) is refused unless `confirmed`. `partner`: made at a partner shop.
     """
-    partner = partners.name_of(shop, partner)
+    partner = _partner(shop, partner)
     member = members.find(shop, member_ref)
     members.require_active(member)
     timeline.require_enrolled_by(shop, member, at, N_("a purchase"))
@@ -241,7 +240,7 @@ def redeem(
     `reward` names the catalogue reward the points buy (see rewards.redeem); its price is
     the catalogue's, whatever redeem.min_points says.
     """
-    partner = partners.name_of(shop, partner)
+    partner = _partner(shop, partner)
     member = members.find(shop, member_ref)
     members.require_active(member)
     programme = shop.programme()
@@ -393,6 +392,15 @@ def _refuse_spending(programme, member: dict, balance: int, waiting: int, wanted
             spendable,
         )
     raise InsufficientPoints(text.format(**fields))
+
+
+def _partner(shop: Shop, name: str | None) -> str | None:
+    """The stored name of the partner shop a command names; partners.py loads only then."""
+    if name is None:
+        return None
+    from . import partners
+
+    return partners.name_of(shop, name)
 
 
 def _new_receipt(shop: Shop, receipt: str | None, kind: str) -> str:
