@@ -96,6 +96,16 @@ def test_plan_values_are_validated_and_a_refusal_writes_nothing(loyalty):
     assert "1 to 120" in refused(loyalty, "plan", "edit", "Gold club", "--months", "500", code=2)
 
 
+def test_plan_names_are_one_whatever_the_capitals_as_partners_and_rewards_are(loyalty):
+    loyalty(*GOLD)
+    assert "already exists" in refused(loyalty, "plan", "add", "GOLD CLUB", "--fee", "5", "--months", "1")
+    assert loyalty.json("plan", "edit", "gold club", "--fee", "25")["name"] == "Gold club"
+    card = loyalty.enroll("Anna")
+    assert loyalty.json("member", "subscribe", card, "gold CLUB")["plan"] == "Gold club"
+    assert [p["name"] for p in loyalty.json("plan", "list")["plans"]] == ["Gold club"]
+    loyalty("verify")
+
+
 # -- subscribing -----------------------------------------------------------------------
 
 
