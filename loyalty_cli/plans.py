@@ -325,10 +325,12 @@ class Renewal(NamedTuple):
 
 def expiring(shop: Shop, day: date, within: int) -> list[Renewal]:
     """Memberships not lapsed on `day` whose last day is at most `within` days later,
-    soonest first."""
+    soonest first; only of active members (blocked and closed ones cannot renew)."""
     today, last = day.isoformat(), (day + timedelta(days=within)).isoformat()
     due = []
     for member in _holders(shop):
+        if member.get("status") != "active":
+            continue
         membership = held(member, today)
         if membership is not None and membership["until"] <= last:
             due.append(Renewal(member["card"], member.get("name"), membership["plan"], membership["until"]))

@@ -323,6 +323,18 @@ def test_report_expiring_memberships_lists_the_renewals_due(loyalty):
     assert "members" in loyalty.json("report", "expiring")
 
 
+def test_renewals_due_leave_out_members_who_cannot_renew(loyalty):
+    loyalty(*GOLD)
+    cards = [loyalty.enroll(name, "--at", "2026-10-01T09:00") for name in ("Anna", "Bob", "Cara")]
+    for card in cards:
+        loyalty("member", "subscribe", card, "Gold club", "--at", "2026-11-01T10:00")
+    loyalty("member", "block", cards[1], "--reason", "lost card")
+    loyalty("member", "close", cards[2], "--reason", "moved away")
+    due = loyalty.json("report", "expiring", "--memberships", "--within", "400")["memberships"]
+    assert [row["card"] for row in due] == [cards[0]]
+    assert "Bob" not in loyalty("report", "expiring", "--memberships", "--within", "400").stdout
+
+
 def test_verify_finds_a_membership_that_disagrees_with_the_ledger(loyalty):
     card = gold_member(loyalty)
     loyalty("verify")
