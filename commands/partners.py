@@ -101,6 +101,8 @@ def list_(env: Env, as_json, as_csv):
     shop = env.store().read()
     programme = shop.programme()
     docs = sorted(shop.partners.all(), key=lambda d: d["name"].casefold())
+    # In a cashback programme every partner settles at face value, whatever was stored.
+    docs = [{**doc, "redeem_value": str(core.value(programme, doc))} for doc in docs]
     rows = [{key: doc.get(key) for key, _header in LIST_COLUMNS} for doc in docs]
     if as_json:
         emit_json(rows)

@@ -227,6 +227,7 @@ def redeem_reward(env: Env, member_ref: str, name: str, receipt, when, as_json: 
                 "card": done.entry.card,
                 "receipt": done.entry.receipt,
                 "reward": found["name"],
+                "partner": done.entry.partner,
                 "points": spent,
                 "stock": found["stock"],
                 "balance": done.balance,
@@ -246,6 +247,8 @@ def redeem_reward(env: Env, member_ref: str, name: str, receipt, when, as_json: 
             balance=formats.number(done.balance),
         )
     )
+    if done.entry.partner:
+        click.echo("  " + _("At partner shop {partner}").format(partner=done.entry.partner))
 
 
 def _print_reward(found: dict, as_json: bool, text: str) -> None:

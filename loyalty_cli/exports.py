@@ -49,6 +49,10 @@ LEDGER_COLUMNS = [
     "reason",
     "store",
     "partner",  # earn, redeem and their refunds at a partner shop
+    "reward",  # redeem --reward: the reward taken
+    "plan",  # membership: the plan bought or renewed, its fee and last day
+    "fee",
+    "until",
     "ref",
     "to_card",  # replace, merge: the card the history moved to
     "operator",
@@ -65,6 +69,7 @@ LEDGER_NUMERIC = (
     "discount",
     "paid_points",
     "paid_value",
+    "fee",
 )
 
 

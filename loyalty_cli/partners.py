@@ -107,6 +107,15 @@ def _value(shop: Shop, text: str | None) -> Decimal:
     return value
 
 
+def value(programme, doc: dict) -> Decimal:
+    """What one unit of a partner's balance is settled at: its `redeem_value`, or in a
+    cashback programme the face value of a cent (also for a partner added while the
+    programme was still in points)."""
+    if programme.cashback:
+        return checkout.unit_value(programme)
+    return Decimal(doc["redeem_value"])
+
+
 @dataclass
 class Settlement:
     """One row of a settlement: a partner (or the own shop, `partner` None)."""
@@ -163,7 +172,7 @@ def settle(shop: Shop, first: date, last: date) -> Report:
         )
     programme = shop.programme()
     rows = {
-        doc["name"]: Settlement(doc["name"], Decimal(doc["redeem_value"]))
+        doc["name"]: Settlement(doc["name"], value(programme, doc))
         for doc in sorted(shop.partners.all(), key=lambda d: d["name"].casefold())
     }
     own = Settlement(None, None)

@@ -123,8 +123,9 @@ def add(
         "discount": str(parse_discount(discount)),
         "created_at": clock.iso(at),
     }
-    if shop.plans.get(name) is not None:
-        raise Refused(_("a plan named {name} already exists").format(name=name))
+    taken = _named(shop, name)
+    if taken is not None:
+        raise Refused(_("a plan named {name} already exists").format(name=taken["name"]))
     shop.plans.put(plan)
     return plan
 
@@ -148,11 +149,21 @@ def edit(shop: Shop, name: str, *, at: datetime, **given) -> dict:
 
 
 def find(shop: Shop, name: str) -> dict:
-    """The plan of this name; refused when there is none."""
-    plan = shop.plans.get(name)
+    """The plan of this name, typed in any letter case; refused when there is none."""
+    plan = _named(shop, name)
     if plan is None:
         raise Refused(_("no membership plan named {name}").format(name=name))
     return plan
+
+
+def _named(shop: Shop, name: str) -> dict | None:
+    """The plan whose name is `name` whatever the capitals (names are unique that way)."""
+    wanted = " ".join(str(name).split())
+    exact = shop.plans.get(wanted)
+    if exact is not None:
+        return exact
+    folded = wanted.casefold()
+    return next((p for p in shop.plans.all() if p["name"].casefold() == folded), None)
 
 
 def plan_json(plan: dict) -> dict:
@@ -314,10 +325,12 @@ class Renewal(NamedTuple):
 
 def expiring(shop: Shop, day: date, within: int) -> list[Renewal]:
     """Memberships not lapsed on `day` whose last day is at most `within` days later,
-    soonest first."""
+    soonest first; only of active members (blocked and closed ones cannot renew)."""
     today, last = day.isoformat(), (day + timedelta(days=within)).isoformat()
     due = []
     for member in _holders(shop):
+        if member.get("status") != "active":
+            continue
         membership = held(member, today)
         if membership is not None and membership["until"] <= last:
             due.append(Renewal(member["card"], member.get("name"), membership["plan"], membership["until"]))

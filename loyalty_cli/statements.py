@@ -305,6 +305,8 @@ def wording(
     if entry.kind == "opening":
         return (N_("Opening spend (12 months)") if entry.amount else N_("Opening balance")), ()
     if entry.kind == "redeem":
+        if entry.reward and entry.partner:
+            return N_("Reward at {partner}: {reward}"), (("partner", entry.partner), ("reward", entry.reward))
         if entry.reward:
             return N_("Reward: {reward}"), (("reward", entry.reward),)
         if payment:

@@ -170,3 +170,18 @@ def test_an_export_period_ending_before_it_starts_is_refused_in_russian(loyalty)
         "--lang", "ru", "export", "ledger", "--from", "2026-03-01", "--to", "2026-02-01", expect=2
     )
     assert "--from 01.03.2026 позже, чем --to 01.02.2026" in result.stderr
+
+
+def test_the_ledger_csv_keeps_the_reward_taken_and_the_membership_fee_and_last_day(loyalty):
+    card = loyalty.enroll("Anna", "--at", "2026-11-01")
+    loyalty("purchase", card, "300", "--at", "2026-11-02")
+    loyalty("reward", "add", "Coffee", "--points", "150")
+    loyalty("redeem", card, "--reward", "Coffee")
+    loyalty("plan", "add", "Gold club", "--fee", "20.00", "--months", "12")
+    loyalty("member", "subscribe", card, "Gold club", "--paid", "15.50")
+    rows = csv_rows(loyalty("export", "ledger").stdout)
+    taken, bought = rows[-2], rows[-1]
+    assert (taken["kind"], taken["points"], taken["reward"]) == ("redeem", "-150", "Coffee")
+    assert (bought["kind"], bought["plan"], bought["fee"]) == ("membership", "Gold club", "15.50")
+    assert bought["until"] == "2027-11-21"
+    assert taken["plan"] == taken["fee"] == taken["until"] == bought["reward"] == ""

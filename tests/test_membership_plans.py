@@ -96,6 +96,16 @@ def test_plan_values_are_validated_and_a_refusal_writes_nothing(loyalty):
     assert "1 to 120" in refused(loyalty, "plan", "edit", "Gold club", "--months", "500", code=2)
 
 
+def test_plan_names_are_one_whatever_the_capitals_as_partners_and_rewards_are(loyalty):
+    loyalty(*GOLD)
+    assert "already exists" in refused(loyalty, "plan", "add", "GOLD CLUB", "--fee", "5", "--months", "1")
+    assert loyalty.json("plan", "edit", "gold club", "--fee", "25")["name"] == "Gold club"
+    card = loyalty.enroll("Anna")
+    assert loyalty.json("member", "subscribe", card, "gold CLUB")["plan"] == "Gold club"
+    assert [p["name"] for p in loyalty.json("plan", "list")["plans"]] == ["Gold club"]
+    loyalty("verify")
+
+
 # -- subscribing -----------------------------------------------------------------------
 
 
@@ -311,6 +321,18 @@ def test_report_expiring_memberships_lists_the_renewals_due(loyalty):
     assert "Summer" in loyalty("report", "expiring", "--memberships").stdout
     # Points expiring are still the default.
     assert "members" in loyalty.json("report", "expiring")
+
+
+def test_renewals_due_leave_out_members_who_cannot_renew(loyalty):
+    loyalty(*GOLD)
+    cards = [loyalty.enroll(name, "--at", "2026-10-01T09:00") for name in ("Anna", "Bob", "Cara")]
+    for card in cards:
+        loyalty("member", "subscribe", card, "Gold club", "--at", "2026-11-01T10:00")
+    loyalty("member", "block", cards[1], "--reason", "lost card")
+    loyalty("member", "close", cards[2], "--reason", "moved away")
+    due = loyalty.json("report", "expiring", "--memberships", "--within", "400")["memberships"]
+    assert [row["card"] for row in due] == [cards[0]]
+    assert "Bob" not in loyalty("report", "expiring", "--memberships", "--within", "400").stdout
 
 
 def test_verify_finds_a_membership_that_disagrees_with_the_ledger(loyalty):

@@ -296,3 +296,17 @@ def test_in_a_cashback_programme_partners_settle_cashback_at_its_face_value(loya
             "due": "0.70",
         }
     ]
+
+
+def test_a_partner_added_before_the_programme_turned_to_cashback_settles_at_face_value(loyalty):
+    loyalty("partner", "add", CAFE, "--redeem-value", "0.5")  # while the programme was in points
+    loyalty("program", "set", "earn.mode", "cashback")
+    loyalty("program", "set", "earn.cashback_percent", "10")
+    card = loyalty.enroll()
+    loyalty("purchase", card, "100.00", "--partner", CAFE)  # 10.00 of cashback
+    report = loyalty.json("report", "partners", "--from", "2026-11-22", "--to", "2026-11-22")
+    (row,) = report["partners"]
+    assert (row["points_issued"], row["redeem_value"], row["due"]) == ("10.00", "0.01", "10.00")
+    assert report["total_due"] == "10.00"
+    assert loyalty.json("partner", "list")[0]["redeem_value"] == "0.01"
+    assert "€0.50" not in loyalty("partner", "list").stdout

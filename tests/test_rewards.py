@@ -272,3 +272,19 @@ def test_a_reward_taken_at_a_partner_shop_names_both(shop):
     shop("redeem", card, "--reward", "Coffee", "--partner", "Kafejnīca Pie Tilta")
     entry = ledger(shop)[-1]
     assert (entry.reward, entry.partner, entry.points) == ("Coffee", "Kafejnīca Pie Tilta", -150)
+
+
+def test_a_reward_taken_at_a_partner_shop_says_where_in_its_answer_and_the_statement(shop):
+    shop("partner", "add", "Café")
+    card = member_with(shop, "450")
+    answer = shop.json("redeem", card, "--reward", "Coffee", "--partner", "café")
+    assert answer["partner"] == "Café"
+    said = shop("redeem", card, "--reward", "Coffee", "--partner", "Café").stdout
+    assert "At partner shop Café" in said
+    assert "Reward at Café: Coffee" in shop("statement", card).stdout
+    descriptions = [e["description"] for e in shop.json("statement", card)["entries"]]
+    assert descriptions[-2:] == ["Reward at Café: Coffee"] * 2
+    shop("member", "edit", card, "--language", "lv")
+    assert "Dāvana partnera veikalā Café: Coffee" in shop("statement", card, "--format", "html").stdout
+    shop("member", "edit", card, "--language", "ru")
+    assert "Награда в магазине-партнёре Café: Coffee" in shop("statement", card, "--format", "html").stdout
