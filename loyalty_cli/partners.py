@@ -60,12 +60,7 @@ def edit(shop: Shop, name: str, *, redeem_value: str) -> dict:
 
 def find(shop: Shop, name: str) -> dict | None:
     """The partner of this name, written in any letter case, or None."""
-    text = " ".join(str(name).split())
-    doc = shop.partners.get(text)
-    if doc is not None:
-        return doc
-    wanted = text.casefold()
-    return next((d for d in shop.partners.all() if d["name"].casefold() == wanted), None)
+    return shop.partners.named(name)
 
 
 def require(shop: Shop, name: str) -> dict:

@@ -158,12 +158,7 @@ def find(shop: Shop, name: str) -> dict:
 
 def _named(shop: Shop, name: str) -> dict | None:
     """The plan whose name is `name` whatever the capitals (names are unique that way)."""
-    wanted = " ".join(str(name).split())
-    exact = shop.plans.get(wanted)
-    if exact is not None:
-        return exact
-    folded = wanted.casefold()
-    return next((p for p in shop.plans.all() if p["name"].casefold() == folded), None)
+    return shop.plans.named(name)
 
 
 def plan_json(plan: dict) -> dict:

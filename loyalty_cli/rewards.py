@@ -298,11 +298,8 @@ def _set_stock(shop: Shop, reward: dict, stock: int | None) -> None:
 
 
 def _named(shop: Shop, name: str) -> dict | None:
-    wanted = " ".join(str(name).split()).casefold()
-    for reward in shop.rewards.all():
-        if reward["name"].casefold() == wanted and not reward.get("removed_at"):
-            return reward
-    return None
+    """The reward of the catalogue (not removed) named `name` whatever the capitals."""
+    return shop.rewards.named(name, keep=lambda reward: not reward.get("removed_at"))
 
 
 def _no_cashback(shop: Shop) -> None:

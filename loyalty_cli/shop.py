@@ -497,6 +497,19 @@ class Records:
         doc = self._changed.get(name) or self._raw().get(name)
         return _copy(doc) if doc is not None else None
 
+    def named(self, name: str, *, keep=None) -> dict | None:
+        """A copy of the record named `name` whatever the capitals and spacing (the names of
+        rewards, plans and partners are unique that way), among those `keep` accepts."""
+        text = " ".join(str(name).split())
+        exact = self.get(text)
+        if exact is not None and (keep is None or keep(exact)):
+            return exact
+        wanted = text.casefold()
+        return next(
+            (d for d in self.all() if str(d[self._key]).casefold() == wanted and (keep is None or keep(d))),
+            None,
+        )
+
     def all(self) -> list[dict]:
         """Every record, oldest first."""
         merged = self._raw()
