@@ -209,11 +209,7 @@ def _sync_data(folder: Path, temps: list[Path]) -> None:
             os.close(fd)
         return
     for temp in temps:
-        fd = os.open(temp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(temp)
 
 
 @functools.cache
@@ -276,6 +272,11 @@ def reason(error: OSError) -> str:
 
 def fsync_dir(path: Path) -> None:
     """Make a rename in `path` durable."""
+    fsync_path(path)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file or folder, opened by its path, to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
