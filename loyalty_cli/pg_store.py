@@ -233,9 +233,7 @@ class PostgresStore:
         schema, next_id, last_hash, doc = row
         if schema > SCHEMA_VERSION:
             raise DataProblem(
-                _("{place} was written by a newer version of loyalty; upgrade loyalty").format(
-                    place=self.place
-                )
+                _("{path} was written by a newer version of loyalty; upgrade loyalty").format(path=self.place)
             )
         if schema < SCHEMA_VERSION:
             raise DataProblem(
