@@ -7,6 +7,7 @@ dropped afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import datetime
@@ -185,3 +186,27 @@ def test_an_unreachable_server_names_the_host_and_never_the_password():
     assert "127.0.0.1:1/shop" in message
     assert "s3cret" not in message
     assert "\n" not in message
+
+
+def test_the_commands_run_on_the_database_given_by_url(database_url):
+    from click.testing import CliRunner
+
+    from loyalty_cli.cli import cli
+
+    runner = CliRunner()
+    env = {"LOYALTY_DATABASE_URL": database_url, "LOYALTY_NOW": iso(AT), "LOYALTY_WAIT": "2"}
+
+    def run(*args, expect=0):
+        result = runner.invoke(cli, ["--operator", "tester", *args], env=env)
+        assert result.exit_code == expect, result.output
+        return result
+
+    assert "Created the loyalty programme 'Test shop'" in run("init", "--name", "Test shop").stdout
+    run("init", "--name", "Again", expect=1)
+    card = run("enroll", "Anna Bērziņa", "--phone", "29123456").stdout.strip()
+    run("purchase", card, "12,30", "--receipt", "R1")
+    run("purchase", card, "12,30", "--receipt", "R1", expect=1)
+
+    shown = json.loads(run("member", "show", "29123456", "--json").stdout)
+    assert shown["card"] == card
+    assert shown["balance"] == 12
