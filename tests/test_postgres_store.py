@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 
@@ -25,6 +29,8 @@ DATABASE_URL = os.environ.get("LOYALTY_TEST_DATABASE_URL")
 pytestmark = pytest.mark.skipif(not DATABASE_URL, reason="LOYALTY_TEST_DATABASE_URL is not set")
 
 AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+TILLS = 8
+ROUNDS = 3
 
 
 def in_schema(url: str, schema: str) -> str:
@@ -210,3 +216,59 @@ def test_the_commands_run_on_the_database_given_by_url(database_url):
     shown = json.loads(run("member", "show", "29123456", "--json").stdout)
     assert shown["card"] == card
     assert shown["balance"] == 12
+
+
+def run(url: str, *args: str, wait: float = 120) -> subprocess.CompletedProcess:
+    """`loyalty ARGS` as a real process on the database at `url`."""
+    return subprocess.run(
+        [sys.executable, "-m", "loyalty_cli", "--wait", str(wait), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": iso(AT), "LOYALTY_OPERATOR": "till"},
+        check=False,
+    )
+
+
+def test_parallel_tills_lose_no_update_and_keep_one_chain(store, database_url):
+    shared = [enroll(store, f"Shared {n}", phone=None) for n in range(2)]
+
+    def till(number: int) -> list[dict]:
+        done = []
+        for round_ in range(ROUNDS):
+            result = run(
+                database_url, "purchase", shared[round_ % 2], f"{10 + number}.{round_}5",
+                "--receipt", f"T{number}-{round_}", "--json",
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            done.append(json.loads(result.stdout))
+        return done
+
+    with ThreadPoolExecutor(TILLS) as pool:
+        results = [item for items in pool.map(till, range(TILLS)) for item in items]
+
+    expected = dict.fromkeys(shared, 0)
+    for output in results:
+        expected[output["card"]] += output["points"]
+    shop = store.read()
+    assert {card: shop.members.get(card)["points"]["balance"] for card in shared} == expected
+    docs = [entry.to_doc() for entry in shop.ledger.entries()]
+    receipts = Counter(doc.get("receipt") for doc in docs if doc.get("receipt"))
+    assert len(receipts) == TILLS * ROUNDS and set(receipts.values()) == {1}
+    prev = ledger_mod.GENESIS
+    for doc in docs:
+        assert doc["prev"] == prev
+        prev = ledger_mod.entry_hash(doc)
+
+
+def test_a_till_that_cannot_get_the_lock_exits_75_and_writes_nothing(store, database_url):
+    card = enroll(store)
+
+    with store.transaction() as shop:
+        members.find(shop, card)  # holds the meta row's lock, as another till would
+        result = run(database_url, "purchase", card, "10", wait=1)
+
+    assert result.returncode == 75
+    waiting, error = result.stderr.splitlines()
+    assert waiting == "Waiting for another loyalty process..."
+    assert error.startswith("Error: another loyalty process is using ")
+    assert [e.kind for e in store.read().ledger.entries()] == []
