@@ -24,9 +24,13 @@ class Env:
     operator: str
     wait: float
     clock: Clock
+    # A PostgreSQL URL (--database): the programme is there instead of in data_dir.
+    database: str | None = None
 
     @classmethod
-    def create(cls, *, data_dir: str | None, operator: str | None, wait: float) -> Env:
+    def create(
+        cls, *, data_dir: str | None, operator: str | None, wait: float, database: str | None = None
+    ) -> Env:
         if data_dir is None:
             from platformdirs import user_data_dir
 
@@ -38,9 +42,13 @@ class Env:
                 operator = getpass.getuser()
             except (KeyError, OSError):
                 operator = "unknown"
-        return cls(Path(data_dir), operator, wait, Clock.system())
+        return cls(Path(data_dir), operator, wait, Clock.system(), database or None)
 
     def store(self) -> Store:
+        if self.database:
+            from loyalty_cli.pg_store import PostgresStore  # only a command given a URL loads it
+
+            return PostgresStore(self.database, self.wait, self.clock, on_wait=_say_waiting)
         return Store(self.data_dir, self.wait, self.clock, on_wait=_say_waiting)
 
 

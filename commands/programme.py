@@ -46,11 +46,13 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
         "earn.rate": earn_rate,
         "expiry.months": expiry_months,
     }
-    files.claim_dir(store.root)  # an existing folder others could read or write is tightened
+    place = getattr(store, "root", None) or store.place  # a data folder, or a database's host/db
+    if env.database is None:
+        files.claim_dir(store.root)  # an existing folder others could read or write is tightened
     with store.transaction(create=True) as shop:
         if shop.has_programme():
             raise Refused(
-                _("a programme already exists in {folder}; nothing was changed").format(folder=store.root)
+                _("a programme already exists in {folder}; nothing was changed").format(folder=place)
             )
         settings = sample_shop.sample_settings() if sample else dict(rules.DEFAULTS)
         for key, value in given.items():
@@ -61,7 +63,7 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
         shop.save_settings(settings)
         results = sample_shop.load_sample(shop, now=env.clock, operator=env.operator) if sample else []
     document = {
-        "data_dir": str(store.root),
+        "data_dir": str(place),
         "name": settings["name"],
         "imported": {r.what: r.imported for r in results},
     }
@@ -70,7 +72,7 @@ def init(env: Env, name, currency, timezone, region, earn_rate, expiry_months, s
         return
     click.echo(
         _("Created the loyalty programme {name} in {folder}").format(
-            name=repr(settings["name"]), folder=store.root
+            name=repr(settings["name"]), folder=place
         )
     )
     for result in results:

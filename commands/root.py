@@ -159,6 +159,13 @@ def _in_red(error: click.ClickException) -> click.ClickException:
     help="Where the shop's data lives [env LOYALTY_DATA_DIR; default: your user data folder].",
 )
 @click.option(
+    "--database",
+    envvar="LOYALTY_DATABASE_URL",
+    metavar="URL",
+    help="A shared programme in PostgreSQL instead of the data folder (postgresql://user@host/db) "
+    "[env LOYALTY_DATABASE_URL].",
+)
+@click.option(
     "--operator",
     envvar="LOYALTY_OPERATOR",
     help="Who is at the till; recorded on every entry [env LOYALTY_OPERATOR; default: login name].",
@@ -183,7 +190,9 @@ def _in_red(error: click.ClickException) -> click.ClickException:
 )
 @click.version_option(__version__, "--version", prog_name="loyalty", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, data_dir: str | None, operator: str | None, wait: float) -> None:
+def cli(
+    ctx: click.Context, data_dir: str | None, database: str | None, operator: str | None, wait: float
+) -> None:
     """Run a shop's loyalty programme: members, points, tiers, prize draws and statements.
 
     \b
@@ -196,4 +205,4 @@ def cli(ctx: click.Context, data_dir: str | None, operator: str | None, wait: fl
     """
     from .context import Env
 
-    ctx.obj = Env.create(data_dir=data_dir, operator=operator, wait=wait)
+    ctx.obj = Env.create(data_dir=data_dir, operator=operator, wait=wait, database=database)

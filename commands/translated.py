@@ -202,7 +202,7 @@ class LanguageChoice(click.ParamType):
 
 
 def choose_language(
-    args: list[str] | None, valued: tuple[str, ...] = ("--data-dir", "--operator", "--wait")
+    args: list[str] | None, valued: tuple[str, ...] = ("--data-dir", "--database", "--operator", "--wait")
 ) -> None:
     """Make the operator's language active: the root's --lang in `args`, else the environment.
 

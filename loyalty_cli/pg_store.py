@@ -1,0 +1,664 @@
+"""A programme in PostgreSQL: the same unit of work as the data folder, for tills that share one.
+
+`PostgresStore` offers the folder `Store`'s `exists()`, `read()` and `transaction()`, and
+yields a `PgShop` with the same repositories as `shop.Shop` (members, ledger, draws,
+rewards, plans, partners), so the programme's rules run unchanged on either store.
+
+One transaction per command. A writer's first statement locks the meta row
+(`SELECT ... FOR UPDATE` with `lock_timeout` from --wait; a timeout is exit 75): writers
+are serial as under the folder's lock, and the ledger's hash chain stays linear. A reader
+takes one REPEATABLE READ READ ONLY snapshot and never waits. Changes are buffered in the
+repositories and written when the transaction commits; a refusal or a dry run rolls back.
+
+The driver (psycopg2) is imported only when a store is opened: the folder store's
+commands never load it. See docs/postgresql.md for the tables and the design.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import orjson
+
+from . import ledger as ledger_mod
+from . import member_rows
+from .clock import Clock
+from .errors import Busy, DataProblem, Refused, UnknownMember
+from .language import _
+from .ledger import LedgerEntry
+from .program import Programme
+from .shop import META_ID, SCHEMA_VERSION
+
+# The layout of the tables below; a change of it gets a numbered step (docs/postgresql.md).
+TABLES_VERSION = 1
+# How long a writer waits for the lock before it says it is waiting (the folder's lock too).
+QUIET_WAIT = 0.2
+# Taken by `init` so that two tills creating the tables at once do not race.
+CREATE_LOCK = 0x10CA1
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS meta (
+    id int PRIMARY KEY CHECK (id = 1),
+    schema int NOT NULL,
+    tables int NOT NULL,
+    next_id bigint NOT NULL,
+    last_hash text NOT NULL,
+    doc json NOT NULL
+);
+CREATE TABLE IF NOT EXISTS program (id int PRIMARY KEY CHECK (id = 1), settings json NOT NULL);
+CREATE TABLE IF NOT EXISTS members (
+    card text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    phone text,
+    enrolled_at text NOT NULL,
+    referred_by text,
+    doc json NOT NULL,
+    CONSTRAINT members_phone_key UNIQUE (phone) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX IF NOT EXISTS members_enrolled_at ON members (enrolled_at);
+CREATE INDEX IF NOT EXISTS members_referred_by ON members (referred_by) WHERE referred_by IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ledger (
+    id bigint PRIMARY KEY,
+    at text NOT NULL,
+    card text NOT NULL,
+    kind text NOT NULL,
+    receipt text,
+    doc json NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_card_id ON ledger (card, id);
+CREATE INDEX IF NOT EXISTS ledger_at ON ledger (at);
+CREATE INDEX IF NOT EXISTS ledger_receipt ON ledger (receipt) WHERE receipt IS NOT NULL;
+"""
+RECORD_TABLES = ("draws", "rewards", "plans", "partners")
+RECORD_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
+    name text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    doc json NOT NULL
+);
+"""
+# Meta keys kept in columns; every other key of shop.meta lives in meta.doc.
+META_COLUMNS = ("schema", "next_id", "last_hash")
+
+
+def where(url: str) -> str:
+    """host:port/database of a URL, for messages: never the user's password."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path or '/'}"
+
+
+def _json(doc) -> str:
+    return orjson.dumps(doc).decode()
+
+
+class PostgresStore:
+    """A programme in a PostgreSQL database (the URL's schema). Like `store.Store`."""
+
+    def __init__(
+        self,
+        url: str,
+        wait: float = 10.0,
+        clock: Clock | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ):
+        import psycopg2  # here: only a command given a database URL pays for the driver
+        import psycopg2.errors
+        import psycopg2.extras
+
+        self._driver = psycopg2
+        self.url = url
+        self.wait = wait
+        self.clock = clock
+        self.on_wait = on_wait
+
+    @property
+    def place(self) -> str:
+        """Where the programme is, for messages (host:port/database)."""
+        return where(self.url)
+
+    def connect(self):
+        """A new connection, or DataProblem naming the host (exit 3)."""
+        driver = self._driver
+        try:
+            conn = driver.connect(self.url, connect_timeout=max(1, round(self.wait)) if self.wait else 10)
+        except driver.OperationalError as error:
+            reason = (str(error).strip().splitlines() or ["?"])[-1].strip()
+            raise DataProblem(
+                _("cannot connect to the loyalty database at {place}: {reason}").format(
+                    place=self.place, reason=reason
+                )
+            ) from None
+        driver.extras.register_default_json(conn, loads=orjson.loads)
+        return conn
+
+    def exists(self) -> bool:
+        """True when a programme has been created in this database (schema)."""
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT to_regclass('meta') IS NOT NULL AND to_regclass('program') IS NOT NULL")
+                if not cur.fetchone()[0]:
+                    return False
+                cur.execute("SELECT EXISTS (SELECT 1 FROM program WHERE id = 1)")
+                return bool(cur.fetchone()[0])
+        finally:
+            conn.close()
+
+    def read(self) -> PgShop:
+        """A consistent read-only snapshot; never waits for writers.
+
+        The shop keeps its connection (and snapshot) open until `close()` or the end of
+        the process.
+        """
+        conn = self.connect()
+        try:
+            conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+            cur = conn.cursor()
+            meta = self._meta(cur, lock=False)
+            if meta is None:
+                raise self._no_programme()
+            return PgShop(conn, meta, writable=False, place=self.place)
+        except BaseException:
+            conn.close()
+            raise
+
+    @contextmanager
+    def transaction(self, *, create: bool = False, dry_run: bool = False) -> Iterator[PgShop]:
+        """Lock the meta row, let the caller change the shop, then commit it once.
+
+        If the block raises, nothing is written; nor with `dry_run`. `create` makes the
+        tables when they are missing (`init`).
+        """
+        driver = self._driver
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            if create:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK,))
+                self._create(cur)
+            meta = self._meta(cur, lock=True)
+            if meta is None:
+                raise self._no_programme()
+            shop = PgShop(conn, meta, writable=True, place=self.place)
+            if not create and not shop.has_programme():
+                raise self._no_programme()
+            yield shop
+            if shop.changed and not dry_run:
+                shop.flush()
+                conn.commit()
+            else:
+                conn.rollback()
+        except (driver.OperationalError, driver.InterfaceError) as error:
+            raise DataProblem(
+                _(
+                    "lost the connection to the loyalty database at {place} ({reason}); "
+                    "what was not acknowledged was not saved"
+                ).format(
+                    place=self.place, reason=str(error).strip().splitlines()[0] if str(error).strip() else "?"
+                )
+            ) from None
+        finally:
+            if not conn.closed:
+                conn.rollback()
+                conn.close()
+
+    def _create(self, cur) -> None:
+        cur.execute(TABLES)
+        for name in RECORD_TABLES:
+            cur.execute(RECORD_TABLE.format(name=name))
+        cur.execute(
+            "INSERT INTO meta (id, schema, tables, next_id, last_hash, doc) VALUES (%s, %s, %s, 1, %s, '{}')"
+            " ON CONFLICT (id) DO NOTHING",
+            (META_ID, SCHEMA_VERSION, TABLES_VERSION, ledger_mod.GENESIS),
+        )
+
+    def _meta(self, cur, *, lock: bool) -> dict | None:
+        """The meta row as shop.meta; with `lock`, after taking the writers' lock on it."""
+        cur.execute("SELECT to_regclass('meta') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return None
+        query = "SELECT schema, next_id, last_hash, doc FROM meta WHERE id = 1"
+        if lock:
+            self._lock(cur, query + " FOR UPDATE")
+        else:
+            cur.execute(query)
+        row = cur.fetchone()
+        if row is None:
+            return None
+        schema, next_id, last_hash, doc = row
+        if schema > SCHEMA_VERSION:
+            raise DataProblem(
+                _("{path} was written by a newer version of loyalty; upgrade loyalty").format(path=self.place)
+            )
+        if schema < SCHEMA_VERSION:
+            raise DataProblem(
+                _("{place} holds an older schema ({schema}); migrating it is not supported yet").format(
+                    place=self.place, schema=schema
+                )
+            )
+        return {**doc, "schema": schema, "next_id": next_id, "last_hash": last_hash}
+
+    def _lock(self, cur, query: str) -> None:
+        """Run the locking `query`: quietly for a moment, then saying so, until --wait is up."""
+        lock_busy = self._driver.errors.LockNotAvailable
+        started = time.monotonic()
+        first = min(QUIET_WAIT, self.wait)
+        cur.execute("SAVEPOINT meta_lock")
+        cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{max(1, round(first * 1000))}ms",))
+        try:
+            cur.execute(query)
+            return
+        except lock_busy:
+            cur.execute("ROLLBACK TO SAVEPOINT meta_lock")
+        left = self.wait - (time.monotonic() - started)
+        if left > 0:
+            if self.on_wait is not None:
+                self.on_wait()
+            cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{max(1, round(left * 1000))}ms",))
+            try:
+                cur.execute(query)
+                return
+            except lock_busy:
+                pass
+        raise Busy(
+            _(
+                "another loyalty process is using {folder} (waited {seconds} s); "
+                "try again, or give more --wait"
+            ).format(folder=self.place, seconds=f"{self.wait:g}")
+        )
+
+    def _no_programme(self) -> Refused:
+        return Refused(
+            _("no loyalty programme in {folder}; create one with `loyalty init`").format(folder=self.place)
+        )
+
+
+class PgShop:
+    """The unit of work on PostgreSQL: what a command reads and changes (like shop.Shop)."""
+
+    def __init__(self, conn, meta: dict, *, writable: bool, place: str):
+        self._conn = conn
+        self._cur = conn.cursor()
+        self.place = place
+        self.root = None  # no data folder: file-specific code must not run on this store
+        self.writable = writable
+        self.meta = meta
+        self.members = PgMembers(self)
+        self.ledger = PgLedger(self)
+        self.draws = PgRecords(self, "draws")
+        self.rewards = PgRecords(self, "rewards")
+        self.plans = PgRecords(self, "plans")
+        self.partners = PgRecords(self, "partners")
+        self._settings: dict | None = None
+        self._program_changed = False
+        self._meta_changed = False
+        self._programme: Programme | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the transaction has anything to write."""
+        return any(
+            (
+                self._program_changed,
+                self._meta_changed,
+                self.members.dirty,
+                self.ledger.dirty,
+                self.draws.dirty,
+                self.rewards.dirty,
+                self.plans.dirty,
+                self.partners.dirty,
+            )
+        )
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        """Rows of one statement in this transaction."""
+        self._cur.execute(sql, params)
+        return self._cur.fetchall() if self._cur.description is not None else []
+
+    def insert_many(self, sql: str, rows: list[tuple]) -> None:
+        """One INSERT of many rows (`sql` has one `VALUES %s`)."""
+        from psycopg2.extras import execute_values  # loaded with the store already
+
+        execute_values(self._cur, sql, rows, page_size=1000)
+
+    def _stored_settings(self) -> dict:
+        if self._settings is None:
+            rows = self.query("SELECT settings FROM program WHERE id = 1")
+            self._settings = rows[0][0] if rows else {}
+        return self._settings
+
+    def has_programme(self) -> bool:
+        return bool(self._stored_settings())
+
+    def programme(self) -> Programme:
+        """The programme's settings."""
+        if self._programme is None:
+            self._programme = Programme(dict(self._stored_settings()))
+        return self._programme
+
+    def save_settings(self, settings: dict) -> None:
+        """Replace the programme's settings (the given keys; the others stay, as in the folder)."""
+        self._check_writable()
+        self._settings = {**self._stored_settings(), **settings}
+        self._program_changed = True
+        self._programme = None
+
+    def touch_meta(self) -> None:
+        """Mark meta as changed (the ledger's counters, job dates)."""
+        self._check_writable()
+        self._meta_changed = True
+
+    def flush(self) -> None:
+        """Write every buffered change (the store commits after it)."""
+        if self._program_changed:
+            self.query(
+                "INSERT INTO program (id, settings) VALUES (1, %s)"
+                " ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings",
+                (_json(self._settings),),
+            )
+            self._program_changed = False
+        self.members.flush()
+        for records in (self.draws, self.rewards, self.plans, self.partners):
+            records.flush()
+        self.ledger.flush()
+        if self._meta_changed:
+            meta = self.meta
+            rest = {k: v for k, v in meta.items() if k not in META_COLUMNS}
+            self.query(
+                "UPDATE meta SET schema = %s, next_id = %s, last_hash = %s, doc = %s WHERE id = 1",
+                (meta["schema"], meta["next_id"], meta["last_hash"], _json(rest)),
+            )
+            self._meta_changed = False
+
+    def close(self) -> None:
+        """End the snapshot and the connection (a read-only shop)."""
+        if not self._conn.closed:
+            self._conn.rollback()
+            self._conn.close()
+
+    def _check_writable(self) -> None:
+        if not self.writable:
+            raise RuntimeError("this command opened the store read-only")
+
+
+class PgMembers:
+    """Member documents by card, with an identity map (like shop.Members).
+
+    get() loads a member once per transaction into one working copy; put() marks it
+    changed and flush() writes the changed rows. A renamed member's row is updated under
+    its stored card.
+    """
+
+    def __init__(self, shop: PgShop):
+        self._shop = shop
+        self._working: dict[str, dict] = {}
+        self._changed: set[str] = set()
+        self._added: dict[str, None] = {}
+        self._renamed: dict[str, str] = {}  # new card -> the card its stored row is under
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._changed or self._added)
+
+    def _stored(self, card: str) -> dict | None:
+        rows = self._shop.query("SELECT doc FROM members WHERE card = %s", (card,))
+        return rows[0][0] if rows else None
+
+    def __len__(self) -> int:
+        return self._shop.query("SELECT count(*) FROM members")[0][0] + len(self._added)
+
+    def __contains__(self, card: str) -> bool:
+        if card in self._working:
+            return True
+        return card not in self._renamed.values() and bool(
+            self._shop.query("SELECT 1 FROM members WHERE card = %s", (card,))
+        )
+
+    def get(self, card: str) -> dict | None:
+        """The working copy of the member with this exact card, or None."""
+        doc = self._working.get(card)
+        if doc is None:
+            if card in self._renamed.values():
+                return None
+            doc = self._stored(card)
+            if doc is None:
+                return None
+            self._working[card] = doc
+        return doc
+
+    def by_phone(self, phone: str) -> dict | None:
+        """The member with this E.164 phone, or None."""
+        for doc in self._working.values():  # changed in this transaction
+            if doc.get("phone") == phone:
+                return doc
+        rows = self._shop.query("SELECT card FROM members WHERE phone = %s", (phone,))
+        if not rows:
+            return None
+        card = rows[0][0]
+        now_under = {stored: new for new, stored in self._renamed.items()}
+        if card in self._working or card in now_under:
+            return None  # its phone changed in this transaction
+        return self.get(card)
+
+    def require(self, card: str) -> dict:
+        """The member with this card, or UnknownMember."""
+        doc = self.get(card)
+        if doc is None:
+            raise UnknownMember(_("no member with card {card}").format(card=card))
+        return doc
+
+    def all(self) -> Iterator[dict]:
+        """Every member document (the latest version; do not change them), in enrolment order."""
+        now_under = {stored: card for card, stored in self._renamed.items()}
+        for card, doc in self._shop.query("SELECT card, doc FROM members ORDER BY seq"):
+            yield self._working.get(now_under.get(card, card)) or doc
+        for card in self._added:
+            yield self._working[card]
+
+    def enrolled_between(self, since: str, until: str) -> Iterator[dict]:
+        """Members with since <= enrolled_at <= until (stored-form moments, UTC)."""
+        rows = self._shop.query(
+            "SELECT card, doc FROM members WHERE enrolled_at BETWEEN %s AND %s ORDER BY seq", (since, until)
+        )
+        for card, doc in rows:
+            yield self._working.get(card) or doc
+        for card in self._added:
+            if since <= self._working[card]["enrolled_at"] <= until:
+                yield self._working[card]
+
+    def stored_rows(self) -> Iterator:
+        """Every member as a row (member_rows.py), in enrolment order."""
+        for doc in self.all():
+            yield member_rows.to_row(doc)
+
+    def add(self, doc: dict) -> None:
+        """A new member (the caller has checked the card and phone are free)."""
+        self._shop._check_writable()
+        self._working[doc["card"]] = doc
+        self._added[doc["card"]] = None
+
+    def put(self, doc: dict) -> None:
+        """Mark a member (a document from get()) as changed."""
+        self._shop._check_writable()
+        card = doc["card"]
+        self._working[card] = doc
+        if card not in self._added:
+            self._changed.add(card)
+
+    def rename(self, doc: dict, card: str) -> None:
+        """Give a member (a document from get()) a new card."""
+        self._shop._check_writable()
+        old = doc["card"]
+        del self._working[old]
+        doc["card"] = card
+        self._working[card] = doc
+        if old in self._added:
+            self._added = {(card if c == old else c): None for c in self._added}
+        else:
+            self._changed.discard(old)
+            self._changed.add(card)
+            self._renamed[card] = self._renamed.pop(old, old)
+
+    def cards_referred_by(self, card: str) -> list[str]:
+        """Cards of the members whose referrer is `card`."""
+        stored = [c for (c,) in self._shop.query("SELECT card FROM members WHERE referred_by = %s", (card,))]
+        found = [c for c in stored if c not in self._working and c not in self._renamed.values()]
+        found += [c for c, doc in self._working.items() if doc.get("referred_by") == card]
+        return found
+
+    def repack(self) -> None:
+        """Nothing to repack: rows are documents here (a migration of the folder's rows)."""
+
+    def flush(self) -> None:
+        """Write the added and changed members."""
+        working, renamed = self._working, self._renamed
+        for card in self._changed:
+            doc = working[card]
+            self._shop.query(
+                "UPDATE members SET card = %s, phone = %s, enrolled_at = %s, referred_by = %s, doc = %s"
+                " WHERE card = %s",
+                (
+                    card,
+                    doc.get("phone"),
+                    doc["enrolled_at"],
+                    doc.get("referred_by"),
+                    _json(doc),
+                    renamed.get(card, card),
+                ),
+            )
+        for card in self._added:
+            doc = working[card]
+            self._shop.query(
+                "INSERT INTO members (card, phone, enrolled_at, referred_by, doc)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                (card, doc.get("phone"), doc["enrolled_at"], doc.get("referred_by"), _json(doc)),
+            )
+        self._changed, self._added, self._renamed = set(), {}, {}
+
+
+class PgLedger:
+    """The append-only ledger in one table (like shop.Ledger, without partitions)."""
+
+    def __init__(self, shop: PgShop):
+        self._shop = shop
+        self._pending: list[dict] = []
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._pending)
+
+    def append(self, **fields) -> LedgerEntry:
+        """Write a new entry; returns it with its id and chain hash."""
+        self._shop._check_writable()
+        meta = self._shop.meta
+        doc = {k: v for k, v in fields.items() if v is not None}
+        doc["id"], doc["prev"] = meta["next_id"], meta["last_hash"]
+        entry = LedgerEntry(**doc)
+        meta["next_id"] += 1
+        meta["last_hash"] = ledger_mod.entry_hash(doc)
+        self._shop.touch_meta()
+        self._pending.append(doc)
+        return entry
+
+    def entries(
+        self, card: str | None = None, *, since: str | None = None, until: str | None = None
+    ) -> Iterator[LedgerEntry]:
+        """Entries in ledger order: of one member if `card`; with since <= at <= until if given."""
+        conditions, params = [], []
+        for column, op, value in (("card", "=", card), ("at", ">=", since), ("at", "<=", until)):
+            if value is not None:
+                conditions.append(f"{column} {op} %s")
+                params.append(value)
+        sql = "SELECT doc FROM ledger"
+        if conditions:
+            sql += " WHERE " + " AND ".join(conditions)
+        for (doc,) in self._shop.query(sql + " ORDER BY id", params):
+            yield LedgerEntry.from_doc(doc)
+        for doc in self._pending:
+            if (
+                (card is None or doc["card"] == card)
+                and (since is None or doc["at"] >= since)
+                and (until is None or doc["at"] <= until)
+            ):
+                yield LedgerEntry.from_doc(doc)
+
+    def by_receipt(self, receipt: str) -> list[LedgerEntry]:
+        """The entries recorded under a receipt, in ledger order."""
+        rows = self._shop.query("SELECT doc FROM ledger WHERE receipt = %s ORDER BY id", (receipt,))
+        docs = [doc for (doc,) in rows] + [d for d in self._pending if d.get("receipt") == receipt]
+        return [LedgerEntry.from_doc(doc) for doc in docs]
+
+    def flush(self) -> None:
+        """Insert the new entries in one statement."""
+        if not self._pending:
+            return
+        self._shop.insert_many(
+            "INSERT INTO ledger (id, at, card, kind, receipt, doc) VALUES %s",
+            [(d["id"], d["at"], d["card"], d["kind"], d.get("receipt"), _json(d)) for d in self._pending],
+        )
+        self._pending = []
+
+
+class PgRecords:
+    """Small documents addressed by name (draws, rewards, plans, partners)."""
+
+    def __init__(self, shop: PgShop, table: str):
+        self._shop = shop
+        self._table = table
+        self._changed: dict[str, dict] = {}
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._changed)
+
+    def get(self, name: str) -> dict | None:
+        """A copy of the record, or None."""
+        doc = self._changed.get(name)
+        if doc is None:
+            rows = self._shop.query(f"SELECT doc FROM {self._table} WHERE name = %s", (name,))
+            doc = rows[0][0] if rows else None
+        return _copy(doc) if doc is not None else None
+
+    def named(self, name: str, *, keep=None) -> dict | None:
+        """A copy of the record named `name` whatever the capitals and spacing."""
+        text = " ".join(str(name).split())
+        exact = self.get(text)
+        if exact is not None and (keep is None or keep(exact)):
+            return exact
+        wanted = text.casefold()
+        return next(
+            (d for d in self.all() if str(d["name"]).casefold() == wanted and (keep is None or keep(d))),
+            None,
+        )
+
+    def all(self) -> list[dict]:
+        """Every record, oldest first."""
+        merged = {
+            name: doc for name, doc in self._shop.query(f"SELECT name, doc FROM {self._table} ORDER BY seq")
+        }
+        merged.update(self._changed)
+        return [_copy(d) for d in merged.values()]
+
+    def put(self, doc: dict) -> None:
+        """Add or replace a record."""
+        self._shop._check_writable()
+        self._changed[doc["name"]] = doc
+
+    def flush(self) -> None:
+        """Write the changed records."""
+        for name, doc in self._changed.items():
+            self._shop.query(
+                f"INSERT INTO {self._table} (name, doc) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET doc = EXCLUDED.doc",
+                (name, _json(doc)),
+            )
+        self._changed = {}
+
+
+def _copy(doc: dict) -> dict:
+    return orjson.loads(orjson.dumps(doc))
