@@ -1,9 +1,18 @@
-"""Shared fixtures: a data directory, a CLI runner with a fixed clock, file snapshots."""
+"""Shared fixtures: a programme on either store, a CLI runner with a fixed clock, snapshots.
+
+The CLI-level tests run on the data folder, and on PostgreSQL too when
+LOYALTY_TEST_DATABASE_URL names a database (for example the URL that
+`scripts/postgres-cluster.sh start DIR PORT` prints): each such test then runs twice, the
+second time in a schema of its own, dropped afterwards. Tests of the folder's files are
+marked `folder_only`.
+"""
 
 from __future__ import annotations
 
 import gc
 import json
+import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -30,20 +39,120 @@ def collector_left_on():
 
 
 NOW = "2026-11-22T12:00:00+00:00"
+DATABASE_URL = os.environ.get("LOYALTY_TEST_DATABASE_URL")
+STORES = ("folder", "postgres") if DATABASE_URL else ("folder",)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "folder_only: about the data folder's files; not run on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that uses a programme runs on each store in STORES."""
+    if "store_kind" in metafunc.fixturenames:
+        kinds = STORES
+        if metafunc.definition.get_closest_marker("folder_only"):
+            kinds = ("folder",)
+        metafunc.parametrize("store_kind", kinds, indirect=True)
+
+
+@pytest.fixture
+def store_kind(request) -> str:
+    return request.param
+
+
+def in_schema(url: str, schema: str) -> str:
+    """The URL with `schema` as its search path (libpq's `options`); its connections are
+    named after the schema, so that the test can end the ones it left open."""
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}&application_name={schema}"
+
+
+@pytest.fixture
+def database(store_kind):
+    """None on the folder store; on PostgreSQL the URL of a fresh, empty schema."""
+    if store_kind == "folder":
+        yield None
+        return
+    import psycopg2
+
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = psycopg2.connect(DATABASE_URL)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield in_schema(DATABASE_URL, schema)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (schema,),
+            )
+            cur.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+def database_rows(url: str) -> dict[str, list]:
+    """Every row of every table in the URL's schema, to prove a refusal wrote nothing."""
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() ORDER BY table_name"
+            )
+            tables = [row[0] for row in cur.fetchall()]
+            rows = {}
+            for table in tables:
+                cur.execute(f"SELECT * FROM {table} ORDER BY 1")
+                rows[table] = [tuple(map(str, row)) for row in cur.fetchall()]
+            return rows
+    finally:
+        conn.close()
 
 
 class Loyalty:
-    """Runs `loyalty` in-process against one data directory, with the clock at `now`."""
+    """Runs `loyalty` in-process against one programme, with the clock at `now`: the data
+    folder `data_dir`, or the PostgreSQL database `database` when one is given (`data_dir`
+    is then passed too, for what a command keeps beside the programme)."""
 
-    def __init__(self, data_dir: Path, now: str = NOW):
+    def __init__(self, data_dir: Path, now: str = NOW, database: str | None = None):
         self.data_dir = data_dir
+        self.database = database
         self.now = now
         self.runner = CliRunner()
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.database is not None
+
+    def where(self) -> list[str]:
+        """The options that select this programme's store."""
+        place = ["--data-dir", str(self.data_dir)]
+        return [*place, "--database", self.database] if self.database else place
+
+    def store(self, wait: float = 2.0):
+        """The store itself, for a test that reads or writes below the CLI."""
+        if self.database:
+            from loyalty_cli.pg_store import PostgresStore
+
+            return PostgresStore(self.database, wait)
+        from loyalty_cli.store import Store
+
+        return Store(self.data_dir, wait)
+
+    def snapshot(self) -> dict:
+        """Everything stored: the data folder's files and, on PostgreSQL, every row."""
+        files = snapshot(self.data_dir) if self.data_dir.exists() else {}
+        return {"files": files, "rows": database_rows(self.database) if self.database else {}}
 
     def __call__(self, *args: str, now: str | None = None, expect: int | None = 0, input=None):
         result = self.runner.invoke(
             cli,
-            ["--data-dir", str(self.data_dir), "--operator", "tester", *map(str, args)],
+            [*self.where(), "--operator", "tester", *map(str, args)],
             env={"LOYALTY_NOW": now or self.now, "LOYALTY_WAIT": "2"},
             input=input,
             catch_exceptions=True,
@@ -65,17 +174,17 @@ class Loyalty:
 
 
 @pytest.fixture
-def loyalty(tmp_path: Path) -> Loyalty:
-    """A runner for a fresh data directory with a default programme (EUR, Europe/Riga, LV)."""
-    runner = Loyalty(tmp_path / "shop")
+def loyalty(tmp_path: Path, database) -> Loyalty:
+    """A runner for a fresh programme (EUR, Europe/Riga, LV) on the store under test."""
+    runner = Loyalty(tmp_path / "shop", database=database)
     runner("init", "--name", "Test shop")
     return runner
 
 
 @pytest.fixture
-def empty_loyalty(tmp_path: Path) -> Loyalty:
-    """A runner for a data directory with no programme yet."""
-    return Loyalty(tmp_path / "shop")
+def empty_loyalty(tmp_path: Path, database) -> Loyalty:
+    """A runner for a store with no programme yet."""
+    return Loyalty(tmp_path / "shop", database=database)
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
@@ -99,9 +208,8 @@ def write_entry(loyalty: Loyalty, card: str, at: str, **fields) -> None:
     from datetime import datetime, timezone
 
     from loyalty_cli import points
-    from loyalty_cli.store import Store
 
     moment = datetime.fromisoformat(at).replace(tzinfo=timezone.utc)
-    with Store(loyalty.data_dir).transaction() as shop:
+    with loyalty.store().transaction() as shop:
         member = shop.members.require(card)
         points.record(shop, member, at=moment, operator="tester", **fields)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import snapshot
-
 
 def _member_with_may_purchase(loyalty):
     card = loyalty.enroll("Anna", "--at", "2026-01-01")
@@ -13,11 +11,11 @@ def _member_with_may_purchase(loyalty):
 
 def test_a_purchase_dated_before_enrolment_is_refused_and_writes_nothing(loyalty):
     card = loyalty.enroll("Anna", "--at", "2026-03-01")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("purchase", card, "10", "--at", "2026-02-28", expect=1)
     assert "enrolled on 2026-03-01" in result.stderr
     assert result.stderr.count("\n") == 1
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_an_import_rejects_a_purchase_dated_before_enrolment_with_the_reason(loyalty, tmp_path):
@@ -36,25 +34,25 @@ def test_an_import_rejects_a_purchase_dated_before_enrolment_with_the_reason(loy
 
 def test_a_redemption_dated_before_the_members_latest_entry_is_refused_and_writes_nothing(loyalty):
     card = _member_with_may_purchase(loyalty)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", card, "50", "--at", "2026-03-01", expect=1)
     assert "has an entry dated 2026-05-10" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_removal_of_points_dated_before_they_existed_is_refused_and_writes_nothing(loyalty):
     card = _member_with_may_purchase(loyalty)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     loyalty("adjust", card, "-50", "--reason", "fix", "--at", "2026-03-01", expect=1)
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_an_adjustment_dated_before_enrolment_is_refused(loyalty):
     card = loyalty.enroll("Anna", "--at", "2026-03-01")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("adjust", card, "50", "--reason", "gift", "--at", "2026-02-01", expect=1)
     assert "enrolled on 2026-03-01" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_refund_back_dated_past_an_expiry_run_is_refused_and_writes_nothing(loyalty):
@@ -63,10 +61,10 @@ def test_a_refund_back_dated_past_an_expiry_run_is_refused_and_writes_nothing(lo
     loyalty("purchase", card, "100", "--receipt", "JAN", "--at", "2026-01-10")
     loyalty("expire", "--as-of", "2026-03-01")
     loyalty("purchase", card, "50", "--receipt", "MAY", "--at", "2026-05-10")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("refund", "JAN", "--at", "2026-02-15", expect=1)
     assert "cannot be dated before" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     assert loyalty.json("member", "show", card)["lots"] == {"2026-06": 50}
 
 

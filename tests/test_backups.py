@@ -9,7 +9,7 @@ import os
 import tarfile
 
 import pytest
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 from inspection import has_command, temp_files
 
 from loyalty_cli import files
@@ -86,13 +86,13 @@ def test_restore_without_yes_checks_and_changes_nothing(shop, tmp_path):
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
     shop("purchase", "29123456", "3")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("restore", archive)
     assert (
         "is sound: 2 members and 4 ledger entries" in result.stdout and "Nothing was changed" in result.stdout
     )
     assert "--yes` would replace the data in" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_restore_keeps_the_replaced_data_in_an_archive_that_restores(shop, tmp_path):
@@ -118,10 +118,10 @@ def test_restore_of_a_damaged_archive_changes_nothing(shop, tmp_path):
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
     archive.write_bytes(archive.read_bytes()[:-40])
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("restore", archive, "--yes", expect=3)
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     assert temp_files(shop.data_dir) == []
 
 
@@ -137,9 +137,9 @@ def test_restore_refuses_an_archive_whose_file_differs_from_its_manifest(shop, t
     members = _unpack(archive)
     members["loyalty.json"] = members["loyalty.json"].replace(b'"points":12', b'"points":99')
     _pack(archive, members)
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     assert "SHA-256 differs" in shop("restore", archive, "--yes", expect=3).stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_restore_refuses_an_archive_that_does_not_verify(shop, tmp_path):
@@ -148,9 +148,9 @@ def test_restore_refuses_an_archive_that_does_not_verify(shop, tmp_path):
     members = _unpack(archive)
     members["loyalty.json"] = members["loyalty.json"].replace(b'"points":12', b'"points":99')
     _pack(archive, members, fix_manifest=True)
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     assert "does not verify (entry 1" in shop("restore", archive, "--yes", expect=3).stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_restore_refuses_an_archive_with_paths_outside_the_directory(shop, tmp_path):
@@ -280,7 +280,7 @@ def test_restore_without_yes_into_a_new_directory_says_it_would_fill_it(shop, tm
     elsewhere = Loyalty(tmp_path / "elsewhere")
     result = elsewhere.json("restore", archive)
     assert result["restored"] is False and result["replaces_data"] is False
-    assert snapshot(elsewhere.data_dir) == {}
+    assert elsewhere.snapshot() == {"files": {}, "rows": {}}
 
 
 def test_restore_refuses_a_file_larger_than_the_limit_before_unpacking_it(shop, tmp_path, monkeypatch):
@@ -290,10 +290,10 @@ def test_restore_refuses_a_file_larger_than_the_limit_before_unpacking_it(shop, 
     members["ledger/2026-01-0.json"] = b" " * (2 << 20)  # 2 MB of gzip-friendly bytes
     _pack(archive, members, fix_manifest=True)
     monkeypatch.setenv("LOYALTY_ARCHIVE_MAX_FILE_MB", "1")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("restore", archive, "--yes", expect=3)
     assert "more than the limit of 1.0 MB" in result.stderr and "nothing was unpacked" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     assert temp_files(shop.data_dir) == []
 
 
@@ -328,9 +328,9 @@ def test_restore_refuses_a_file_larger_than_its_manifest_says(shop, tmp_path):
     manifest["files"]["loyalty.json"]["size"] = 10  # the hash still matches the real file
     members["MANIFEST.json"] = json.dumps(manifest).encode()
     _pack(archive, members)
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     assert "not the size its manifest says" in shop("restore", archive, "--yes", expect=3).stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_restore_refuses_an_archive_larger_than_the_free_space(shop, tmp_path, monkeypatch):
@@ -341,9 +341,9 @@ def test_restore_refuses_an_archive_larger_than_the_free_space(shop, tmp_path, m
     shop("backup", "-o", archive)
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(100, 90, 10))
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     assert "has only 0.0 MB free" in shop("restore", archive, "--yes", expect=3).stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_verify_against_refuses_an_oversized_manifest_without_reading_it(shop, tmp_path, monkeypatch):

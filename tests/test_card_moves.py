@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import snapshot
 
 from loyalty_cli.store import Store
 
@@ -41,10 +40,10 @@ def test_replace_card_takes_the_given_card_number(loyalty, anna):
 
 def test_replace_card_refuses_a_card_already_taken_and_writes_nothing(loyalty, anna):
     other = loyalty.enroll("Jānis Ozols")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("member", "replace-card", anna, "--card", other, expect=1)
     assert "already taken" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_replaced_card_number_is_never_handed_out_again(loyalty, anna):
@@ -55,11 +54,11 @@ def test_a_replaced_card_number_is_never_handed_out_again(loyalty, anna):
 
 def test_purchase_on_a_replaced_card_is_refused_naming_the_new_card_and_writes_nothing(loyalty, anna):
     new = replace(loyalty, anna)["new_card"]
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("purchase", anna, "10", expect=1)
     assert new in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -73,10 +72,10 @@ def test_purchase_on_a_replaced_card_is_refused_naming_the_new_card_and_writes_n
 )
 def test_writes_on_a_replaced_card_are_refused_naming_the_new_card(loyalty, anna, command):
     new = replace(loyalty, anna)["new_card"]
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty(*(part.format(old=anna) for part in command), expect=1)
     assert new in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_showing_a_replaced_card_names_the_card_it_went_to(loyalty, anna):
@@ -185,22 +184,22 @@ def test_statement_of_the_kept_card_shows_the_merged_history(loyalty, anna, twin
 
 def test_writes_on_a_merged_record_are_refused_naming_the_kept_card(loyalty, anna, twin):
     merge(loyalty, anna, twin)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     for command in (("purchase", twin, "10"), ("adjust", twin, "5", "--reason", "x")):
         assert anna in loyalty(*command, expect=1).stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_merge_without_yes_is_refused_and_writes_nothing(loyalty, anna, twin):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert "--yes" in loyalty("member", "merge", anna, twin, expect=1).stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_merging_a_member_with_itself_is_refused(loyalty, anna):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     loyalty("member", "merge", anna, "29123456", "--yes", expect=2)
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_merge_gives_the_kept_member_the_higher_tier(loyalty, anna, twin):
@@ -283,7 +282,7 @@ def test_erasing_a_member_scrubs_backups_that_hold_them_under_the_old_card(loyal
     loyalty("purchase", card, "10")
     new = replace(loyalty, card)["new_card"]
     loyalty("member", "erase", new, "--yes")
-    holding = [name for name, data in snapshot(loyalty.data_dir).items() if b"Unik" in data]
+    holding = [name for name, data in loyalty.snapshot().items() if b"Unik" in data]
     assert holding == []
 
 
@@ -342,10 +341,10 @@ def test_a_statement_of_the_new_card_counts_the_spend_made_on_the_old_one(loyalt
 
 
 def test_a_replacement_reason_with_a_control_character_is_refused_and_writes_nothing(loyalty, anna):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("member", "replace-card", anna, "--reason", "lost\x1b[2J", expect=2)
     assert "reason" in result.stderr and "control characters" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_the_ledger_export_names_the_card_a_card_moved_to(loyalty, anna):
@@ -362,10 +361,10 @@ def test_a_redemption_cannot_be_dated_before_the_merge_it_follows(loyalty):
     other = loyalty.enroll("Anna B", "--at", "2025-12-01T10:00:00+00:00")
     loyalty("purchase", other, "30", "--at", "2026-03-10T10:00:00+00:00")
     merge(loyalty, keep, other)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", keep, "60", "--at", "2026-06-01T10:00:00+00:00", expect=1)
     assert "cannot be dated before" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_birthday_bonus_given_on_the_merged_record_is_not_given_again_that_year(loyalty):
@@ -433,9 +432,9 @@ def test_expiring_as_of_a_day_before_the_replacement_counts_what_the_old_card_he
 
 def test_enrolling_with_a_merged_record_as_referrer_is_refused_naming_the_kept_card(loyalty, anna, twin):
     merge(loyalty, anna, twin)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert anna in loyalty("enroll", "Jānis", "--referred-by", twin, expect=1).stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_member_export_imported_back_after_a_merge_imports_nobody(loyalty, anna, twin, tmp_path):

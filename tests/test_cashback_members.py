@@ -8,7 +8,6 @@ import io
 import json
 
 import pytest
-from conftest import snapshot
 
 LATER = "2026-12-10T12:00:00+00:00"  # after the return window of a purchase at NOW (2026-11-22)
 
@@ -82,27 +81,27 @@ def test_redeem_amount_spends_cashback_in_cents(loyalty, anna):
 
 
 def test_redeem_points_in_a_cashback_programme_is_refused_pointing_to_amount(loyalty, anna):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", anna, "345", expect=2)
     assert "--amount" in result.stderr and result.stderr.count("\n") == 1
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_redeem_more_cashback_than_held_is_refused_in_money_and_writes_nothing(loyalty, anna):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", anna, "--amount", "18.01", expect=1)
     assert result.stderr == f"Error: member {anna} holds €18.00 of cashback; cannot redeem €18.01\n"
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 @pytest.mark.parametrize("given", [[], ["5", "--amount", "1"]])
 def test_redeem_takes_exactly_one_of_points_and_amount(loyalty, given):
     card = loyalty.enroll()
     loyalty("purchase", card, "20")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", card, *given, expect=2)
     assert "give POINTS or --amount" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_redeem_amount_in_a_points_programme_spends_the_points_it_is_worth(loyalty):
@@ -116,10 +115,10 @@ def test_redeem_amount_that_is_no_whole_number_of_points_is_refused_and_writes_n
     loyalty("program", "set", "redeem.value", "0.02")
     card = loyalty.enroll()
     loyalty("purchase", card, "20")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", card, "--amount", "0.05", expect=2)
     assert result.stderr == "Error: €0.05 is not a whole number of points at 0.02 each (redeem.value)\n"
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_adjust_in_a_cashback_programme_takes_and_answers_money(loyalty, anna):
@@ -214,10 +213,10 @@ def test_pending_points_are_refused_for_redemption_and_nothing_is_written(loyalt
     card = loyalty.enroll()
     loyalty("purchase", card, "100", "--receipt", "R1")
     loyalty("adjust", card, "30", "--reason", "welcome")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", card, "50", expect=1)
     assert "can spend 30 points (100 more are pending); cannot redeem 50" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     assert loyalty.json("redeem", card, "50", now=LATER)["balance"] == 80
 
 
@@ -225,10 +224,10 @@ def test_removing_pending_points_by_adjustment_is_refused_speaking_of_them(loyal
     pending(loyalty)
     card = loyalty.enroll()
     loyalty("purchase", card, "100", "--receipt", "R1")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("adjust", card, "-10", "--reason", "slip", expect=1)
     assert "can spend 0 points (100 more are pending); cannot remove 10" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_pending_cashback_is_shown_apart_as_money_and_refused_for_redemption(loyalty):

@@ -11,7 +11,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import snapshot
 from inspection import has_command
 
 from loyalty_cli.store import Store
@@ -98,13 +97,13 @@ def test_parallel_writers_lose_no_update(loyalty):
 
 
 def test_a_writer_that_cannot_get_the_lock_exits_75_and_writes_nothing(held):
-    before = snapshot(held.data_dir)
+    before = held.snapshot()
     result = run(held, "purchase", "29123456", "10", wait=1)
     assert result.returncode == 75
     waiting, error = result.stderr.splitlines()  # after half a second it said it was waiting
     assert waiting == "Waiting for another loyalty process..."
     assert error.startswith("Error: another loyalty process")
-    assert snapshot(held.data_dir) == before
+    assert held.snapshot() == before
 
 
 def test_a_backup_that_cannot_get_the_lock_exits_75_and_writes_nothing(held, tmp_path):

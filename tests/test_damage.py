@@ -12,7 +12,7 @@ import shutil
 
 import orjson
 import pytest
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 
 from loyalty_cli import hot_file, partitions
 from loyalty_cli.store import Store
@@ -45,10 +45,10 @@ def damage_row(loyalty: Loyalty, card: str) -> None:
 
 def test_a_damaged_member_row_stops_a_writer_for_another_member(shop):
     damage_row(shop, "1001")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("purchase", "1002", "5", "--receipt", "R3", expect=3)
     assert result.stderr.count("\n") == 1 and str(hot(shop)) in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_the_refusal_names_the_newest_sound_backup(shop):
@@ -86,10 +86,10 @@ def test_a_damaged_newer_backup_is_passed_over_for_an_older_sound_one(shop):
 def test_a_changed_digit_that_is_still_json_is_caught_before_writing(shop):
     path = hot(shop)
     path.write_bytes(path.read_bytes().replace(b'"Anna"', b'"Anja"'))
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("purchase", "1002", "5", "--receipt", "R3", expect=3)
     assert "does not match its checksum" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_backup_refuses_to_archive_a_damaged_hot_file(shop, tmp_path):
@@ -119,9 +119,9 @@ def test_an_older_hot_file_with_a_damaged_row_is_not_migrated(shop):
     data["meta"]["1"]["schema"] = 2
     path.write_bytes(b"{" + hot_file.render(data).partition(b'",')[2])  # as schema 2 wrote it: no checksum
     damage_row(shop, "1001")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     shop("purchase", "1002", "5", "--receipt", "R3", expect=3)
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 # Partitions and receipt shards
@@ -151,19 +151,19 @@ def partition_file(loyalty: Loyalty, month: str, card: str):
 def test_a_deleted_receipt_shard_stops_a_duplicate_purchase(history):
     shard = shard_file(history, "R-2025-12-03")
     shard.unlink()
-    before = snapshot(history.data_dir)
+    before = history.snapshot()
     result = history("purchase", "1001", "20", "--receipt", "R-2025-12-03", expect=3)
     assert str(shard) in result.stderr and "missing" in result.stderr
-    assert snapshot(history.data_dir) == before
+    assert history.snapshot() == before
 
 
 def test_an_emptied_receipt_shard_stops_a_duplicate_purchase(history):
     shard = shard_file(history, "R-2025-12-03")
     shard.write_bytes(b"{}")
-    before = snapshot(history.data_dir)
+    before = history.snapshot()
     result = history("purchase", "1001", "20", "--receipt", "R-2025-12-03", expect=3)
     assert str(shard) in result.stderr and "changed or damaged" in result.stderr
-    assert snapshot(history.data_dir) == before
+    assert history.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -194,10 +194,10 @@ def test_a_changed_month_partition_stops_a_reader_naming_it(history):
 def test_a_writer_never_merges_into_a_changed_partition(history):
     path = partition_file(history, "2025-12", "1002")
     path.write_bytes(orjson.dumps({"ledger": {}}))
-    before = snapshot(history.data_dir)
+    before = history.snapshot()
     result = history("purchase", "1002", "5", "--receipt", "LATE", "--at", "2025-12-28", expect=3)
     assert str(path) in result.stderr
-    assert snapshot(history.data_dir) == before
+    assert history.snapshot() == before
 
 
 def test_verify_names_a_missing_partition(history):

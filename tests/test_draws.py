@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 
 from loyalty_cli import fair_draw
 
@@ -125,21 +125,21 @@ def test_spend_tickets_count_whole_amounts(loyalty, october):
 
 def test_running_a_held_draw_again_changes_nothing(loyalty, october):
     first = run(loyalty, "oct", "--prize-points", "500")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert run(loyalty, "oct", "--prize-points", "500") == first
     assert loyalty.json("draw", "run", "oct") == first
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_held_draw_run_again_with_other_rules_is_refused_naming_the_difference(loyalty, october):
     run(loyalty, "oct", "--winners", "2")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty(
         "draw", "run", "oct", "--month", "2026-10", "--prize", "Other", "--winners", "2", expect=1
     )
     assert "--prize 'Other' (it was held with 'Cake')" in result.stderr
     assert "winners" not in result.stderr and result.stdout == ""
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_held_draw_run_again_with_another_window_is_refused(loyalty, october):
@@ -150,11 +150,11 @@ def test_a_held_draw_run_again_with_another_window_is_refused(loyalty, october):
 
 def test_a_committed_draw_run_before_its_window_ends_is_refused_and_reveals_nothing(loyalty, october):
     published = loyalty("draw", "commit", "nov", "--month", "2026-11", "--prize", "Basket").stdout.strip()
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("draw", "run", "nov", "--json", expect=1)
     assert "it can run from 2026-12-01" in result.stderr
     assert result.stdout == ""
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     hidden = loyalty.json("draw", "show", "nov")
     assert (hidden["seed"], hidden["winners"], hidden["seed_sha256"]) == (None, None, published)
     assert "not yet (it can run from 2026-12-01)" in loyalty("draw", "show", "nov").stdout
@@ -162,11 +162,11 @@ def test_a_committed_draw_run_before_its_window_ends_is_refused_and_reveals_noth
 
 def test_a_committed_draw_run_with_other_rules_is_refused_and_reveals_nothing(loyalty, october):
     loyalty("draw", "commit", "dec", "--month", "2026-10", "--prize", "Basket", "--winners", "2")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("draw", "run", "dec", "--winners", "3", "--seed", SEED, expect=1)
     assert "--winners 3 (it was committed with 2)" in result.stderr
     assert "--seed (a committed draw runs with its own secret seed)" in result.stderr
-    assert result.stdout == "" and snapshot(loyalty.data_dir) == before
+    assert result.stdout == "" and loyalty.snapshot() == before
     assert len(loyalty.json("draw", "run", "dec", "--winners", "2")["winners"]) == 2
 
 
@@ -245,13 +245,13 @@ def test_commit_shows_only_the_hash_and_run_reveals_the_seed(loyalty, october):
 
 
 def test_a_bad_seed_or_window_is_a_usage_error(loyalty, october):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     loyalty("draw", "run", "x", "--month", "2026-10", "--prize", "C", "--seed", "abc", expect=2)
     loyalty("draw", "run", "x", "--prize", "C", expect=2)
     loyalty("draw", "run", "x", "--month", "2026-13", "--prize", "C", expect=2)
     loyalty("draw", "run", "x", "--month", "2026-10", expect=2)
     loyalty("draw", "run", "x", "--month", "2026-10", "--prize", "C", "--min-tier", "Platinum", expect=2)
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_maintain_holds_a_scheduled_draw_once_for_each_ended_month(loyalty, october):
@@ -319,10 +319,10 @@ def test_a_draw_refused_before_its_window_ends_says_why_in_the_operators_languag
     loyalty, october, lang, refusal
 ):
     loyalty("draw", "commit", "nov", "--month", "2026-11", "--prize", "Basket")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("--lang", lang, "draw", "run", "nov", expect=1)
     assert refusal in result.stderr
-    assert result.stdout == "" and snapshot(loyalty.data_dir) == before
+    assert result.stdout == "" and loyalty.snapshot() == before
 
 
 def test_a_draw_run_again_with_other_rules_is_refused_in_latvian(loyalty, october):

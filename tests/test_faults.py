@@ -15,7 +15,6 @@ import subprocess
 import sys
 
 import pytest
-from conftest import snapshot
 from inspection import temp_files
 
 from loyalty_cli import files
@@ -77,14 +76,14 @@ def shop(loyalty):
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_failed_write_leaves_the_previous_data(shop, monkeypatch, fault):
     name, code, options = FAULTS[fault]
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     fake = short_then_full(code) if options.get("short") else failing(name, code, **options)
     monkeypatch.setattr(os, name, fake)
     result = shop("purchase", "29123456", "5", "--receipt", "R2", expect=3)
     monkeypatch.undo()
     assert result.stderr.startswith("Error: could not write") and result.stderr.count("\n") == 1
     assert os.strerror(code) in result.stderr and "nothing was changed" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     assert temp_files(shop.data_dir) == []
 
 
@@ -119,13 +118,13 @@ def test_temp_files_of_a_killed_writer_are_ignored_and_removed(shop):
 @pytest.mark.parametrize("fault", ["I/O error at fsync", "rename refused"])
 def test_a_failed_backup_leaves_no_archive(shop, monkeypatch, tmp_path, fault):
     name, code, _options = FAULTS[fault]
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     monkeypatch.setattr(os, name, failing(name, code))
     result = shop("backup", "-o", tmp_path / "b.tar.gz", expect=3)
     monkeypatch.undo()
     assert result.stderr.startswith("Error: could not write") and result.stderr.count("\n") == 1
     assert list(tmp_path.glob("*b.tar.gz*")) == []
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 @pytest.mark.parametrize("command", [("purchase", "29123456", "5"), ("backup", "-o", "{tmp}/b.tar.gz")])
@@ -137,7 +136,7 @@ def test_a_real_full_disk_stops_a_real_process_cleanly(shop, tmp_path, command):
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     args = [a.format(tmp=tmp_path) for a in command]
     result = subprocess.run(
         [sys.executable, "-m", "loyalty_cli", "--data-dir", str(shop.data_dir), *args],
@@ -151,7 +150,7 @@ def test_a_real_full_disk_stops_a_real_process_cleanly(shop, tmp_path, command):
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("Error: could not write") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     assert temp_files(shop.data_dir) == [] and temp_files(tmp_path) == []
 
 
@@ -159,21 +158,21 @@ def test_a_failed_restore_changes_nothing(shop, monkeypatch, tmp_path):
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
     shop("purchase", "29123456", "5", "--receipt", "R2")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     monkeypatch.setattr(os, "fsync", failing("fsync", errno.EIO))
     result = shop("restore", archive, "--yes", expect=3)
     monkeypatch.undo()
     assert "nothing was changed" in result.stderr and result.stderr.count("\n") == 1
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     assert temp_files(shop.data_dir) == []
 
 
 def test_a_failed_erase_changes_nothing(shop, monkeypatch):
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     monkeypatch.setattr(os, "writev", failing("writev", errno.ENOSPC))
     shop("member", "erase", "29123456", "--yes", expect=3)
     monkeypatch.undo()
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_an_erase_interrupted_by_the_disk_says_to_run_it_again_and_then_finishes(shop, monkeypatch):
@@ -225,13 +224,13 @@ def read_only_file_system(monkeypatch) -> None:
 def test_a_read_only_file_system_stops_a_writer_with_one_line_and_exit_3(
     shop, monkeypatch, tmp_path, command
 ):
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     read_only_file_system(monkeypatch)
     result = shop(*[a.format(tmp=tmp_path) for a in command], expect=3)
     monkeypatch.undo()
     assert result.stderr.count("\n") == 1 and os.strerror(errno.EROFS) in result.stderr
     assert "internal error" not in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_a_read_only_file_system_still_answers_reads(shop, monkeypatch):
@@ -244,13 +243,13 @@ def test_a_read_only_file_system_still_answers_reads(shop, monkeypatch):
     [("lv", "diskā nav vietas"), ("ru", "на диске нет места")],
 )
 def test_a_disk_full_is_told_in_the_operators_language(shop, monkeypatch, code, expected):
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     monkeypatch.setattr(os, "writev", failing("writev", errno.ENOSPC))
     result = shop("--lang", code, "purchase", "29123456", "5", "--receipt", "R2", expect=3)
     monkeypatch.undo()
     assert expected in result.stderr and os.strerror(errno.ENOSPC) not in result.stderr
     assert result.stderr.count("\n") == 1
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 @pytest.mark.parametrize(

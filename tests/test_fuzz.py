@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -284,7 +284,7 @@ def run_examples(template: Loyalty, commands):
                 for a in args
             ]
             loyalty = Loyalty(work / "shop")
-            before = snapshot(loyalty.data_dir)
+            before = loyalty.snapshot()
             cwd = os.getcwd()
             os.chdir(work)
             try:
@@ -299,7 +299,7 @@ def run_examples(template: Loyalty, commands):
             )
             if result.exit_code != 0 and not imported_some:
                 assert "Error" in result.stderr, result.output
-                assert snapshot(loyalty.data_dir) == before
+                assert loyalty.snapshot() == before
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

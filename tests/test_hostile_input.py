@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import snapshot
-
 
 def test_a_date_outside_1900_to_2999_is_a_usage_error(loyalty):
     card = loyalty.enroll()
@@ -13,20 +11,20 @@ def test_a_date_outside_1900_to_2999_is_a_usage_error(loyalty):
 
 def test_an_argument_that_is_not_utf8_is_a_usage_error(loyalty):
     card = loyalty.enroll()
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("adjust", card, "5", "--reason", "caf\udce9", expect=2)
     assert "not UTF-8 text" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_rejects_into_a_missing_folder_is_refused_before_importing(loyalty, tmp_path):
     card = loyalty.enroll()
     rows = tmp_path / "till.csv"
     rows.write_text(f"card,amount,receipt,at\n{card},10,R1,\nnobody,5,R2,\n")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("import", "purchases", rows, "--rejects", tmp_path / "no" / "bad.csv", expect=2)
     assert "is not a folder you can write to" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_backup_into_a_missing_folder_is_a_usage_error(loyalty, tmp_path):

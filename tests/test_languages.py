@@ -13,7 +13,6 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import snapshot
 from loyalty_cli.commands.translated import choose_language
 
 from loyalty_cli import language
@@ -287,17 +286,17 @@ def test_program_set_language_takes_any_case(loyalty):
     ],
 )
 def test_a_setting_that_is_not_a_number_is_named_once(loyalty, code, expected):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert loyalty("--lang", code, "program", "set", "earn.rate", "abc", expect=2).stderr == expected
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 @pytest.mark.parametrize("value", ["de", "", "lv_LV", "latviešu"])
 def test_program_set_language_refuses_a_language_we_do_not_speak_and_writes_nothing(loyalty, value):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("program", "set", "language", value, expect=2)
     assert "is not a language loyalty speaks; choose one of en, lv, ru" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_programme_set_up_before_languages_gives_english():
@@ -403,10 +402,10 @@ def test_restore_check_says_the_archive_is_sound_in_russian(loyalty, tmp_path):
 def test_restore_of_a_file_that_is_not_an_archive_is_refused_in_latvian(loyalty, tmp_path):
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not an archive")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("--lang", "lv", "restore", str(junk), "--yes", expect=3)
     assert f"Kļūda: {junk} nav nolasāms rezerves kopijas arhīvs" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_damaged_data_file_is_told_in_russian(loyalty):

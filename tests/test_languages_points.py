@@ -5,7 +5,6 @@ count, and amounts and numbers written as people of that language write them."""
 from __future__ import annotations
 
 import pytest
-from conftest import snapshot
 
 from loyalty_cli import language
 
@@ -81,11 +80,11 @@ def test_purchase_answer_in_english_writes_euros_before_the_amount(loyalty):
 def test_redeeming_more_than_the_balance_is_refused_in_the_operators_language(loyalty, code, refusal):
     card = loyalty.enroll()
     loyalty("purchase", card, "12,30")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = speak(loyalty, code, "redeem", card, "13", expect=1)
     assert refusal.format(card=card) in result.stderr
     assert result.stderr.count("\n") == 1
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -98,10 +97,10 @@ def test_redeeming_more_than_the_balance_is_refused_in_the_operators_language(lo
 def test_removing_more_than_the_balance_is_refused_in_the_operators_language(loyalty, code, refusal):
     card = loyalty.enroll()
     loyalty("adjust", card, "1", "--reason", "gift")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = speak(loyalty, code, "adjust", card, "-2", "--reason", "slip", expect=1)
     assert refusal.format(card=card) in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 @pytest.mark.parametrize(("code", "member"), [("lv", "dalībniek"), ("ru", "участник")])
@@ -110,11 +109,11 @@ def test_an_unknown_member_is_refused_in_the_operators_language(loyalty, code, m
         translated = language.gettext("no member with card or phone {ref!r}")
     if translated == "no member with card or phone {ref!r}":
         pytest.skip("the members' texts are not translated in this catalogue yet")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = speak(loyalty, code, "purchase", "999999999999", "10", expect=1)
     assert member in result.stderr and "999999999999" in result.stderr
     assert "no member with" not in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from conftest import snapshot
-
 from loyalty_cli.store import Store
 
 
@@ -35,18 +33,18 @@ def test_second_expiry_run_the_same_day_writes_nothing(loyalty):
     card = loyalty.enroll("Anna", "--at", "2025-01-01")
     loyalty("purchase", card, "100", "--at", "2025-01-15")
     loyalty("expire", "--as-of", "2026-02-01")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert loyalty.json("expire", "--as-of", "2026-02-01")["expired_points"] == 0
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_expiry_dry_run_writes_nothing(loyalty):
     card = loyalty.enroll("Anna", "--at", "2025-01-01")
     loyalty("purchase", card, "100", "--at", "2025-01-15")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert loyalty.json("expire", "--as-of", "2026-02-01", "--dry-run")["expired_points"] == 100
     assert loyalty.json("expire", "--as-of", "2030-01-01", "--dry-run")["expired_points"] == 100
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_future_job_day_needs_dry_run(loyalty):
@@ -120,9 +118,9 @@ def test_refunds_take_points_back_in_proportion_at_the_original_rate(loyalty):
 
 def test_a_refund_never_exceeds_the_purchase(loyalty):
     _silver_purchase(loyalty)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert "cannot refund €100.01" in loyalty("refund", "R1", "--amount", "100.01", expect=1).stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     loyalty("refund", "NOPE", expect=1)
 
 
@@ -247,9 +245,9 @@ def test_maintain_twice_for_the_same_day_changes_nothing(loyalty):
     card = loyalty.enroll("Anna", "--at", "2025-01-01")
     loyalty("purchase", card, "100", "--at", "2025-01-15")
     loyalty("maintain", "--as-of", "2026-02-01")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert loyalty.json("maintain", "--as-of", "2026-02-01")["days"] == 0
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_the_first_maintain_starts_on_the_day_the_programme_was_created(empty_loyalty):

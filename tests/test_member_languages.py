@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import snapshot
 
 from loyalty_cli.store import Store
 
@@ -78,12 +77,12 @@ def test_member_edit_of_the_language_keeps_the_other_details(loyalty):
 )
 def test_an_unknown_language_is_refused_with_exit_2_on_one_line_and_nothing_written(loyalty, args):
     card = loyalty.enroll("Jānis", "--language", "lv")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty(*[card if a == "CARD" else a for a in args], expect=2)
     assert result.stderr.startswith("Error: ") and "en, lv, ru" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_member_edit_with_an_empty_language_is_refused(loyalty):

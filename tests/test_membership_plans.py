@@ -8,7 +8,7 @@ The clock stands at 2026-11-22 12:00 UTC (14:00 in Riga). A plan of 12 months bo
 
 from __future__ import annotations
 
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 
 from loyalty_cli.store import Store
 
@@ -29,14 +29,14 @@ GOLD = (
 
 def refused(loyalty: Loyalty, *args: str, code: int = 1) -> str:
     """Run a command that must be refused: one line on stderr, exit `code`, nothing written."""
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty(*args, expect=code)
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("Error: ")
     if code == 1:
         assert result.stderr.strip().count("\n") == 0, result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     return last
 
 

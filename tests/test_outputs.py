@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 from inspection import temp_files
 
 from loyalty_cli import files
@@ -111,7 +111,7 @@ def test_a_planted_temp_file_is_never_written_through(shop, tmp_path, which):
 def test_a_full_disk_keeps_the_previous_output_and_exits_3(shop, tmp_path, monkeypatch, which):
     args, target = _target(shop, tmp_path, which)
     target.write_bytes(b"yesterday's file")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
 
     def full(fd, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -124,7 +124,7 @@ def test_a_full_disk_keeps_the_previous_output_and_exits_3(shop, tmp_path, monke
     assert "No space left on device" in result.stderr
     assert target.read_bytes() == b"yesterday's file"
     assert temp_files(tmp_path / "out") == []
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 @pytest.mark.parametrize("which", OUTPUTS)

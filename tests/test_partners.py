@@ -7,7 +7,7 @@ import csv
 import io
 
 import pytest
-from conftest import snapshot, write_entry
+from conftest import write_entry
 
 from loyalty_cli.store import Store
 
@@ -54,16 +54,16 @@ def test_a_purchase_paid_with_points_at_a_partner_names_it_on_the_payment_too(co
 def test_an_unknown_partner_is_refused_and_nothing_is_written(coalition, command):
     card = coalition.enroll()
     coalition("purchase", card, "50")
-    before = snapshot(coalition.data_dir)
+    before = coalition.snapshot()
 
     result = coalition(*[part.format(card=card) for part in command], "--partner", "Nowhere", expect=1)
 
     assert result.stderr.strip() == "Error: no partner shop named Nowhere; see `loyalty partner list`"
-    assert snapshot(coalition.data_dir) == before
+    assert coalition.snapshot() == before
 
 
 def test_partner_names_are_unique_in_any_letter_case_and_a_refusal_writes_nothing(coalition):
-    before = snapshot(coalition.data_dir)
+    before = coalition.snapshot()
     result = coalition("partner", "add", "CAFÉ RĪTS", expect=1)
     assert "already a partner shop named Café Rīts" in result.stderr
     for bad in ("", "   ", "(own shop)", "Bad\x1b[2Jname", "x" * 201):
@@ -71,7 +71,7 @@ def test_partner_names_are_unique_in_any_letter_case_and_a_refusal_writes_nothin
     coalition("partner", "add", "Tējnīca", "--redeem-value", "0", expect=2)
     coalition("partner", "add", "Tējnīca", "--redeem-value", "lots", expect=2)
     coalition("partner", "edit", "Nowhere", "--redeem-value", "0.02", expect=1)
-    assert snapshot(coalition.data_dir) == before
+    assert coalition.snapshot() == before
 
 
 def test_a_partner_keeps_the_redeem_value_it_was_added_with_until_edited(coalition):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import snapshot
-
 from loyalty_cli.cards import is_luhn_valid
 
 
@@ -33,20 +31,20 @@ def test_purchase_finds_the_member_by_phone(loyalty):
 def test_same_receipt_twice_is_refused_and_writes_nothing(loyalty):
     card = loyalty.enroll()
     loyalty("purchase", card, "12.30", "--receipt", "R1")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("purchase", card, "12.30", "--receipt", "R1", expect=1)
     assert "receipt R1 is already recorded" in result.stderr
     assert result.stderr.count("\n") == 1
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_redeem_more_than_balance_is_refused_and_writes_nothing(loyalty):
     card = loyalty.enroll()
     loyalty("purchase", card, "12,30", "--receipt", "R1")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("redeem", card, "13", expect=1)
     assert "holds 12 points" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_redeem_leaves_the_rest(loyalty):
@@ -71,10 +69,10 @@ def test_unknown_member_is_refused(loyalty):
 
 def test_malformed_amount_is_a_usage_error(loyalty):
     card = loyalty.enroll()
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     for amount in ("abc", "-5", "0", "1.234", "NaN", "1e9999"):
         loyalty("purchase", card, amount, expect=2)
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_adjust_needs_a_reason(loyalty):

@@ -78,9 +78,9 @@ def test_erase_is_recorded_as_a_ledger_entry(loyalty, anna):
 
 
 def test_erase_without_yes_is_refused_and_writes_nothing(loyalty, anna):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert "--yes" in loyalty("member", "erase", anna, expect=1).stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_erase_twice_records_one_entry(loyalty, anna):
@@ -142,10 +142,10 @@ def test_erase_refuses_a_backups_folder_that_is_a_link_and_changes_nothing(loyal
     elsewhere = tmp_path / "elsewhere"
     (loyalty.data_dir / "backups").rename(elsewhere)
     (loyalty.data_dir / "backups").symlink_to(elsewhere)
-    before, copies = snapshot(loyalty.data_dir), snapshot(elsewhere)
+    before, copies = loyalty.snapshot(), snapshot(elsewhere)
     result = loyalty("member", "erase", anna, "--yes", expect=3)
     assert "is a symbolic link" in result.stderr and result.stderr.count("\n") == 1
-    assert snapshot(loyalty.data_dir) == before and snapshot(elsewhere) == copies
+    assert loyalty.snapshot() == before and snapshot(elsewhere) == copies
 
 
 def test_init_tightens_an_existing_data_directory_to_its_owner(tmp_path):

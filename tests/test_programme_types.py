@@ -10,7 +10,7 @@ the lot is 2027-11).
 
 from __future__ import annotations
 
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 
 from loyalty_cli.store import Store
 
@@ -50,12 +50,12 @@ def member(loyalty: Loyalty, card: str) -> dict:
 
 def refused(loyalty: Loyalty, *args: str, code: int = 1) -> str:
     """Run a command that must be refused: one line on stderr, exit `code`, nothing written."""
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty(*args, expect=code)
     assert result.stderr.strip().count("\n") == 0 or code == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
     assert "Traceback" not in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     return result.stderr.strip().splitlines()[-1]
 
 
@@ -417,12 +417,12 @@ def test_expiry_counts_due_pending_points_as_confirmed(loyalty):
 def test_quote_writes_nothing_and_agrees_with_the_purchase(loyalty):
     discount_programme(loyalty)
     card = silver_member(loyalty)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     quoted = loyalty.json("quote", card, "60", "--pay-points", "300")
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     text = loyalty("quote", card, "60", "--pay-all")
     assert "Nothing was recorded." in text.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     assert (quoted["balance"], quoted["spendable"]) == (570, 570)
     bought = loyalty.json("purchase", card, "60", "--pay-points", "300")
     assert bill(quoted) == bill(bought) == ("60.00", "5", "3.00", 300, "3.00", "54.00", 67)

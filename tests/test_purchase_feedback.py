@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from conftest import snapshot
-
 
 def test_purchase_names_the_member(loyalty):
     card = loyalty.enroll("Anna Bērziņa")
@@ -46,11 +44,11 @@ def test_purchase_text_names_the_referral_bonus(loyalty):
 def test_purchase_above_max_amount_is_refused_and_writes_nothing(loyalty):
     loyalty("program", "set", "purchase.max_amount", "500")
     card = loyalty.enroll()
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("purchase", card, "1230", expect=1)
     assert "--confirm" in result.stderr and "500.00" in result.stderr
     assert result.stderr.count("\n") == 1
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_purchase_above_max_amount_is_recorded_with_confirm(loyalty):

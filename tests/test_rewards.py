@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import snapshot
 
 from loyalty_cli.store import Store
 
@@ -48,28 +47,28 @@ def test_reward_redeemed_to_zero_stock_then_the_next_is_refused_with_nothing_wri
     card = member_with(shop, "1300")
     assert shop.json("redeem", card, "--reward", "Cake")["stock"] == 1
     assert shop.json("redeem", card, "--reward", "Cake")["stock"] == 0
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("redeem", card, "--reward", "Cake", expect=1)
     assert result.stderr.strip() == "Error: reward Cake is out of stock"
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_reward_with_too_few_points_is_refused_with_nothing_written(shop):
     card = member_with(shop, "100")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("redeem", card, "--reward", "Coffee", expect=1)
     assert "holds 100 points; cannot redeem 150" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     assert shop.json("reward", "list")["rewards"][0]["stock"] is None
 
 
 def test_reward_before_its_first_day_is_refused(shop):
     shop("reward", "add", "Hamper", "--points", "100", "--from", "2026-12-01", "--to", "2026-12-24")
     card = member_with(shop, "300")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("redeem", card, "--reward", "Hamper", expect=1)
     assert "reward Hamper can be taken from 2026-12-01" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_reward_validity_is_the_shop_local_day_of_at(shop):
@@ -91,20 +90,20 @@ def test_reward_after_its_last_day_is_refused(shop):
 def test_reward_for_a_higher_tier_is_refused_to_a_lower_one(shop):
     shop("reward", "add", "Gift box", "--points", "200", "--min-tier", "silver")
     bronze = member_with(shop, "300")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("redeem", bronze, "--reward", "Gift box", expect=1)
     assert "reward Gift box is for tier Silver and higher; member" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     silver = shop.enroll("Jānis", "--phone", "29999999")
     shop("purchase", silver, "600", "--confirm")
     shop("redeem", silver, "--reward", "Gift box")
 
 
 def test_reward_names_are_unique_whatever_the_capitals(shop):
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("reward", "add", "COFFEE", "--points", "10", expect=1)
     assert "there is already a reward named 'COFFEE'" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -116,10 +115,10 @@ def test_reward_names_are_unique_whatever_the_capitals(shop):
     ],
 )
 def test_reward_add_refuses_what_cannot_be(shop, options, message):
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("reward", "add", "Tea", "--points", "50", *options, expect=2)
     assert message in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
 
 
 def test_reward_name_with_a_control_character_is_refused(shop):
@@ -252,10 +251,10 @@ def test_pending_points_cannot_pay_for_a_reward(shop):
     shop("program", "set", "earn.pending_days", "14")
     card = shop.enroll("Anna")
     shop("purchase", card, "300")
-    before = snapshot(shop.data_dir)
+    before = shop.snapshot()
     result = shop("redeem", card, "--reward", "Coffee", expect=1)
     assert "can spend 0 points (300 more are pending)" in result.stderr
-    assert snapshot(shop.data_dir) == before
+    assert shop.snapshot() == before
     assert shop.json("member", "show", card)["rewards"] == []
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 
 import pytest
-from conftest import snapshot
 
 from loyalty_cli import files
 
@@ -37,11 +36,11 @@ def test_a_cp1257_semicolon_file_with_capitalised_headers_imports_with_its_encod
 def test_a_file_that_is_not_utf8_is_refused_naming_encoding_and_nothing_is_written(loyalty, tmp_path):
     source = tmp_path / "klienti.csv"
     source.write_bytes("name;phone\nJānis;29123456\n".encode("cp1257"))
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("import", "members", source, expect=2)
     assert "is not UTF-8 text (line 2)" in result.stderr
     assert "--encoding" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_an_unknown_encoding_is_a_usage_error(loyalty, tmp_path):
@@ -156,10 +155,10 @@ def test_strict_imports_nothing_when_a_row_is_rejected(loyalty, tmp_path):
     card = enrolled(loyalty)
     source = tmp_path / "kase.csv"
     source.write_text(f"card,amount,receipt,at\n{card},10,K1,2026-11-05\n{card},ten,K2,2026-11-05\n")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("import", "purchases", source, "--strict", expect=1)
     assert "nothing was imported (--strict)" in result.stdout
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_clean_file_exits_0(loyalty, tmp_path):
@@ -210,12 +209,12 @@ def test_a_full_disk_while_writing_the_rejects_says_so_and_imports_nothing(loyal
         return real(path, data, *args, **kwargs)
 
     monkeypatch.setattr(files, "write_atomic", full)
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("import", "purchases", source, "--rejects", rejects, expect=3)
     assert "could not write the rejected rows to" in result.stderr
     assert "No space left on device; nothing was imported" in result.stderr
     assert "internal error" not in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     assert not rejects.exists()
 
 
@@ -365,10 +364,10 @@ def test_a_utf16_file_with_its_byte_order_mark_is_read(loyalty, tmp_path):
 def test_a_dry_run_with_rejected_rows_exits_1_and_writes_nothing(loyalty, tmp_path):
     source = tmp_path / "klienti.csv"
     source.write_text("name,phone\nAnna,29123456\nBob,12\n", encoding="utf-8")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("import", "members", source, "--dry-run", expect=1)
     assert result.stdout.startswith("2 rows: would import 1, skipped 0 already recorded, rejected 1")
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_json_reports_imported_skipped_rejected_and_the_rejects_file(loyalty, tmp_path):
@@ -423,12 +422,12 @@ def test_a_dry_run_in_russian_says_what_it_would_import(loyalty, tmp_path):
 def test_a_file_that_is_not_utf8_is_refused_in_the_operators_language(loyalty, tmp_path, lang, refusal):
     source = tmp_path / "klienti.csv"
     source.write_bytes("name;phone\nJānis;29123456\n".encode("cp1257"))
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty("--lang", lang, "import", "members", source, expect=2)
     assert f"{source} {refusal}" in result.stderr
     assert "--encoding cp1257" in result.stderr
     assert "UTF-8 text" not in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_rejected_rows_are_explained_in_latvian_and_the_rejects_file_keeps_its_columns(loyalty, tmp_path):

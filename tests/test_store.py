@@ -11,7 +11,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import NOW, snapshot
+from conftest import NOW
 
 from loyalty_cli.shop import SCHEMA_VERSION
 from loyalty_cli.store import Store
@@ -19,7 +19,7 @@ from loyalty_cli.store import Store
 
 def test_a_writer_waits_for_the_lock_then_gives_up_with_75(loyalty):
     card = loyalty.enroll()
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     fd = os.open(loyalty.data_dir / ".lock", os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
@@ -30,7 +30,7 @@ def test_a_writer_waits_for_the_lock_then_gives_up_with_75(loyalty):
         os.close(fd)
     assert "another loyalty process is using" in result.stderr
     assert 0.9 <= waited < 5
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_readers_do_not_wait_for_the_lock(loyalty):
@@ -70,9 +70,9 @@ def test_a_missing_programme_is_refused(empty_loyalty):
 
 
 def test_init_twice_is_refused_and_changes_nothing(loyalty):
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert "already exists" in loyalty("init", expect=1).stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_data_files_are_private_even_under_a_permissive_umask(empty_loyalty):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import snapshot
 
 from loyalty_cli import text_fields
 
@@ -21,9 +20,9 @@ def anna(loyalty) -> str:
 
 def refused(loyalty, *args: str) -> str:
     """Run a command that must be refused with exit 2 and write nothing; its stderr."""
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty(*args, expect=2)
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
     return result.stderr
 
 
@@ -80,7 +79,7 @@ def test_a_block_reason_longer_than_200_characters_is_refused(loyalty, anna):
 def test_an_operator_with_an_escape_sequence_is_refused(loyalty, anna):
     from loyalty_cli.cli import cli
 
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     result = loyalty.runner.invoke(
         cli,
         ["--data-dir", str(loyalty.data_dir), "--operator", f"till{ESC}", "purchase", anna, "5"],
@@ -88,7 +87,7 @@ def test_an_operator_with_an_escape_sequence_is_refused(loyalty, anna):
     )
     assert result.exit_code == 2
     assert "the operator must not contain control characters" in result.stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_prize_with_an_escape_sequence_is_refused(loyalty, anna):

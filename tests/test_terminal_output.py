@@ -15,7 +15,6 @@ import threading
 import time
 
 import pytest
-from conftest import snapshot
 
 from loyalty_cli import cli as entry_point
 from loyalty_cli.lock import DirectoryLock
@@ -202,10 +201,10 @@ def test_help_names_exit_code_70(empty_loyalty):
 
 def test_a_negative_amount_says_that_amounts_are_positive(loyalty):
     card = loyalty.enroll("Anna")
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert "amounts are positive" in loyalty("purchase", card, "-5", expect=2).stderr
     assert "amounts are positive" in loyalty("purchase", card, "-12,30", expect=2).stderr
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def test_a_negative_refund_amount_says_that_amounts_are_positive(loyalty):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import Loyalty, snapshot
+from conftest import Loyalty
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,9 +216,9 @@ def test_a_migrated_purchase_keeps_its_tier_at_the_review_on_1_july(loyalty):
     card = loyalty.enroll("Anna", "--at", "2025-07-01")
     _write_schema_2_purchase(loyalty, card)
     assert loyalty.json("tiers", "review", "--as-of", "2026-07-01")["changes"] == []
-    before = snapshot(loyalty.data_dir)
+    before = loyalty.snapshot()
     assert loyalty.json("tiers", "review", "--as-of", "2026-07-01")["changes"] == []
-    assert snapshot(loyalty.data_dir) == before
+    assert loyalty.snapshot() == before
 
 
 def _write_schema_2_purchase(loyalty, card):
