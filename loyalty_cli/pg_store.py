@@ -26,7 +26,7 @@ import orjson
 from . import ledger as ledger_mod
 from . import member_rows
 from .clock import Clock
-from .errors import Busy, DataProblem, Refused, UnknownMember
+from .errors import Busy, DataProblem, InvalidInput, Refused, UnknownMember
 from .language import _
 from .ledger import LedgerEntry
 from .program import Programme
@@ -82,6 +82,17 @@ CREATE TABLE IF NOT EXISTS {name} (
 """
 # Meta keys kept in columns; every other key of shop.meta lives in meta.doc.
 META_COLUMNS = ("schema", "next_id", "last_hash")
+# libpq's settings for the link to the server: give up connecting after 10 s, and notice a
+# network that went away mid-command within ~15 s (TCP keepalives, and unacknowledged data
+# given up after 15 s) instead of the system's 15 minutes. A URL's own settings win.
+LINK = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15000,
+}
 
 
 def where(url: str) -> str:
@@ -108,6 +119,7 @@ class PostgresStore:
     ):
         import psycopg2  # here: only a command given a database URL pays for the driver
         import psycopg2.errors
+        import psycopg2.extensions
         import psycopg2.extras
 
         self._driver = psycopg2
@@ -125,7 +137,14 @@ class PostgresStore:
         """A new connection, or DataProblem naming the host (exit 3)."""
         driver = self._driver
         try:
-            conn = driver.connect(self.url, connect_timeout=max(1, round(self.wait)) if self.wait else 10)
+            given = driver.extensions.parse_dsn(self.url)
+        except driver.ProgrammingError:
+            # Its reason may quote the URL, password and all: say what a URL looks like.
+            raise InvalidInput(
+                _("--database: not a PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)")
+            ) from None
+        try:
+            conn = driver.connect(self.url, **{k: v for k, v in LINK.items() if k not in given})
         except driver.OperationalError as error:
             reason = (str(error).strip().splitlines() or ["?"])[-1].strip()
             raise DataProblem(
