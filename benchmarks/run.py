@@ -268,6 +268,9 @@ class Bench:
         copy_shop(self.month_shop, month)
         copy_shop(self.open_lots_shop, open_lots)
         card, run_id, figures = self.card, time.time_ns(), []
+        for _ in range(10):  # a shop in use keeps ten backups, and each write rotates one out
+            for shop in (month, open_lots):
+                self.loyalty_run(shop, "redeem", card, "1")
         for name, make in (
             ("purchase", lambda i, at: ("purchase", card, "12.30", "--receipt", f"O{run_id}-{at.name}-{i}")),
             ("redeem", lambda i, at: ("redeem", card, "1")),
