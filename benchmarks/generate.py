@@ -6,6 +6,11 @@ a few members buy several times a week, most a few times a month, many rarely; a
 follow a long-tailed (log-normal) distribution around 20 EUR; people join over the whole
 period, more in the early months.
 
+run.py builds its shops from these two files: the reference shop (every purchase, then
+`maintain`, so lots older than the expiry period are gone), the 1-month shop (the last
+month's purchases) and the open-lots shop (every purchase, expiry never run: a member
+keeps a lot for each month they bought in, up to 36).
+
     python benchmarks/generate.py --out benchmarks/cache/reference
 """
 

@@ -6,6 +6,15 @@ O_EXCL (never an existing path, never through a symbolic link), mode 0600, then 
 over the target. So the target's old file (or whatever a symbolic link there points to)
 is never opened for writing: a link is replaced by the new file, its target stays as it
 was, and a failure at any step leaves the previous file in place.
+
+One exception saves rewriting a large file its cost per byte: `write_atomic(..., reusing=)`
+takes a file that would be deleted right after the write (the oldest rotating backup of
+the hot file), moves it to the temp name and writes over it in place, instead of creating
+a new file and deleting the old one. The file system then neither frees nor allocates
+its blocks, and its pages need not be dropped from memory: for an 11 MB hot file the
+write took 46 ms instead of 60 on a busy machine (docs/storage.md). Only a regular file
+with no other link is reused; anything else is left where it is, and a new temp file is
+created as usual.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import functools
 import io
 import mmap
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -65,6 +75,7 @@ def write_atomic(
     before_replace: Callable[[], None] | None = None,
     *,
     sync_dir: bool = True,
+    reusing: Path | None = None,
 ) -> None:
     """Replace `path` with `data` so that a crash leaves either the old or the new file.
 
@@ -73,9 +84,10 @@ def write_atomic(
     `before_replace` runs once the new data is safely on disk, just before it takes the
     place of the old (to keep the old one as a backup); if it fails, nothing is replaced.
     Without `sync_dir` the caller makes the rename durable itself (fsync_dir), once for
-    many files.
+    many files. `reusing`: a file in the same file system that the caller would delete
+    afterwards, written over instead of a new file (see above); it is gone either way.
     """
-    with _replacing(path, before_replace, sync_dir) as fd:
+    with _replacing(path, before_replace, sync_dir, reusing) as fd:
         write_pieces(fd, [data] if isinstance(data, Buffer) else data)
 
 
@@ -357,16 +369,22 @@ def _remove_unheld(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _replacing(path: Path, before_replace: Callable[[], None] | None, sync_dir: bool) -> Iterator[int]:
+def _replacing(
+    path: Path, before_replace: Callable[[], None] | None, sync_dir: bool, reusing: Path | None = None
+) -> Iterator[int]:
     """The one tail of every write: a new exclusive temp file, fsync, rename over `path`.
 
     Yields the temp file's descriptor; if the block or any later step fails, the temp
-    file is removed and `path` is left as it was.
+    file is removed and `path` is left as it was. With `reusing`, the temp file is that
+    file, if it can be reused (_reused_temp), cut to what was written.
     """
-    fd, temp = _create_temp(path)
+    reused = _reused_temp(path, reusing) if reusing is not None else None
+    fd, temp = reused or _create_temp(path)
     try:
         try:
             yield fd
+            if reused:
+                os.ftruncate(fd, os.lseek(fd, 0, os.SEEK_CUR))
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -409,6 +427,42 @@ def _create_temp(path: Path) -> tuple[int, Path]:
             raise
         return fd, temp
     raise AssertionError("unreachable")
+
+
+def _reused_temp(path: Path, old: Path) -> tuple[int, Path] | None:
+    """`old` moved beside `path` under a temp name and opened to be written over, or None
+    when it cannot be: not a regular file of ours with one link (a hard link elsewhere
+    would see the new bytes), or not there. The move is made durable before a byte of
+    the file changes, so that a crash never leaves new bytes under the old name."""
+    try:
+        seen = os.lstat(old)
+    except OSError:
+        return None
+    if not stat.S_ISREG(seen.st_mode) or seen.st_nlink != 1 or seen.st_uid != os.getuid():
+        return None
+    temp = path.with_name(f"{TEMP_PREFIX}{path.name[:_NAME_KEPT]}.{os.getpid()}.{os.urandom(6).hex()}")
+    try:
+        os.rename(old, temp)
+    except OSError:
+        return None
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return None
+    try:
+        now = os.fstat(fd)
+        if (now.st_dev, now.st_ino) != (seen.st_dev, seen.st_ino) or now.st_nlink != 1:
+            raise OSError(errno.EEXIST, "the file changed while it was being reused")
+        os.fchmod(fd, FILE_MODE)
+        fsync_dir(old.parent)
+    except OSError:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return None
+    return fd, temp
 
 
 class _Descriptor(io.RawIOBase):

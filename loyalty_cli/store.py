@@ -248,11 +248,17 @@ class Store:
             ) from None
 
     def _commit(self, data: list[files.Buffer]) -> None:
-        """Write the hot file from its pieces (hot_file.pieces), keeping the old one as a backup."""
+        """Write the hot file from its pieces (hot_file.pieces), keeping the old one as a backup.
+
+        The oldest backup, which this write pushes out of the ten kept, is written over to
+        become the new hot file (files.write_atomic `reusing`) rather than deleted after it.
+        """
         kept: list[Path] = []
         keep = (lambda: kept.append(self._keep_backup())) if self.hot_path.exists() else None
+        backups = self.backups() if keep is not None else []
+        oldest = backups[0] if len(backups) >= BACKUPS_KEPT else None
         try:
-            files.write_atomic(self.hot_path, data, before_replace=keep)
+            files.write_atomic(self.hot_path, data, before_replace=keep, reusing=oldest)
         except OSError as error:
             reason = files.reason(error)
             if self._holds(data):
