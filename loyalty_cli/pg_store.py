@@ -27,6 +27,7 @@ from . import ledger as ledger_mod
 from . import member_rows
 from .clock import Clock
 from .errors import Busy, DataProblem, InvalidInput, Refused, UnknownMember
+from .folder_checks import NoFiles
 from .language import _
 from .ledger import LedgerEntry
 from .program import Programme
@@ -226,6 +227,26 @@ class PostgresStore:
                 conn.rollback()
                 conn.close()
 
+    def vacuum(self, tables: tuple[str, ...]) -> None:
+        """VACUUM `tables` (outside any transaction): dead row versions, and what they held, go.
+
+        A reader's snapshot still open elsewhere keeps the rows it may see until it ends;
+        the next VACUUM (or autovacuum) removes them then.
+        """
+        conn = self.connect()
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("VACUUM " + ", ".join(tables))
+        except (self._driver.OperationalError, self._driver.InterfaceError) as error:
+            raise DataProblem(
+                _(
+                    "the change is saved, but VACUUM of {tables} at {place} failed ({reason}); run the command again"
+                ).format(tables=", ".join(tables), place=self.place, reason=str(error).strip() or "?")
+            ) from None
+        finally:
+            conn.close()
+
     def _create(self, cur) -> None:
         cur.execute(TABLES)
         for name in RECORD_TABLES:
@@ -393,6 +414,10 @@ class PgShop:
                 (meta["schema"], meta["next_id"], meta["last_hash"], _json(rest)),
             )
             self._meta_changed = False
+
+    def file_checks(self) -> NoFiles:
+        """No files of its own to check: the ledger and members are tables (folder_checks.py)."""
+        return NoFiles()
 
     def close(self) -> None:
         """End the snapshot and the connection (a read-only shop)."""
