@@ -86,7 +86,9 @@ def test_erase_on_postgresql_leaves_no_row_version_holding_the_old_document(loya
             # its own ends them as it exits) would keep the old row versions from VACUUM.
             gc.collect()
             loyalty("member", "erase", anna, "--yes")
-            cur.execute("SELECT current_schema(), pg_relation_size('members') / current_setting('block_size')::int")
+            cur.execute(
+                "SELECT current_schema(), pg_relation_size('members') / current_setting('block_size')::int"
+            )
             schema, pages = cur.fetchone()
             held = []
             for page in range(pages):
@@ -95,7 +97,7 @@ def test_erase_on_postgresql_leaves_no_row_version_holding_the_old_document(loya
                     "page_inspection.get_raw_page(%s, %s))",
                     (f"{schema}.members", page),
                 )
-                held += [lp for lp, data in cur.fetchall() if data is not None and NAME.encode() in bytes(data)]
+                held += [lp for lp, data in cur.fetchall() if data and NAME.encode() in bytes(data)]
     finally:
         conn.close()
     assert held == []

@@ -18,7 +18,6 @@ import pytest
 
 from loyalty_cli import cli as entry_point
 from loyalty_cli.lock import DirectoryLock
-from loyalty_cli.store import Store
 
 ESC = "\x1b"
 ANSI = re.compile("\x1b\\[[0-9;]*m")
@@ -41,7 +40,7 @@ def plain(text: str) -> str:
 
 def store_name(loyalty, card: str, name: str) -> None:
     """Write a name the way data stored before the input checks might hold it."""
-    with Store(loyalty.data_dir).transaction() as shop:
+    with loyalty.store().transaction() as shop:
         member = shop.members.require(card)
         member["name"] = name
         shop.members.put(member)
