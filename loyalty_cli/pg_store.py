@@ -182,10 +182,15 @@ class PostgresStore:
             meta = self._meta(cur, lock=False)
             if meta is None:
                 raise self._no_programme()
-            return PgShop(conn, meta, writable=False, place=self.place)
         except BaseException:
             conn.close()
             raise
+        if meta["schema"] < SCHEMA_VERSION:  # written by an older version: migrated first
+            conn.close()
+            with self.transaction():
+                pass
+            return self.read()
+        return PgShop(conn, meta, writable=False, place=self.place)
 
     @contextmanager
     def transaction(self, *, create: bool = False, dry_run: bool = False) -> Iterator[PgShop]:
@@ -207,6 +212,8 @@ class PostgresStore:
             shop = PgShop(conn, meta, writable=True, place=self.place)
             if not create and not shop.has_programme():
                 raise self._no_programme()
+            if meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
+                shop = self._migrated(conn, cur, shop)
             yield shop
             if shop.changed and not dry_run:
                 shop.flush()
@@ -241,11 +248,23 @@ class PostgresStore:
         except (self._driver.OperationalError, self._driver.InterfaceError) as error:
             raise DataProblem(
                 _(
-                    "the change is saved, but VACUUM of {tables} at {place} failed ({reason}); run the command again"
+                    "the change is saved, but VACUUM of {tables} at {place} failed ({reason}); "
+                    "run the command again"
                 ).format(tables=", ".join(tables), place=self.place, reason=str(error).strip() or "?")
             ) from None
         finally:
             conn.close()
+
+    def _migrated(self, conn, cur, shop: PgShop) -> PgShop:
+        """Run the document migrations and commit them; the command's shop, locked again."""
+        from . import migrations
+
+        def commit(migrated: PgShop) -> None:
+            migrated.flush()
+            conn.commit()
+
+        migrations.upgrade_documents(shop, commit)
+        return PgShop(conn, self._meta(cur, lock=True), writable=True, place=self.place)
 
     def _create(self, cur) -> None:
         cur.execute(TABLES)
@@ -274,12 +293,6 @@ class PostgresStore:
         if schema > SCHEMA_VERSION:
             raise DataProblem(
                 _("{path} was written by a newer version of loyalty; upgrade loyalty").format(path=self.place)
-            )
-        if schema < SCHEMA_VERSION:
-            raise DataProblem(
-                _("{place} holds an older schema ({schema}); migrating it is not supported yet").format(
-                    place=self.place, schema=schema
-                )
             )
         return {**doc, "schema": schema, "next_id": next_id, "last_hash": last_hash}
 
