@@ -1,7 +1,9 @@
 """`verify`: small checks, each of one invariant, run over the whole ledger.
 
 Every check takes the shop (and what earlier ones computed) and yields problems as
-one-line strings; no problem anywhere means the data is sound.
+one-line strings; no problem anywhere means the data is sound. The checks here hold on
+any store; a store's own records of its files (the data folder's checksums, partitions
+and receipt index: folder_checks.py) come from `shop.file_checks()`.
 """
 
 from __future__ import annotations
