@@ -238,22 +238,33 @@ class PostgresStore:
         """VACUUM `tables` (outside any transaction): dead row versions, and what they held, go.
 
         A reader's snapshot still open elsewhere keeps the rows it may see until it ends;
-        the next VACUUM (or autovacuum) removes them then.
+        the next VACUUM (or autovacuum) removes them then. A user who does not own the
+        tables cannot vacuum them: PostgreSQL only warns and skips, and so this is an error
+        here (DataProblem), as is a failed VACUUM.
         """
+        named = ", ".join(tables)
         conn = self.connect()
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
-                cur.execute("VACUUM " + ", ".join(tables))
-        except (self._driver.OperationalError, self._driver.InterfaceError) as error:
+                cur.execute("VACUUM " + named)
+            skipped = [n.strip() for n in conn.notices if "skipping" in n]
+        except self._driver.Error as error:
             raise DataProblem(
                 _(
                     "the change is saved, but VACUUM of {tables} at {place} failed ({reason}); "
                     "run the command again"
-                ).format(tables=", ".join(tables), place=self.place, reason=str(error).strip() or "?")
+                ).format(tables=named, place=self.place, reason=str(error).strip() or "?")
             ) from None
         finally:
             conn.close()
+        if skipped:
+            raise DataProblem(
+                _(
+                    "the change is saved, but VACUUM of {tables} at {place} was skipped ({reason}); "
+                    "run the command again as the owner of the tables"
+                ).format(tables=named, place=self.place, reason=skipped[0].removeprefix("WARNING:").strip())
+            )
 
     def _migrated(self, conn, cur, shop: PgShop) -> PgShop:
         """Run the document migrations and commit them; the command's shop, locked again."""

@@ -452,3 +452,40 @@ def test_tills_killed_at_random_moments_lose_nothing_acknowledged_and_leave_noth
     verified = run(database_url, "verify", "--json")
     assert verified.returncode == 0 and json.loads(verified.stdout)["entries"] == len(entries)
     assert 1 < len(acknowledged) < KILLED_RUNS + 1, "the kills should fall before and after the end"
+
+
+def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was_skipped(store, database_url):
+    """PostgreSQL only warns when a user who does not own a table vacuums it: the erasure
+    must not pass for complete while the old row versions stay."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    card = enroll(store)
+    till = f"till_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE ROLE {till} LOGIN")
+            cur.execute(f"GRANT USAGE ON SCHEMA {current_schema(cur)} TO {till}")
+            cur.execute(
+                f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {current_schema(cur)} TO {till}"
+            )
+        as_till = database_url.replace("postgres@", f"{till}@", 1)
+
+        result = run(as_till, "member", "erase", card, "--yes")
+
+        assert result.returncode == 3
+        assert result.stderr.count("\n") == 1
+        assert "the change is saved, but VACUUM of members, ledger at " in result.stderr
+        assert "run the command again as the owner of the tables" in result.stderr
+        assert store.read().members.get(card)["name"] is None
+        assert run(database_url, "member", "erase", card, "--yes").returncode == 0  # the owner finishes it
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP OWNED BY {till}")
+            cur.execute(f"DROP ROLE IF EXISTS {till}")
+        admin.close()
+
+
+def current_schema(cur) -> str:
+    cur.execute("SELECT current_schema()")
+    return cur.fetchone()[0]
