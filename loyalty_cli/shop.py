@@ -24,10 +24,10 @@ from .errors import UnknownMember
 from .language import _
 from .ledger import LedgerEntry
 from .partitions import Partitions
+from .program import Programme
 
 if TYPE_CHECKING:
     from .folder_checks import FolderChecks
-from .program import Programme
 
 # enrolled_between() searches the member rows' bytes for periods of up to this many days.
 DAYS_SEARCHED = 7
