@@ -1,8 +1,14 @@
-"""Bringing a data directory written by an older version of loyalty up to date.
+"""Bringing data written by an older version of loyalty up to date.
 
 A migration runs under the lock, before the command that found the older schema, and
-commits on its own: the hot file's `schema` is its commit point. Each step can be run
-again after a crash half-way and gives the same result.
+commits on its own: the stored `schema` is its commit point. Each step can be run again
+after a crash half-way and gives the same result.
+
+`meta.schema` versions the documents (members, entries, records), on either store: a
+step that changes documents works on any shop and runs on PostgreSQL too
+(`upgrade_documents`). The data folder's layout steps (partition files, file records)
+run only there (`upgrade`); the PostgreSQL tables' own layout has its number apart
+(`meta.tables`, pg_store.TABLES_VERSION).
 """
 
 from __future__ import annotations
@@ -16,15 +22,29 @@ from .shop import SCHEMA_VERSION, Shop
 
 
 def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
-    """Run every migration from the shop's schema to the current one, then commit."""
+    """Run every migration of a data folder from its schema to the current one, then commit."""
     legacy: list[Path] = []
     if shop.meta["schema"] < 2:
         legacy = _split_partitions(root, shop)
         shop.members.repack()
-    if shop.meta["schema"] < 3:
-        _daily_spend(shop)
+    _document_steps(shop)
     if shop.meta["schema"] < 4:
         _record_files(root, shop)
+    _done(shop, commit)
+    for path in legacy:  # only now: until the commit, a crash would need them again
+        path.unlink(missing_ok=True)
+
+
+def upgrade_documents(shop, commit: Callable) -> None:
+    """Run the document migrations of a store without files (PostgreSQL), then commit."""
+    _document_steps(shop)
+    _done(shop, commit)
+
+
+def _document_steps(shop: Shop) -> None:
+    """The steps that change documents, whatever holds them."""
+    if shop.meta["schema"] < 3:
+        _daily_spend(shop)
     # Schema 5 gave member rows a language column; rows without one read as having none, so
     # nothing is rewritten: the number alone keeps an older loyalty from misreading the rows.
     # Schema 6 lets entries carry a purchase's bill (total, discount, payment with points),
@@ -32,11 +52,12 @@ def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:
     # keeps an older loyalty from taking such entries for hand edits.
     # Schema 7 adds the rewards, plans and partners tables (absent ones read as empty) and
     # entries naming a reward, plan or partner: again nothing to rewrite.
+
+
+def _done(shop: Shop, commit: Callable) -> None:
     shop.meta["schema"] = SCHEMA_VERSION
     shop.touch_meta()
     commit(shop)
-    for path in legacy:  # only now: until the commit, a crash would need them again
-        path.unlink(missing_ok=True)
 
 
 def _split_partitions(root: Path, shop: Shop) -> list[Path]:

@@ -27,6 +27,7 @@ from . import ledger as ledger_mod
 from . import member_rows
 from .clock import Clock
 from .errors import Busy, DataProblem, InvalidInput, Refused, UnknownMember
+from .folder_checks import NoFiles
 from .language import _
 from .ledger import LedgerEntry
 from .program import Programme
@@ -181,10 +182,15 @@ class PostgresStore:
             meta = self._meta(cur, lock=False)
             if meta is None:
                 raise self._no_programme()
-            return PgShop(conn, meta, writable=False, place=self.place)
         except BaseException:
             conn.close()
             raise
+        if meta["schema"] < SCHEMA_VERSION:  # written by an older version: migrated first
+            conn.close()
+            with self.transaction():
+                pass
+            return self.read()
+        return PgShop(conn, meta, writable=False, place=self.place)
 
     @contextmanager
     def transaction(self, *, create: bool = False, dry_run: bool = False) -> Iterator[PgShop]:
@@ -206,6 +212,8 @@ class PostgresStore:
             shop = PgShop(conn, meta, writable=True, place=self.place)
             if not create and not shop.has_programme():
                 raise self._no_programme()
+            if meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
+                shop = self._migrated(conn, cur, shop)
             yield shop
             if shop.changed and not dry_run:
                 shop.flush()
@@ -225,6 +233,49 @@ class PostgresStore:
             if not conn.closed:
                 conn.rollback()
                 conn.close()
+
+    def vacuum(self, tables: tuple[str, ...]) -> None:
+        """VACUUM `tables` (outside any transaction): dead row versions, and what they held, go.
+
+        A reader's snapshot still open elsewhere keeps the rows it may see until it ends;
+        the next VACUUM (or autovacuum) removes them then. A user who does not own the
+        tables cannot vacuum them: PostgreSQL only warns and skips, and so this is an error
+        here (DataProblem), as is a failed VACUUM.
+        """
+        named = ", ".join(tables)
+        conn = self.connect()
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("VACUUM " + named)
+            skipped = [n.strip() for n in conn.notices if "skipping" in n]
+        except self._driver.Error as error:
+            raise DataProblem(
+                _(
+                    "the change is saved, but VACUUM of {tables} at {place} failed ({reason}); "
+                    "run the command again"
+                ).format(tables=named, place=self.place, reason=str(error).strip() or "?")
+            ) from None
+        finally:
+            conn.close()
+        if skipped:
+            raise DataProblem(
+                _(
+                    "the change is saved, but VACUUM of {tables} at {place} was skipped ({reason}); "
+                    "run the command again as the owner of the tables"
+                ).format(tables=named, place=self.place, reason=skipped[0].removeprefix("WARNING:").strip())
+            )
+
+    def _migrated(self, conn, cur, shop: PgShop) -> PgShop:
+        """Run the document migrations and commit them; the command's shop, locked again."""
+        from . import migrations
+
+        def commit(migrated: PgShop) -> None:
+            migrated.flush()
+            conn.commit()
+
+        migrations.upgrade_documents(shop, commit)
+        return PgShop(conn, self._meta(cur, lock=True), writable=True, place=self.place)
 
     def _create(self, cur) -> None:
         cur.execute(TABLES)
@@ -253,12 +304,6 @@ class PostgresStore:
         if schema > SCHEMA_VERSION:
             raise DataProblem(
                 _("{path} was written by a newer version of loyalty; upgrade loyalty").format(path=self.place)
-            )
-        if schema < SCHEMA_VERSION:
-            raise DataProblem(
-                _("{place} holds an older schema ({schema}); migrating it is not supported yet").format(
-                    place=self.place, schema=schema
-                )
             )
         return {**doc, "schema": schema, "next_id": next_id, "last_hash": last_hash}
 
@@ -393,6 +438,10 @@ class PgShop:
                 (meta["schema"], meta["next_id"], meta["last_hash"], _json(rest)),
             )
             self._meta_changed = False
+
+    def file_checks(self) -> NoFiles:
+        """No files of its own to check: the ledger and members are tables (folder_checks.py)."""
+        return NoFiles()
 
     def close(self) -> None:
         """End the snapshot and the connection (a read-only shop)."""

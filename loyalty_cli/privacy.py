@@ -5,6 +5,11 @@ every other file in the data directory that holds a copy of it (the rotating bac
 the archive a restore kept); the ledger stays, under the card number, and the erasure
 itself is recorded as an entry. Ledger entries hold card numbers, never names, so the
 hash chain is not touched.
+
+On PostgreSQL the erasure is one transaction like any command, followed by a `VACUUM` of
+the members and ledger tables so that no dead row version keeps the old document; what
+the database keeps outside its tables (WAL segments, replicas, dumps taken before) is out
+of reach (docs/backups-and-privacy.md).
 """
 
 from __future__ import annotations
@@ -50,8 +55,13 @@ class Erasure:
         }
 
 
-def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> Erasure:
-    """Erase a member's personal data everywhere in the data directory; safe to run again."""
+def erase(store, member_ref: str, *, now: clock.Clock, operator: str) -> Erasure:
+    """Erase a member's personal data everywhere in the data directory; safe to run again.
+
+    `store` is the folder `Store` or a `PostgresStore` (see `_erase_in_database`).
+    """
+    if not isinstance(store, Store):
+        return _erase_in_database(store, member_ref, now=now, operator=operator)
     if not store.exists():
         raise Refused(_("no loyalty programme in {folder}").format(folder=store.root))
     with store.locked():
@@ -74,6 +84,20 @@ def erase(store: Store, member_ref: str, *, now: clock.Clock, operator: str) -> 
                 ).format(card=card, problem=files.reason(error))
             ) from None
     return Erasure(member["card"], member["erased_at"], already, rewritten, left)
+
+
+def _erase_in_database(store, member_ref: str, *, now: clock.Clock, operator: str) -> Erasure:
+    """The erasure on PostgreSQL: one transaction, then a VACUUM of the old row versions."""
+    if not store.exists():
+        raise Refused(_("no loyalty programme in {folder}").format(folder=store.place))
+    with store.transaction() as shop:
+        member = members.find(shop, member_ref)
+        already = bool(member.get("erased_at"))
+        if not already:
+            erase_member(shop, member, at=now.now, operator=operator)
+    # Committed: the old document is now a dead row version until it is vacuumed away.
+    store.vacuum(("members", "ledger"))
+    return Erasure(member["card"], member["erased_at"], already, [], [])
 
 
 def erase_member(shop: Shop, member: dict, *, at: datetime, operator: str) -> LedgerEntry:

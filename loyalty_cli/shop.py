@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 from tinydb import TinyDB
@@ -24,6 +25,9 @@ from .language import _
 from .ledger import LedgerEntry
 from .partitions import Partitions
 from .program import Programme
+
+if TYPE_CHECKING:
+    from .folder_checks import FolderChecks
 
 # enrolled_between() searches the member rows' bytes for periods of up to this many days.
 DAYS_SEARCHED = 7
@@ -140,6 +144,12 @@ class Shop:
         self.ledger.flush()
         self._db.table("meta").update(dict(self.meta), doc_ids=[META_ID])
         return hot_file.pieces(self._storage.data)
+
+    def file_checks(self) -> FolderChecks:
+        """`verify`'s checks of the data folder's own files (folder_checks.py)."""
+        from .folder_checks import FolderChecks
+
+        return FolderChecks(self)
 
     def _check_writable(self) -> None:
         if not self.writable:

@@ -1,7 +1,9 @@
 """`verify`: small checks, each of one invariant, run over the whole ledger.
 
 Every check takes the shop (and what earlier ones computed) and yields problems as
-one-line strings; no problem anywhere means the data is sound.
+one-line strings; no problem anywhere means the data is sound. The checks here hold on
+any store; a store's own records of its files (the data folder's checksums, partitions
+and receipt index: folder_checks.py) come from `shop.file_checks()`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import card_moves, files, hot_file, lots, partitions, partners, plans, projection, rewards
+from . import card_moves, lots, partners, plans, projection, rewards
 from . import ledger as ledger_mod
 from .errors import DataProblem
 from .language import _, ngettext
@@ -41,12 +43,12 @@ def verify(shop: Shop) -> Report:
     of the right shape, the checks that compute with them are skipped.
     """
     report = Report(members=len(shop.members))
-    shop.ledger.partitions.checked = False  # changed files are reported last, by check_files
+    stored_files = shop.file_checks()  # the store's own records of its files, if it has any
     try:
         entries = list(shop.ledger.entries())
     except DataProblem as problem:
         report.problems.append(str(problem))
-        report.problems.extend(p for p in check_files(shop) if p != str(problem))
+        report.problems.extend(p for p in stored_files.problems() if p != str(problem))
         return report
     report.entries = len(entries)
     shapes = list(check_shapes(shop, entries))
@@ -59,82 +61,14 @@ def verify(shop: Shop) -> Report:
             check_purchases,
             card_moves.check_moves,
             check_projections,
-            check_receipt_index,
+            stored_files.receipt_index,
             partners.check,
             plans.check_memberships,
             rewards.check_stock,
         ):
             report.problems.extend(check(shop, entries))
-    report.problems.extend(check_files(shop))
+    report.problems.extend(stored_files.problems())
     return report
-
-
-def check_files(shop: Shop) -> Iterator[str]:
-    """The hot file's checksum holds, and every partition and receipt shard is as recorded."""
-    path = shop.root / "loyalty.json"
-    recorded = shop.meta.get("files")
-    if not recorded and not path.exists():
-        return  # a shop built in memory, never written: there are no files to check
-    try:
-        damage = hot_file.damage(path.read_bytes())
-    except OSError as error:
-        damage = _("it cannot be read ({reason})").format(reason=files.reason(error))
-    if damage is not None:
-        yield _("{path}: {damage}").format(path=path, damage=damage)
-    if recorded is not None:
-        yield from partitions.check_files(shop.root, recorded)
-
-
-def check_receipt_index(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
-    """The receipt index lists exactly the partitioned entries that carry a receipt.
-
-    A purchase refuses a receipt already recorded by looking it up in this index; an entry
-    missing from it could earn a second time.
-    """
-    stored = shop.ledger.partitions
-    if stored.recorded is None:
-        return
-    limit = stored.limit
-    expected: dict[str, set[tuple]] = defaultdict(set)
-    for month in stored.months:
-        for doc in stored.docs(month):
-            if doc.get("receipt") is not None:
-                expected[doc["receipt"]].add((doc["id"], month, doc["card"]))
-    found: dict[str, set[tuple]] = defaultdict(set)
-    for name in sorted(n for n in stored.recorded if n.startswith(f"{partitions.RECEIPTS_DIR}/")):
-        index = stored.shard(name)
-        for receipt, places in index.items():
-            if not isinstance(places, list) or not all(isinstance(p, list) and len(p) >= 2 for p in places):
-                yield _(
-                    "receipt index {name}: the places of receipt {receipt} are not of the right shape"
-                ).format(name=name, receipt=repr(receipt))
-                continue
-            shard = f"{partitions.RECEIPTS_DIR}/{partitions.shard_of(receipt)}.json"
-            for place in places:
-                if place[0] < limit:
-                    found[receipt].add((place[0], place[1], place[2] if len(place) > 2 else None))
-                    if shard != name:
-                        yield _("receipt index {name}: receipt {receipt} belongs in {shard}").format(
-                            name=name, receipt=repr(receipt), shard=shard
-                        )
-    receipt_of = {entry.id: (entry.receipt, entry.at[:7]) for entry in entries if entry.receipt is not None}
-    # An entry whose move to its partition was interrupted is still in the hot file, where
-    # receipts are looked up too; the next write finishes the move and its index places.
-    in_hot_file = shop.ledger.hot_ids()
-    for receipt in sorted(set(expected) | set(found)):
-        listed = {(i, m) for i, m, _card in found.get(receipt, ())}
-        for entry_id, month, _card in sorted(expected.get(receipt, ())):
-            if (entry_id, month) not in listed and entry_id not in in_hot_file:
-                yield _("entry {id}: receipt {receipt} is missing from the receipt index").format(
-                    id=entry_id, receipt=receipt
-                )
-        for entry_id, month, _card in sorted(found.get(receipt, ()), key=lambda p: p[:2]):
-            # An entry may still be in the hot file too (its move was interrupted).
-            if receipt_of.get(entry_id) != (receipt, month):
-                yield _(
-                    "receipt index: receipt {receipt} lists entry {id} of {month}, "
-                    "which the ledger does not hold under that receipt"
-                ).format(receipt=receipt, id=entry_id, month=month)
 
 
 def check_chain(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:

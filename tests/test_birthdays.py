@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from loyalty_cli import clock, jobs, members, program
 from loyalty_cli.shop import Shop, new_data
-from loyalty_cli.store import Store
 
 # Riga is UTC+2 in December: 00:05 on 5 December is 22:05 UTC on the 4th.
 NIGHT_OF_4TH = "2026-12-03T22:05:00+00:00"
@@ -22,7 +21,7 @@ DAY_AFTER = "2026-12-06T10:00:00+00:00"
 
 
 def birthday_entries(loyalty):
-    found = Store(loyalty.data_dir).read().ledger.entries()
+    found = loyalty.store().read().ledger.entries()
     return [(e.card, e.points, e.at, e.reason) for e in found if e.kind == "bonus"]
 
 

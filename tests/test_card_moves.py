@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from loyalty_cli.store import Store
-
 
 @pytest.fixture
 def anna(loyalty) -> str:
@@ -220,7 +218,7 @@ def test_merging_two_imported_records_with_only_opening_spend_moves_the_kept_one
 
 def _write_on_card(loyalty, card: str, *, points: int) -> None:
     """Append an entry on any card, the way a hand edit or a bug would."""
-    with Store(loyalty.data_dir).transaction() as shop:
+    with loyalty.store().transaction() as shop:
         shop.ledger.append(
             card=card,
             at="2026-11-22T12:00:00+00:00",
@@ -390,7 +388,7 @@ def _blocked_and_unblocked_twin(loyalty) -> tuple[str, str]:
 def test_a_record_closed_by_a_merge_records_the_closure_and_gets_no_birthday_bonus(loyalty):
     keep, other = _blocked_and_unblocked_twin(loyalty)
     merge(loyalty, keep, other)
-    stored = Store(loyalty.data_dir).read().members.get(other)
+    stored = loyalty.store().read().members.get(other)
     assert stored["status_changes"][-1] == ["2026-11-22T12:00:00+00:00", "closed"]
     loyalty("birthdays", "--as-of", "2027-11-21", now="2027-11-21T12:00:00+00:00")
     assert [loyalty.json("member", "show", c)["balance"] for c in (keep, other)] == [0, 0]

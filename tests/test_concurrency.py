@@ -15,6 +15,8 @@ from inspection import has_command
 
 from loyalty_cli.store import Store
 
+pytestmark = pytest.mark.folder_only  # the data folder's lock (PostgreSQL: tests/test_postgres_store.py)
+
 WORKERS = 8
 ROUNDS = 4
 

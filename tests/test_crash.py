@@ -26,12 +26,16 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from loyalty_cli import archives
 from loyalty_cli.cli import cli
 from loyalty_cli.files import TEMP_PREFIX
 from loyalty_cli.store import RESTORE_READY, Store
+
+# Killed writers and the data folder's files (PostgreSQL: tests/test_postgres_store.py).
+pytestmark = pytest.mark.folder_only
 
 SEED = 20261122
 KILLS = 200

@@ -17,6 +17,8 @@ from conftest import Loyalty
 from loyalty_cli import hot_file, partitions
 from loyalty_cli.store import Store
 
+pytestmark = pytest.mark.folder_only  # damaged and changed data files
+
 JANUARY = "2026-01-20T12:00:00+00:00"
 
 

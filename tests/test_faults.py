@@ -20,6 +20,8 @@ from inspection import temp_files
 from loyalty_cli import files
 from loyalty_cli.store import Store
 
+pytestmark = pytest.mark.folder_only  # disk faults on the data folder's files
+
 REAL = {name: getattr(os, name) for name in ("open", "write", "writev", "fsync", "replace", "link")}
 
 

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from loyalty_cli import checksums, files, hot_file, member_rows
 from loyalty_cli.store import Store
 
+pytestmark = pytest.mark.folder_only  # the hot file's bytes
+
 MEMBERS = 20_000  # rows enough for unchanged spans longer than those hashed again
 
 

@@ -408,6 +408,7 @@ def test_restore_of_a_file_that_is_not_an_archive_is_refused_in_latvian(loyalty,
     assert loyalty.snapshot() == before
 
 
+@pytest.mark.folder_only
 def test_a_damaged_data_file_is_told_in_russian(loyalty):
     hot = loyalty.data_dir / "loyalty.json"
     hot.write_bytes(b"{ not json")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from conftest import write_entry
 
-from loyalty_cli.store import Store
-
 NBSP = "\u00a0"
 
 
@@ -127,7 +125,7 @@ def test_a_member_enrolled_after_the_programme_chose_a_language_gets_it(loyalty,
 
 
 def test_a_member_stored_without_a_language_gets_the_programmes(loyalty, anna):
-    with Store(loyalty.data_dir).transaction() as shop:
+    with loyalty.store().transaction() as shop:
         member = shop.members.require(anna)
         del member["language"]  # a member stored before members had a language
         shop.members.put(member)

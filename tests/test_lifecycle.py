@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-from loyalty_cli.store import Store
-
 
 def entries(loyalty, kind=None):
-    found = Store(loyalty.data_dir).read().ledger.entries()
+    found = loyalty.store().read().ledger.entries()
     return [e for e in found if kind is None or e.kind == kind]
 
 
@@ -232,7 +230,7 @@ def test_maintain_after_missed_days_writes_the_same_ledger_as_daily_runs(tmp_pat
             assert result["days"] == 40
         loyalty("verify")
         ledgers.append([e.to_doc() for e in entries(loyalty)])
-        members = Store(loyalty.data_dir).read().members.all()
+        members = loyalty.store().read().members.all()
         tiers = [(m["tier"], m.get("tier_changes"), m["points"]) for m in members]
         ledgers.append(json.dumps(tiers, sort_keys=True))
     assert ledgers[0] == ledgers[2]

@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from loyalty_cli.store import Store
-
 NBSP = "\u00a0"
 
 
@@ -24,7 +22,7 @@ def anna(loyalty) -> str:
 
 def set_programme_language(loyalty, code: str) -> None:
     """The programme's language, stored the way `program set language` keeps it."""
-    with Store(loyalty.data_dir).transaction() as shop:
+    with loyalty.store().transaction() as shop:
         shop.save_settings({**shop.programme().settings, "language": code})
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from inspection import edit_member
 
 from loyalty_cli import member_rows
 from loyalty_cli.store import Store
+
+pytestmark = pytest.mark.folder_only  # the member rows of the hot file
 
 months = st.sampled_from(["2025-11", "2025-12", "2026-01", "2026-02", "2027-10"])
 days = st.sampled_from(["2025-11-01", "2025-11-30", "2025-12-24", "2026-01-05", "2026-01-06", "2027-10-31"])

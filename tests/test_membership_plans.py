@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from conftest import Loyalty
 
-from loyalty_cli.store import Store
-
 GOLD = (
     "plan",
     "add",
@@ -41,11 +39,11 @@ def refused(loyalty: Loyalty, *args: str, code: int = 1) -> str:
 
 
 def member_doc(loyalty: Loyalty, card: str) -> dict:
-    return Store(loyalty.data_dir).read().members.get(card)
+    return loyalty.store().read().members.get(card)
 
 
 def ledger(loyalty: Loyalty, card: str) -> list:
-    return list(Store(loyalty.data_dir).read().ledger.entries(card))
+    return list(loyalty.store().read().ledger.entries(card))
 
 
 def gold_member(loyalty: Loyalty, *, tiers: str = "Bronze:0:1") -> str:
@@ -183,7 +181,7 @@ def test_a_running_plan_multiplies_the_points_of_a_purchase(loyalty):
     # 12.30, plan discount 10 % = 1.23 -> to_pay 11.07 -> floor(11.07 x 1 x 2) = 22.
     result = loyalty.json("purchase", card, "12.30", "--receipt", "P1")
     assert (result["discount"], result["to_pay"], result["points"]) == ("1.23", "11.07", 22)
-    (entry,) = Store(loyalty.data_dir).read().ledger.by_receipt("P1")
+    (entry,) = loyalty.store().read().ledger.by_receipt("P1")
     assert (entry.multiplier, entry.discount_percent) == ("2", "10")
 
 
@@ -338,7 +336,7 @@ def test_renewals_due_leave_out_members_who_cannot_renew(loyalty):
 def test_verify_finds_a_membership_that_disagrees_with_the_ledger(loyalty):
     card = gold_member(loyalty)
     loyalty("verify")
-    with Store(loyalty.data_dir).transaction() as shop:
+    with loyalty.store().transaction() as shop:
         member = shop.members.get(card)
         member["membership"]["until"] = "2030-12-31"
         shop.members.put(member)

@@ -226,6 +226,7 @@ def test_import_applies_good_rows_and_rejects_bad_ones_with_reasons(loyalty, tmp
     assert (again["imported"], again["skipped"]) == (0, 2)
 
 
+@pytest.mark.folder_only
 def test_history_goes_straight_to_partitions_and_a_crash_before_the_commit_leaves_no_trace(
     loyalty, tmp_path, monkeypatch
 ):

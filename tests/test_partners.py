@@ -9,14 +9,12 @@ import io
 import pytest
 from conftest import write_entry
 
-from loyalty_cli.store import Store
-
 CAFE = "Café Rīts"
 FLOWERS = "Ziedu Salons"
 
 
 def _entries(loyalty):
-    return list(Store(loyalty.data_dir).read().ledger.entries())
+    return list(loyalty.store().read().ledger.entries())
 
 
 @pytest.fixture
@@ -273,7 +271,7 @@ def test_the_ledger_export_carries_the_partner_and_imports_back_with_it(coalitio
     other("partner", "add", CAFE)
     other("enroll", "Anna", "--card", card, "--at", "2026-11-01T08:00:00+00:00")
     other("import", "purchases", str(exported))
-    entries = list(Store(other.data_dir).read().ledger.entries())
+    entries = list(other.store().read().ledger.entries())
     assert [(e.receipt, e.partner) for e in entries if e.kind == "earn"] == [("E1", CAFE), ("E2", None)]
 
 

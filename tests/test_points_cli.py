@@ -99,11 +99,10 @@ def test_at_in_the_future_is_refused(loyalty):
 
 
 def test_every_entry_records_the_operator(loyalty):
-    from loyalty_cli.store import Store
 
     card = loyalty.enroll()
     loyalty("purchase", card, "10")
-    entries = list(Store(loyalty.data_dir).read().ledger.entries())
+    entries = list(loyalty.store().read().ledger.entries())
     assert [e.operator for e in entries] == ["tester"]
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -246,18 +249,30 @@ def test_parallel_tills_lose_no_update_and_keep_one_chain(store, database_url):
     with ThreadPoolExecutor(TILLS) as pool:
         results = [item for items in pool.map(till, range(TILLS)) for item in items]
 
-    expected = dict.fromkeys(shared, 0)
+    acknowledged = dict.fromkeys(shared, 0)
     for output in results:
-        expected[output["card"]] += output["points"]
+        acknowledged[output["card"]] += output["points"]
+    # One point a euro: each round, the tills bought for 10-17 euros and some cents.
+    per_round = sum(10 + number for number in range(TILLS))
+    exact = {shared[0]: per_round * len(range(0, ROUNDS, 2)), shared[1]: per_round * len(range(1, ROUNDS, 2))}
+    spent = {
+        shared[0]: sum(Decimal(f"{10 + n}.{r}5") for n in range(TILLS) for r in range(0, ROUNDS, 2)),
+        shared[1]: sum(Decimal(f"{10 + n}.{r}5") for n in range(TILLS) for r in range(1, ROUNDS, 2)),
+    }
     shop = store.read()
-    assert {card: shop.members.get(card)["points"]["balance"] for card in shared} == expected
+    assert acknowledged == exact
+    assert {card: shop.members.get(card)["points"]["balance"] for card in shared} == exact
+    days = {card: shop.members.get(card)["points"]["spend"].values() for card in shared}
+    assert {card: sum(map(Decimal, amounts)) for card, amounts in days.items()} == spent
     docs = [entry.to_doc() for entry in shop.ledger.entries()]
+    assert len(docs) == TILLS * ROUNDS
     receipts = Counter(doc.get("receipt") for doc in docs if doc.get("receipt"))
     assert len(receipts) == TILLS * ROUNDS and set(receipts.values()) == {1}
     prev = ledger_mod.GENESIS
     for doc in docs:
         assert doc["prev"] == prev
         prev = ledger_mod.entry_hash(doc)
+    assert run(database_url, "verify").returncode == 0
 
 
 def test_a_till_that_cannot_get_the_lock_exits_75_and_writes_nothing(store, database_url):
@@ -272,3 +287,205 @@ def test_a_till_that_cannot_get_the_lock_exits_75_and_writes_nothing(store, data
     assert waiting == "Waiting for another loyalty process..."
     assert error.startswith("Error: another loyalty process is using ")
     assert [e.kind for e in store.read().ledger.entries()] == []
+
+
+def test_an_older_schema_is_migrated_once_under_the_lock_and_reads_the_same(store, database_url):
+    from loyalty_cli.shop import SCHEMA_VERSION
+
+    card = enroll(store)
+    assert run(database_url, "purchase", card, "12.50", "--receipt", "M1").returncode == 0
+    shown = run(database_url, "member", "show", card, "--json").stdout
+    with store.transaction() as shop:  # as an older version of loyalty left it
+        shop.meta["schema"] = SCHEMA_VERSION - 1
+        shop.touch_meta()
+
+    assert run(database_url, "member", "show", card, "--json").stdout == shown  # a reader migrates first
+    assert store.read().meta["schema"] == SCHEMA_VERSION
+    assert run(database_url, "verify").returncode == 0
+
+
+def test_a_refused_command_on_an_older_schema_still_migrates_it(store, database_url):
+    from loyalty_cli.shop import SCHEMA_VERSION
+
+    card = enroll(store)
+    with store.transaction() as shop:
+        shop.meta["schema"] = SCHEMA_VERSION - 1
+        shop.touch_meta()
+
+    refused = run(database_url, "redeem", card, "1000")
+
+    assert refused.returncode == 1, refused.stderr
+    assert store.read().meta["schema"] == SCHEMA_VERSION  # not the refused command's change
+    assert list(store.read().ledger.entries()) == []
+
+
+# -- a till killed in the middle of its command ----------------------------------------------
+
+
+def start(url: str, *args: str) -> subprocess.Popen:
+    """`loyalty ARGS` as a real process that the test may kill."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "loyalty_cli", "--wait", "60", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": iso(AT), "LOYALTY_OPERATOR": "till"},
+    )
+
+
+def waiting_on_a_lock(admin, statement: str, timeout: float = 30) -> None:
+    """Wait until a session of the test's schema waits for a lock in `statement` (an SQL prefix)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s"
+                " AND application_name = current_setting('application_name')",
+                (statement + "%",),
+            )
+            if cur.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"no process waited in {statement}")
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def test_a_till_killed_while_it_waits_for_the_lock_writes_nothing(store, database_url):
+    card = enroll(store)
+    before = store.read()
+    rows = before.query("SELECT * FROM meta"), before.query("SELECT * FROM members")
+    before.close()
+    psycopg2 = pytest.importorskip("psycopg2")
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with store.transaction() as shop:
+            members.find(shop, card)  # holds the meta row's lock, as another till would
+            till = start(database_url, "purchase", card, "10", "--receipt", "K1")
+            waiting_on_a_lock(admin, "SELECT schema, next_id")
+            kill(till)
+    finally:
+        admin.close()
+
+    after = store.read()
+    assert (after.query("SELECT * FROM meta"), after.query("SELECT * FROM members")) == rows
+    assert list(after.ledger.entries()) == []
+    assert run(database_url, "purchase", card, "10", "--receipt", "K1").returncode == 0
+    assert run(database_url, "verify").returncode == 0
+
+
+def test_a_till_killed_between_writing_its_rows_and_committing_leaves_no_trace(store, database_url):
+    """The till is stopped inside its flush: its member row is updated, its ledger INSERT waits
+    for a row of the same id that the test is inserting; then it is killed."""
+    card = enroll(store)
+    assert run(database_url, "purchase", card, "20", "--receipt", "B1").returncode == 0
+    shown = run(database_url, "member", "show", card, "--json").stdout
+    psycopg2 = pytest.importorskip("psycopg2")
+    admin, blocker = psycopg2.connect(database_url), psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with blocker.cursor() as cur:
+            cur.execute("SELECT next_id FROM meta")
+            next_id = cur.fetchone()[0]
+            cur.execute(
+                "INSERT INTO ledger (id, at, card, kind, doc) VALUES (%s, '', '', '', '{}')", (next_id,)
+            )  # not committed: the till's INSERT of the same id waits for it
+        till = start(database_url, "purchase", card, "30", "--receipt", "B2")
+        waiting_on_a_lock(admin, "INSERT INTO ledger")
+        kill(till)
+        blocker.rollback()
+        # The server ends the killed till's transaction when it finds the client gone.
+        for _ in range(500):
+            with admin.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = current_setting("
+                    "'application_name') AND state LIKE 'idle in transaction%%'"
+                )
+                if cur.fetchone()[0] == 0:
+                    break
+            time.sleep(0.02)
+    finally:
+        admin.close()
+        blocker.close()
+
+    assert run(database_url, "member", "show", card, "--json").stdout == shown
+    assert [e.receipt for e in store.read().ledger.entries()] == ["B1"]
+    assert run(database_url, "verify").returncode == 0
+    again = run(database_url, "purchase", card, "30", "--receipt", "B2", "--json")
+    assert json.loads(again.stdout)["points"] == 30
+
+
+KILLED_RUNS = 24
+
+
+def test_tills_killed_at_random_moments_lose_nothing_acknowledged_and_leave_nothing_half_written(
+    store, database_url
+):
+    cards = [enroll(store, f"Member {n}", phone=None) for n in range(2)]
+    started = time.monotonic()
+    warm = run(database_url, "purchase", cards[0], "1", "--receipt", "WARM", "--json")
+    whole = time.monotonic() - started  # a whole purchase on this machine, now
+    chance = random.Random(20261122)
+    acknowledged = {"WARM": (cards[0], json.loads(warm.stdout)["points"])}
+    for number in range(KILLED_RUNS):
+        receipt, card = f"K{number}", cards[number % 2]
+        till = start(database_url, "purchase", card, f"{number + 5}", "--receipt", receipt, "--json")
+        time.sleep(chance.uniform(0.02, whole * 1.3))  # the import, the connection, the transaction...
+        till.send_signal(signal.SIGKILL)
+        stdout, _ = till.communicate(timeout=60)
+        if till.returncode == 0:  # it finished first: what it printed must be there
+            acknowledged[receipt] = (card, json.loads(stdout)["points"])
+
+    shop = store.read()
+    entries = list(shop.ledger.entries())
+    recorded = {e.receipt: (e.card, e.points) for e in entries}
+    assert {r: recorded.get(r) for r in acknowledged} == acknowledged
+    assert len(recorded) == len(entries)  # each receipt at most once
+    for card in cards:
+        balance = sum(e.points for e in entries if e.card == card)
+        assert shop.members.get(card)["points"]["balance"] == balance
+    verified = run(database_url, "verify", "--json")
+    assert verified.returncode == 0 and json.loads(verified.stdout)["entries"] == len(entries)
+    assert 1 < len(acknowledged) < KILLED_RUNS + 1, "the kills should fall before and after the end"
+
+
+def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was_skipped(store, database_url):
+    """PostgreSQL only warns when a user who does not own a table vacuums it: the erasure
+    must not pass for complete while the old row versions stay."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    card = enroll(store)
+    till = f"till_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE ROLE {till} LOGIN")
+            cur.execute(f"GRANT USAGE ON SCHEMA {current_schema(cur)} TO {till}")
+            cur.execute(
+                f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {current_schema(cur)} TO {till}"
+            )
+        as_till = database_url.replace("postgres@", f"{till}@", 1)
+
+        result = run(as_till, "member", "erase", card, "--yes")
+
+        assert result.returncode == 3
+        assert result.stderr.count("\n") == 1
+        assert "the change is saved, but VACUUM of members, ledger at " in result.stderr
+        assert "run the command again as the owner of the tables" in result.stderr
+        assert store.read().members.get(card)["name"] is None
+        assert run(database_url, "member", "erase", card, "--yes").returncode == 0  # the owner finishes it
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP OWNED BY {till}")
+            cur.execute(f"DROP ROLE IF EXISTS {till}")
+        admin.close()
+
+
+def current_schema(cur) -> str:
+    cur.execute("SELECT current_schema()")
+    return cur.fetchone()[0]

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from conftest import Loyalty
 
-from loyalty_cli.store import Store
-
 TIERS = "Bronze:0:1:0,Silver:500:1.25:3,Gold:1500:1.5:5"
 BILL = ("amount", "discount_percent", "discount", "paid_points", "paid_value", "to_pay", "points")
 BILL_FIELDS = ("total", "discount_percent", "discount", "paid_points", "paid_value")
@@ -41,7 +39,7 @@ def silver_member(loyalty: Loyalty) -> str:
 
 
 def entries(loyalty: Loyalty, receipt: str):
-    return Store(loyalty.data_dir).read().ledger.by_receipt(receipt)
+    return loyalty.store().read().ledger.by_receipt(receipt)
 
 
 def member(loyalty: Loyalty, card: str) -> dict:
@@ -264,7 +262,7 @@ def test_cashback_is_earned_spent_and_taken_back_as_money(loyalty):
     # The rest takes the other 90 cents: 0.42 - 0.90 = -0.48, a debt later cashback pays.
     assert loyalty.json("refund", "C1")["balance"] == "-0.48"
     assert cents(loyalty, card) == -48
-    assert Store(loyalty.data_dir).read().members.get(card)["points"]["lots"] == {"debt": -48}
+    assert loyalty.store().read().members.get(card)["points"]["lots"] == {"debt": -48}
     # 20.00 more earns 60 cents: 48 pay the debt, 12 are left.
     assert loyalty.json("purchase", card, "20", "--receipt", "C2")["balance"] == "0.12"
     loyalty("verify")
@@ -272,7 +270,7 @@ def test_cashback_is_earned_spent_and_taken_back_as_money(loyalty):
 
 def cents(loyalty: Loyalty, card: str) -> int:
     """The member's balance as the ledger keeps it (cents in cashback mode)."""
-    return Store(loyalty.data_dir).read().members.get(card)["points"]["balance"]
+    return loyalty.store().read().members.get(card)["points"]["balance"]
 
 
 # -- pending points -------------------------------------------------------------------------
@@ -312,7 +310,7 @@ def test_due_points_are_spendable_before_maintain_runs(loyalty):
     assert "holds 100 points" in refused(loyalty, "redeem", card, "101")
     assert loyalty.json("quote", card, "5", "--pay-all")["spendable"] == 100
     assert loyalty.json("redeem", card, "30")["balance"] == 70
-    (confirmation,) = [e for e in Store(loyalty.data_dir).read().ledger.entries() if e.kind == "confirm"]
+    (confirmation,) = [e for e in loyalty.store().read().ledger.entries() if e.kind == "confirm"]
     assert (confirmation.points, confirmation.lots) == (
         0,
         {"pending:2026-11-26:2027-11": -100, "2027-11": 100},

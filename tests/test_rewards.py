@@ -3,11 +3,7 @@ rewards within reach, report rewards and the stock check of verify."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-
-from loyalty_cli.store import Store
 
 
 @pytest.fixture
@@ -27,7 +23,7 @@ def member_with(loyalty, amount: str) -> str:
 
 
 def ledger(loyalty) -> list:
-    return list(Store(loyalty.data_dir).read().ledger.entries())
+    return list(loyalty.store().read().ledger.entries())
 
 
 def test_reward_list_shows_the_catalogue_cheapest_first(shop):
@@ -180,12 +176,10 @@ def test_verify_catches_a_stock_edited_by_hand(shop):
     card = member_with(shop, "500")
     shop("redeem", card, "--reward", "Cake")
     assert shop.json("verify")["ok"] is True
-    path = Store(shop.data_dir).hot_path
-    document = json.loads(path.read_text())
-    for record in document["rewards"].values():
-        if record["name"] == "Cake":
-            record["stock"] = 5
-    path.write_text(json.dumps(document, ensure_ascii=False))
+    with shop.store().transaction() as stored:  # a change no command makes
+        record = stored.rewards.get("Cake")
+        record["stock"] = 5
+        stored.rewards.put(record)
     result = shop("verify", expect=3)
     assert "reward 'Cake': the stock is 5; 2 added less 1 redemption is 1" in result.stdout
 

@@ -10,7 +10,6 @@ from loyalty_cli.commands import statements as command
 
 from loyalty_cli import language
 from loyalty_cli import statements as core
-from loyalty_cli.store import Store
 
 LATER = "2026-12-20T12:00:00+00:00"
 
@@ -171,7 +170,7 @@ def test_html_statement_lists_the_bill_under_the_purchase(loyalty, discounts, tm
 
 def test_text_with_bills_fits_60_and_100_columns_and_keeps_bill_lines_indented(loyalty, discounts):
     loyalty("purchase", discounts, "60", "--pay-points", "300", "--receipt", "R2", "--at", "2026-11-03")
-    shop = Store(loyalty.data_dir).read()
+    shop = loyalty.store().read()
     statement = core.for_member(shop, shop.members.get(discounts), date(2026, 11, 1), date(2026, 11, 22))
     for code in ("en", "lv", "ru"):
         with language.speaking(code):

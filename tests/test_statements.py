@@ -9,7 +9,6 @@ from conftest import write_entry
 
 from loyalty_cli import lots
 from loyalty_cli import statements as core
-from loyalty_cli.store import Store
 
 SPEC_KEYS = {"card", "from", "to", "opening_balance", "closing_balance", "entries", "expiring"}
 ENTRY_KEYS = {"at", "kind", "points", "amount", "receipt", "balance"}
@@ -32,7 +31,7 @@ def test_every_sample_statement_adds_up_and_closes_at_the_member_balance(sample)
 
 
 def test_opening_balance_is_the_sum_of_the_ledger_before_the_period(sample):
-    shop = Store(sample.data_dir).read()
+    shop = sample.store().read()
     start, end = date(2026, 2, 1), date(2026, 7, 31)
     since = "2026-01-31T22:00:00+00:00"  # 2026-02-01 00:00 in Riga
     for member in shop.members.all():
@@ -224,7 +223,7 @@ def test_member_without_a_tier_is_shown_in_the_lowest(loyalty):
 
 
 def test_statements_for_a_sample_month_write_one_file_per_member_with_activity(sample, tmp_path):
-    shop = Store(sample.data_dir).read()
+    shop = sample.store().read()
     expected = {s.card for s in core.for_month(shop, "2026-10")}
     active = {
         e.card

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import stat
 import subprocess
@@ -11,12 +10,14 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from conftest import NOW
 
 from loyalty_cli.shop import SCHEMA_VERSION
 from loyalty_cli.store import Store
 
 
+@pytest.mark.folder_only
 def test_a_writer_waits_for_the_lock_then_gives_up_with_75(loyalty):
     card = loyalty.enroll()
     before = loyalty.snapshot()
@@ -33,6 +34,7 @@ def test_a_writer_waits_for_the_lock_then_gives_up_with_75(loyalty):
     assert loyalty.snapshot() == before
 
 
+@pytest.mark.folder_only
 def test_readers_do_not_wait_for_the_lock(loyalty):
     card = loyalty.enroll()
     fd = os.open(loyalty.data_dir / ".lock", os.O_RDWR)
@@ -43,6 +45,7 @@ def test_readers_do_not_wait_for_the_lock(loyalty):
         os.close(fd)
 
 
+@pytest.mark.folder_only
 def test_a_damaged_data_file_stops_every_command_with_exit_3(loyalty):
     card = loyalty.enroll()
     loyalty("purchase", card, "10")
@@ -75,6 +78,7 @@ def test_init_twice_is_refused_and_changes_nothing(loyalty):
     assert loyalty.snapshot() == before
 
 
+@pytest.mark.folder_only
 def test_data_files_are_private_even_under_a_permissive_umask(empty_loyalty):
     old = os.umask(0)
     try:
@@ -88,6 +92,7 @@ def test_data_files_are_private_even_under_a_permissive_umask(empty_loyalty):
         assert stat.S_IMODE(path.stat().st_mode) == expected, path
 
 
+@pytest.mark.folder_only
 def test_every_write_keeps_the_previous_version_as_a_backup(loyalty):
     card = loyalty.enroll()
     hot = loyalty.data_dir / "loyalty.json"
@@ -101,10 +106,10 @@ def test_every_write_keeps_the_previous_version_as_a_backup(loyalty):
 
 
 def test_a_schema_version_is_recorded(loyalty):
-    data = json.loads((loyalty.data_dir / "loyalty.json").read_text())
-    assert data["meta"]["1"]["schema"] == SCHEMA_VERSION
+    assert loyalty.store().read().meta["schema"] == SCHEMA_VERSION
 
 
+@pytest.mark.folder_only
 def test_eight_processes_purchasing_at_once_lose_nothing(loyalty, tmp_path):
     cards = [loyalty.enroll(f"M{i}") for i in range(8)]
     env = {**os.environ, "LOYALTY_DATA_DIR": str(loyalty.data_dir), "LOYALTY_NOW": NOW, "LOYALTY_WAIT": "60"}

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from loyalty_cli import clock, members, points, program, projection, refunds, tiers, verification
 from loyalty_cli.errors import Refused
 from loyalty_cli.shop import SCHEMA_VERSION, Shop, new_data
-from loyalty_cli.store import Store
 
 TIERS = "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
 
@@ -36,7 +35,7 @@ def tiers_report(loyalty, day):
 
 
 def stored_member(loyalty, card):
-    return Store(loyalty.data_dir).read().members.get(card)
+    return loyalty.store().read().members.get(card)
 
 
 @pytest.fixture
@@ -207,7 +206,7 @@ def test_a_data_folder_with_spend_by_month_is_migrated_to_spend_by_day(loyalty):
     loyalty("verify")
     stored = stored_member(loyalty, card)
     assert stored["points"]["spend"] == {"2025-07-20": "450.00"}
-    assert Store(loyalty.data_dir).read().meta["schema"] == SCHEMA_VERSION
+    assert loyalty.store().read().meta["schema"] == SCHEMA_VERSION
     assert member(loyalty, card, "--as-of", "2026-07-20")["spend_12m"] == "450.00"
 
 
@@ -224,7 +223,7 @@ def test_a_migrated_purchase_keeps_its_tier_at_the_review_on_1_july(loyalty):
 def _write_schema_2_purchase(loyalty, card):
     """A purchase of 600 on 20 July 2025 and a refund of 150, as schema 2 wrote them."""
     at = datetime(2025, 7, 20, 12, tzinfo=timezone.utc).isoformat()
-    with Store(loyalty.data_dir).transaction() as shop:
+    with loyalty.store().transaction() as shop:
         doc = shop.members.get(card)
         earn = shop.ledger.append(card=card, at=at, operator="t", kind="earn", points=600,
                                   lots={"2026-07": 600}, amount="600.00", month="2025-07",
