@@ -754,7 +754,7 @@ class PgLedger:
         # indexes are built once afterwards: faster than keeping them up to date row by row.
         # Into a table others read (a restore), dropping them would make the readers wait.
         rebuild = self._shop.query(
-            "SELECT c.xmin::text = (txid_current() % 4294967296)::text FROM pg_class c"
+            "SELECT c.xmin::text = (txid_current() %% 4294967296)::text FROM pg_class c"
             " WHERE c.oid = 'ledger'::regclass"
         )[0][0]
         if rebuild:
