@@ -212,3 +212,15 @@ def test_migrate_into_a_folder_lays_the_ledger_out_as_the_folder_store_does(shop
     assert names and all(n[:7] < "2026-11" or n.startswith("2026-11") for n in names)
     assert (tmp_path / "copy" / "ledger" / "receipts").is_dir()
     Loyalty(tmp_path / "copy")("verify")
+
+
+@pytest.mark.parametrize(
+    ("lang", "nothing", "hint"),
+    [
+        ("lv", "Nekas netika nokopēts", "pievienojiet --yes"),
+        ("ru", "Ничего не скопировано", "добавьте --yes"),
+    ],
+)
+def test_migrate_speaks_the_operators_language(shop, tmp_path, lang, nothing, hint):
+    result = shop("--lang", lang, "migrate", "--to", tmp_path / "copy")
+    assert nothing in result.stdout and hint in result.stderr
