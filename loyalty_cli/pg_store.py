@@ -97,7 +97,7 @@ LINK = {
 }
 # A bulk copy sends COPY data in batches of about this many characters, and fetches rows
 # in batches of this many.
-COPY_BATCH = 8 << 20
+COPY_BATCH = 1 << 20
 COPY_FETCH = 5000
 LEDGER_INDEXES = ("ledger_card_id", "ledger_at", "ledger_receipt")
 
@@ -112,6 +112,28 @@ def where(url: str) -> str:
 
 def _json(doc) -> str:
     return orjson.dumps(doc).decode()
+
+
+class _CopyStream(io.TextIOBase):
+    """Rows in COPY's text format, read by the driver a batch at a time (PgShop.copy_rows)."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rows = iter(rows)
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        lines, length = [], 0
+        for row in self._rows:
+            line = "\t".join(_copy_field(value) for value in row) + "\n"
+            lines.append(line)
+            length += len(line)
+            self.count += 1
+            if 0 < size <= length:
+                break
+        return "".join(lines)
 
 
 def _copy_field(value: str | None) -> str:
@@ -473,21 +495,15 @@ class PgShop:
 
     # bulk copy
     def copy_rows(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
-        """COPY rows (tuples of str or None) into `table`, in batches; returns how many."""
+        """COPY rows (tuples of str or None) into `table` in one stream; returns how many.
+
+        The rows are made as the driver reads them, so the server stores one batch while
+        the next is being made, and the whole table is never held in memory.
+        """
         self._check_writable()
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        batch, size, count = [], 0, 0
-        for row in rows:
-            line = "\t".join(_copy_field(value) for value in row)
-            batch.append(line)
-            size += len(line)
-            count += 1
-            if size >= COPY_BATCH:
-                self._cur.copy_expert(sql, io.StringIO("\n".join(batch) + "\n"))
-                batch, size = [], 0
-        if batch:
-            self._cur.copy_expert(sql, io.StringIO("\n".join(batch) + "\n"))
-        return count
+        stream = _CopyStream(rows)
+        self._cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", stream, size=COPY_BATCH)
+        return stream.count
 
     def clear(self) -> None:
         """Delete the programme: every row of every table but meta's, which starts again
