@@ -225,7 +225,15 @@ def _stage(store, archive: Path):
 @contextlib.contextmanager
 def _private_folder(label: str):
     """A private temporary folder (0700), removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix=f"loyalty-{label}-") as place:
+    try:
+        holder = tempfile.TemporaryDirectory(prefix=f"loyalty-{label}-")
+    except OSError as error:
+        raise DataProblem(
+            _("could not make a temporary folder in {folder}: {reason}; nothing was changed").format(
+                folder=tempfile.gettempdir(), reason=files.reason(error)
+            )
+        ) from None
+    with holder as place:
         yield Path(place)
 
 
