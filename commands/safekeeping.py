@@ -1,4 +1,4 @@
-"""`backup` and `restore`: one archive file of the whole data directory, and putting it back."""
+"""`backup` and `restore`: one archive file of the whole programme, and putting it back (either store)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,13 @@ from .translated import Command
 @json_option
 @pass_env
 def backup(env: Env, output, as_json):
-    """Write a consistent snapshot of the data directory to one .tar.gz archive.
+    """Write a consistent snapshot of the programme to one .tar.gz archive.
 
     The archive holds the programme, the members, the draws and the whole ledger, with a
-    manifest of SHA-256 sums; it is taken while no other loyalty command can write. Keep
-    it somewhere else than the data directory: next to `maintain` in cron, every night.
+    manifest of SHA-256 sums; it is taken while no other loyalty command can write (on
+    PostgreSQL: from one snapshot, while the tills go on). The archive is the same for
+    both stores: a backup of either restores into either. Keep it somewhere else than the
+    data: next to `maintain` in cron, every night.
 
     \b
     Example:
@@ -59,27 +61,39 @@ def backup(env: Env, output, as_json):
 
 @click.command(cls=Command)
 @click.argument("archive", metavar="FILE", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Really replace the data in the data directory.")
+@click.option("--yes", is_flag=True, help="Really replace the programme's data.")
 @json_option
 @pass_env
 def restore(env: Env, archive, yes, as_json):
-    """Replace the data directory's data with the archive FILE made by `loyalty backup`.
+    """Replace the programme's data with the archive FILE made by `loyalty backup`.
 
     The archive is checked first: every file as its manifest says, the data readable and
     `verify` clean; a bad archive changes nothing (exit 3). The check holds no lock, so
     the tills keep working while it runs. The data it replaces is kept in
-    backups/before-restore-<time>.tar.gz inside the data directory, and members erased
-    there stay erased. Without --yes only the check is done: it says what a restore would
-    replace and exits 0.
+    backups/before-restore-<time>.tar.gz inside the data directory (with --database: the
+    data directory of this computer), and members erased there stay erased. With
+    --database the tables are replaced in one transaction. Without --yes only the check
+    is done: it says what a restore would replace and exits 0.
 
     \b
     Example:
       loyalty restore /mnt/backup/loyalty-Mon.tar.gz          # check only
       loyalty --data-dir /srv/shop restore loyalty-Mon.tar.gz --yes
     """
-    from loyalty_cli import backups
+    from loyalty_cli import backups, moving
+    from loyalty_cli.verification import verify
 
-    result = backups.restore(env.store(), archive, now=env.clock, operator=env.operator, confirmed=yes)
+    store = env.store()
+    result = backups.restore(
+        store,
+        archive,
+        now=env.clock,
+        confirmed=yes,
+        check=verify,
+        erase_again=_erase_again(env),
+        keep_in=env.data_dir / "backups",
+    )
+    place = moving.place(store)
     if as_json:
         emit_json(result.to_json())
         return
@@ -99,7 +113,7 @@ def restore(env: Env, archive, yes, as_json):
             )
         else:
             what = _("`loyalty restore {archive} --yes` would put this data into {folder}")
-        note(what.format(archive=result.archive, folder=env.data_dir))
+        note(what.format(archive=result.archive, folder=place))
         return
     click.echo(
         _("Restored {members} and {entries} from {archive} (taken {taken}) into {folder}").format(
@@ -107,7 +121,7 @@ def restore(env: Env, archive, yes, as_json):
             entries=_entries(result.entries),
             archive=result.archive,
             taken=_taken(result.taken_at),
-            folder=env.data_dir,
+            folder=place,
         )
     )
     if result.kept:
@@ -118,6 +132,23 @@ def restore(env: Env, archive, yes, as_json):
                 cards=", ".join(result.erased_again)
             )
         )
+
+
+def _erase_again(env: Env):
+    """Erase members again in a shop (the restored data) if they are not erased there yet."""
+
+    def erase(shop, cards: list[str]) -> list[str]:
+        from loyalty_cli import privacy
+
+        done = []
+        for card in cards:
+            member = shop.members.get(card)
+            if member is not None and not member.get("erased_at"):
+                privacy.erase_member(shop, member, at=env.clock.now, operator=env.operator)
+                done.append(card)
+        return done
+
+    return erase
 
 
 def _members(count: int) -> str:

@@ -1,23 +1,52 @@
-"""`backup` and `restore`: a consistent archive of the data directory, and putting one back.
+"""`backup` and `restore`: a consistent archive of the programme, and putting one back.
 
-A backup is taken under the lock, so no command changes the data while it is read. A
-restore checks the whole archive (it unpacks, every file is as its manifest says, the data
-parses and `verify` finds nothing wrong) before anything is replaced; the data it replaces
-is first archived to backups/before-restore-*.tar.gz, and members erased there stay erased.
+One archive format for both stores: the files of a data folder and a manifest. A backup of
+a data folder is taken under the lock, so no command changes the data while it is read; a
+backup of a PostgreSQL programme reads one snapshot, writes it as a data folder into a
+private temporary folder (moving.py) and archives that. So a backup of either store
+restores into either.
+
+A restore checks the whole archive (it unpacks, every file is as its manifest says, the
+data parses and the caller's check, `verify`, finds nothing wrong) before anything is
+replaced; the data it replaces is first archived to backups/before-restore-*.tar.gz (in
+the data folder; for a database, in the data folder of the machine running the restore),
+and members erased there stay erased: they are erased again in the unpacked copy before
+it is put in place, so their personal data never comes back, not even for a moment. Into
+a database, the tables' contents are replaced in one transaction under the meta lock.
+
+The programme's rules (the verification, the erasure) are the caller's, passed in: this
+module only moves data.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from . import archives, clock, files, ledger, privacy
+from . import archives, clock, files, ledger, moving
 from .errors import DataProblem, InvalidInput, LoyaltyError, Refused
 from .language import _, ngettext
 from .store import BACKUP_DIR, RESTORE_READY, Store
-from .verification import verify
+
+
+class Checked(Protocol):
+    """What the check of an unpacked archive found (verification.Report)."""
+
+    ok: bool
+    problems: list[str]
+    members: int
+    entries: int
+
+
+# Checks a shop (the unpacked archive); erases members again in a writable shop.
+Check = Callable[[object], Checked]
+EraseAgain = Callable[[object, list[str]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -73,11 +102,14 @@ def default_name(now: clock.Clock) -> str:
     return f"loyalty-backup-{now.now.strftime('%Y%m%dT%H%M%SZ')}.tar.gz"
 
 
-def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
-    """Archive the data files (the hot file and the ledger partitions) to `output`, under the lock."""
+def backup(store, output: Path, *, now: clock.Clock) -> BackupResult:
+    """Archive the programme to `output`: a data folder's files under its lock, or one
+    snapshot of a database written out as a data folder first."""
     if not store.exists():
         raise Refused(
-            _("no loyalty programme in {folder}; there is nothing to back up").format(folder=store.root)
+            _("no loyalty programme in {folder}; there is nothing to back up").format(
+                folder=moving.place(store)
+            )
         )
     folder = output.absolute().parent
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
@@ -87,25 +119,17 @@ def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
             )
         )
     taken_at = clock.iso(now.now)
-    with store.locked():
+    if isinstance(store, Store):
+        with store.locked():
+            shop = store.read()
+            store.check(shop)  # damaged data is never archived as if it were good
+            names, info = _archive(output, store, shop, taken_at)
+    else:
         shop = store.read()
-        store.check(shop)  # damaged data is never archived as if it were good
-        names = [str(p.relative_to(store.root)) for p in store.data_files()]
-        info = {
-            "taken_at": taken_at,
-            "schema": shop.meta["schema"],
-            "members": len(shop.members),
-            "entries": shop.meta["next_id"] - 1,
-            "last_hash": shop.meta["last_hash"],
-        }
-        try:
-            archives.write(output, store.root, names, info=info)
-        except OSError as error:
-            raise DataProblem(
-                _("could not write {path}: {reason}; no backup was made").format(
-                    path=output, reason=files.reason(error)
-                )
-            ) from None
+        with _private_folder("backup") as place:
+            written = Store(place / "data", clock=now)
+            moving.copy(shop, written)
+            names, info = _archive(output, written, shop, taken_at)
     return BackupResult(
         path=output,
         files=len(names),
@@ -116,36 +140,134 @@ def backup(store: Store, output: Path, *, now: clock.Clock) -> BackupResult:
     )
 
 
-def restore(
-    store: Store, archive: Path, *, now: clock.Clock, operator: str, confirmed: bool
-) -> RestoreResult:
-    """Check `archive`, then (if `confirmed`) make it the data of the directory.
+def _archive(output: Path, store: Store, shop, taken_at: str) -> tuple[list[str], dict]:
+    """Write the data files of the folder `store` (whose snapshot is `shop`) to `output`."""
+    names = [str(p.relative_to(store.root)) for p in store.data_files()]
+    info = {
+        "taken_at": taken_at,
+        "schema": shop.meta["schema"],
+        "members": len(shop.members),
+        "entries": shop.meta["next_id"] - 1,
+        "last_hash": shop.meta["last_hash"],
+    }
+    try:
+        archives.write(output, store.root, names, info=info)
+    except OSError as error:
+        raise DataProblem(
+            _("could not write {path}: {reason}; no backup was made").format(
+                path=output, reason=files.reason(error)
+            )
+        ) from None
+    return names, info
 
-    The check (unpack beside the data, every file as its manifest says, `verify` clean)
-    takes no lock: the tills keep working meanwhile. Only putting the checked files in
-    place does. Without `confirmed` the result says what a restore would replace.
+
+def restore(
+    store,
+    archive: Path,
+    *,
+    now: clock.Clock,
+    confirmed: bool,
+    check: Check,
+    erase_again: EraseAgain,
+    keep_in: Path | None = None,
+) -> RestoreResult:
+    """Check `archive`, then (if `confirmed`) make it the programme's data in `store`.
+
+    The check (unpack into a private folder, every file as its manifest says, `check`
+    finding nothing wrong) takes no lock: the tills keep working meanwhile. Only putting
+    the checked data in place does. Members erased in the data being replaced are erased
+    again (`erase_again`) in the unpacked copy first. The replaced data is archived into
+    `keep_in` (default: the data folder's backups/). Without `confirmed` the result says
+    what a restore would replace.
     """
     with contextlib.ExitStack() as stack:
-        try:
-            files.ensure_dir(store.root)
-            stage = stack.enter_context(files.private_workdir(store.root, "restore"))
-        except OSError as error:
-            raise DataProblem(
-                _("could not unpack {archive} in {folder}: {reason}; nothing was changed").format(
-                    archive=archive, folder=store.root, reason=files.reason(error)
-                )
-            ) from None
-        result = _unpack_and_check(archive, stage)
+        stage = stack.enter_context(_stage(store, archive))
+        result = _unpack_and_check(archive, stage, check)
         result.replaces = store.exists()
         if not confirmed:
             return result
-        with store.locked():
-            erased = _erased_cards(store)
-            result.kept = _keep_current(store, now)
-            _install(store, stage, result.kept)
-            result.erased_again = privacy.erase_again(store, erased, now=now, operator=operator)
-            result.restored = True
+        if isinstance(store, Store):
+            with store.locked():
+                erased = _erased_cards(store)
+                result.kept = _keep_current(store, now, keep_in)
+                result.erased_again = _erase_in_stage(stage, erased, erase_again)
+                _install(store, stage, result.kept)
+        else:
+            _replace_database(store, stage, result, now=now, keep_in=keep_in, erase_again=erase_again)
+        result.restored = True
     return result
+
+
+@contextlib.contextmanager
+def _stage(store, archive: Path):
+    """A private folder to unpack the archive into: inside a data folder (the same disk as
+    the data, so that putting it in place is a rename), else in the temporary folder."""
+    if not isinstance(store, Store):
+        with _private_folder("restore") as place:
+            yield place
+        return
+    try:
+        files.ensure_dir(store.root)
+        stage = files.private_workdir(store.root, "restore")
+        path = stage.__enter__()
+    except OSError as error:
+        raise DataProblem(
+            _("could not unpack {archive} in {folder}: {reason}; nothing was changed").format(
+                archive=archive, folder=store.root, reason=files.reason(error)
+            )
+        ) from None
+    try:
+        yield path
+    finally:
+        stage.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def _private_folder(label: str):
+    """A private temporary folder (0700), removed afterwards."""
+    try:
+        holder = tempfile.TemporaryDirectory(prefix=f"loyalty-{label}-")
+    except OSError as error:
+        raise DataProblem(
+            _("could not make a temporary folder in {folder}: {reason}; nothing was changed").format(
+                folder=tempfile.gettempdir(), reason=files.reason(error)
+            )
+        ) from None
+    with holder as place:
+        yield Path(place)
+
+
+def _replace_database(store, stage: Path, result: RestoreResult, *, now, keep_in, erase_again) -> None:
+    """Replace the database's programme with the unpacked one: one transaction, under the meta lock."""
+    with store.transaction(create=True) as shop:
+        erased = []
+        if shop.has_programme():
+            erased = [m["card"] for m in shop.members.all() if m.get("erased_at")]
+            result.kept = _keep_database(shop, now, keep_in)
+        result.erased_again = _erase_in_stage(stage, erased, erase_again)
+        unpacked = Store(stage).read()
+        shop.clear()
+        moving.copy_into(unpacked, shop)
+
+
+def _erase_in_stage(stage: Path, cards: list[str], erase_again: EraseAgain) -> list[str]:
+    """Erase again, in the unpacked copy, the members erased in the data being replaced."""
+    if not cards:
+        return []
+    with Store(stage).transaction() as shop:
+        done = erase_again(shop, cards)
+    # The version before the erasure, kept as a rotating backup by that commit, goes.
+    shutil.rmtree(stage / BACKUP_DIR, ignore_errors=True)
+    return done
+
+
+def _keep_database(shop, now: clock.Clock, keep_in: Path | None) -> Path:
+    """Archive the database's programme (`shop`, under the lock) before it is replaced."""
+    folder = keep_in if keep_in is not None else Path.cwd()
+    with _private_folder("keep") as place:
+        written = Store(place / "data", clock=now)
+        moving.copy(shop, written)
+        return _keep_current(written, now, folder)
 
 
 def check_against(shop, archive: Path) -> list[str]:
@@ -176,7 +298,7 @@ def check_against(shop, archive: Path) -> list[str]:
     ]
 
 
-def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
+def _unpack_and_check(archive: Path, stage: Path, check: Check) -> RestoreResult:
     try:
         manifest = archives.extract(archive, stage, data_only=True)
     except OSError as error:
@@ -188,7 +310,7 @@ def _unpack_and_check(archive: Path, stage: Path) -> RestoreResult:
     staged = Store(stage)
     try:
         shop = staged.read()
-        report = verify(shop)
+        report = check(shop)
     except LoyaltyError as error:
         raise DataProblem(
             _("{archive} holds damaged data ({error}); nothing was changed").format(
@@ -247,11 +369,12 @@ def _erased_cards(store: Store) -> list[str]:
     return []
 
 
-def _keep_current(store: Store, now: clock.Clock) -> Path | None:
+def _keep_current(store: Store, now: clock.Clock, keep_in: Path | None = None) -> Path | None:
+    """Archive the data files of the folder `store` into `keep_in` (default: its backups/)."""
     names = [str(p.relative_to(store.root)) for p in store.data_files(backups=True)]
     if not names:
         return None
-    folder = store.root / BACKUP_DIR
+    folder = keep_in if keep_in is not None else store.root / BACKUP_DIR
     files.ensure_dir(folder)
     stamp = now.now.strftime("%Y%m%dT%H%M%SZ")
     path = folder / f"before-restore-{stamp}.tar.gz"

@@ -40,6 +40,7 @@ COMMANDS = {
     "reward": "rewards:reward",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
+    "migrate": "moving:migrate",
 }
 # Other spellings people type; they work but are not listed in --help.
 ALIASES = {"enrol"}

@@ -142,6 +142,15 @@ class Partitions:
             self._rewritten = set(intent_names(self.dir.parent))
         return self._rewritten
 
+    # bulk copy
+    def month_docs(self, month: str) -> Iterator[dict]:
+        """The committed entries of one month, file by file, checked; not kept (a copy of the
+        whole ledger reads each file once)."""
+        for shard in CARD_SHARDS:
+            name = f"{month}-{shard}"
+            docs = self._files[name] if name in self._files else self._read(f"{name}.json").get("ledger", {})
+            yield from (doc for doc in docs.values() if doc["id"] < self.limit)
+
 
 def describe(raw: bytes) -> list[int]:
     """The record of a partition or shard file: [size, CRC-32]."""

@@ -16,8 +16,9 @@ commands never load it. See docs/postgresql.md for the tables and the design.
 
 from __future__ import annotations
 
+import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ from .folder_checks import NoFiles
 from .language import _
 from .ledger import LedgerEntry
 from .program import Programme
-from .shop import META_ID, SCHEMA_VERSION
+from .shop import META_ID, PROGRESS_EVERY, SCHEMA_VERSION
 
 # The layout of the tables below; a change of it gets a numbered step (docs/postgresql.md).
 TABLES_VERSION = 1
@@ -94,6 +95,11 @@ LINK = {
     "keepalives_count": 3,
     "tcp_user_timeout": 15000,
 }
+# A bulk copy sends COPY data in batches of about this many characters, and fetches rows
+# in batches of this many.
+COPY_BATCH = 1 << 20
+COPY_FETCH = 5000
+LEDGER_INDEXES = ("ledger_card_id", "ledger_at", "ledger_receipt")
 
 
 def where(url: str) -> str:
@@ -106,6 +112,40 @@ def where(url: str) -> str:
 
 def _json(doc) -> str:
     return orjson.dumps(doc).decode()
+
+
+class _CopyStream(io.TextIOBase):
+    """Rows in COPY's text format, read by the driver a batch at a time (PgShop.copy_rows)."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rows = iter(rows)
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        lines, length = [], 0
+        for row in self._rows:
+            line = "\t".join(_copy_field(value) for value in row) + "\n"
+            lines.append(line)
+            length += len(line)
+            self.count += 1
+            if 0 < size <= length:
+                break
+        return "".join(lines)
+
+
+def _copy_field(value: str | None) -> str:
+    """A field in COPY's text format: a backslash starts an escape, a tab ends a field, a
+    line break a row (JSON text holds neither: only its backslashes need doubling)."""
+    if value is None:
+        return "\\N"
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 class PostgresStore:
@@ -453,6 +493,33 @@ class PgShop:
         if not self.writable:
             raise RuntimeError("this command opened the store read-only")
 
+    # bulk copy
+    def copy_rows(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+        """COPY rows (tuples of str or None) into `table` in one stream; returns how many.
+
+        The rows are made as the driver reads them, so the server stores one batch while
+        the next is being made, and the whole table is never held in memory.
+        """
+        self._check_writable()
+        stream = _CopyStream(rows)
+        self._cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", stream, size=COPY_BATCH)
+        return stream.count
+
+    def clear(self) -> None:
+        """Delete the programme: every row of every table but meta's, which starts again
+        (a restore puts another programme in their place in the same transaction)."""
+        self._check_writable()
+        for table in ("program", "members", "ledger", *RECORD_TABLES):
+            self.query(f"DELETE FROM {table}")
+        self.meta.clear()
+        self.meta.update(schema=SCHEMA_VERSION, next_id=1, last_hash=ledger_mod.GENESIS)
+        self._settings, self._programme, self._program_changed = {}, None, False
+        self.members = PgMembers(self)
+        self.ledger = PgLedger(self)
+        for name in RECORD_TABLES:
+            setattr(self, name, PgRecords(self, name))
+        self.touch_meta()
+
 
 class PgMembers:
     """Member documents by card, with an identity map (like shop.Members).
@@ -608,6 +675,15 @@ class PgMembers:
             )
         self._changed, self._added, self._renamed = set(), {}, {}
 
+    # bulk copy
+    def load(self, docs: Iterable[dict]) -> int:
+        """Add members copied from another store, in enrolment order (one COPY); returns how many."""
+        rows = (
+            (doc["card"], doc.get("phone"), doc["enrolled_at"], doc.get("referred_by"), _json(doc))
+            for doc in docs
+        )
+        return self._shop.copy_rows("members", ("card", "phone", "enrolled_at", "referred_by", "doc"), rows)
+
 
 class PgLedger:
     """The append-only ledger in one table (like shop.Ledger, without partitions)."""
@@ -670,6 +746,41 @@ class PgLedger:
             [(d["id"], d["at"], d["card"], d["kind"], d.get("receipt"), _json(d)) for d in self._pending],
         )
         self._pending = []
+
+    # bulk copy
+    def stored_docs(self) -> Iterator[dict]:
+        """Every entry as stored, in id order, fetched in batches (a server-side cursor)."""
+        with self._shop._conn.cursor(name="ledger_copy") as cursor:
+            cursor.itersize = COPY_FETCH
+            cursor.execute("SELECT doc FROM ledger ORDER BY id")
+            for (doc,) in cursor:
+                yield doc
+
+    def load(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Add entries copied from another store, exactly as they are (ids and hashes kept),
+        with COPY; returns how many."""
+
+        def rows():
+            for number, doc in enumerate(docs, 1):
+                yield (str(doc["id"]), doc["at"], doc["card"], doc["kind"], doc.get("receipt"), _json(doc))
+                if progress is not None and number % PROGRESS_EVERY == 0:
+                    progress(number)
+
+        # Into a table made by this very transaction (that no one else can see yet), the
+        # indexes are built once afterwards: faster than keeping them up to date row by row.
+        # Into a table others read (a restore), dropping them would make the readers wait.
+        rebuild = self._shop.query(
+            "SELECT c.xmin::text = (txid_current() %% 4294967296)::text FROM pg_class c"
+            " WHERE c.oid = 'ledger'::regclass"
+        )[0][0]
+        if rebuild:
+            self._shop.query("SET LOCAL maintenance_work_mem = '256MB'")
+            for index in LEDGER_INDEXES:
+                self._shop.query(f"DROP INDEX IF EXISTS {index}")
+        count = self._shop.copy_rows("ledger", ("id", "at", "card", "kind", "receipt", "doc"), rows())
+        if rebuild:
+            self._shop.query(TABLES)  # creates the indexes that are missing
+        return count
 
 
 class PgRecords:

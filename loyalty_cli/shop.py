@@ -8,7 +8,7 @@ are found by card (or phone), entries by their ledger id.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +38,8 @@ DAYS_SEARCHED = 7
 # 7: rewards, membership plans and partners; entries may name a reward, plan or partner.
 SCHEMA_VERSION = 7
 META_ID = 1
+# A copy of a ledger (moving.py) reports its progress every so many entries.
+PROGRESS_EVERY = 10_000
 
 
 def new_data() -> dict:
@@ -362,6 +364,15 @@ class Members:
         self._changed, self._added, self._renamed = set(), {}, {}
         self._working, self._unpacked, self._phones = {}, {}, None
 
+    # bulk copy
+    def load(self, docs: Iterable[dict]) -> int:
+        """Add members copied from another store, in enrolment order; returns how many."""
+        count = 0
+        for doc in docs:
+            self.add(doc)
+            count += 1
+        return count
+
 
 class Ledger:
     """The append-only ledger: entries get the next id and the hash of the one before.
@@ -475,6 +486,29 @@ class Ledger:
         if self._pending:
             self._table.insert_multiple(Document(doc, doc_id=doc["id"]) for doc in self._pending)
             self._pending = []
+
+    # bulk copy
+    def stored_docs(self) -> Iterator[dict]:
+        """Every committed entry as stored, each once: the partitions month by month, then
+        the hot file's. Not in id order across months; a partition file is read, given out
+        and let go, so the whole ledger is never held at once."""
+        hot = {doc["id"] for doc in self._raw().values()}
+        for month in self.partitions.months:
+            yield from (doc for doc in self.partitions.month_docs(month) if doc["id"] not in hot)
+        yield from self._raw().values()
+
+    def load(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
+        """Add entries copied from another store, exactly as they are (ids and hashes kept);
+        the commit writes them where the folder keeps them. Returns how many."""
+        self._shop._check_writable()
+        count = len(self._pending)
+        for doc in docs:
+            self._pending.append(doc)
+            if progress is not None and len(self._pending) % PROGRESS_EVERY == 0:
+                progress(len(self._pending))
+        self._pending.sort(key=lambda doc: doc["id"])
+        self._receipts = None
+        return len(self._pending) - count
 
 
 def _wanted(doc: dict, card: str | None, since: str | None, until: str | None) -> bool:

@@ -11,6 +11,7 @@ import tarfile
 import pytest
 from conftest import Loyalty
 from inspection import has_command, temp_files
+from test_moving import spare_database  # noqa: F401 (a fixture)
 
 from loyalty_cli import files
 from loyalty_cli.store import BACKUPS_KEPT, RESTORE_READY, Store
@@ -50,7 +51,8 @@ def test_backup_then_restore_elsewhere_gives_identical_outputs(shop, tmp_path):
 
 
 def test_backup_archive_holds_the_data_and_a_manifest_only(shop, tmp_path):
-    (shop.data_dir / f"{files.TEMP_PREFIX}loyalty.json.4242").write_bytes(b"half a file")
+    if not shop.on_postgres:
+        (shop.data_dir / f"{files.TEMP_PREFIX}loyalty.json.4242").write_bytes(b"half a file")
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
     with tarfile.open(archive) as tar:
@@ -107,6 +109,7 @@ def test_restore_keeps_the_replaced_data_in_an_archive_that_restores(shop, tmp_p
     assert outputs(shop) == after
 
 
+@pytest.mark.folder_only
 def test_restore_clears_the_rotating_backups_of_the_replaced_data(shop, tmp_path):
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
@@ -163,6 +166,7 @@ def test_restore_refuses_an_archive_with_paths_outside_the_directory(shop, tmp_p
     assert not (shop.data_dir.parent / "escaped.json").exists()
 
 
+@pytest.mark.folder_only
 def test_an_interrupted_restore_is_finished_by_the_next_command(shop, tmp_path):
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
@@ -177,6 +181,7 @@ def test_an_interrupted_restore_is_finished_by_the_next_command(shop, tmp_path):
     assert not ready.exists()
 
 
+@pytest.mark.folder_only
 def test_a_restore_killed_while_removing_its_emptied_folder_is_finished_by_the_next_command(shop, tmp_path):
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
@@ -189,6 +194,7 @@ def test_a_restore_killed_while_removing_its_emptied_folder_is_finished_by_the_n
     assert not (shop.data_dir / RESTORE_READY).exists()
 
 
+@pytest.mark.folder_only
 def test_every_commit_keeps_the_previous_file_as_a_backup(loyalty):
     store = Store(loyalty.data_dir)
     before = store.hot_path.read_bytes()
@@ -196,6 +202,7 @@ def test_every_commit_keeps_the_previous_file_as_a_backup(loyalty):
     assert store.backups()[-1].read_bytes() == before
 
 
+@pytest.mark.folder_only
 def test_only_the_newest_backups_are_kept(loyalty):
     card = loyalty.enroll()
     for number in range(BACKUPS_KEPT + 3):
@@ -203,6 +210,7 @@ def test_only_the_newest_backups_are_kept(loyalty):
     assert len(Store(loyalty.data_dir).backups()) == BACKUPS_KEPT
 
 
+@pytest.mark.folder_only
 def test_backups_are_copies_where_the_disk_refuses_hard_links(loyalty, monkeypatch):
     def no_links(*args, **kwargs):
         raise OSError(errno.EPERM, "Operation not permitted")
@@ -239,6 +247,7 @@ def _pack(archive, members: dict[str, bytes], fix_manifest: bool = False) -> Non
             tar.addfile(info, io.BytesIO(data))
 
 
+@pytest.mark.folder_only
 def test_restore_over_damaged_data_keeps_the_damaged_file_aside(shop, tmp_path):
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
@@ -253,6 +262,7 @@ def test_restore_over_damaged_data_keeps_the_damaged_file_aside(shop, tmp_path):
         assert tar.extractfile("loyalty.json").read() == damaged
 
 
+@pytest.mark.folder_only
 def test_the_newest_backup_sorts_last_even_if_the_clock_was_set_back(loyalty, monkeypatch):
     import time
 
@@ -265,11 +275,9 @@ def test_the_newest_backup_sorts_last_even_if_the_clock_was_set_back(loyalty, mo
 
 
 def test_restore_without_yes_checks_while_another_command_holds_the_lock(shop, tmp_path):
-    from loyalty_cli.lock import DirectoryLock
-
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)
-    with DirectoryLock(shop.data_dir, 0):
+    with shop.store().transaction():  # a writer in the middle of its command
         result = shop("restore", archive)
     assert "is sound" in result.stdout
 
@@ -367,6 +375,7 @@ def test_restore_installs_no_backup_files_planted_in_the_archive(shop, tmp_path)
     shop("verify")
 
 
+@pytest.mark.folder_only
 def test_a_restore_folder_in_use_survives_a_writer_and_a_stale_one_is_removed(shop):
     stale = shop.data_dir / f"{files.TEMP_PREFIX}restore-99999-0"
     (stale / "ledger").mkdir(parents=True)
@@ -375,3 +384,46 @@ def test_a_restore_folder_in_use_survives_a_writer_and_a_stale_one_is_removed(sh
         shop("purchase", "29123456", "1")
         assert (held / "loyalty.json").exists()
     assert not stale.exists()
+
+
+def test_a_backup_of_either_store_restores_into_the_other(shop, tmp_path, spare_database):  # noqa: F811
+    from test_moving import other_store
+
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    other = other_store(tmp_path, shop, spare_database, "other")
+    other("restore", archive, "--yes")
+    assert outputs(other) == outputs(shop)
+    again = tmp_path / "again.tar.gz"
+    other("backup", "-o", again)
+    shop("purchase", "29123456", "3", "--receipt", "AFTER")
+    shop("restore", again, "--yes")
+    assert outputs(shop) == outputs(other)
+
+
+def test_backup_never_changes_the_programme(shop, tmp_path):
+    before = shop.snapshot()
+    shop("backup", "-o", tmp_path / "b.tar.gz")
+    assert shop.snapshot() == before
+
+
+def test_a_member_erased_since_the_backup_stays_erased_after_the_restore(shop, tmp_path):
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    shop("member", "erase", "29123456", "--yes")
+    card = shop.json("member", "list", "--limit", "1")[0]["card"]
+    result = shop.json("restore", archive, "--yes")
+    assert result["erased_again"] == [card]
+    exported = json.loads(shop("member", "export", card).stdout)["member"]
+    assert exported["name"] is None and exported["phone"] is None and exported["email"] is None
+    assert "anna@example.com" not in str(shop.snapshot())
+    shop("verify")
+
+
+def test_restore_into_a_new_store_fills_it(shop, tmp_path, spare_database):  # noqa: F811
+    archive = tmp_path / "b.tar.gz"
+    shop("backup", "-o", archive)
+    fresh = Loyalty(tmp_path / "fresh", database=spare_database() if shop.on_postgres else None)
+    result = fresh.json("restore", archive, "--yes")
+    assert result["restored"] is True and result["previous_data"] is None
+    assert outputs(fresh) == outputs(shop)
