@@ -13,7 +13,7 @@ from loyalty_cli import text_fields
 from loyalty_cli.clock import Clock
 from loyalty_cli.errors import InvalidInput
 from loyalty_cli.language import _
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder.store import Store
 
 
 @dataclass
@@ -46,7 +46,8 @@ class Env:
 
     def store(self) -> Store:
         if self.database:
-            from loyalty_cli.pg_store import PostgresStore  # only a command given a URL loads it
+            # only a command given a URL loads it
+            from loyalty_cli.storage.postgres.store import PostgresStore
 
             return PostgresStore(self.database, self.wait, self.clock, on_wait=_say_waiting)
         return Store(self.data_dir, self.wait, self.clock, on_wait=_say_waiting)

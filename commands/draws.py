@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import click
 
-from loyalty_cli import clock, draw_entrants, draws, formats, text_fields
+from loyalty_cli import clock, formats, text_fields
+from loyalty_cli.draws import draw as draws
+from loyalty_cli.draws import entrants as draw_entrants
 from loyalty_cli.language import N_, _, ngettext
 
 from .context import DAY, Env, json_option, output_options, pass_env

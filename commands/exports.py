@@ -46,8 +46,8 @@ def export(env: Env, what, start, end, as_csv, as_json, excel, output):
     """
     import orjson
 
-    from loyalty_cli import exports
-    from loyalty_cli.spreadsheet import csv_text, excel_text
+    from loyalty_cli.reporting import exports
+    from loyalty_cli.reporting.spreadsheet import csv_text, excel_text
 
     if as_json and (as_csv or excel):
         raise click.UsageError(

@@ -43,7 +43,7 @@ def verify(env: Env, against, as_json):
     with language.speaking(language.ENGLISH if as_json else None):
         report = run_checks(shop)
         if against is not None:
-            from loyalty_cli.backups import check_against
+            from loyalty_cli.storage.backups import check_against
 
             report.problems.extend(check_against(shop, against))
     if as_json:

@@ -54,7 +54,7 @@ def migrate(env: Env, source, target, yes, as_json):
       loyalty migrate --to postgresql://loyalty@db.local/shop --yes
       loyalty migrate --from postgresql://loyalty@db.local/shop --to /srv/shop-copy --yes
     """
-    from loyalty_cli import moving
+    from loyalty_cli.storage import moving
     from loyalty_cli.verification import verify
 
     origin = _store(env, source) if source else env.store()
@@ -111,13 +111,13 @@ def migrate(env: Env, source, target, yes, as_json):
 
 def _store(env: Env, place: str):
     """The store named by --from/--to: a database for a postgresql:// URL, else a folder."""
-    from loyalty_cli import moving
+    from loyalty_cli.storage import moving
 
     if moving.is_database(place):
-        from loyalty_cli.pg_store import PostgresStore
+        from loyalty_cli.storage.postgres.store import PostgresStore
 
         return PostgresStore(place, env.wait, env.clock, on_wait=_say_waiting)
-    from loyalty_cli.store import Store
+    from loyalty_cli.storage.folder.store import Store
 
     return Store(Path(place), env.wait, env.clock, on_wait=_say_waiting)
 

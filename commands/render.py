@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from loyalty_cli.language import _
-from loyalty_cli.spreadsheet import FORMULA_STARTS, csv_text, safe_cell
+from loyalty_cli.reporting.spreadsheet import FORMULA_STARTS, csv_text, safe_cell
 from loyalty_cli.text_fields import printable, printable_lines
 
 __all__ = [

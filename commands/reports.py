@@ -49,7 +49,7 @@ def summary(env: Env, as_of, as_json, as_csv):
       loyalty report summary
       loyalty report summary --as-of 2026-06-30 --json
     """
-    from loyalty_cli import reports
+    from loyalty_cli.reporting import reports
 
     shop = env.store().read()
     programme = shop.programme()
@@ -176,7 +176,7 @@ def tiers(env: Env, as_of, as_json, as_csv):
     Example:
       loyalty report tiers --csv > tiers.csv
     """
-    from loyalty_cli import reports
+    from loyalty_cli.reporting import reports
 
     shop = env.store().read()
     day = _as_of(env, shop, as_of)
@@ -255,7 +255,7 @@ def segments(env: Env, as_of, as_json, as_csv):
       loyalty report segments
       loyalty report segments --csv > segments.csv
     """
-    from loyalty_cli import segments as rfm
+    from loyalty_cli.reporting import segments as rfm
 
     shop = env.store().read()
     day = _as_of(env, shop, as_of)
@@ -343,7 +343,7 @@ def expiring(env: Env, within, memberships, as_of, as_json, as_csv):
     if memberships:
         _expiring_memberships(env, within, as_of, as_json, as_csv)
         return
-    from loyalty_cli import reports
+    from loyalty_cli.reporting import reports
 
     shop = env.store().read()
     programme = shop.programme()
@@ -450,7 +450,8 @@ def memberships(env: Env, first, last, as_json, as_csv):
       loyalty report memberships
       loyalty report memberships --from 2026-11-01 --to 2026-11-30 --json
     """
-    from loyalty_cli import activity, plans
+    from loyalty_cli import plans
+    from loyalty_cli.reporting import activity
 
     shop = env.store().read()
     programme = shop.programme()
@@ -539,7 +540,7 @@ def activity(env: Env, first, last, by, as_json, as_csv):
       loyalty report activity --by operator
       loyalty report activity --from 2026-11-01 --to 2026-11-30 --csv > november.csv
     """
-    from loyalty_cli import activity as core
+    from loyalty_cli.reporting import activity as core
 
     shop = env.store().read()
     today = env.clock.today(shop.programme().tz)
@@ -592,7 +593,7 @@ def _activity_row(row, by: str, programme) -> dict:
 
 def _activity_for_people(row, by: str, programme) -> dict:
     """A row of the activity table: money, counts and days as the active language writes them."""
-    from loyalty_cli import activity as core
+    from loyalty_cli.reporting import activity as core
 
     if by == "day":
         key = formats.day(date.fromisoformat(row.key)) if row.key != "total" else row.key

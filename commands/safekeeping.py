@@ -37,7 +37,7 @@ def backup(env: Env, output, as_json):
       loyalty backup --output /mnt/backup/loyalty-$(date +%a).tar.gz
       15 0 * * * loyalty backup -o "$HOME/backups/loyalty-$(date +\\%a).tar.gz"
     """
-    from loyalty_cli import backups
+    from loyalty_cli.storage import backups
 
     target = output or Path(backups.default_name(env.clock))
     result = backups.backup(env.store(), target, now=env.clock)
@@ -80,7 +80,7 @@ def restore(env: Env, archive, yes, as_json):
       loyalty restore /mnt/backup/loyalty-Mon.tar.gz          # check only
       loyalty --data-dir /srv/shop restore loyalty-Mon.tar.gz --yes
     """
-    from loyalty_cli import backups, moving
+    from loyalty_cli.storage import backups, moving
     from loyalty_cli.verification import verify
 
     store = env.store()

@@ -10,7 +10,7 @@ from html import escape
 
 from loyalty_cli import cards, formats, language
 from loyalty_cli.language import N_, _
-from loyalty_cli.statements import Statement
+from loyalty_cli.reporting.statements import Statement
 
 from .statements import (
     bill_lines,

@@ -18,9 +18,9 @@ from pathlib import Path
 import click
 
 from loyalty_cli import cards, checkout, files, formats, language, members
-from loyalty_cli import statements as core
 from loyalty_cli.language import _, ngettext
 from loyalty_cli.money import to_text
+from loyalty_cli.reporting import statements as core
 
 from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
 from .render import deliver, emit_json, json_text, note, on_terminal
@@ -176,7 +176,7 @@ def render(statement: core.Statement, fmt: str, speaks: str | None = None) -> st
     if fmt == "json":
         return json_text(statement_json(statement)) + "\n"
     if fmt == "csv":
-        from loyalty_cli.spreadsheet import csv_text
+        from loyalty_cli.reporting.spreadsheet import csv_text
 
         return csv_text(csv_rows(statement), CSV_COLUMNS, CSV_NUMERIC)
     with language.speaking(speaks):

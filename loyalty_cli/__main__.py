@@ -1,5 +1,5 @@
 """`python -m loyalty_cli` runs the command line."""
 
-from .cli import main
+from loyalty_cli.cli import main
 
 main()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from . import formats
-from .language import ngettext
-from .program import Programme
+from loyalty_cli import formats
+from loyalty_cli.language import ngettext
+from loyalty_cli.program import Programme
 
 
 def money_of(units: int) -> Decimal:
@@ -54,7 +54,7 @@ def shown_lots(member_lots: dict[str, int], day: str) -> dict[str, int]:
     """The lots as of shop day `day` (YYYY-MM-DD): pending points already due are confirmed
     as `maintain` would (into the lot they join, paying a refund's debt first); those still
     pending keep their pending lot."""
-    from . import lots, pending
+    from loyalty_cli import lots, pending
 
     shown = dict(member_lots)
     lots.apply(shown, pending.due_deltas(member_lots, day))

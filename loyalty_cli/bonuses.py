@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from . import clock, lots, points
-from .shop import Shop
+from loyalty_cli import clock, lots, points
+from loyalty_cli.storage.unit_of_work import Shop
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple
 
-from . import cards, clock, members, projection, text_fields, tiers
-from .errors import CardMoved, InvalidInput, Refused
-from .language import _
-from .ledger import LedgerEntry
-from .shop import Shop
+from loyalty_cli import cards, clock, members, projection, text_fields, tiers
+from loyalty_cli.errors import CardMoved, InvalidInput, Refused
+from loyalty_cli.language import _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.storage.unit_of_work import Shop
 
 MOVE_KINDS = ("replace", "merge")
 
@@ -198,7 +198,7 @@ def merge(shop: Shop, keep_ref: str, other_ref: str, *, at: datetime, operator: 
     other["points"].update(projection.empty())
     _carry_tier(shop, keep, other, at)
     _fill_gaps(keep, other)
-    from . import plans  # plans reads the card moves for its checks
+    from loyalty_cli import plans  # plans reads the card moves for its checks
 
     plans.carry_on_merge(keep, other)
     # Recorded like any closure, so that a record closed by a merge is never taken as active

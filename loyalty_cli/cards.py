@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidInput
-from .language import _
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _
 
 GENERATED_LENGTH = 12
 _SEPARATORS = re.compile(r"[\s\-]+")

@@ -27,11 +27,11 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
-from . import balances, formats, tiers
-from .errors import InsufficientPoints, InvalidInput, Refused
-from .language import _, ngettext
-from .money import CENT, points_for, to_text
-from .program import Programme
+from loyalty_cli import balances, formats, tiers
+from loyalty_cli.errors import InsufficientPoints, InvalidInput, Refused
+from loyalty_cli.language import _, ngettext
+from loyalty_cli.money import CENT, points_for, to_text
+from loyalty_cli.program import Programme
 
 HUNDRED = Decimal(100)
 
@@ -137,7 +137,7 @@ def _plan(member: dict, day: str | None):
     who holds one, so an everyday purchase does not pay for importing it."""
     if not member.get("membership"):
         return None
-    from . import plans
+    from loyalty_cli import plans
 
     return plans.terms(member, day)
 

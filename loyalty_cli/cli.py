@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
-from . import __version__
-from .errors import ExitStatus
+from loyalty_cli import __version__
+from loyalty_cli.errors import ExitStatus
 
 # name -> "module:attribute" in loyalty_cli.commands; imported only when used.
 COMMANDS = {
@@ -56,7 +56,7 @@ def main() -> None:
     # One command, then the process ends. Its data is plain JSON, free of reference cycles,
     # so the cycle collector would only spend time: over a large import, a third of it.
     gc.disable()
-    from .commands.root import cli as root
+    from loyalty_cli.commands.root import cli as root
 
     try:
         root.main(prog_name="loyalty")
@@ -65,7 +65,7 @@ def main() -> None:
     except Exception as error:  # a bug, not a user error: one line unless debugging
         if os.environ.get("LOYALTY_DEBUG"):
             raise
-        from .language import _
+        from loyalty_cli.language import _
 
         message = _("internal error ({kind}: {error}); nothing was written").format(
             kind=type(error).__name__, error=error
@@ -99,7 +99,7 @@ def _end_now(code) -> None:
 def __getattr__(name: str):
     # `from loyalty_cli.cli import cli` still gives the root group, loaded on demand.
     if name == "cli":
-        from .commands.root import cli as root
+        from loyalty_cli.commands.root import cli as root
 
         return root
     raise AttributeError(name)

@@ -13,9 +13,9 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import formats
-from .errors import InvalidInput
-from .language import _
+from loyalty_cli import formats
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _
 
 UTC = timezone.utc
 # 05.11.2026, 5.11.2026. and 05.11.2026 14:30 as spreadsheets in Latvia, Russia or Germany write them.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import clock, lots, pending, points
-from .shop import Shop
+from loyalty_cli import clock, lots, pending, points
+from loyalty_cli.storage.unit_of_work import Shop
 
 
 @dataclass

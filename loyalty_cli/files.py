@@ -57,8 +57,8 @@ def claim_dir(path: Path) -> None:
         return
     info = os.stat(path)
     if info.st_uid != os.getuid():
-        from .errors import Refused
-        from .language import _
+        from loyalty_cli.errors import Refused
+        from loyalty_cli.language import _
 
         raise Refused(
             _("{path} belongs to another user; choose a folder of your own; nothing was changed").format(
@@ -244,8 +244,8 @@ def reporting(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        from .errors import DataProblem
-        from .language import _
+        from loyalty_cli.errors import DataProblem
+        from loyalty_cli.language import _
 
         left = _("{path} is as it was").format(path=path) if existed else _("nothing was written")
         raise DataProblem(
@@ -260,7 +260,7 @@ def reason(error: OSError) -> str:
     the system says it; in another language the common reasons are translated, any other
     is as the system gives it.
     """
-    from .language import ENGLISH, N_, _, active
+    from loyalty_cli.language import ENGLISH, N_, _, active
 
     if active() == ENGLISH:
         return error.strerror or str(error)
@@ -320,7 +320,7 @@ def private_workdir(parent: Path, label: str) -> Iterator[Path]:
             pass
         os.close(fd)
     else:
-        from .language import _
+        from loyalty_cli.language import _
 
         raise OSError(errno.EAGAIN, _("could not create a private folder in {folder}").format(folder=parent))
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import language
+from loyalty_cli import language
 
 NBSP = "\u00a0"
 # CLDR: decimal mark, group mark, and whether the currency goes before the amount.

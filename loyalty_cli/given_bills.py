@@ -15,11 +15,11 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import NamedTuple
 
-from . import checkout, formats, pending, points, projection
-from .errors import InvalidInput
-from .language import _, ngettext
-from .money import CENT, parse_amount, points_for
-from .shop import Shop
+from loyalty_cli import checkout, formats, pending, points, projection
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _, ngettext
+from loyalty_cli.money import CENT, parse_amount, points_for
+from loyalty_cli.storage.unit_of_work import Shop
 
 # Optional columns of a purchase import; the receipt total stays in `amount`.
 COLUMNS = ("discount", "paid_points", "to_pay")

@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import (
+from loyalty_cli import (
     card_moves,
     cards,
     clock,
-    csv_input,
     files,
     given_bills,
     members,
@@ -30,14 +29,14 @@ from . import (
     pending,
     phones,
     points,
-    spreadsheet,
     text_fields,
     timeline,
 )
-from .errors import DataProblem, InvalidInput, LoyaltyError
-from .language import _
-from .money import parse_amount, to_text
-from .shop import Shop
+from loyalty_cli.errors import DataProblem, InvalidInput, LoyaltyError
+from loyalty_cli.language import _
+from loyalty_cli.money import parse_amount, to_text
+from loyalty_cli.reporting import csv_input, spreadsheet
+from loyalty_cli.storage.unit_of_work import Shop
 
 PURCHASE_COLUMNS = ("card", "amount", "receipt", "at")
 

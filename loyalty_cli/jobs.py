@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import bonuses, clock, expiry, pending, plans, tiers
-from .errors import InvalidInput
-from .language import _
-from .shop import Shop
+from loyalty_cli import bonuses, clock, expiry, pending, plans, tiers
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _
+from loyalty_cli.storage.unit_of_work import Shop
 
 # A --as-of far beyond the last run never walks back further than this.
 LONGEST_CATCH_UP = timedelta(days=366)
@@ -109,7 +109,7 @@ def _birthdays(shop: Shop, day: date, operator: str, result: JobsResult) -> None
 
 def _scheduled_draws(shop: Shop, day: date, operator: str, now: clock.Clock) -> list:
     try:
-        from .draws import hold_scheduled_draws
+        from loyalty_cli.draws.draw import hold_scheduled_draws
     except ImportError:
         return []
     return hold_scheduled_draws(shop, as_of=day, clock=now, operator=operator)

@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 import orjson
 
-from .errors import DataProblem
-from .language import _
+from loyalty_cli.errors import DataProblem
+from loyalty_cli.language import _
 
 # `opening`: a balance or a 12-month spend brought over from another system by an import.
 # "replace" (a new card for a lost one) and "merge" (two records of one customer) move a

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import card_moves, cards, clock, csv_input, lots, members, phones, points, projection, tiers
-from .errors import InvalidInput, LoyaltyError
-from .importing import ImportResult, Progress, Rejected, start
-from .language import _
-from .money import parse_amount, to_text
-from .shop import Shop
+from loyalty_cli import card_moves, cards, clock, lots, members, phones, points, projection, tiers
+from loyalty_cli.errors import InvalidInput, LoyaltyError
+from loyalty_cli.importing import ImportResult, Progress, Rejected, start
+from loyalty_cli.language import _
+from loyalty_cli.money import parse_amount, to_text
+from loyalty_cli.reporting import csv_input
+from loyalty_cli.storage.unit_of_work import Shop
 
 MEMBER_COLUMNS = ("name",)
 _YES = ("1", "yes", "true", "y", "jā", "ja", "да")

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from . import cards, member_rows, projection
-from .errors import InvalidInput
-from .language import _
-from .shop import Shop
+from loyalty_cli import cards, projection
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _
+from loyalty_cli.storage.folder import member_rows
+from loyalty_cli.storage.unit_of_work import Shop
 
 SORTS = ("name", "balance", "spend", "enrolled", "last-purchase")
 # Values and activity read best from the top: the largest balance, the newest enrolment.

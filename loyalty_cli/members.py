@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from . import cards, clock, language, phones, projection, text_fields
-from .errors import CardMoved, InvalidInput, MemberNotActive, Refused, UnknownMember
-from .language import N_, _
-from .shop import Shop
+from loyalty_cli import cards, clock, language, phones, projection, text_fields
+from loyalty_cli.errors import CardMoved, InvalidInput, MemberNotActive, Refused, UnknownMember
+from loyalty_cli.language import N_, _
+from loyalty_cli.storage.unit_of_work import Shop
 
 STATUSES = ("active", "blocked", "closed")
 # A status as people read it; the stored value stays English (`status_name`).
@@ -29,7 +29,7 @@ def find(shop: Shop, text: str) -> dict:
     if member is None:
         moved = (shop.meta.get("card_moves") or {}).get(card) if card else None
         if moved:
-            from . import card_moves  # card_moves builds on this module
+            from loyalty_cli import card_moves  # card_moves builds on this module
 
             now = card_moves.current_card(shop, card)
             raise CardMoved(
@@ -97,7 +97,7 @@ def enroll(
         "points": projection.empty(),
     }
     doc["phone"] = _free_phone(shop, phone, None)
-    from . import card_moves  # card_moves builds on this module
+    from loyalty_cli import card_moves  # card_moves builds on this module
 
     taken = card_moves.Taken(shop)  # members' cards and cards that were replaced
     if card:
@@ -111,7 +111,7 @@ def enroll(
         card_moves.refuse_write(shop, referrer)  # a merged record refers nobody: its card moved
         doc["referred_by"] = referrer["card"]
     shop.members.add(doc)
-    from . import bonuses  # bonuses record entries through points, which uses this module
+    from loyalty_cli import bonuses  # bonuses record entries through points, which uses this module
 
     if welcome:
         bonuses.welcome(shop, doc, at=at, operator=operator)
@@ -186,7 +186,7 @@ def set_status(
     change_status(member, status, at)
     shop.members.put(member)
     if at is not None and action == "unblock":
-        from . import bonuses  # bonuses record entries through points, which uses this module
+        from loyalty_cli import bonuses  # bonuses record entries through points, which uses this module
 
         bonuses.late_birthday(shop, member, at=at, operator=operator)
     return member

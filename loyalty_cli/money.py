@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
-from .errors import InvalidInput
-from .language import N_, _
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import N_, _
 
 CENT = Decimal("0.01")
 # Amounts above this are typing mistakes, not purchases at a small shop.

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import checkout, clock, formats, text_fields
-from .errors import InvalidInput, Refused
-from .language import N_, _
-from .ledger import LedgerEntry
-from .money import CENT, parse_rate
-from .shop import Shop
+from loyalty_cli import checkout, clock, formats, text_fields
+from loyalty_cli.errors import InvalidInput, Refused
+from loyalty_cli.language import N_, _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.money import CENT, parse_rate
+from loyalty_cli.storage.unit_of_work import Shop
 
 # The row of the shop's own purchases in a settlement (stored in JSON and CSV as it is).
 OWN_SHOP = N_("(own shop)")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from . import clock, lots
-from .shop import Shop
+from loyalty_cli import clock, lots
+from loyalty_cli.storage.unit_of_work import Shop
 
 
 def lot_for(programme, day: str, lot: str) -> str:
@@ -84,7 +84,7 @@ def confirm(shop: Shop, member: dict, at: datetime, *, operator: str) -> int:
     deltas = due_deltas(member_lots, day)
     if not deltas:
         return 0
-    from . import points  # points records through this module's confirmations
+    from loyalty_cli import points  # points records through this module's confirmations
 
     count = -sum(v for k, v in deltas.items() if lots.is_pending(k))
     points.record(shop, member, at=at, operator=operator, kind="confirm", points=0, lots=deltas)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import InvalidInput
-from .language import _
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _
 
 
 def normalise(text: str, region: str) -> str:

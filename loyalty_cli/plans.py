@@ -26,12 +26,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from . import clock, formats, member_rows, members, projection, text_fields, timeline
-from .errors import InvalidInput, Refused
-from .language import N_, _
-from .ledger import LedgerEntry
-from .money import parse_amount, parse_rate, to_text
-from .shop import Shop
+from loyalty_cli import clock, formats, members, projection, text_fields, timeline
+from loyalty_cli.errors import InvalidInput, Refused
+from loyalty_cli.language import N_, _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.money import parse_amount, parse_rate, to_text
+from loyalty_cli.storage.folder import member_rows
+from loyalty_cli.storage.unit_of_work import Shop
 
 KIND = "membership"
 FIELD = "membership"  # the running membership on the member document
@@ -221,7 +222,7 @@ def subscribe(
     the new period starts the day after its `until`. Another plan while one runs is
     refused; blocked and closed members are refused.
     """
-    from . import points  # points -> checkout -> plans
+    from loyalty_cli import points  # points -> checkout -> plans
 
     member = members.find(shop, member_ref)
     members.require_active(member)
@@ -354,7 +355,7 @@ def report(shop: Shop, first: date, last: date) -> list[PlanFigures]:
     sold: dict[str, int] = defaultdict(int)
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     latest: dict[str, LedgerEntry] = {}
-    from . import card_moves  # not needed at the till: its import stays out of `purchase`
+    from loyalty_cli import card_moves  # not needed at the till: its import stays out of `purchase`
 
     entries = [e for e in shop.ledger.entries(since=since, until=end) if e.kind == KIND]
     moved = card_moves.moves(shop)
@@ -395,7 +396,7 @@ def check_memberships(shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
     and last day); a membership cleared by `maintain` had lapsed before the day it ran."""
     # A replaced card's membership goes with the member to the new card; of two merged
     # records the kept one holds the membership that runs longest (carry_on_merge).
-    from . import card_moves
+    from loyalty_cli import card_moves
 
     moved = card_moves.ledger_moves(entries)
     latest: dict[str, LedgerEntry] = {}

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from . import (
+from loyalty_cli import (
     balances,
     checkout,
     clock,
@@ -19,11 +19,11 @@ from . import (
     tiers,
     timeline,
 )
-from .errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
-from .language import N_, _, ngettext
-from .ledger import LedgerEntry
-from .money import to_text
-from .shop import Shop
+from loyalty_cli.errors import DuplicateReceipt, InsufficientPoints, InvalidInput, Refused
+from loyalty_cli.language import N_, _, ngettext
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.money import to_text
+from loyalty_cli.storage.unit_of_work import Shop
 
 MAX_POINTS = 10**9
 # Rates and multipliers repeat on every entry: one string each is shared by all of them.
@@ -57,7 +57,7 @@ def record(shop: Shop, member: dict, *, at: datetime, operator: str, **fields) -
     """Append an entry for `member` and fold it into their projection."""
     if member.get("merged_into") and (fields.get("points") or fields.get("amount")):
         # Its points belong to another card now (an erasure's empty entry may still be written).
-        from . import card_moves
+        from loyalty_cli import card_moves
 
         card_moves.refuse_write(shop, member)
     entry = shop.ledger.append(card=member["card"], at=clock.iso(at), operator=operator, **fields)
@@ -209,7 +209,7 @@ def earn(
     tiers.upgrade_after_purchase(programme, member, day)
     given = ()
     if first_purchase and member.get("referred_by"):
-        from . import bonuses  # bonuses record entries through this module
+        from loyalty_cli import bonuses  # bonuses record entries through this module
 
         given = tuple(g for g in [bonuses.referral(shop, member, at=at, operator=operator)] if g)
     return Recorded(entry, member, held.name if held else None, given, bill)
@@ -398,7 +398,7 @@ def _partner(shop: Shop, name: str | None) -> str | None:
     """The stored name of the partner shop a command names; partners.py loads only then."""
     if name is None:
         return None
-    from . import partners
+    from loyalty_cli import partners
 
     return partners.name_of(shop, name)
 

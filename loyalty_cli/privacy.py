@@ -21,12 +21,14 @@ from pathlib import Path
 
 import orjson
 
-from . import archives, card_moves, clock, files, hot_file, member_rows, members, points
-from .errors import DataProblem, Refused
-from .language import _
-from .ledger import LedgerEntry
-from .shop import Shop
-from .store import Store
+from loyalty_cli import card_moves, clock, files, members, points
+from loyalty_cli.errors import DataProblem, Refused
+from loyalty_cli.language import _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.storage import archives
+from loyalty_cli.storage.folder import hot_file, member_rows
+from loyalty_cli.storage.folder.store import Store
+from loyalty_cli.storage.unit_of_work import Shop
 
 PERSONAL = ("name", "phone", "email", "birthday")
 OTHER_MEMBER = "another member"

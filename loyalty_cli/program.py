@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from . import clock, language, phones, text_fields
-from .errors import InvalidInput, Refused
-from .language import N_, _
-from .money import parse_amount, parse_rate, to_text
+from loyalty_cli import clock, language, phones, text_fields
+from loyalty_cli.errors import InvalidInput, Refused
+from loyalty_cli.language import N_, _
+from loyalty_cli.money import parse_amount, parse_rate, to_text
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from . import clock, lots
-from .ledger import LedgerEntry
-from .money import to_text
+from loyalty_cli import clock, lots
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.money import to_text
 
 TIER_WINDOW_MONTHS = 12
 # The window plus a month, so that a review run late (cron catching up) still finds its days.

@@ -22,12 +22,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import card_moves, clock, formats, lots, pending, points, projection, text_fields, tiers, timeline
-from .errors import InvalidInput, Refused
-from .language import N_, _
-from .ledger import LedgerEntry
-from .money import points_for, to_text
-from .shop import Shop
+from loyalty_cli import (
+    card_moves,
+    clock,
+    formats,
+    lots,
+    pending,
+    points,
+    projection,
+    text_fields,
+    tiers,
+    timeline,
+)
+from loyalty_cli.errors import InvalidInput, Refused
+from loyalty_cli.language import N_, _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.money import points_for, to_text
+from loyalty_cli.storage.unit_of_work import Shop
 
 
 @dataclass(frozen=True)

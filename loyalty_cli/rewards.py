@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import NamedTuple
 
-from . import clock, formats, members, pending, projection, text_fields, tiers
-from .errors import InvalidInput, Refused
-from .language import N_, _, ngettext
-from .ledger import LedgerEntry
-from .shop import Shop
+from loyalty_cli import clock, formats, members, pending, projection, text_fields, tiers
+from loyalty_cli.errors import InvalidInput, Refused
+from loyalty_cli.language import N_, _, ngettext
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.storage.unit_of_work import Shop
 
 MAX_NAME = 60
 MAX_POINTS = 10**7
@@ -152,7 +152,7 @@ def redeem(
     and take one from its stock. Out of stock, outside its days, a tier below its lowest
     tier or too few points: refused. `partner`: taken at a partner shop (its points count
     as redeemed there when the period is settled)."""
-    from . import points
+    from loyalty_cli import points
 
     _no_cashback(shop)
     reward = find(shop, name)
@@ -337,7 +337,7 @@ def _checked_stock(stock: int) -> int:
 
 
 def _tier(shop: Shop, name: str | None) -> str | None:
-    from .draw_entrants import check_tier
+    from loyalty_cli.draws.entrants import check_tier
 
     return check_tier(shop, name)
 

@@ -7,8 +7,8 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from . import clock, importing, member_import, partners, program, rewards
-from .shop import Shop
+from loyalty_cli import clock, importing, member_import, partners, program, rewards
+from loyalty_cli.storage.unit_of_work import Shop
 
 
 def sample_dir() -> Path:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidInput
-from .language import N_, _, ngettext
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import N_, _, ngettext
 
 MAX_LENGTH = 200
 # The fields callers name, here so that they are translated: a refusal names its field in

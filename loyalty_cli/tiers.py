@@ -20,9 +20,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from . import clock, projection
-from .program import Programme, Tier
-from .shop import Shop
+from loyalty_cli import clock, projection
+from loyalty_cli.program import Programme, Tier
+from loyalty_cli.storage.unit_of_work import Shop
 
 CHANGES = "tier_changes"
 # Enough for three years of a member who moves up and back down every month; the row of a

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import clock, formats
-from .errors import Refused
-from .language import N_, _
-from .shop import Shop
+from loyalty_cli import clock, formats
+from loyalty_cli.errors import Refused
+from loyalty_cli.language import N_, _
+from loyalty_cli.storage.unit_of_work import Shop
 
 # Whole sentences for each write that callers name (`what`), so that a translation can put
 # the words in its own order; the last is for a write named otherwise.
@@ -52,7 +52,7 @@ def require_latest(shop: Shop, member: dict, at: datetime, what: str, *, now: da
     if now is not None and at >= now:
         return
     moment = clock.iso(at)
-    from . import card_moves  # the entries of cards replaced by or merged into this one count too
+    from loyalty_cli import card_moves  # the entries of cards replaced by or merged into this one count too
 
     entries = card_moves.entries_of(shop, member["card"], since=moment)
     later = max((e.at for e in entries if e.at > moment), default=None)

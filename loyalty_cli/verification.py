@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import card_moves, lots, partners, plans, projection, rewards
-from . import ledger as ledger_mod
-from .errors import DataProblem
-from .language import _, ngettext
-from .ledger import LedgerEntry
-from .shop import Shop
+from loyalty_cli import card_moves, lots, partners, plans, projection, rewards
+from loyalty_cli import ledger as ledger_mod
+from loyalty_cli.errors import DataProblem
+from loyalty_cli.language import _, ngettext
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.storage.unit_of_work import Shop
 
 COMPARED = ("balance", "lots", "spend", "purchases", "last_purchase")
 

@@ -137,10 +137,10 @@ class Loyalty:
     def store(self, wait: float = 2.0):
         """The store itself, for a test that reads or writes below the CLI."""
         if self.database:
-            from loyalty_cli.pg_store import PostgresStore
+            from loyalty_cli.storage.postgres.store import PostgresStore
 
             return PostgresStore(self.database, wait)
-        from loyalty_cli.store import Store
+        from loyalty_cli.storage.folder.store import Store
 
         return Store(self.data_dir, wait)
 

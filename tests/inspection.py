@@ -5,8 +5,8 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
-from loyalty_cli import member_rows
 from loyalty_cli.files import TEMP_PREFIX
+from loyalty_cli.storage.folder import member_rows
 
 
 def every_byte(directory: Path) -> dict[str, bytes]:
@@ -45,7 +45,7 @@ def has_command(loyalty, *words: str) -> bool:
 def edit_member(document: dict, change, card: str | None = None) -> dict:
     """Change a member (the first, or the one with `card`) in a parsed hot file, as a hand edit would.
 
-    Members are stored as rows (loyalty_cli/member_rows.py): the row is unpacked, changed
+    Members are stored as rows (loyalty_cli/storage/folder/member_rows.py): the row is unpacked, changed
     and packed again. Returns the member as changed.
     """
     rows = document["members"]

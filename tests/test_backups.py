@@ -14,7 +14,7 @@ from inspection import has_command, temp_files
 from test_moving import spare_database  # noqa: F401 (a fixture)
 
 from loyalty_cli import files
-from loyalty_cli.store import BACKUPS_KEPT, RESTORE_READY, Store
+from loyalty_cli.storage.folder.store import BACKUPS_KEPT, RESTORE_READY, Store
 
 
 @pytest.fixture
@@ -355,7 +355,7 @@ def test_restore_refuses_an_archive_larger_than_the_free_space(shop, tmp_path, m
 
 
 def test_verify_against_refuses_an_oversized_manifest_without_reading_it(shop, tmp_path, monkeypatch):
-    from loyalty_cli import archives
+    from loyalty_cli.storage import archives
 
     archive = tmp_path / "b.tar.gz"
     shop("backup", "-o", archive)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from loyalty_cli import expiry, members, pending, points, program, refunds, verification
 from loyalty_cli.checkout import Payment
 from loyalty_cli.errors import InvalidInput, Refused
-from loyalty_cli.shop import Shop, new_data
+from loyalty_cli.storage.folder.shop import Shop, new_data
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 CENT = Decimal("0.01")

@@ -123,7 +123,7 @@ def test_summary_chart_in_cashback_mode_shows_money(cashback):
 
     from loyalty_cli import balances
     from loyalty_cli.program import Programme
-    from loyalty_cli.reports import MonthFlow
+    from loyalty_cli.reporting.reports import MonthFlow
 
     programme = Programme({"earn.mode": "cashback", "currency": "EUR"})
     lines = chart_lines(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loyalty_cli import clock, jobs, members, program
-from loyalty_cli.shop import Shop, new_data
+from loyalty_cli.storage.folder.shop import Shop, new_data
 
 # Riga is UTC+2 in December: 00:05 on 5 December is 22:05 UTC on the 4th.
 NIGHT_OF_4TH = "2026-12-03T22:05:00+00:00"

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from inspection import has_command
 
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder.store import Store
 
 pytestmark = pytest.mark.folder_only  # the data folder's lock (PostgreSQL: tests/test_postgres_store.py)
 

@@ -29,10 +29,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from loyalty_cli import archives
 from loyalty_cli.cli import cli
 from loyalty_cli.files import TEMP_PREFIX
-from loyalty_cli.store import RESTORE_READY, Store
+from loyalty_cli.storage import archives
+from loyalty_cli.storage.folder.store import RESTORE_READY, Store
 
 # Killed writers and the data folder's files (PostgreSQL: tests/test_postgres_store.py).
 pytestmark = pytest.mark.folder_only

@@ -14,8 +14,8 @@ import orjson
 import pytest
 from conftest import Loyalty
 
-from loyalty_cli import hot_file, partitions
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder import hot_file, partitions
+from loyalty_cli.storage.folder.store import Store
 
 pytestmark = pytest.mark.folder_only  # damaged and changed data files
 

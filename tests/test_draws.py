@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Loyalty
 
-from loyalty_cli import fair_draw
+from loyalty_cli.draws import fair_draw
 
 SEED = "5e" * 32
 

@@ -8,8 +8,9 @@ import json
 
 import pytest
 
-from loyalty_cli import csv_input, importing
-from loyalty_cli.spreadsheet import number_cell, safe_cell
+from loyalty_cli import importing
+from loyalty_cli.reporting import csv_input
+from loyalty_cli.reporting.spreadsheet import number_cell, safe_cell
 
 FORMULA = '=HYPERLINK("http://x","y")'
 ESCAPED = "'" + FORMULA

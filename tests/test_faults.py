@@ -18,7 +18,7 @@ import pytest
 from inspection import temp_files
 
 from loyalty_cli import files
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder.store import Store
 
 pytestmark = pytest.mark.folder_only  # disk faults on the data folder's files
 

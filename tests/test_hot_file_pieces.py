@@ -19,8 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loyalty_cli import checksums, files, hot_file, member_rows
-from loyalty_cli.store import Store
+from loyalty_cli import files
+from loyalty_cli.storage.folder import checksums, hot_file, member_rows
+from loyalty_cli.storage.folder.store import Store
 
 pytestmark = pytest.mark.folder_only  # the hot file's bytes
 

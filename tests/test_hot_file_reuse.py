@@ -15,7 +15,7 @@ from inspection import temp_files
 
 from loyalty_cli import files
 from loyalty_cli.errors import DataProblem
-from loyalty_cli.store import BACKUPS_KEPT, Store
+from loyalty_cli.storage.folder.store import BACKUPS_KEPT, Store
 
 pytestmark = pytest.mark.folder_only
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from loyalty_cli import bonuses, expiry, members, points, program, refunds, verification
 from loyalty_cli.errors import Refused
 from loyalty_cli.lots import DEBT
-from loyalty_cli.shop import Shop, new_data
+from loyalty_cli.storage.folder.shop import Shop, new_data
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
 

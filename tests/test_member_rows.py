@@ -9,8 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from inspection import edit_member
 
-from loyalty_cli import member_rows
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder import member_rows
+from loyalty_cli.storage.folder.store import Store
 
 pytestmark = pytest.mark.folder_only  # the member rows of the hot file
 

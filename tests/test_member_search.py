@@ -115,7 +115,7 @@ def test_member_show_gives_consent_language_and_referrer(loyalty, shop):
 
 
 def test_member_list_unpacks_no_member(loyalty, shop, monkeypatch):
-    from loyalty_cli import member_rows
+    from loyalty_cli.storage.folder import member_rows
 
     def unpack(row):
         raise AssertionError("member list unpacked a member")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import Loyalty
 
-from loyalty_cli import hot_file, member_rows
-from loyalty_cli.shop import SCHEMA_VERSION
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder import hot_file, member_rows
+from loyalty_cli.storage.folder.shop import SCHEMA_VERSION
+from loyalty_cli.storage.folder.store import Store
 
 NOW = "2026-04-20T12:00:00+00:00"
 VIEWS = (
@@ -75,7 +75,7 @@ def test_a_migrated_shop_still_finds_members_by_phone(old_shop):
 
 
 def test_a_migration_interrupted_half_way_is_done_again(old_shop, monkeypatch):
-    from loyalty_cli import store
+    from loyalty_cli.storage.folder import store
 
     def die(self, data):
         raise KeyboardInterrupt  # killed after the new partitions, before the hot file

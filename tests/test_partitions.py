@@ -8,7 +8,7 @@ import orjson
 import pytest
 from conftest import Loyalty
 
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder.store import Store
 
 JANUARY = "2026-01-20T12:00:00+00:00"
 APRIL = "2026-04-20T12:00:00+00:00"
@@ -75,7 +75,7 @@ def test_the_hot_file_keeps_only_todays_entries(history):
 
 
 def test_a_member_s_history_is_read_from_one_file_a_month(history, monkeypatch):
-    from loyalty_cli import partitions
+    from loyalty_cli.storage.folder import partitions
 
     history("maintain", now=APRIL)
     read = []
@@ -106,7 +106,7 @@ def test_a_partitioned_purchase_can_still_be_refunded(history):
 
 def test_everyday_commands_read_no_partition(history, monkeypatch):
     history("maintain", now=APRIL)
-    from loyalty_cli import partitions
+    from loyalty_cli.storage.folder import partitions
 
     def refuse(self, month):
         raise AssertionError(f"read the partition {month}")
@@ -120,7 +120,7 @@ def test_everyday_commands_read_no_partition(history, monkeypatch):
 def test_a_redemption_or_adjustment_dated_now_reads_no_partition_of_this_month(history, monkeypatch):
     history("maintain", now=APRIL)
     history("purchase", "1001", "10", "--receipt", "EARLIER", "--at", "2026-04-10T10:00", now=APRIL)
-    from loyalty_cli import partitions
+    from loyalty_cli.storage.folder import partitions
 
     def refuse(self, name):
         raise AssertionError(f"read the partition {name}")
@@ -134,7 +134,7 @@ def test_a_redemption_or_adjustment_dated_now_reads_no_partition_of_this_month(h
 
 
 def test_a_crash_between_partition_and_hot_file_loses_and_duplicates_nothing(history, monkeypatch):
-    from loyalty_cli import store
+    from loyalty_cli.storage.folder import store
 
     next_day = "2026-01-21T09:00:00+00:00"
     hot_before = (history.data_dir / "loyalty.json").read_bytes()
@@ -230,7 +230,7 @@ def test_import_applies_good_rows_and_rejects_bad_ones_with_reasons(loyalty, tmp
 def test_history_goes_straight_to_partitions_and_a_crash_before_the_commit_leaves_no_trace(
     loyalty, tmp_path, monkeypatch
 ):
-    from loyalty_cli import store
+    from loyalty_cli.storage.folder import store
 
     card = loyalty.enroll("Anna", "--card", "7007", "--at", "2024-01-01")
     source = tmp_path / "history.csv"
@@ -259,7 +259,7 @@ def test_history_goes_straight_to_partitions_and_a_crash_before_the_commit_leave
 
 
 def test_the_shards_of_cards_and_receipts_are_part_of_the_data_format():
-    from loyalty_cli import partitions
+    from loyalty_cli.storage.folder import partitions
 
     # Files written by every version since schema 2 are found by these: never change them
     # without a migration.

@@ -66,7 +66,7 @@ def database_url():
 
 
 def open_store(url: str, wait: float = 2.0, on_wait=None):
-    from loyalty_cli.pg_store import PostgresStore
+    from loyalty_cli.storage.postgres.store import PostgresStore
 
     return PostgresStore(url, wait, Clock(AT), on_wait=on_wait)
 
@@ -290,7 +290,7 @@ def test_a_till_that_cannot_get_the_lock_exits_75_and_writes_nothing(store, data
 
 
 def test_an_older_schema_is_migrated_once_under_the_lock_and_reads_the_same(store, database_url):
-    from loyalty_cli.shop import SCHEMA_VERSION
+    from loyalty_cli.storage.folder.shop import SCHEMA_VERSION
 
     card = enroll(store)
     assert run(database_url, "purchase", card, "12.50", "--receipt", "M1").returncode == 0
@@ -305,7 +305,7 @@ def test_an_older_schema_is_migrated_once_under_the_lock_and_reads_the_same(stor
 
 
 def test_a_refused_command_on_an_older_schema_still_migrates_it(store, database_url):
-    from loyalty_cli.shop import SCHEMA_VERSION
+    from loyalty_cli.storage.folder.shop import SCHEMA_VERSION
 
     card = enroll(store)
     with store.transaction() as shop:

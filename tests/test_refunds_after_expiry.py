@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from loyalty_cli import expiry, members, points, program, refunds, verification
-from loyalty_cli.shop import Shop, new_data
+from loyalty_cli.storage.folder.shop import Shop, new_data
 
 
 def show(loyalty, card):

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from conftest import write_entry
 
-from loyalty_cli import segments
-from loyalty_cli.reports import MonthFlow
+from loyalty_cli.reporting import segments
+from loyalty_cli.reporting.reports import MonthFlow
 
 SUMMARY_KEYS = {
     "members",

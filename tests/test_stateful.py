@@ -31,7 +31,7 @@ from test_bill_properties import _refunds_follow_the_formula
 from loyalty_cli import clock, lots, members, pending, plans, points, program, projection, tiers
 from loyalty_cli.checkout import Payment
 from loyalty_cli.errors import DuplicateReceipt, InsufficientPoints, Refused
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder.store import Store
 from loyalty_cli.verification import verify
 
 EXPIRY_MONTHS = 3
@@ -50,7 +50,7 @@ def optional(module: str):
 
 
 refunds, expiry, bonuses = optional("refunds"), optional("expiry"), optional("bonuses")
-draws = optional("draws")
+draws = optional("draws.draw")
 card_moves = optional("card_moves")
 partners = optional("partners")
 rewards = optional("rewards")

@@ -9,7 +9,7 @@ import pytest
 from loyalty_cli.commands import statements as command
 
 from loyalty_cli import language
-from loyalty_cli import statements as core
+from loyalty_cli.reporting import statements as core
 
 LATER = "2026-12-20T12:00:00+00:00"
 

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from loyalty_cli.commands.statements import render
 
-from loyalty_cli import clock, formats, language, lots, members, points, program, statements
+from loyalty_cli import clock, formats, language, lots, members, points, program
 from loyalty_cli.errors import Refused
-from loyalty_cli.shop import Shop, new_data
+from loyalty_cli.reporting import statements
+from loyalty_cli.storage.folder.shop import Shop, new_data
 
 START = datetime(2024, 1, 1, 9, 0, tzinfo=timezone.utc)
 

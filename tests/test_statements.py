@@ -8,7 +8,7 @@ from datetime import date
 from conftest import write_entry
 
 from loyalty_cli import lots
-from loyalty_cli import statements as core
+from loyalty_cli.reporting import statements as core
 
 SPEC_KEYS = {"card", "from", "to", "opening_balance", "closing_balance", "entries", "expiring"}
 ENTRY_KEYS = {"at", "kind", "points", "amount", "receipt", "balance"}

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import NOW
 
-from loyalty_cli.shop import SCHEMA_VERSION
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder.shop import SCHEMA_VERSION
+from loyalty_cli.storage.folder.store import Store
 
 
 @pytest.mark.folder_only

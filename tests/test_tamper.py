@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from inspection import edit_member
 
-from loyalty_cli import hot_file
-from loyalty_cli.store import Store
+from loyalty_cli.storage.folder import hot_file
+from loyalty_cli.storage.folder.store import Store
 
 
 @pytest.fixture

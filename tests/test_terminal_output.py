@@ -18,7 +18,7 @@ import time
 import pytest
 
 from loyalty_cli import cli as entry_point
-from loyalty_cli.lock import DirectoryLock
+from loyalty_cli.storage.folder.lock import DirectoryLock
 
 ESC = "\x1b"
 ANSI = re.compile("\x1b\\[[0-9;]*m")

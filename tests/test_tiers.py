@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from loyalty_cli import clock, members, points, program, projection, refunds, tiers, verification
 from loyalty_cli.errors import Refused
-from loyalty_cli.shop import SCHEMA_VERSION, Shop, new_data
+from loyalty_cli.storage.folder.shop import SCHEMA_VERSION, Shop, new_data
 
 TIERS = "Bronze:0:1,Silver:500:1.25,Gold:1500:1.5"
 

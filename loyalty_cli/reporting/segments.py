@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from . import card_moves, clock
-from .language import N_
-from .money import CENT
-from .shop import Shop
+from loyalty_cli import card_moves, clock
+from loyalty_cli.language import N_
+from loyalty_cli.money import CENT
+from loyalty_cli.storage.unit_of_work import Shop
 
 SEGMENTS = (
     "champions",

@@ -20,10 +20,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import files, formats
-from .errors import InvalidInput
-from .language import _, ngettext
-from .spreadsheet import FORMULA_STARTS
+from loyalty_cli import files, formats
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _, ngettext
+from loyalty_cli.reporting.spreadsheet import FORMULA_STARTS
 
 DELIMITERS = (",", ";", "\t")
 # Longer than any name, e-mail, receipt or note typed into a shop's spreadsheet.

@@ -13,11 +13,13 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from . import card_moves, clock, draw_entrants, fair_draw, formats, lots, points
-from .draw_entrants import Window
-from .errors import InvalidInput, Refused
-from .language import _
-from .shop import Shop
+from loyalty_cli import card_moves, clock, formats, lots, points
+from loyalty_cli.draws import entrants as draw_entrants
+from loyalty_cli.draws import fair_draw
+from loyalty_cli.draws.entrants import Window
+from loyalty_cli.errors import InvalidInput, Refused
+from loyalty_cli.language import _
+from loyalty_cli.storage.unit_of_work import Shop
 
 # The stored rules and the options of `draw run` that give them, for naming a difference.
 RULE_OPTIONS = {
@@ -219,7 +221,7 @@ def schedule(shop: Shop, name: str, rules: Rules, *, at: datetime) -> dict:
 
 def hold_scheduled_draws(shop: Shop, *, as_of: date, clock: clock.Clock, operator: str) -> list[dict]:
     """Hold every scheduled draw of a month that ended before `as_of`, once each."""
-    from . import clock as clocks
+    from loyalty_cli import clock as clocks
 
     held = []
     tz = shop.programme().tz

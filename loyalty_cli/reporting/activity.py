@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import clock, formats
-from .errors import InvalidInput
-from .language import N_, _, ngettext
-from .ledger import LedgerEntry
-from .shop import Shop
+from loyalty_cli import clock, formats
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import N_, _, ngettext
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.storage.unit_of_work import Shop
 
 GROUPINGS = ("day", "operator", "store")
 # The keys of the rows without an operator or a store: stored in JSON and CSV as they are,

@@ -13,12 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from . import files, hot_file, partitions
-from .language import _
-from .ledger import LedgerEntry
+from loyalty_cli import files
+from loyalty_cli.language import _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.storage.folder import hot_file, partitions
 
 if TYPE_CHECKING:
-    from .shop import Shop
+    from loyalty_cli.storage.folder.shop import Shop
 
 
 class FolderChecks:

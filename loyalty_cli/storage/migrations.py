@@ -17,8 +17,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from . import partitions, projection
-from .shop import SCHEMA_VERSION, Shop
+from loyalty_cli import projection
+from loyalty_cli.storage.folder import partitions
+from loyalty_cli.storage.folder.shop import SCHEMA_VERSION, Shop
 
 
 def upgrade(root: Path, shop: Shop, commit: Callable[[Shop], None]) -> None:

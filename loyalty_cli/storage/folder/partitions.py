@@ -47,9 +47,10 @@ from pathlib import Path
 
 import orjson
 
-from . import files, hot_file
-from .errors import DataProblem
-from .language import N_, _
+from loyalty_cli import files
+from loyalty_cli.errors import DataProblem
+from loyalty_cli.language import N_, _
+from loyalty_cli.storage.folder import hot_file
 
 LEDGER_DIR = "ledger"
 RECEIPTS_DIR = "receipts"

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from . import card_moves, checkout, clock, lots, pending, projection
-from . import tiers as tier_rules
-from .money import CENT
-from .shop import Shop
+from loyalty_cli import card_moves, checkout, clock, lots, pending, projection
+from loyalty_cli import tiers as tier_rules
+from loyalty_cli.money import CENT
+from loyalty_cli.storage.unit_of_work import Shop
 
 ACTIVE_DAYS = 90
 CHART_MONTHS = 12

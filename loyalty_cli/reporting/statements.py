@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from . import (
+from loyalty_cli import (
     balances,
     card_moves,
     clock,
@@ -41,11 +41,11 @@ from . import (
     projection,
     tiers,
 )
-from .errors import InvalidInput
-from .language import N_, _, ngettext
-from .ledger import LedgerEntry
-from .program import Programme
-from .shop import Shop
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import N_, _, ngettext
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.program import Programme
+from loyalty_cli.storage.unit_of_work import Shop
 
 EXPIRY_MONTHS_SHOWN = 3
 

@@ -24,15 +24,15 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from . import ledger as ledger_mod
-from . import member_rows
-from .clock import Clock
-from .errors import Busy, DataProblem, InvalidInput, Refused, UnknownMember
-from .folder_checks import NoFiles
-from .language import _
-from .ledger import LedgerEntry
-from .program import Programme
-from .shop import META_ID, PROGRESS_EVERY, SCHEMA_VERSION
+from loyalty_cli import ledger as ledger_mod
+from loyalty_cli.clock import Clock
+from loyalty_cli.errors import Busy, DataProblem, InvalidInput, Refused, UnknownMember
+from loyalty_cli.language import _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.program import Programme
+from loyalty_cli.storage.folder import member_rows
+from loyalty_cli.storage.folder.file_checks import NoFiles
+from loyalty_cli.storage.folder.shop import META_ID, PROGRESS_EVERY, SCHEMA_VERSION
 
 # The layout of the tables below; a change of it gets a numbered step (docs/postgresql.md).
 TABLES_VERSION = 1
@@ -308,7 +308,7 @@ class PostgresStore:
 
     def _migrated(self, conn, cur, shop: PgShop) -> PgShop:
         """Run the document migrations and commit them; the command's shop, locked again."""
-        from . import migrations
+        from loyalty_cli.storage import migrations
 
         def commit(migrated: PgShop) -> None:
             migrated.flush()

@@ -18,16 +18,16 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document
 
-from . import hot_file, member_rows
-from . import ledger as ledger_mod
-from .errors import UnknownMember
-from .language import _
-from .ledger import LedgerEntry
-from .partitions import Partitions
-from .program import Programme
+from loyalty_cli import ledger as ledger_mod
+from loyalty_cli.errors import UnknownMember
+from loyalty_cli.language import _
+from loyalty_cli.ledger import LedgerEntry
+from loyalty_cli.program import Programme
+from loyalty_cli.storage.folder import hot_file, member_rows
+from loyalty_cli.storage.folder.partitions import Partitions
 
 if TYPE_CHECKING:
-    from .folder_checks import FolderChecks
+    from loyalty_cli.storage.folder.file_checks import FolderChecks
 
 # enrolled_between() searches the member rows' bytes for periods of up to this many days.
 DAYS_SEARCHED = 7
@@ -149,7 +149,7 @@ class Shop:
 
     def file_checks(self) -> FolderChecks:
         """`verify`'s checks of the data folder's own files (folder_checks.py)."""
-        from .folder_checks import FolderChecks
+        from loyalty_cli.storage.folder.file_checks import FolderChecks
 
         return FolderChecks(self)
 

@@ -22,13 +22,15 @@ from pathlib import Path
 
 import orjson
 
-from . import files, hot_file, migrations, partitions
-from .checksums import SpanChecksums
-from .clock import UTC, Clock
-from .errors import DataProblem, Refused
-from .language import _
-from .lock import DirectoryLock
-from .shop import SCHEMA_VERSION, Shop, new_data
+from loyalty_cli import files
+from loyalty_cli.clock import UTC, Clock
+from loyalty_cli.errors import DataProblem, Refused
+from loyalty_cli.language import _
+from loyalty_cli.storage import migrations
+from loyalty_cli.storage.folder import hot_file, partitions
+from loyalty_cli.storage.folder.checksums import SpanChecksums
+from loyalty_cli.storage.folder.lock import DirectoryLock
+from loyalty_cli.storage.folder.shop import SCHEMA_VERSION, Shop, new_data
 
 HOT_FILE = "loyalty.json"
 BACKUP_DIR = "backups"

@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import Busy
-from .files import FILE_MODE
-from .language import _
+from loyalty_cli.errors import Busy
+from loyalty_cli.files import FILE_MODE
+from loyalty_cli.language import _
 
 POLL_SECONDS = 0.05
 # After this long, the person at the till is told that the command is waiting, not stuck.

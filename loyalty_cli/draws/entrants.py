@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 
-from . import card_moves, clock, tiers
-from .errors import InvalidInput
-from .language import _
-from .money import parse_amount
-from .shop import Shop
+from loyalty_cli import card_moves, clock, tiers
+from loyalty_cli.errors import InvalidInput
+from loyalty_cli.language import _
+from loyalty_cli.money import parse_amount
+from loyalty_cli.storage.unit_of_work import Shop
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from . import archives, clock, files, ledger, moving
-from .errors import DataProblem, InvalidInput, LoyaltyError, Refused
-from .language import _, ngettext
-from .store import BACKUP_DIR, RESTORE_READY, Store
+from loyalty_cli import clock, files, ledger
+from loyalty_cli.errors import DataProblem, InvalidInput, LoyaltyError, Refused
+from loyalty_cli.language import _, ngettext
+from loyalty_cli.storage import archives, moving
+from loyalty_cli.storage.folder.store import BACKUP_DIR, RESTORE_READY, Store
 
 
 class Checked(Protocol):

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import orjson
 
-from . import __version__, files, formats
-from .errors import DataProblem
-from .language import N_, _, ngettext
+from loyalty_cli import __version__, files, formats
+from loyalty_cli.errors import DataProblem
+from loyalty_cli.language import N_, _, ngettext
 
 FORMAT = "loyalty-backup"
 FORMAT_VERSION = 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from . import clock, projection
-from .money import to_text
-from .shop import Shop
+from loyalty_cli import clock, projection
+from loyalty_cli.money import to_text
+from loyalty_cli.storage.unit_of_work import Shop
 
 MEMBER_COLUMNS = [
     "card",

@@ -36,9 +36,9 @@ import zlib
 
 import orjson
 
-from .checksums import SpanChecksums
-from .language import _
-from .member_rows import Buffer, StoredRows
+from loyalty_cli.language import _
+from loyalty_cli.storage.folder.checksums import SpanChecksums
+from loyalty_cli.storage.folder.member_rows import Buffer, StoredRows
 
 MEMBERS_START = b',"members":[\n'
 MEMBERS_END = b"\n]}"

@@ -24,10 +24,10 @@ import zlib
 
 import orjson
 
-from . import checksums
-from .checksums import SpanChecksums
-from .errors import DataProblem
-from .language import _
+from loyalty_cli.errors import DataProblem
+from loyalty_cli.language import _
+from loyalty_cli.storage.folder import checksums
+from loyalty_cli.storage.folder.checksums import SpanChecksums
 
 Buffer = bytes | memoryview
 

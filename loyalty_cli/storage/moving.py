@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataProblem, Refused
-from .language import _
-from .shop import SCHEMA_VERSION
+from loyalty_cli.errors import DataProblem, Refused
+from loyalty_cli.language import _
+from loyalty_cli.storage.folder.shop import SCHEMA_VERSION
 
 # Meta keys that describe the data folder's files, not the programme: each store keeps its own.
 LAYOUT_KEYS = ("partitions", "files")
@@ -156,7 +156,7 @@ def _folder_schema(store) -> int | None:
     """The schema of a data folder's hot file (None for a database: it refuses old ones itself)."""
     if getattr(store, "root", None) is None:
         return None
-    from . import hot_file
+    from loyalty_cli.storage.folder import hot_file
 
     try:  # only the head is parsed: the members' rows are left as they are
         return hot_file.parse(store.hot_path.read_bytes())["meta"]["1"]["schema"]

@@ -1,0 +1,1 @@
+"""Prize draws: the draw (`draw.py`), who enters it (`entrants.py`) and the fair-draw algorithm."""

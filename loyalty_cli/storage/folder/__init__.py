@@ -1,0 +1,1 @@
+"""The data folder: the hot file, ledger partitions and member rows, written durably under one lock."""
