@@ -142,10 +142,9 @@ def card_copy(card: str, copy: int) -> str:
 
 
 def _member_rows(members: list[dict], copies: int) -> Iterator[tuple]:
-    for doc in members:
+    for original in members:
         for copy in range(copies):
-            if copy:
-                doc = _member_copy(doc, copy)
+            doc = _member_copy(original, copy) if copy else original
             yield (doc["card"], doc.get("phone"), doc["enrolled_at"], doc.get("referred_by"), _json(doc))
 
 
