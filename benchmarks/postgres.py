@@ -163,6 +163,7 @@ class PostgresBench:
         started = time.perf_counter()
         members, entries = postgres_shops.load(self.folder, self.chain, copies=CHAIN_COPIES)
         seconds = time.perf_counter() - started
+        off = self.members_off(self.chain)
         return [
             self.Figure(
                 "building the 200,000-member chain (benchmark loader, COPY)",
@@ -170,7 +171,7 @@ class PostgresBench:
                 "s",
                 "",
                 None,
-                f"{members:,} members, {entries:,} entries",
+                f"{members:,} members, {entries:,} entries; {off} balances differ from their entries",
             )
         ]
 
@@ -248,7 +249,7 @@ class PostgresBench:
                 "purchases/s",
                 ">= 100/s, no lost update",
                 rate >= 100 and not problems,
-                "; ".join(problems) or "no lost update: totals, receipts and chain exact",
+                "; ".join(problems) or "no lost update: totals, balances, receipts and chain exact",
             )
         )
         count = max(1, self.till_purchases // 10)
@@ -343,7 +344,19 @@ class PostgresBench:
             prev = ledger.entry_hash(doc)
         if prev != after["last_hash"]:
             problems.append("meta's last hash is not the chain's")
+        off = self.members_off(self.reference)
+        if off:
+            problems.append(f"{off} members' balances differ from the sum of their entries")
         return problems
+
+    def members_off(self, url: str) -> int:
+        """How many members' balances differ from the sum of their ledger entries' points."""
+        return self.sql(
+            url,
+            "SELECT count(*) FROM members m LEFT JOIN"
+            " (SELECT card, sum((doc->>'points')::bigint) AS points FROM ledger GROUP BY card) l USING (card)"
+            " WHERE (m.doc->'points'->>'balance')::bigint <> coalesce(l.points, 0)",
+        )[0][0]
 
     def in_process_tills(self, shared: list[str]) -> tuple[float, float, list[dict]]:
         """8 till processes, each recording its purchases in one transaction after another."""
