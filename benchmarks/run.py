@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # the reference shop: 20,000 members, 36 months
     python benchmarks/run.py --members 2000  # a quicker, smaller run (README is not written)
+    python benchmarks/run.py --database URL  # the PostgreSQL figures (postgres.py), only those
 
 The reference shop is built once and cached in benchmarks/cache/ (delete it to rebuild).
 Every figure is the median of --runs runs (default 5) of a fresh `loyalty` process; the
@@ -63,7 +64,17 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=HERE / "cache")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="measure the PostgreSQL store in this database (see postgres.py) against the folder, "
+        "and write only the PostgreSQL section of README.md",
+    )
+    parser.add_argument("--till-purchases", type=int, default=100, help="purchases per till (--database)")
     args = parser.parse_args()
+    if args.database:
+        run_postgres(args)
+        return
     bench = Bench(args.cache / f"m{args.members}-{args.months}", args.members, args.months, args.runs)
     figures = bench.run_all()
     table = render(figures)
@@ -133,7 +144,8 @@ class Bench:
         for key, value in SETTINGS.items():
             self.loyalty_run(shop, "program", "set", key, value)
 
-    def busiest_card(self, purchases: Path) -> str:
+    @staticmethod
+    def busiest_card(purchases: Path) -> str:
         counts: dict[str, int] = {}
         with open(purchases, encoding="utf-8") as handle:
             next(handle)
@@ -384,6 +396,69 @@ class Bench:
         )
 
 
+def run_postgres(args) -> None:
+    """The PostgreSQL figures: the cached reference shop is only read (copied into a scratch folder)."""
+    import postgres
+
+    cache = args.cache / f"m{args.members}-{args.months}"
+    bench = Bench(cache, args.members, args.months, args.runs)
+    if not (cache / "full" / "loyalty.json").exists():
+        bench.prepare()
+    card = Bench.busiest_card(cache / "data" / "purchases.csv")
+    measured = postgres.PostgresBench(
+        args.database, cache / "full", card, args.runs, args.till_purchases, Figure
+    )
+    figures = measured.run_all()
+    table = render(figures)
+    print(table)
+    for line in measured.conditions:
+        print(f"- {line}")
+    if args.members == 20_000 and args.months == 36:
+        block = "\n".join(
+            [
+                f"Measured on {time.strftime('%Y-%m-%d')}: {machine()}.",
+                "",
+                table,
+                "",
+                *(f"- {line}" for line in measured.conditions),
+            ]
+        )
+        write_postgres_section(block)
+        print(f"\nwrote the PostgreSQL section of {HERE / 'README.md'}")
+
+
+POSTGRES_BEGIN, POSTGRES_END = "<!-- postgres figures -->", "<!-- /postgres figures -->"
+POSTGRES_HEADING = "## PostgreSQL"
+
+
+def postgres_block(text: str) -> str:
+    """The PostgreSQL figures between their markers in a README, or a note that there are none."""
+    if POSTGRES_BEGIN in text and POSTGRES_END in text:
+        return text.split(POSTGRES_BEGIN, 1)[1].split(POSTGRES_END, 1)[0].strip("\n")
+    return "Not measured yet: `benchmarks/run.py --database URL`."
+
+
+def write_postgres_section(block: str) -> None:
+    """Replace README.md's PostgreSQL section by the template's, with these figures; the rest stays."""
+    template = (HERE / "README.template.md").read_text(encoding="utf-8")
+    section = _section(template, POSTGRES_HEADING)
+    section = section.replace("{{POSTGRES}}", f"{POSTGRES_BEGIN}\n{block}\n{POSTGRES_END}")
+    readme = HERE / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    old = _section(text, POSTGRES_HEADING)
+    text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
+    readme.write_text(text, encoding="utf-8")
+
+
+def _section(text: str, heading: str) -> str:
+    """From `heading` to the next heading of its level (or the end), or "" when absent."""
+    start = text.find(f"\n{heading}\n")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + len(heading) + 2)
+    return text[start + 1 : end + 1] if end >= 0 else text[start + 1 :]
+
+
 def copy_shop(source: Path, target: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("backups", ".lock"))
@@ -414,6 +489,9 @@ def write_readme(table: str, bench: Bench) -> None:
     text = (HERE / "README.template.md").read_text(encoding="utf-8")
     text = text.replace("{{TABLE}}", table).replace("{{MACHINE}}", machine())
     text = text.replace("{{DATE}}", time.strftime("%Y-%m-%d")).replace("{{ROWS}}", f"{bench.rows:,}")
+    readme = HERE / "README.md"
+    kept = postgres_block(readme.read_text(encoding="utf-8")) if readme.exists() else postgres_block("")
+    text = text.replace("{{POSTGRES}}", f"{POSTGRES_BEGIN}\n{kept}\n{POSTGRES_END}")
     (HERE / "README.md").write_text(text, encoding="utf-8")
 
 
