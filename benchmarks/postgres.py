@@ -86,7 +86,7 @@ class PostgresBench:
         return elapsed, cpu, done.stdout.decode()
 
     def sql(self, url: str, query: str, params=()) -> list[tuple]:
-        from loyalty_cli.pg_store import PostgresStore
+        from loyalty_cli.storage.postgres.store import PostgresStore
 
         conn = PostgresStore(url).connect()
         try:
@@ -465,7 +465,7 @@ def copy_shop(source: Path, target: Path) -> None:
 
 def kept_store(url: str, **options):
     """A PostgresStore whose transactions share one connection, as behind a connection pooler."""
-    from loyalty_cli.pg_store import PostgresStore
+    from loyalty_cli.storage.postgres.store import PostgresStore
 
     class KeptStore(PostgresStore):
         kept = None
@@ -497,7 +497,7 @@ def till_main(url: str, prefix: str, count: int, number: int, kept: bool, cards:
 
     from loyalty_cli import points
     from loyalty_cli.clock import Clock
-    from loyalty_cli.pg_store import PostgresStore
+    from loyalty_cli.storage.postgres.store import PostgresStore
 
     clock = Clock.system()
     store = (kept_store if kept else PostgresStore)(url, wait=60, clock=clock)

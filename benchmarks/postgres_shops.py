@@ -59,8 +59,8 @@ def schema_of(url: str) -> str:
 
 def load(folder: Path, url: str, *, copies: int = 1) -> tuple[int, int]:
     """Copy the folder shop into the URL's schema `copies` times over; returns (members, entries)."""
-    from loyalty_cli import pg_store
-    from loyalty_cli.store import Store
+    from loyalty_cli.storage.folder.store import Store
+    from loyalty_cli.storage.postgres import store as pg_store
 
     source = Store(folder).read()
     store = pg_store.PostgresStore(url)
