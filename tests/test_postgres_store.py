@@ -367,7 +367,7 @@ def test_a_till_killed_while_it_waits_for_the_lock_writes_nothing(store, databas
         with store.transaction() as shop:
             members.find(shop, card)  # holds the meta row's lock, as another till would
             till = start(database_url, "purchase", card, "10", "--receipt", "K1")
-            waiting_on_a_lock(admin, "SELECT schema, next_id")
+            waiting_on_a_lock(admin, "BEGIN; SAVEPOINT meta_lock")
             kill(till)
     finally:
         admin.close()

@@ -84,6 +84,16 @@ CREATE TABLE IF NOT EXISTS {name} (
 """
 # Meta keys kept in columns; every other key of shop.meta lives in meta.doc.
 META_COLUMNS = ("schema", "next_id", "last_hash")
+# Meta and the programme's settings in one row; LOCK_META takes the writers' lock first,
+# with the lock timeout given (a READ COMMITTED statement after the lock sees what the
+# writer before committed).
+READ_META = (
+    "SELECT m.schema, m.next_id, m.last_hash, m.doc, p.settings"
+    " FROM meta m LEFT JOIN program p ON p.id = 1 WHERE m.id = 1"
+)
+LOCK_META = (
+    "SELECT set_config('lock_timeout', %s, true); SELECT 1 FROM meta WHERE id = 1 FOR UPDATE; " + READ_META
+)
 # libpq's settings for the link to the server: give up connecting after 10 s, and notice a
 # network that went away mid-command within ~15 s (TCP keepalives, and unacknowledged data
 # given up after 15 s) instead of the system's 15 minutes. A URL's own settings win.
@@ -219,9 +229,10 @@ class PostgresStore:
         try:
             conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
             cur = conn.cursor()
-            meta = self._meta(cur, lock=False)
-            if meta is None:
+            found = self._meta(cur, lock=False)
+            if found is None:
                 raise self._no_programme()
+            meta, settings = found
         except BaseException:
             conn.close()
             raise
@@ -230,7 +241,7 @@ class PostgresStore:
             with self.transaction():
                 pass
             return self.read()
-        return PgShop(conn, meta, writable=False, place=self.place)
+        return PgShop(conn, meta, writable=False, place=self.place, settings=settings)
 
     @contextmanager
     def transaction(self, *, create: bool = False, dry_run: bool = False) -> Iterator[PgShop]:
@@ -241,25 +252,27 @@ class PostgresStore:
         """
         driver = self._driver
         conn = self.connect()
+        # The transaction's BEGIN and COMMIT are sent with its first and last statements
+        # (not as round trips of their own), so the meta row is held for as few round trips
+        # as possible; closing the connection rolls back whatever was not committed.
+        conn.autocommit = True
         try:
             cur = conn.cursor()
             if create:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK,))
+                cur.execute("BEGIN; SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK,))
                 self._create(cur)
-            meta = self._meta(cur, lock=True)
-            if meta is None:
+            found = self._meta(cur, lock=True, begin=not create)
+            if found is None:
                 raise self._no_programme()
-            shop = PgShop(conn, meta, writable=True, place=self.place)
+            meta, settings = found
+            shop = PgShop(conn, meta, writable=True, place=self.place, settings=settings)
             if not create and not shop.has_programme():
                 raise self._no_programme()
             if meta["schema"] < SCHEMA_VERSION:  # even for a dry run: it is not its change
                 shop = self._migrated(conn, cur, shop)
             yield shop
             if shop.changed and not dry_run:
-                shop.flush()
-                conn.commit()
-            else:
-                conn.rollback()
+                shop.commit()
         except (driver.OperationalError, driver.InterfaceError) as error:
             raise DataProblem(
                 _(
@@ -271,7 +284,6 @@ class PostgresStore:
             ) from None
         finally:
             if not conn.closed:
-                conn.rollback()
                 conn.close()
 
     def vacuum(self, tables: tuple[str, ...]) -> None:
@@ -311,11 +323,11 @@ class PostgresStore:
         from loyalty_cli.storage import migrations
 
         def commit(migrated: PgShop) -> None:
-            migrated.flush()
-            conn.commit()
+            migrated.commit()
 
         migrations.upgrade_documents(shop, commit)
-        return PgShop(conn, self._meta(cur, lock=True), writable=True, place=self.place)
+        meta, settings = self._meta(cur, lock=True, begin=True)
+        return PgShop(conn, meta, writable=True, place=self.place, settings=settings)
 
     def _create(self, cur) -> None:
         cur.execute(TABLES)
@@ -327,35 +339,38 @@ class PostgresStore:
             (META_ID, SCHEMA_VERSION, TABLES_VERSION, ledger_mod.GENESIS),
         )
 
-    def _meta(self, cur, *, lock: bool) -> dict | None:
-        """The meta row as shop.meta; with `lock`, after taking the writers' lock on it."""
-        cur.execute("SELECT to_regclass('meta') IS NOT NULL")
-        if not cur.fetchone()[0]:
+    def _meta(self, cur, *, lock: bool, begin: bool = False) -> tuple[dict, dict | None] | None:
+        """The meta row as shop.meta, and the programme's settings (None before init), read in
+        one round trip; with `lock`, after taking the writers' lock on the meta row (`begin`:
+        starting the transaction with it). None when there are no tables yet."""
+        try:
+            if lock:
+                self._lock(cur, begin=begin)
+            else:
+                cur.execute(READ_META)
+        except self._driver.errors.UndefinedTable:
             return None
-        query = "SELECT schema, next_id, last_hash, doc FROM meta WHERE id = 1"
-        if lock:
-            self._lock(cur, query + " FOR UPDATE")
-        else:
-            cur.execute(query)
         row = cur.fetchone()
         if row is None:
             return None
-        schema, next_id, last_hash, doc = row
+        schema, next_id, last_hash, doc, settings = row
         if schema > SCHEMA_VERSION:
             raise DataProblem(
                 _("{path} was written by a newer version of loyalty; upgrade loyalty").format(path=self.place)
             )
-        return {**doc, "schema": schema, "next_id": next_id, "last_hash": last_hash}
+        return {**doc, "schema": schema, "next_id": next_id, "last_hash": last_hash}, settings
 
-    def _lock(self, cur, query: str) -> None:
-        """Run the locking `query`: quietly for a moment, then saying so, until --wait is up."""
+    def _lock(self, cur, *, begin: bool) -> None:
+        """Take the meta row's lock and read meta and the settings (READ_META) after it:
+        quietly for a moment, then saying so, until --wait is up."""
         lock_busy = self._driver.errors.LockNotAvailable
         started = time.monotonic()
         first = min(QUIET_WAIT, self.wait)
-        cur.execute("SAVEPOINT meta_lock")
-        cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{max(1, round(first * 1000))}ms",))
         try:
-            cur.execute(query)
+            cur.execute(
+                ("BEGIN; " if begin else "") + "SAVEPOINT meta_lock; " + LOCK_META,
+                (f"{max(1, round(first * 1000))}ms",),
+            )
             return
         except lock_busy:
             cur.execute("ROLLBACK TO SAVEPOINT meta_lock")
@@ -363,9 +378,8 @@ class PostgresStore:
         if left > 0:
             if self.on_wait is not None:
                 self.on_wait()
-            cur.execute("SELECT set_config('lock_timeout', %s, true)", (f"{max(1, round(left * 1000))}ms",))
             try:
-                cur.execute(query)
+                cur.execute(LOCK_META, (f"{max(1, round(left * 1000))}ms",))
                 return
             except lock_busy:
                 pass
@@ -385,7 +399,7 @@ class PostgresStore:
 class PgShop:
     """The unit of work on PostgreSQL: what a command reads and changes (like shop.Shop)."""
 
-    def __init__(self, conn, meta: dict, *, writable: bool, place: str):
+    def __init__(self, conn, meta: dict, *, writable: bool, place: str, settings: dict | None = None):
         self._conn = conn
         self._cur = conn.cursor()
         self.place = place
@@ -398,7 +412,7 @@ class PgShop:
         self.rewards = PgRecords(self, "rewards")
         self.plans = PgRecords(self, "plans")
         self.partners = PgRecords(self, "partners")
-        self._settings: dict | None = None
+        self._settings: dict | None = settings
         self._program_changed = False
         self._meta_changed = False
         self._programme: Programme | None = None
@@ -429,6 +443,12 @@ class PgShop:
         from psycopg2.extras import execute_values  # loaded with the store already
 
         execute_values(self._cur, sql, rows, page_size=1000)
+
+    def commit(self) -> None:
+        """Write every buffered change, then COMMIT (a message of its own: a till stopped
+        before sending it leaves nothing behind)."""
+        self.flush()
+        self._cur.execute("COMMIT")
 
     def _stored_settings(self) -> dict:
         if self._settings is None:
@@ -750,7 +770,20 @@ class PgLedger:
     # bulk copy
     def stored_docs(self) -> Iterator[dict]:
         """Every entry as stored, in id order, fetched in batches (a server-side cursor)."""
-        with self._shop._conn.cursor(name="ledger_copy") as cursor:
+        conn = self._shop._conn
+        if conn.autocommit:  # a writer's transaction, begun by the store: a cursor declared in it
+            with conn.cursor() as cursor:
+                cursor.execute("DECLARE ledger_copy NO SCROLL CURSOR FOR SELECT doc FROM ledger ORDER BY id")
+                while True:
+                    cursor.execute(f"FETCH {COPY_FETCH} FROM ledger_copy")
+                    rows = cursor.fetchall()
+                    if not rows:
+                        break
+                    for (doc,) in rows:
+                        yield doc
+                cursor.execute("CLOSE ledger_copy")
+            return
+        with conn.cursor(name="ledger_copy") as cursor:
             cursor.itersize = COPY_FETCH
             cursor.execute("SELECT doc FROM ledger ORDER BY id")
             for (doc,) in cursor:
