@@ -120,6 +120,13 @@ def where(url: str) -> str:
     return f"{host}{port}{parts.path or '/'}"
 
 
+JSON_OID = 114  # PostgreSQL's type `json`
+
+
+def _parse_json(value: str | None, _cursor):
+    return None if value is None else orjson.loads(value)
+
+
 def _json(doc) -> str:
     return orjson.dumps(doc).decode()
 
@@ -171,7 +178,6 @@ class PostgresStore:
         import psycopg2  # here: only a command given a database URL pays for the driver
         import psycopg2.errors
         import psycopg2.extensions
-        import psycopg2.extras
 
         self._driver = psycopg2
         self.url = url
@@ -203,7 +209,10 @@ class PostgresStore:
                     place=self.place, reason=reason
                 )
             ) from None
-        driver.extras.register_default_json(conn, loads=orjson.loads)
+        # json columns parsed by orjson. (psycopg2.extras would do it too, but it imports
+        # `logging`, which every command would pay for; it is loaded only for a bulk insert.)
+        extensions = driver.extensions
+        extensions.register_type(extensions.new_type((JSON_OID,), "JSON", _parse_json), conn)
         return conn
 
     def exists(self) -> bool:
@@ -440,7 +449,7 @@ class PgShop:
 
     def insert_many(self, sql: str, rows: list[tuple]) -> None:
         """One INSERT of many rows (`sql` has one `VALUES %s`)."""
-        from psycopg2.extras import execute_values  # loaded with the store already
+        from psycopg2.extras import execute_values  # here: `logging` comes with it
 
         execute_values(self._cur, sql, rows, page_size=1000)
 
