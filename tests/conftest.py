@@ -13,6 +13,7 @@ import gc
 import json
 import os
 import secrets
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,12 +69,11 @@ def in_schema(url: str, schema: str) -> str:
     return f"{url}{joiner}options=-csearch_path%3D{schema}&application_name={schema}"
 
 
-@pytest.fixture
-def database(store_kind):
-    """None on the folder store; on PostgreSQL the URL of a fresh, empty schema."""
-    if store_kind == "folder":
-        yield None
-        return
+@contextmanager
+def schema_of_its_own():
+    """A fresh, empty schema in the test database: its URL; dropped afterwards, with the
+    connections still open in it (a read-only shop keeps its snapshot to the end, as a
+    command does)."""
     import psycopg2
 
     schema = f"t_{secrets.token_hex(6)}"
@@ -91,6 +91,16 @@ def database(store_kind):
             )
             cur.execute(f"DROP SCHEMA {schema} CASCADE")
         admin.close()
+
+
+@pytest.fixture
+def database(store_kind):
+    """None on the folder store; on PostgreSQL the URL of a fresh, empty schema."""
+    if store_kind == "folder":
+        yield None
+        return
+    with schema_of_its_own() as url:
+        yield url
 
 
 def database_rows(url: str) -> dict[str, list]:

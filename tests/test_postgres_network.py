@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATABASE_URL, NOW, in_schema
+from conftest import DATABASE_URL, NOW, schema_of_its_own
 
 from loyalty_cli.cli import cli
 
@@ -69,29 +68,12 @@ class Relay:
 
 @pytest.fixture
 def schema_url():
-    """A fresh schema with a programme and one member: (its direct URL, the card)."""
-    import psycopg2
-
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = psycopg2.connect(DATABASE_URL)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-    url = in_schema(DATABASE_URL, schema)
-    runner = CliRunner()
-    env = {"LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": NOW}
-    runner.invoke(cli, ["init", "--name", "Two tills"], env=env, catch_exceptions=False)
-    card = runner.invoke(cli, ["enroll", "Anna Bērziņa"], env=env).stdout.strip()
-    try:
-        yield url, card
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-                (schema,),
-            )
-            cur.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+    """A fresh schema with a programme and one member: (its URL, the card)."""
+    with schema_of_its_own() as url:
+        runner = CliRunner()
+        env = {"LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": NOW}
+        runner.invoke(cli, ["init", "--name", "Two tills"], env=env, catch_exceptions=False)
+        yield url, runner.invoke(cli, ["enroll", "Anna Bērziņa"], env=env).stdout.strip()
 
 
 def through(relay: Relay, url: str) -> str:

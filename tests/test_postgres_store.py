@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from conftest import DATABASE_URL, schema_of_its_own
 
 from loyalty_cli import ledger as ledger_mod
 from loyalty_cli import members, points
@@ -28,7 +29,6 @@ from loyalty_cli import program as rules
 from loyalty_cli.clock import UTC, Clock, iso
 from loyalty_cli.errors import Busy, DataProblem, DuplicateReceipt, Refused, UnknownMember
 
-DATABASE_URL = os.environ.get("LOYALTY_TEST_DATABASE_URL")
 pytestmark = pytest.mark.skipif(not DATABASE_URL, reason="LOYALTY_TEST_DATABASE_URL is not set")
 
 AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -36,33 +36,11 @@ TILLS = 8
 ROUNDS = 3
 
 
-def in_schema(url: str, schema: str) -> str:
-    """The URL with `schema` as its search path (libpq's `options`); its connections are
-    named after the schema, so that the test can end the ones it left open."""
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{schema}&application_name={schema}"
-
-
 @pytest.fixture
 def database_url():
     """A fresh, empty schema in the test database; its URL."""
-    psycopg2 = pytest.importorskip("psycopg2")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = psycopg2.connect(DATABASE_URL)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield in_schema(DATABASE_URL, schema)
-    finally:
-        with admin.cursor() as cur:
-            # A read-only shop keeps its snapshot open until the process ends, as a command does.
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
-                (schema,),
-            )
-            cur.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+    with schema_of_its_own() as url:
+        yield url
 
 
 def open_store(url: str, wait: float = 2.0, on_wait=None):
