@@ -138,3 +138,17 @@ def test_a_url_postgresql_cannot_read_is_a_usage_error_that_never_echoes_it():
     assert result.stderr == (
         "Error: --database: not a PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)\n"
     )
+
+
+def test_a_refused_login_is_exit_3_naming_the_host_and_never_the_password():
+    parts = urlsplit(DATABASE_URL)
+    where = f"127.0.0.1:{parts.port or 5432}{parts.path}"
+    url = urlunsplit(parts._replace(netloc=f"nobody_here:s3cret@{where.split('/')[0]}"))
+
+    result = CliRunner().invoke(cli, ["--database", url, "member", "list"])
+
+    assert result.exit_code == 3
+    message = result.stderr.strip()
+    assert message.startswith(f"Error: cannot connect to the loyalty database at {where}: ")
+    assert "s3cret" not in result.output + result.stderr
+    assert "\n" not in message
