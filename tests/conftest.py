@@ -15,6 +15,7 @@ import os
 import secrets
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from click.testing import CliRunner
@@ -90,6 +91,27 @@ def schema_of_its_own():
                 (schema,),
             )
             cur.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+@contextmanager
+def database_of_its_own():
+    """A fresh database beside the test database: its URL; dropped afterwards. For a test
+    that VACUUMs: a row version goes only when no snapshot in the same database may still
+    see it, and other tests running at the same time hold snapshots in theirs."""
+    import psycopg2
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = psycopg2.connect(DATABASE_URL)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    parts = urlsplit(DATABASE_URL)
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE {name} WITH (FORCE)")
         admin.close()
 
 

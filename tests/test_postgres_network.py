@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -86,6 +87,7 @@ def through(relay: Relay, url: str) -> str:
 def loyalty(url: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "loyalty_cli", "--wait", "60", *args],
+        cwd=tempfile.gettempdir(),  # outside the checkout: the installed package is imported
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

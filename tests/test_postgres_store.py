@@ -14,6 +14,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -203,6 +204,7 @@ def run(url: str, *args: str, wait: float = 120) -> subprocess.CompletedProcess:
     """`loyalty ARGS` as a real process on the database at `url`."""
     return subprocess.run(
         [sys.executable, "-m", "loyalty_cli", "--wait", str(wait), *args],
+        cwd=tempfile.gettempdir(),  # outside the checkout: the installed package is imported
         capture_output=True,
         text=True,
         env={**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": iso(AT), "LOYALTY_OPERATOR": "till"},
@@ -304,6 +306,7 @@ def start(url: str, *args: str) -> subprocess.Popen:
     """`loyalty ARGS` as a real process that the test may kill."""
     return subprocess.Popen(
         [sys.executable, "-m", "loyalty_cli", "--wait", "60", *args],
+        cwd=tempfile.gettempdir(),  # outside the checkout: the installed package is imported
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
