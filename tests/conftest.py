@@ -13,6 +13,9 @@ import gc
 import json
 import os
 import secrets
+import subprocess
+import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -245,3 +248,15 @@ def write_entry(loyalty: Loyalty, card: str, at: str, **fields) -> None:
     with loyalty.store().transaction() as shop:
         member = shop.members.require(card)
         points.record(shop, member, at=moment, operator="tester", **fields)
+
+
+def loyalty_process(url: str, *args: str) -> subprocess.Popen:
+    """`loyalty ARGS` on the database at `url` as a real process, one a test may kill."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "loyalty_cli", "--wait", "60", *args],
+        cwd=tempfile.gettempdir(),  # outside the checkout: the installed package is imported
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": NOW, "LOYALTY_OPERATOR": "till"},
+    )

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from click.testing import CliRunner
 from conftest import DATABASE_URL, NOW, schema_of_its_own
+from conftest import loyalty_process as loyalty
 
 from loyalty_cli.cli import cli
 
@@ -82,17 +79,6 @@ def through(relay: Relay, url: str) -> str:
     parts = urlsplit(url)
     user = f"{parts.username}@" if parts.username else ""
     return urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{relay.port}"))
-
-
-def loyalty(url: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "loyalty_cli", "--wait", "60", *args],
-        cwd=tempfile.gettempdir(),  # outside the checkout: the installed package is imported
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": NOW, "LOYALTY_OPERATOR": "till"},
-    )
 
 
 def balance(url: str, card: str) -> int:

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import DATABASE_URL, schema_of_its_own
+from conftest import loyalty_process as start
 
 from loyalty_cli import ledger as ledger_mod
 from loyalty_cli import members, points
@@ -300,18 +301,6 @@ def test_a_refused_command_on_an_older_schema_still_migrates_it(store, database_
 
 
 # -- a till killed in the middle of its command ----------------------------------------------
-
-
-def start(url: str, *args: str) -> subprocess.Popen:
-    """`loyalty ARGS` as a real process that the test may kill."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "loyalty_cli", "--wait", "60", *args],
-        cwd=tempfile.gettempdir(),  # outside the checkout: the installed package is imported
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": iso(AT), "LOYALTY_OPERATOR": "till"},
-    )
 
 
 def waiting_on_a_lock(admin, statement: str, timeout: float = 30) -> None:
