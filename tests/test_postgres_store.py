@@ -459,3 +459,21 @@ def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was
 def current_schema(cur) -> str:
     cur.execute("SELECT current_schema()")
     return cur.fetchone()[0]
+
+
+def test_every_member_is_read_in_batches_while_the_shop_goes_on_working(store, monkeypatch):
+    from loyalty_cli.storage.postgres import store as postgres_store
+
+    monkeypatch.setattr(postgres_store, "COPY_FETCH", 2)  # five members: three fetches
+    cards = [enroll(store, f"Member {n}", phone=None) for n in range(5)]
+
+    with store.transaction() as shop:
+        seen = []
+        for doc in shop.members.all():
+            seen.append(doc["card"])
+            points.purchase(shop, doc["card"], Decimal("10"), at=AT, operator="tester")
+    read = store.read()
+
+    assert seen == cards
+    assert [read.members.get(card)["points"]["balance"] for card in cards] == [10] * 5
+    assert [doc["card"] for doc in read.members.all()] == cards

@@ -425,6 +425,7 @@ class PgShop:
         self._program_changed = False
         self._meta_changed = False
         self._programme: Programme | None = None
+        self._streams = 0  # cursors declared so far, for their names
 
     @property
     def changed(self) -> bool:
@@ -446,6 +447,21 @@ class PgShop:
         """Rows of one statement in this transaction."""
         self._cur.execute(sql, params)
         return self._cur.fetchall() if self._cur.description is not None else []
+
+    def stream(self, sql: str, params=()) -> Iterator[tuple]:
+        """Rows of a query, COPY_FETCH at a time: a cursor declared in this transaction, so
+        that 200,000 members or a whole ledger are never held at once."""
+        self._streams += 1
+        name = f"stream_{self._streams}"
+        with self._conn.cursor() as cursor:
+            cursor.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
+            while True:
+                cursor.execute(f"FETCH {COPY_FETCH} FROM {name}")
+                rows = cursor.fetchall()
+                if not rows:
+                    break
+                yield from rows
+            cursor.execute(f"CLOSE {name}")
 
     def insert_many(self, sql: str, rows: list[tuple]) -> None:
         """One INSERT of many rows (`sql` has one `VALUES %s`)."""
@@ -619,7 +635,7 @@ class PgMembers:
     def all(self) -> Iterator[dict]:
         """Every member document (the latest version; do not change them), in enrolment order."""
         now_under = {stored: card for card, stored in self._renamed.items()}
-        for card, doc in self._shop.query("SELECT card, doc FROM members ORDER BY seq"):
+        for card, doc in self._shop.stream("SELECT card, doc FROM members ORDER BY seq"):
             yield self._working.get(now_under.get(card, card)) or doc
         for card in self._added:
             yield self._working[card]
@@ -779,24 +795,8 @@ class PgLedger:
     # bulk copy
     def stored_docs(self) -> Iterator[dict]:
         """Every entry as stored, in id order, fetched in batches (a server-side cursor)."""
-        conn = self._shop._conn
-        if conn.autocommit:  # a writer's transaction, begun by the store: a cursor declared in it
-            with conn.cursor() as cursor:
-                cursor.execute("DECLARE ledger_copy NO SCROLL CURSOR FOR SELECT doc FROM ledger ORDER BY id")
-                while True:
-                    cursor.execute(f"FETCH {COPY_FETCH} FROM ledger_copy")
-                    rows = cursor.fetchall()
-                    if not rows:
-                        break
-                    for (doc,) in rows:
-                        yield doc
-                cursor.execute("CLOSE ledger_copy")
-            return
-        with conn.cursor(name="ledger_copy") as cursor:
-            cursor.itersize = COPY_FETCH
-            cursor.execute("SELECT doc FROM ledger ORDER BY id")
-            for (doc,) in cursor:
-                yield doc
+        for (doc,) in self._shop.stream("SELECT doc FROM ledger ORDER BY id"):
+            yield doc
 
     def load(self, docs: Iterable[dict], progress: Callable[[int], None] | None = None) -> int:
         """Add entries copied from another store, exactly as they are (ids and hashes kept),
