@@ -97,3 +97,14 @@ def entry_hash(doc: dict) -> str:
     import hashlib  # here: loading OpenSSL costs a command that writes no entry 3 ms
 
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def chain(meta: dict, fields: dict) -> dict:
+    """The stored form of a new entry with `fields` (None left out), linked to the chain:
+    its id and `prev` come from meta's `next_id` and `last_hash`, which it then moves on.
+    Every store appends through this, so the chain is made the same way on each."""
+    doc = {k: v for k, v in fields.items() if v is not None}
+    doc["id"], doc["prev"] = meta["next_id"], meta["last_hash"]
+    meta["next_id"] += 1
+    meta["last_hash"] = entry_hash(doc)
+    return doc

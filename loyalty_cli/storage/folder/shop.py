@@ -399,12 +399,8 @@ class Ledger:
     def append(self, **fields) -> LedgerEntry:
         """Write a new entry; returns it with its id and chain hash."""
         self._shop._check_writable()
-        meta = self._shop.meta
-        doc = {k: v for k, v in fields.items() if v is not None}
-        doc["id"], doc["prev"] = meta["next_id"], meta["last_hash"]
+        doc = ledger_mod.chain(self._shop.meta, fields)
         entry = LedgerEntry(**doc)
-        meta["next_id"] += 1
-        meta["last_hash"] = ledger_mod.entry_hash(doc)
         self._shop.touch_meta()
         self._pending.append(doc)
         if entry.receipt is not None and self._receipts is not None:

@@ -744,12 +744,8 @@ class PgLedger:
     def append(self, **fields) -> LedgerEntry:
         """Write a new entry; returns it with its id and chain hash."""
         self._shop._check_writable()
-        meta = self._shop.meta
-        doc = {k: v for k, v in fields.items() if v is not None}
-        doc["id"], doc["prev"] = meta["next_id"], meta["last_hash"]
+        doc = ledger_mod.chain(self._shop.meta, fields)
         entry = LedgerEntry(**doc)
-        meta["next_id"] += 1
-        meta["last_hash"] = ledger_mod.entry_hash(doc)
         self._shop.touch_meta()
         self._pending.append(doc)
         return entry
