@@ -26,7 +26,7 @@ from loyalty_cli.errors import DataProblem, Refused
 from loyalty_cli.language import _
 from loyalty_cli.ledger import LedgerEntry
 from loyalty_cli.storage import archives
-from loyalty_cli.storage.folder import hot_file, member_rows
+from loyalty_cli.storage.folder import hot_file, journals, member_rows
 from loyalty_cli.storage.folder.store import Store
 from loyalty_cli.storage.unit_of_work import Shop
 
@@ -98,7 +98,7 @@ def _erase_in_database(store, member_ref: str, *, now: clock.Clock, operator: st
         if not already:
             erase_member(shop, member, at=now.now, operator=operator)
     # Committed: the old document is now a dead row version until it is vacuumed away.
-    store.vacuum(("members", "ledger"))
+    store.vacuum(("members", "ledger", "outbox", "answers"))
     return Erasure(member["card"], member["erased_at"], already, [], [])
 
 
@@ -111,6 +111,9 @@ def erase_member(shop: Shop, member: dict, *, at: datetime, operator: str) -> Le
     member["status_reason"] = ERASED
     member["erased_at"] = clock.iso(at)
     shop.members.put(member)
+    # What the mail outbox knew of the member, and the comments of their survey answers.
+    shop.outbox.forget(member["card"])
+    shop.answers.forget(member["card"])
     return points.record(
         shop, member, at=at, operator=operator, kind="adjust", points=0, lots={}, reason=ERASED
     )
@@ -145,7 +148,7 @@ def scrub_files(store: Store, cards: set[str]) -> tuple[list[str], list[str]]:
             continue
         try:
             if path.name.endswith(".tar.gz"):
-                changed = archives.rewrite(path, lambda _n, data: scrub_json(data, cards), path.parent)
+                changed = archives.rewrite(path, lambda n, data: _scrub_member(n, data, cards), path.parent)
             elif path.suffix == ".json":
                 changed = _scrub_json_file(path, cards, store)
             else:
@@ -173,6 +176,32 @@ def scrub_json(data: bytes, cards: set[str]) -> bytes:
     return orjson.dumps(document)
 
 
+def scrub_journal(name: str, data: bytes, cards: set[str]) -> bytes:
+    """A journal (journals.py) without the outbox's records of `cards` and without the
+    comments of their survey answers (unchanged bytes if none)."""
+    if not any(card.encode() in data for card in cards):
+        return data
+    kept = []
+    for line in data.splitlines(keepends=True):
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            doc = None
+        if isinstance(doc, dict) and doc.get("card") in cards:
+            if name.startswith(f"{journals.OUTBOX}/"):
+                continue
+            if "comment" in doc:
+                del doc["comment"]
+                line = orjson.dumps(doc) + b"\n"
+        kept.append(line)
+    return b"".join(kept)
+
+
+def _scrub_member(name: str, data: bytes, cards: set[str]) -> bytes:
+    # A file inside an archive: the hot file, a partition or backup (JSON), or a journal.
+    return scrub_journal(name, data, cards) if name.endswith(journals.SUFFIX) else scrub_json(data, cards)
+
+
 def export(shop: Shop, member_ref: str, *, now: clock.Clock) -> dict:
     """Everything held about one member: their document, every ledger entry, draws, referrals.
 
@@ -192,6 +221,13 @@ def export(shop: Shop, member_ref: str, *, now: clock.Clock) -> dict:
         "entries": [_without_cards(entry.to_doc(), others) for entry in card_moves.entries_of(shop, card)],
         "draws": [_draw(doc, theirs) for doc in shop.draws.all() if any(_mentions(doc, c) for c in theirs)],
         "referred": sum(1 for m in everyone if m.get("referred_by") == card),
+        "letters": [
+            doc
+            for campaign in shop.outbox.campaigns()
+            for c, doc in shop.outbox.of(campaign).items()
+            if c in theirs
+        ],
+        "answers": [doc for doc in shop.answers.all() if doc.get("card") in theirs],
     }
 
 

@@ -115,6 +115,7 @@ KNOWN_REACHING = {
     "loyalty_cli.member_search imports loyalty_cli.storage.folder.member_rows",
     "loyalty_cli.plans imports loyalty_cli.storage.folder.member_rows",
     "loyalty_cli.privacy imports loyalty_cli.storage.folder.hot_file",
+    "loyalty_cli.privacy imports loyalty_cli.storage.folder.journals",
     "loyalty_cli.privacy imports loyalty_cli.storage.folder.member_rows",
     "loyalty_cli.privacy imports loyalty_cli.storage.folder.store",
 }

@@ -37,7 +37,10 @@ FORMAT = "loyalty-backup"
 FORMAT_VERSION = 1
 MANIFEST = "MANIFEST.json"
 # Names a data file may have inside an archive: relative, no "..", no temp files.
-_ALLOWED = re.compile(r"^(loyalty\.json|ledger(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+|backups/loyalty-[0-9]+\.json)$")
+_ALLOWED = re.compile(
+    r"^(loyalty\.json|ledger(/[A-Za-z0-9_][A-Za-z0-9_.-]*)+|backups/loyalty-[0-9]+\.json"
+    r"|outbox/[a-z0-9][a-z0-9.-]*\.jsonl|surveys/answers\.jsonl)$"
+)
 _ROTATING_BACKUP = re.compile(r"^backups/loyalty-[0-9]+\.json$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20

@@ -3,8 +3,9 @@
 A copy takes everything as it is stored: the programme's settings, the meta counters (the
 ledger's next id and last hash, the schema of the documents, the nightly jobs' dates), the
 members in enrolment order, the whole ledger with every entry exactly as written (so its
-hash, and the chain, stay as they are), and the draws, rewards, plans and partners in the
-order they were made. The source is only read, from one consistent snapshot; the target
+hash, and the chain, stay as they are), the draws, rewards, plans and partners in the
+order they were made, the mail outbox (each member's latest state in each campaign) and
+the survey answers. The source is only read, from one consistent snapshot; the target
 must hold no programme, and is written in one transaction of its own store, so a copy that
 fails leaves it as it was.
 
@@ -44,6 +45,8 @@ class Moved:
     rewards: int = 0
     plans: int = 0
     partners: int = 0
+    letters: int = 0  # the outbox's records
+    answers: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -53,6 +56,8 @@ class Moved:
             "rewards": self.rewards,
             "plans": self.plans,
             "partners": self.partners,
+            "letters": self.letters,
+            "answers": self.answers,
         }
 
 
@@ -101,6 +106,8 @@ def count(source) -> Moved:
         members=len(source.members),
         entries=source.meta["next_id"] - 1,
         **{name: len(getattr(source, name).all()) for name in RECORDS},
+        letters=sum(len(source.outbox.of(campaign)) for campaign in source.outbox.campaigns()),
+        answers=sum(1 for _answer in source.answers.all()),
     )
 
 
@@ -138,7 +145,17 @@ def copy_into(source, shop, *, progress: Callable[[int], None] | None = None) ->
         for doc in docs:
             getattr(shop, name).put(doc)
         records[name] = len(docs)
-    return Moved(members=members, entries=entries, **records)
+    letters = 0
+    for campaign in source.outbox.campaigns():
+        for card, doc in source.outbox.of(campaign).items():
+            details = {k: v for k, v in doc.items() if k not in ("campaign", "card", "state")}
+            shop.outbox.mark(campaign, card, doc["state"], **details)
+            letters += 1
+    answers = 0
+    for doc in source.answers.all():
+        shop.answers.add(doc)
+        answers += 1
+    return Moved(members=members, entries=entries, letters=letters, answers=answers, **records)
 
 
 def place(store) -> str:

@@ -106,6 +106,40 @@ class Records(Protocol):
         """A new or changed record."""
 
 
+class Outbox(Protocol):
+    """Which member each mail campaign's letter went to: a letter goes once per campaign and member.
+
+    States: "sending" (claimed just before the send), "sent", "failed". A "sending" that a
+    later run finds was left by a run that stopped half-way: the letter may have gone.
+    """
+
+    def of(self, campaign: str) -> dict[str, dict]:
+        """The latest record of each member in the campaign, by card:
+        {"campaign", "card", "state", "at", ...details}."""
+
+    def mark(self, campaign: str, card: str, state: str, **details) -> None:
+        """Record a member's state in a campaign; `details` holds `at` and e.g. `error`."""
+
+    def campaigns(self) -> list[str]:
+        """Every campaign id with records, sorted."""
+
+    def forget(self, card: str) -> None:
+        """Drop every record of a member (an erasure)."""
+
+
+class Answers(Protocol):
+    """Survey answers (NPS scores): appended, never edited but for an erasure's."""
+
+    def add(self, doc: dict) -> None:
+        """A new answer: {"at", "card", "score", "operator", "comment"?, "store"?, "source"?, "ref"?}."""
+
+    def all(self) -> Iterator[dict]:
+        """Every answer, oldest first, with this transaction's."""
+
+    def forget(self, card: str) -> None:
+        """Remove the comments of a member's answers (an erasure); the scores stay."""
+
+
 class Shop(Protocol):
     """A shop inside one transaction: its programme, members, ledger and records."""
 
@@ -118,6 +152,8 @@ class Shop(Protocol):
     rewards: Records
     plans: Records
     partners: Records
+    outbox: Outbox
+    answers: Answers
 
     @property
     def changed(self) -> bool:

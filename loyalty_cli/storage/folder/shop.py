@@ -23,7 +23,7 @@ from loyalty_cli.errors import UnknownMember
 from loyalty_cli.language import _
 from loyalty_cli.ledger import LedgerEntry
 from loyalty_cli.program import Programme
-from loyalty_cli.storage.folder import hot_file, member_rows
+from loyalty_cli.storage.folder import hot_file, journals, member_rows
 from loyalty_cli.storage.folder.partitions import Partitions
 
 if TYPE_CHECKING:
@@ -92,6 +92,9 @@ class Shop:
         self.rewards = Records(self._db.table("rewards"), self, key="name")
         self.plans = Records(self._db.table("plans"), self, key="name")
         self.partners = Records(self._db.table("partners"), self, key="name")
+        # The mail outbox and the survey answers: journals beside the hot file (journals.py).
+        self.outbox = journals.Outbox(root, self)
+        self.answers = journals.Answers(root, self)
         self._program_changed = False
         self._meta_changed = False
         self._programme: Programme | None = None
@@ -99,6 +102,11 @@ class Shop:
     @property
     def changed(self) -> bool:
         """Whether the transaction has anything to write."""
+        return self.hot_changed or self.outbox.dirty or self.answers.dirty
+
+    @property
+    def hot_changed(self) -> bool:
+        """Whether the transaction changed what the hot file holds (not only the journals)."""
         return any(
             (
                 self._program_changed,
@@ -146,6 +154,11 @@ class Shop:
         self.ledger.flush()
         self._db.table("meta").update(dict(self.meta), doc_ids=[META_ID])
         return hot_file.pieces(self._storage.data)
+
+    def write_journals(self) -> None:
+        """Append the outbox's and the answers' new lines (after the hot file's commit)."""
+        self.outbox.write()
+        self.answers.write()
 
     def file_checks(self) -> FolderChecks:
         """`verify`'s checks of the data folder's own files (folder_checks.py)."""

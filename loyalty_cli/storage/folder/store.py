@@ -3,6 +3,8 @@
 Layout of DIR:
   loyalty.json     the hot file: programme, members, draws, meta and recent ledger entries
   ledger/          immutable partitions of older ledger months (YYYY-MM.json)
+  outbox/          the mail outbox, one journal per campaign (journals.py)
+  surveys/         survey answers (journals.py)
   backups/         the previous versions of loyalty.json, the newest ten, and the archive
                    of the data a restore replaced (before-restore-*.tar.gz)
   .lock            the inter-process lock
@@ -27,7 +29,7 @@ from loyalty_cli.clock import UTC, Clock
 from loyalty_cli.errors import DataProblem, Refused
 from loyalty_cli.language import _
 from loyalty_cli.storage import migrations
-from loyalty_cli.storage.folder import hot_file, partitions
+from loyalty_cli.storage.folder import hot_file, journals, partitions
 from loyalty_cli.storage.folder.checksums import SpanChecksums
 from loyalty_cli.storage.folder.lock import DirectoryLock
 from loyalty_cli.storage.folder.shop import SCHEMA_VERSION, Shop, new_data
@@ -36,7 +38,7 @@ HOT_FILE = "loyalty.json"
 BACKUP_DIR = "backups"
 BACKUPS_KEPT = 10
 # Folders of data files besides the hot file; everything in them is part of the data.
-DATA_FOLDERS = ("ledger",)
+DATA_FOLDERS = ("ledger", *journals.FOLDERS)
 RESTORE_READY = ".restore-ready"
 INSTALL_LIST = "files.json"
 # Where a hard link is not possible, a rotating backup is a copy instead.
@@ -198,8 +200,22 @@ class Store:
         Committed entries of earlier days (the first write of a day finds yesterday's) and
         the transaction's own backdated entries are written to their partitions first; the
         hot file, rewritten without them, is the commit point (see partitions.py). A refused
-        or read-only command writes nothing, so it moves nothing either.
+        or read-only command writes nothing, so it moves nothing either. The journals (the
+        mail outbox, survey answers) are appended to last; a transaction that changed only
+        them leaves the hot file as it is.
         """
+        if shop.hot_changed:
+            self._commit_hot(shop)
+        try:
+            shop.write_journals()
+        except OSError as error:
+            raise DataProblem(
+                _("could not write in {folder}: {reason}").format(
+                    folder=self.root, reason=files.reason(error)
+                )
+            ) from None
+
+    def _commit_hot(self, shop: Shop) -> None:
         moved: list[dict] = []
         new: list[dict] = []
         if self.clock is not None:

@@ -30,7 +30,7 @@ from loyalty_cli.errors import Busy, DataProblem, InvalidInput, Refused, Unknown
 from loyalty_cli.language import _
 from loyalty_cli.ledger import LedgerEntry
 from loyalty_cli.program import Programme
-from loyalty_cli.storage.folder import member_rows
+from loyalty_cli.storage.folder import journals, member_rows
 from loyalty_cli.storage.folder.file_checks import NoFiles
 from loyalty_cli.storage.folder.shop import META_ID, PROGRESS_EVERY, SCHEMA_VERSION
 
@@ -81,6 +81,25 @@ CREATE TABLE IF NOT EXISTS {name} (
     seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
     doc json NOT NULL
 );
+"""
+# The mail outbox and survey answers (storage/folder/journals.py on the folder). Created by
+# `init`, and by the first write of either in a database made before they existed.
+JOURNAL_TABLES = ("outbox", "answers")
+JOURNALS = """
+CREATE TABLE IF NOT EXISTS outbox (
+    campaign text NOT NULL,
+    card text NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    doc json NOT NULL,
+    PRIMARY KEY (campaign, card)
+);
+CREATE INDEX IF NOT EXISTS outbox_card ON outbox (card);
+CREATE TABLE IF NOT EXISTS answers (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    card text NOT NULL,
+    doc json NOT NULL
+);
+CREATE INDEX IF NOT EXISTS answers_card ON answers (card);
 """
 # Meta keys kept in columns; every other key of shop.meta lives in meta.doc.
 META_COLUMNS = ("schema", "next_id", "last_hash")
@@ -308,6 +327,11 @@ class PostgresStore:
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
+                # A database made before the outbox existed may not have all of them yet.
+                cur.execute(
+                    "SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(t) IS NOT NULL", (list(tables),)
+                )
+                named = ", ".join(row[0] for row in cur.fetchall())
                 cur.execute("VACUUM " + named)
             skipped = [n.strip() for n in conn.notices if "skipping" in n]
         except self._driver.Error as error:
@@ -342,6 +366,7 @@ class PostgresStore:
         cur.execute(TABLES)
         for name in RECORD_TABLES:
             cur.execute(RECORD_TABLE.format(name=name))
+        cur.execute(JOURNALS)
         cur.execute(
             "INSERT INTO meta (id, schema, tables, next_id, last_hash, doc) VALUES (%s, %s, %s, 1, %s, '{}')"
             " ON CONFLICT (id) DO NOTHING",
@@ -421,6 +446,9 @@ class PgShop:
         self.rewards = PgRecords(self, "rewards")
         self.plans = PgRecords(self, "plans")
         self.partners = PgRecords(self, "partners")
+        self.outbox = PgOutbox(self)
+        self.answers = PgAnswers(self)
+        self._journals: bool | None = None  # whether the journals' tables exist yet
         self._settings: dict | None = settings
         self._program_changed = False
         self._meta_changed = False
@@ -440,8 +468,22 @@ class PgShop:
                 self.rewards.dirty,
                 self.plans.dirty,
                 self.partners.dirty,
+                self.outbox.dirty,
+                self.answers.dirty,
             )
         )
+
+    def journals_exist(self) -> bool:
+        """Whether the outbox's and the answers' tables exist (a database made before them)."""
+        if self._journals is None:
+            self._journals = self.query("SELECT to_regclass('outbox') IS NOT NULL")[0][0]
+        return self._journals
+
+    def make_journals(self) -> None:
+        """Create the outbox's and the answers' tables if they are missing (a writer)."""
+        if not self.journals_exist():
+            self.query(JOURNALS)
+            self._journals = True
 
     def query(self, sql: str, params=()) -> list[tuple]:
         """Rows of one statement in this transaction."""
@@ -515,6 +557,8 @@ class PgShop:
         for records in (self.draws, self.rewards, self.plans, self.partners):
             records.flush()
         self.ledger.flush()
+        self.outbox.flush()
+        self.answers.flush()
         if self._meta_changed:
             meta = self.meta
             rest = {k: v for k, v in meta.items() if k not in META_COLUMNS}
@@ -556,6 +600,9 @@ class PgShop:
         self._check_writable()
         for table in ("program", "members", "ledger", *RECORD_TABLES):
             self.query(f"DELETE FROM {table}")
+        if self.journals_exist():
+            for table in JOURNAL_TABLES:
+                self.query(f"DELETE FROM {table}")
         self.meta.clear()
         self.meta.update(schema=SCHEMA_VERSION, next_id=1, last_hash=ledger_mod.GENESIS)
         self._settings, self._programme, self._program_changed = {}, None, False
@@ -563,6 +610,8 @@ class PgShop:
         self.ledger = PgLedger(self)
         for name in RECORD_TABLES:
             setattr(self, name, PgRecords(self, name))
+        self.outbox = PgOutbox(self)
+        self.answers = PgAnswers(self)
         self.touch_meta()
 
 
@@ -875,6 +924,123 @@ class PgRecords:
                 (name, _json(doc)),
             )
         self._changed = {}
+
+
+class PgOutbox:
+    """Which member each campaign's letter went to: one row per campaign and member."""
+
+    def __init__(self, shop: PgShop):
+        self._shop = shop
+        self._changed: dict[tuple[str, str], dict] = {}
+        self._forgotten: set[str] = set()
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._changed or self._forgotten)
+
+    def of(self, campaign: str) -> dict[str, dict]:
+        """The latest record of each member in the campaign, by card."""
+        journals.check_campaign(campaign)
+        latest: dict[str, dict] = {}
+        if self._shop.journals_exist():
+            rows = self._shop.query(
+                "SELECT card, doc FROM outbox WHERE campaign = %s ORDER BY seq", (campaign,)
+            )
+            latest = {card: doc for card, doc in rows}
+        latest.update({card: _copy(doc) for (c, card), doc in self._changed.items() if c == campaign})
+        for card in self._forgotten:
+            latest.pop(card, None)
+        return latest
+
+    def mark(self, campaign: str, card: str, state: str, **details) -> None:
+        """Record a member's state in a campaign (`at`, `error`, ... in `details`)."""
+        self._shop._check_writable()
+        journals.check_campaign(campaign)
+        self._changed[campaign, card] = {"campaign": campaign, "card": card, "state": state, **details}
+
+    def campaigns(self) -> list[str]:
+        """Every campaign with records, by id."""
+        found = {campaign for campaign, _card in self._changed}
+        if self._shop.journals_exist():
+            found.update(row[0] for row in self._shop.query("SELECT DISTINCT campaign FROM outbox"))
+        return sorted(found)
+
+    def forget(self, card: str) -> None:
+        """Drop every record of a member (an erasure)."""
+        self._shop._check_writable()
+        self._forgotten.add(card)
+        self._changed = {key: doc for key, doc in self._changed.items() if key[1] != card}
+
+    def flush(self) -> None:
+        """Write the changed records."""
+        if not self.dirty:
+            return
+        self._shop.make_journals()
+        for card in self._forgotten:
+            self._shop.query("DELETE FROM outbox WHERE card = %s", (card,))
+        if self._changed:
+            self._shop.insert_many(
+                "INSERT INTO outbox (campaign, card, doc) VALUES %s"
+                " ON CONFLICT (campaign, card) DO UPDATE SET doc = EXCLUDED.doc",
+                [(campaign, card, _json(doc)) for (campaign, card), doc in self._changed.items()],
+            )
+        self._changed, self._forgotten = {}, set()
+
+
+class PgAnswers:
+    """Survey answers (NPS scores), oldest first."""
+
+    def __init__(self, shop: PgShop):
+        self._shop = shop
+        self._pending: list[dict] = []
+        self._forgotten: set[str] = set()
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._pending or self._forgotten)
+
+    def add(self, doc: dict) -> None:
+        """A new answer."""
+        self._shop._check_writable()
+        self._pending.append(dict(doc))
+
+    def all(self) -> Iterator[dict]:
+        """Every answer, oldest first, with this transaction's."""
+        stored = (
+            self._shop.stream("SELECT doc FROM answers ORDER BY seq") if self._shop.journals_exist() else ()
+        )
+        for (doc,) in stored:
+            if doc.get("card") in self._forgotten:
+                doc.pop("comment", None)
+            yield doc
+        for doc in self._pending:
+            yield dict(doc)
+
+    def forget(self, card: str) -> None:
+        """Remove the comments of a member's answers (an erasure); the scores stay."""
+        self._shop._check_writable()
+        self._forgotten.add(card)
+        for doc in self._pending:
+            if doc.get("card") == card:
+                doc.pop("comment", None)
+
+    def flush(self) -> None:
+        """Write the new answers."""
+        if not self.dirty:
+            return
+        self._shop.make_journals()
+        for card in self._forgotten:
+            self._shop.query(
+                "UPDATE answers SET doc = (doc::jsonb - 'comment')::json"
+                " WHERE card = %s AND (doc::jsonb ? 'comment')",
+                (card,),
+            )
+        if self._pending:
+            self._shop.insert_many(
+                "INSERT INTO answers (card, doc) VALUES %s",
+                [(str(doc.get("card", "")), _json(doc)) for doc in self._pending],
+            )
+        self._pending, self._forgotten = [], set()
 
 
 def _copy(doc: dict) -> dict:

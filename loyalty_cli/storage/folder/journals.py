@@ -1,0 +1,203 @@
+"""Journals: append-only files of small documents beside the hot file.
+
+The mail outbox (`outbox/<campaign>.jsonl`: which member each campaign's letter went to)
+and the survey answers (`surveys/answers.jsonl`: NPS scores) grow with every letter and
+answer, so they are kept out of the hot file, which every purchase rewrites. A transaction
+appends its lines when it commits, after the hot file, each file fsynced: a campaign can
+record every letter as it goes for the price of one short line.
+
+One JSON document per line. A crash in the middle of an append leaves a last line without
+its newline: readers ignore it, and the next writer (under the lock) cuts it off before it
+appends. A complete line that is not JSON was changed by hand, and is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from loyalty_cli import files
+from loyalty_cli.errors import DataProblem
+from loyalty_cli.language import _
+
+OUTBOX = "outbox"
+SURVEYS = "surveys"
+ANSWERS = f"{SURVEYS}/answers.jsonl"
+FOLDERS = (OUTBOX, SURVEYS)
+SUFFIX = ".jsonl"
+# A campaign's id names its file: lower-case letters, digits, dots and dashes.
+CAMPAIGN_ID = re.compile(r"[a-z0-9][a-z0-9.-]{0,79}")
+
+
+def check_campaign(campaign: str) -> str:
+    """The campaign id, if it can name a file; ValueError otherwise (the caller makes ids)."""
+    if not isinstance(campaign, str) or not CAMPAIGN_ID.fullmatch(campaign) or ".." in campaign:
+        raise ValueError(f"not a campaign id: {campaign!r}")
+    return campaign
+
+
+def read(path: Path) -> list[dict]:
+    """The documents of a journal, oldest first; [] when there is none yet."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise DataProblem(
+            _("cannot read {path}: {reason}").format(path=path, reason=files.reason(error))
+        ) from None
+    complete = raw[: raw.rfind(b"\n") + 1]  # a torn last line never counts
+    docs = []
+    for number, line in enumerate(complete.splitlines(), start=1):
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            doc = None
+        if not isinstance(doc, dict):
+            raise DataProblem(
+                _("{path}: line {line} is damaged; it was edited by hand").format(path=path, line=number)
+            )
+        docs.append(doc)
+    return docs
+
+
+def append(path: Path, docs: list[dict]) -> None:
+    """Add documents at the end of a journal, durably (under the store's lock)."""
+    if not docs:
+        return
+    files.ensure_dir(path.parent)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            tail = os.pread(fd, min(size, 1 << 16), max(0, size - (1 << 16)))
+            cut = tail.rfind(b"\n")
+            # Only a torn last line is cut; longer ones than this never exist.
+            os.ftruncate(fd, size - len(tail) + cut + 1 if cut >= 0 else 0)
+        files.write_pieces(fd, [orjson.dumps(doc) + b"\n" for doc in docs])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        files.fsync_dir(path.parent)
+
+
+def rewrite(path: Path, docs: list[dict]) -> None:
+    """Replace a journal's content at once (an erasure), or remove it when nothing is left."""
+    if docs:
+        files.write_atomic(path, b"".join(orjson.dumps(doc) + b"\n" for doc in docs))
+    elif path.exists():
+        path.unlink()
+        files.fsync_dir(path.parent)
+
+
+class Outbox:
+    """Which member each campaign's letter went to: the latest state of each, by campaign."""
+
+    def __init__(self, root: Path, shop):
+        self._folder = root / OUTBOX
+        self._shop = shop
+        self._pending: dict[str, list[dict]] = {}
+        self._forgotten: set[str] = set()
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._pending or self._forgotten)
+
+    def _path(self, campaign: str) -> Path:
+        return self._folder / f"{check_campaign(campaign)}{SUFFIX}"
+
+    def of(self, campaign: str) -> dict[str, dict]:
+        """The latest record of each member in the campaign, by card."""
+        latest: dict[str, dict] = {}
+        for doc in (*read(self._path(campaign)), *self._pending.get(campaign, ())):
+            latest[doc["card"]] = doc
+        for card in self._forgotten:
+            latest.pop(card, None)
+        return latest
+
+    def mark(self, campaign: str, card: str, state: str, **details) -> None:
+        """Record a member's state in a campaign (`at`, `error`, ... in `details`)."""
+        self._shop._check_writable()
+        self._path(campaign)
+        self._pending.setdefault(campaign, []).append(
+            {"campaign": campaign, "card": card, "state": state, **details}
+        )
+
+    def campaigns(self) -> list[str]:
+        """Every campaign with records, by id."""
+        found = set(self._pending)
+        if self._folder.is_dir():
+            found.update(p.stem for p in self._folder.glob(f"*{SUFFIX}") if CAMPAIGN_ID.fullmatch(p.stem))
+        return sorted(found)
+
+    def forget(self, card: str) -> None:
+        """Drop every record of a member (an erasure)."""
+        self._shop._check_writable()
+        self._forgotten.add(card)
+        for campaign, docs in self._pending.items():
+            self._pending[campaign] = [d for d in docs if d["card"] != card]
+
+    def write(self) -> None:
+        """Write what the transaction changed (the store calls this as it commits)."""
+        if self._forgotten and self._folder.is_dir():
+            for path in sorted(self._folder.glob(f"*{SUFFIX}")):
+                docs = read(path)
+                kept = [d for d in docs if d.get("card") not in self._forgotten]
+                if len(kept) != len(docs):
+                    rewrite(path, kept)
+        for campaign, docs in self._pending.items():
+            append(self._path(campaign), docs)
+        self._pending, self._forgotten = {}, set()
+
+
+class Answers:
+    """Survey answers (NPS scores), oldest first."""
+
+    def __init__(self, root: Path, shop):
+        self._path = root / ANSWERS
+        self._shop = shop
+        self._pending: list[dict] = []
+        self._forgotten: set[str] = set()
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self._pending or self._forgotten)
+
+    def add(self, doc: dict) -> None:
+        """A new answer."""
+        self._shop._check_writable()
+        self._pending.append(dict(doc))
+
+    def all(self) -> Iterator[dict]:
+        """Every answer, oldest first, with this transaction's."""
+        for doc in (*read(self._path), *self._pending):
+            if doc.get("card") in self._forgotten and "comment" in doc:
+                doc = {k: v for k, v in doc.items() if k != "comment"}
+            yield dict(doc)
+
+    def forget(self, card: str) -> None:
+        """Remove the comments of a member's answers (an erasure); the scores stay."""
+        self._shop._check_writable()
+        self._forgotten.add(card)
+        self._pending = [_without_comment(d) if d.get("card") == card else d for d in self._pending]
+
+    def write(self) -> None:
+        """Write what the transaction changed (the store calls this as it commits)."""
+        if self._forgotten:
+            docs = read(self._path)
+            if any(d.get("card") in self._forgotten and "comment" in d for d in docs):
+                rewrite(
+                    self._path, [_without_comment(d) if d.get("card") in self._forgotten else d for d in docs]
+                )
+        append(self._path, self._pending)
+        self._pending, self._forgotten = [], set()
+
+
+def _without_comment(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k != "comment"}
