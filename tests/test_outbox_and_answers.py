@@ -232,3 +232,14 @@ def test_an_erasure_scrubs_the_journals_in_the_archive_a_restore_kept(loyalty, t
         outbox = tar.extractfile("outbox/statements-2026-10.jsonl").read()
     assert b"secret words" not in answers and b"fine" in answers
     assert anna.encode() not in outbox
+
+
+@pytest.mark.folder_only
+def test_verify_reports_a_journal_changed_by_hand(loyalty):
+    anna = loyalty.enroll("Anna")
+    with loyalty.store().transaction() as shop:
+        shop.answers.add({"at": AT, "card": anna, "score": 9})
+    loyalty("verify")
+    (loyalty.data_dir / "surveys" / "answers.jsonl").write_bytes(b'{"card": 1}\n[1, 2]\n')
+    result = loyalty("verify", expect=3)
+    assert "answers.jsonl: line 2 is damaged" in result.output

@@ -1,4 +1,5 @@
-"""`verify`'s checks of the data folder's own files: the hot file, partitions, receipt shards.
+"""`verify`'s checks of the data folder's own files: the hot file, partitions, receipt shards,
+journals.
 
 The folder store keeps records of its files (the hot file's checksum, meta["files"] for
 every partition and receipt shard, the receipt index); these checks hold them against
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from loyalty_cli import files
 from loyalty_cli.language import _
 from loyalty_cli.ledger import LedgerEntry
-from loyalty_cli.storage.folder import hot_file, partitions
+from loyalty_cli.storage.folder import hot_file, journals, partitions
 
 if TYPE_CHECKING:
     from loyalty_cli.storage.folder.shop import Shop
@@ -44,6 +45,7 @@ class FolderChecks:
             yield _("{path}: {damage}").format(path=path, damage=damage)
         if recorded is not None:
             yield from partitions.check_files(shop.root, recorded)
+        yield from journals.check_files(shop.root)
 
     def receipt_index(self, shop: Shop, entries: list[LedgerEntry]) -> Iterator[str]:
         """The receipt index lists exactly the partitioned entries that carry a receipt.
