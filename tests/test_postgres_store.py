@@ -445,10 +445,43 @@ def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was
 
         assert result.returncode == 3
         assert result.stderr.count("\n") == 1
-        assert "the change is saved, but VACUUM of members, ledger at " in result.stderr
+        assert "the change is saved, but VACUUM of members, ledger, outbox, answers at " in result.stderr
         assert "run the command again as the owner of the tables" in result.stderr
         assert store.read().members.get(card)["name"] is None
         assert run(database_url, "member", "erase", card, "--yes").returncode == 0  # the owner finishes it
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP OWNED BY {till}")
+            cur.execute(f"DROP ROLE IF EXISTS {till}")
+        admin.close()
+
+
+def test_a_command_the_database_user_may_not_do_is_one_line_exit_3_and_saves_nothing(store, database_url):
+    psycopg2 = pytest.importorskip("psycopg2")
+    card = enroll(store)
+    with store.transaction() as shop:
+        shop.outbox.mark("statements-2026-10", card, "sent", at=AT)
+    till = f"till_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE ROLE {till} LOGIN")
+            cur.execute(f"GRANT USAGE ON SCHEMA {current_schema(cur)} TO {till}")
+            cur.execute(
+                f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {current_schema(cur)} TO {till}"
+            )
+        as_till = database_url.replace("postgres@", f"{till}@", 1)
+
+        result = run(as_till, "member", "erase", card, "--yes")  # the outbox's rows need DELETE
+
+        assert result.returncode == 3
+        assert result.stderr.count("\n") == 1
+        assert "the database user may not do this at " in result.stderr
+        assert "permission denied for table outbox" in result.stderr
+        assert "nothing was saved" in result.stderr
+        assert store.read().members.get(card)["name"] == "Anna Bērziņa"
+        assert list(store.read().outbox.of("statements-2026-10")) == [card]
     finally:
         with admin.cursor() as cur:
             cur.execute(f"DROP OWNED BY {till}")

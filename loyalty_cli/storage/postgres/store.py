@@ -301,6 +301,13 @@ class PostgresStore:
             yield shop
             if shop.changed and not dry_run:
                 shop.commit()
+        except driver.errors.InsufficientPrivilege as error:
+            raise DataProblem(
+                _(
+                    "the database user may not do this at {place} ({reason}); "
+                    "grant it the rights docs/postgresql.md lists; nothing was saved"
+                ).format(place=self.place, reason=_first_line(error))
+            ) from None
         except (driver.OperationalError, driver.InterfaceError) as error:
             raise DataProblem(
                 _(
@@ -977,7 +984,9 @@ class PgOutbox:
             return
         self._shop.make_journals()
         for card in self._forgotten:
-            self._shop.query("DELETE FROM outbox WHERE card = %s", (card,))
+            # Only where there is something to delete: a till's role may have no DELETE right.
+            if self._shop.query("SELECT 1 FROM outbox WHERE card = %s LIMIT 1", (card,)):
+                self._shop.query("DELETE FROM outbox WHERE card = %s", (card,))
         if self._changed:
             self._shop.insert_many(
                 "INSERT INTO outbox (campaign, card, doc) VALUES %s"
@@ -1041,6 +1050,11 @@ class PgAnswers:
                 [(str(doc.get("card", "")), _json(doc)) for doc in self._pending],
             )
         self._pending, self._forgotten = [], set()
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "?"
 
 
 def _copy(doc: dict) -> dict:
