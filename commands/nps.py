@@ -241,19 +241,22 @@ def nps_report(env: Env, first, last, by, as_json, as_csv):
             ]
         )
         return
-    people = [_row_for_people(row, by) for row in (*result.rows, result.total)]
-    people[-1][by] = _("Total")
+    people = [_row_for_people(row, by) for row in result.rows]
+    people.append({**_row_for_people(result.total, None), by: _("Total")})
     columns = [(by, _(HEADERS[by]))] + [
         (key, _(HEADERS[key])) for key in ("count", *core.CATEGORIES, "score")
     ]
     emit_table(people, columns, title=_("NPS, {period}").format(period=_period(first, last)))
 
 
-def _row_for_people(row, by: str) -> dict:
+def _row_for_people(row, by: str | None) -> dict:
+    """A row of the table: the group as the active language writes it, counts with their shares."""
     from loyalty_cli.reporting import nps as core
     from loyalty_cli.reporting import segments
 
-    if by == "month":
+    if by is None:
+        key = row.key
+    elif by == "month":
         key = formats.month_number(int(row.key[:4]), int(row.key[5:7]))
     elif by == "segment":
         key = _(segments.LABELS.get(row.key, row.key))
