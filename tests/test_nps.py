@@ -275,7 +275,9 @@ def write(tmp_path, text: str, name: str = "survey.csv", encoding: str = "utf-8"
 def test_import_records_every_row_and_a_rerun_adds_nothing(loyalty, anna, peter, tmp_path):
     survey = write(
         tmp_path,
-        f"card,score,comment,date,store\n{anna},9,Good,2026-11-01,Centrs\n29765432,3,Slow till,05.11.2026 14:30,\n",
+        "card,score,comment,date,store\n"
+        f"{anna},9,Good,2026-11-01,Centrs\n"
+        "29765432,3,Slow till,05.11.2026 14:30,\n",
     )
     assert loyalty.json("nps", "import", survey) == {
         "rows": 2,
