@@ -80,6 +80,12 @@ def test_thirds_are_rounded_only_for_display():
     assert tally.to_json()["promoters_pct"] == "33.3"
 
 
+def test_the_score_is_rounded_from_the_exact_figure_not_from_the_rounded_shares():
+    tally = nps.tally("all", [10, 0, 0])  # 33.3% promoters, 66.7% detractors
+    assert tally.to_json()["promoters_pct"] == "33.3" and tally.to_json()["detractors_pct"] == "66.7"
+    assert tally.to_json()["score"] == "-33.3"
+
+
 @pytest.mark.parametrize(
     ("exact", "text"),
     [
