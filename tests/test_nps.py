@@ -397,3 +397,36 @@ def test_import_of_a_cp1257_file_with_encoding(loyalty, anna, tmp_path):
     survey = write(tmp_path, f"card,score,comment\n{anna},9,Ļoti garšīga maize\n", encoding="cp1257")
     loyalty("nps", "import", survey, "--encoding", "cp1257")
     assert answers(loyalty)[0]["comment"] == "Ļoti garšīga maize"
+
+
+# languages
+
+
+def test_report_in_latvian_names_the_groups_and_writes_decimal_commas(loyalty, anna):
+    record_all(loyalty, anna, [10, 2, 3])
+    out = loyalty("--lang", "lv", "report", "nps").stdout
+    assert "Atbalstītāji (9-10): 1 (33,3%)" in out
+    assert "Kritiķi (0-6):" in out and "2 (66,7%)" in out
+    assert "-33,3" in out
+
+
+def test_report_in_russian_by_month_and_an_empty_period(loyalty, anna):
+    record_all(loyalty, anna, [9, 7], at="2026-10-10T10:00")
+    out = loyalty("--lang", "ru", "report", "nps", "--by", "month").stdout
+    assert "Промоутеры (9-10)" in out and "1 (50,0\u00a0%)" in out and "Итого" in out
+    empty = loyalty("--lang", "ru", "report", "nps", "--from", "2026-01-01", "--to", "2026-01-31").stdout
+    assert empty == "С 01.01.2026 по 31.01.2026 ответов NPS нет.\n"
+
+
+def test_record_and_its_refusals_in_latvian_and_russian(loyalty, anna):
+    out = loyalty("--lang", "lv", "nps", "record", anna, "8").stdout
+    assert out == f"Anna Bērziņa ({anna}): ierakstīta atbilde 8 (neitrāls)\n"
+    refused = loyalty("--lang", "ru", "nps", "record", anna, "11", expect=2).stderr
+    assert "оценка должна быть целым числом от 0 до 10, а не '11'" in refused
+
+
+def test_import_summary_in_latvian_takes_the_plural_of_its_count(loyalty, anna, tmp_path):
+    survey = write(tmp_path, f"card,score\n{anna},9\n{anna},10\n")
+    assert loyalty("--lang", "lv", "nps", "import", survey).stdout == (
+        "2 rindas: importētas 2, izlaistas 0 (jau ierakstītas)\n"
+    )
