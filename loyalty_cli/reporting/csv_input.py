@@ -188,7 +188,8 @@ def _read_records(sheet: Sheet, text: str) -> None:
     start = reader.line_num + 1
     try:
         for record in reader:
-            _take(sheet, start, record, {start}, guarded)
+            if any(record):  # not a blank line
+                _take(sheet, start, record, {start}, guarded)
             start = reader.line_num + 1
     except csv.Error as error:
         if "end of data" in str(error):
