@@ -93,6 +93,27 @@ def test_an_erased_member_is_refused_with_nothing_written(loyalty, anna):
     assert loyalty.snapshot() == before
 
 
+def test_a_closed_member_is_refused_with_nothing_written_but_a_blocked_one_may_answer(loyalty, anna, peter):
+    loyalty("member", "close", anna, "--reason", "moved away")
+    loyalty("member", "block", peter, "--reason", "card misuse")
+    before = loyalty.snapshot()
+    result = loyalty("nps", "record", anna, "9", expect=1)
+    assert f"member {anna} is closed" in result.stderr
+    assert loyalty.snapshot() == before
+    assert loyalty.json("nps", "record", peter, "4")["category"] == "detractor"
+
+
+def test_answers_of_a_replaced_card_count_for_the_member_and_new_ones_go_to_the_new_card(loyalty, anna):
+    loyalty("nps", "record", anna, "10")
+    new_card = loyalty.json("member", "replace-card", anna, "--reason", "lost")["new_card"]
+    result = loyalty("nps", "record", anna, "9", expect=1)
+    assert f"use card {new_card}" in result.stderr
+    loyalty("nps", "record", "29123456", "3")
+    assert [a["card"] for a in answers(loyalty)] == [anna, new_card]
+    rows = loyalty.json("report", "nps", "--by", "segment")["rows"]
+    assert [(row["segment"], row["count"]) for row in rows] == [("no purchases", 2)]
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
