@@ -122,9 +122,9 @@ def import_answers(env: Env, path, encoding, dry_run, as_json):
 
     All or nothing: a bad row (an unknown member, a score that is not 0-10, a date in the
     future ...) refuses the whole file, naming its line (exit 1), and nothing is recorded.
-    An answer already imported is skipped, by its ref or, without one, by its cells as
-    written, so importing the same file again, or a later export that repeats the earlier
-    answers, never counts an answer twice.
+    An answer already imported is skipped, by its ref or, without one, by its card, score,
+    date and store, so importing the same file again, or a later export that repeats the
+    earlier answers, never counts an answer twice.
 
     \b
     Example:

@@ -6,8 +6,9 @@ Answers are appended, never edited; a member's erasure drops the comments of the
 
 An import is all or nothing: one bad row refuses the whole file, naming its line, and
 nothing is written. Each imported answer keeps a `ref`: the file's response id when it has
-one, otherwise a digest of the row's cells as written, so the same file imported again
-(or a later export that repeats the earlier answers) never counts an answer twice.
+one, otherwise a digest of the row's card, score, moment and store as written, so the
+same file imported again (or a later export that repeats the earlier answers) never
+counts an answer twice.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from loyalty_cli import clock, members, text_fields, timeline
+from loyalty_cli import card_moves, cards, clock, members, text_fields, timeline
 from loyalty_cli.errors import InvalidInput, LoyaltyError, Refused
 from loyalty_cli.language import N_, _
 from loyalty_cli.reporting import csv_input
@@ -185,7 +186,9 @@ def import_answers(shop: Shop, sheet: csv_input.Sheet, *, now: clock.Clock, oper
     for line, row in sheet.rows:
         cells = {role: str(row.get(column) or "") for role, column in roles.items()}
         try:
-            ref = text_fields.clean(cells.get("ref"), RESPONSE_ID) or row_digest(cells)
+            ref = text_fields.clean(cells.get("ref"), RESPONSE_ID) or row_digest(
+                _member_key(shop, cells), cells
+            )
             if ref in known:
                 result.skipped += 1
                 continue
@@ -201,19 +204,29 @@ def import_answers(shop: Shop, sheet: csv_input.Sheet, *, now: clock.Clock, oper
     return result
 
 
-def row_digest(cells: dict[str, str]) -> str:
-    """The ref of a row without a response id: a digest of its cells as written, so that the
-    same row read again, from this file or a later export, has the same ref."""
-    roles = ("card", "phone", "score", "at", "comment", "store")
-    text = "\x1f".join(" ".join(cells.get(role, "").split()) for role in roles)
-    return "row:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+def row_digest(card: str, cells: dict[str, str]) -> str:
+    """The ref of a row without a response id: a digest of the member's card, the score, the
+    moment and the store as written, so that the same row read again, from this file or a
+    later export, has the same ref. Never of the comment or a phone: a ref holds no personal
+    data, and outlives an erasure unchanged."""
+    parts = [card, *(" ".join(cells.get(role, "").split()) for role in ("score", "at", "store"))]
+    return "row:" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
-def _answer_of_row(shop: Shop, cells: dict[str, str], *, now: clock.Clock, tz, operator: str) -> dict:
+def _member_key(shop: Shop, cells: dict[str, str]) -> str:
+    """The card a row names: as written when it is a card (also one replaced since), or the
+    card of the member whose phone it holds."""
     who = cells.get("card", "").strip() or cells.get("phone", "").strip()
     if not who:
         raise InvalidInput(_("the row names no member (its card and phone are empty)"))
-    member = find_member(shop, who)
+    card = cards.normalise(who)
+    if card and (card in shop.members or card_moves.moved_to(shop, card)):
+        return card
+    return members.find(shop, who)["card"]
+
+
+def _answer_of_row(shop: Shop, cells: dict[str, str], *, now: clock.Clock, tz, operator: str) -> dict:
+    member = find_member(shop, cells.get("card", "").strip() or cells.get("phone", "").strip())
     score = parse_score(cells.get("score", ""))
     at = clock.parse_sheet_moment(cells["at"], now, tz) if cells.get("at", "").strip() else now.now
     return answer(

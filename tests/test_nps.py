@@ -328,6 +328,28 @@ def test_a_later_export_that_repeats_earlier_answers_adds_only_the_new_ones(loya
     assert len(answers(loyalty)) == 2
 
 
+def test_the_same_answer_named_by_phone_or_card_or_with_its_comment_edited_is_one_answer(
+    loyalty, anna, tmp_path
+):
+    loyalty(
+        "nps", "import", write(tmp_path, "phone,score,date,comment\n29123456,9,2026-11-01,Nice\n", "a.csv")
+    )
+    again = write(tmp_path, f"card,score,date,comment\n{anna},9,2026-11-01,Nice (edited)\n", "b.csv")
+    assert loyalty.json("nps", "import", again)["skipped"] == 1
+    (stored,) = answers(loyalty)
+    assert "29123456" not in stored["ref"] and stored["comment"] == "Nice"
+
+
+def test_a_reimport_after_an_erasure_skips_the_erased_members_answers(loyalty, anna, peter, tmp_path):
+    survey = write(tmp_path, f"card,score,comment\n{anna},9,Nice\n{peter},2,Peter's private remark\n")
+    loyalty("nps", "import", survey)
+    loyalty("member", "erase", peter, "--yes")
+    before = loyalty.snapshot()
+    assert loyalty.json("nps", "import", survey)["skipped"] == 2
+    assert loyalty.snapshot() == before
+    assert "private" not in json.dumps(answers(loyalty))
+
+
 def test_import_by_response_id_skips_the_ids_already_imported(loyalty, anna, tmp_path):
     loyalty("nps", "import", write(tmp_path, f"Response ID,Card,Score\nr-1,{anna},9\n", "a.csv"))
     # the same response, its comment edited in the survey tool since: still the same answer
