@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from loyalty_cli import card_moves, cards, clock, members, text_fields, timeline
-from loyalty_cli.errors import InvalidInput, LoyaltyError, Refused
+from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.language import N_, _
 from loyalty_cli.reporting import csv_input
 from loyalty_cli.storage.unit_of_work import Shop
@@ -193,7 +193,7 @@ def import_answers(shop: Shop, sheet: csv_input.Sheet, *, now: clock.Clock, oper
                 result.skipped += 1
                 continue
             doc = _answer_of_row(shop, cells, now=now, tz=tz, operator=operator)
-        except LoyaltyError as error:
+        except (Refused, InvalidInput) as error:  # a damaged file (exit 3) stays what it is
             raise _bad_row(sheet, line, str(error)) from None
         known.add(ref)
         result.answers.append({**doc, "source": "import", "ref": ref})
