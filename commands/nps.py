@@ -187,16 +187,20 @@ HEADERS = {
     type=click.Choice(["month", "segment", "store"]),
     help="One row per month, per RFM segment (as of the last day) or per store.",
 )
+@click.option(
+    "--comments", is_flag=True, help="List the answers of the period that came with a comment instead."
+)
 @output_options
 @pass_env
-def nps_report(env: Env, first, last, by, as_json, as_csv):
+def nps_report(env: Env, first, last, by, comments, as_json, as_csv):
     """Net promoter score: promoters (9-10), passives (7-8), detractors (0-6) and the score.
 
     The score is % promoters - % detractors, from -100 to +100. Figures are computed
     exactly and rounded only where shown, to one decimal place (halves away from zero),
     so a shown score may differ by 0.1 from the difference of the shown percentages.
     Days are shop-local. --by segment puts each answer in its member's RFM segment as of
-    the last day; closed and erased members have none ("(closed)").
+    the last day; closed and erased members have none ("(closed)"). --comments lists what
+    members wrote, oldest first (an erased member's comments are gone).
 
     \b
     Example:
@@ -204,11 +208,15 @@ def nps_report(env: Env, first, last, by, as_json, as_csv):
       loyalty report nps --from 2026-01-01 --to 2026-06-30 --by month
       loyalty report nps --by segment --json
       loyalty report nps --by store --csv > nps.csv
+      loyalty report nps --from 2026-11-01 --comments
     """
     from loyalty_cli.reporting import nps as core
 
+    if comments and by:
+        raise click.UsageError(_("give one of --by and --comments"))
     shop = env.store().read()
-    today = env.clock.today(shop.programme().tz)
+    tz = shop.programme().tz
+    today = env.clock.today(tz)
     last = last or max(first or today, today)
     if first and first > last:
         raise click.UsageError(
@@ -216,6 +224,9 @@ def nps_report(env: Env, first, last, by, as_json, as_csv):
                 first=formats.day(first), last=formats.day(last)
             )
         )
+    if comments:
+        _comments(core.comments(shop, first, last), first, last, tz, as_json=as_json, as_csv=as_csv)
+        return
     result = core.report(shop, first, last, by)
     rows = [{by: row.key, **row.to_json()} for row in result.rows]
     period = {"from": first.isoformat() if first else None, "to": last.isoformat()}
@@ -301,3 +312,47 @@ def _no_answers(first, last) -> str:
     return _("No NPS answers from {first} to {last}.").format(
         first=formats.day(first), last=formats.day(last)
     )
+
+
+COMMENT_COLUMNS = ("at", "card", "score", "category", "store", "comment")
+COMMENT_HEADERS = {
+    "at": N_("When"),
+    "card": N_("Card"),
+    "score": N_("Score"),
+    "category": N_("Category"),
+    "store": N_("Store"),
+    "comment": N_("Comment"),
+}
+
+
+def _comments(found: list[dict], first, last, tz, *, as_json: bool, as_csv: bool) -> None:
+    """The answers with a comment: for scripts as stored, for people in shop time."""
+    from loyalty_cli.reporting import nps as core
+
+    rows = [
+        {
+            "at": doc["at"],
+            "card": doc["card"],
+            "score": doc["score"],
+            "category": CATEGORY[core.category(doc["score"])],
+            "store": doc.get("store"),
+            "comment": doc["comment"],
+        }
+        for doc in found
+    ]
+    if as_json:
+        emit_json({"from": first.isoformat() if first else None, "to": last.isoformat(), "comments": rows})
+        return
+    if as_csv:
+        emit_csv(rows, list(COMMENT_COLUMNS), numeric=("score",))
+        return
+    people = [
+        {
+            **row,
+            "at": formats.moment(clock.from_iso(row["at"]).astimezone(tz)),
+            "category": _(CATEGORY_NAMES[row["category"]]),
+        }
+        for row in rows
+    ]
+    title = _("NPS comments, {period}").format(period=_period(first, last))
+    emit_table(people, [(key, _(COMMENT_HEADERS[key])) for key in COMMENT_COLUMNS], title=title)

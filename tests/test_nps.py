@@ -151,6 +151,10 @@ def test_member_erase_removes_the_comments_of_the_members_answers(loyalty, anna,
     assert [a.get("comment") for a in kept] == [None, "Great bread"]
     assert all("secret" not in json.dumps(a) for a in kept)
     assert loyalty.json("report", "nps")["total"]["count"] == 2  # the scores still count
+    listed = loyalty.json("report", "nps", "--comments")["comments"]
+    assert [(c["card"], c["comment"]) for c in listed] == [(peter, "Great bread")]
+    for output in ("--csv", "--json"):
+        assert "secret" not in loyalty("report", "nps", "--comments", output).stdout
 
 
 # report nps
@@ -277,6 +281,50 @@ def test_report_table_has_a_total_row(loyalty, anna):
     out = loyalty("report", "nps", "--from", "2026-10-01", "--by", "month").stdout
     assert "NPS, 2026-10-01 to 2026-11-22" in out
     assert "2026-10" in out and "Total" in out and "1 (50.0%)" in out
+
+
+def test_report_comments_lists_what_members_wrote_in_the_period(loyalty, anna, peter):
+    loyalty(
+        "nps",
+        "record",
+        anna,
+        "3",
+        "--comment",
+        "=HYPERLINK(x)",
+        "--store",
+        "Centrs",
+        "--at",
+        "2026-11-03T18:20",
+    )
+    loyalty("nps", "record", peter, "10", "--at", "2026-11-04T09:00")  # no comment: not listed
+    loyalty("nps", "record", peter, "9", "--comment", "Old news", "--at", "2026-10-01T09:00")
+    document = loyalty.json("report", "nps", "--from", "2026-11-01", "--comments")
+    assert document == {
+        "from": "2026-11-01",
+        "to": "2026-11-22",
+        "comments": [
+            {
+                "at": "2026-11-03T16:20:00+00:00",
+                "card": anna,
+                "score": 3,
+                "category": "detractor",
+                "store": "Centrs",
+                "comment": "=HYPERLINK(x)",
+            }
+        ],
+    }
+    lines = loyalty("report", "nps", "--from", "2026-11-01", "--comments", "--csv").stdout.splitlines()
+    assert lines == [
+        "at,card,score,category,store,comment",
+        f"2026-11-03T16:20:00+00:00,{anna},3,detractor,Centrs,'=HYPERLINK(x)",
+    ]
+    table = loyalty("report", "nps", "--comments").stdout
+    assert "2026-11-03 18:20" in table and "Old news" in table and "detractor" in table
+
+
+def test_comments_and_by_together_are_a_usage_error(loyalty):
+    result = loyalty("report", "nps", "--comments", "--by", "month", expect=2)
+    assert "give one of --by and --comments" in result.stderr
 
 
 def test_a_period_that_ends_before_it_starts_is_a_usage_error(loyalty):
@@ -473,3 +521,10 @@ def test_import_summary_in_latvian_takes_the_plural_of_its_count(loyalty, anna, 
     assert loyalty("--lang", "lv", "nps", "import", survey).stdout == (
         "2 rindas: importētas 2, izlaistas 0 (jau ierakstītas)\n"
     )
+
+
+def test_comments_in_latvian_show_the_moment_in_shop_time_and_the_category(loyalty, anna):
+    loyalty("nps", "record", anna, "3", "--comment", "Rinda par garu", "--at", "2026-11-03T18:20")
+    out = loyalty("--lang", "lv", "report", "nps", "--comments").stdout
+    assert "NPS komentāri, līdz 22.11.2026." in out
+    assert "3.11.2026. 18:20" in out and "kritiķis" in out and "Rinda par garu" in out

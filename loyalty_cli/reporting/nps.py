@@ -113,16 +113,7 @@ class Report:
 
 def report(shop: Shop, first: date | None, last: date, by: str | None = None) -> Report:
     """The NPS of the answers given from `first` to `last` (both included), grouped `by`."""
-    if first is not None and first > last:
-        raise InvalidInput(
-            _("the period starts ({first}) after it ends ({last})").format(
-                first=first.isoformat(), last=last.isoformat()
-            )
-        )
-    tz = shop.programme().tz
-    since = clock.iso(clock.start_of_day(first, tz)) if first else ""
-    until = clock.iso(clock.end_of_day(last, tz))
-    answers = [doc for doc in shop.answers.all() if since <= doc["at"] <= until]
+    answers = given(shop, first, last)
     total = tally("total", (doc["score"] for doc in answers))
     if by is None:
         return Report(first, last, by, (), total)
@@ -139,6 +130,26 @@ def report(shop: Shop, first: date | None, last: date, by: str | None = None) ->
     else:
         keys = sorted(k for k in groups if k != NO_STORE) + ([NO_STORE] if NO_STORE in groups else [])
     return Report(first, last, by, tuple(tally(key, groups.get(key, ())) for key in keys), total)
+
+
+def given(shop: Shop, first: date | None, last: date) -> list[dict]:
+    """The answers given from `first` (None: the first ever) to `last`, shop-local days, oldest first."""
+    if first is not None and first > last:
+        raise InvalidInput(
+            _("the period starts ({first}) after it ends ({last})").format(
+                first=first.isoformat(), last=last.isoformat()
+            )
+        )
+    tz = shop.programme().tz
+    since = clock.iso(clock.start_of_day(first, tz)) if first else ""
+    until = clock.iso(clock.end_of_day(last, tz))
+    return [doc for doc in shop.answers.all() if since <= doc["at"] <= until]
+
+
+def comments(shop: Shop, first: date | None, last: date) -> list[dict]:
+    """The answers of the period that came with a comment, oldest first (an erasure removes a
+    member's comments, so theirs are not among them)."""
+    return [doc for doc in given(shop, first, last) if doc.get("comment")]
 
 
 def _keys(shop: Shop, by: str, last: date):
