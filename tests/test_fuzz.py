@@ -264,6 +264,7 @@ COMMANDS = {
         option("--from", days),
         option("--to", days),
         option("--by", st.one_of(st.sampled_from(["month", "segment", "store"]), hostile)),
+        flag("--comments"),
         flag("--csv"),
     ),
 }
