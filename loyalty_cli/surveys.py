@@ -42,7 +42,8 @@ COLUMNS = {
     "comment": ("comment", "comments", "feedback", "reason"),
     "at": ("at", "date", "timestamp", "submitted at", "submitted", "time", "end date"),
     "store": ("store", "shop"),
-    "ref": ("ref", "response id", "respondent id", "response", "id"),
+    # A survey tool's id of the answer, unique across its surveys (a plain row number would not be).
+    "ref": ("ref", "response id", "response_id", "respondent id"),
 }
 
 
@@ -60,10 +61,6 @@ class Answer:
 
     doc: dict
     member: dict
-
-    @property
-    def score(self) -> int:
-        return self.doc["score"]
 
 
 def record(
