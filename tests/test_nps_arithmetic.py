@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from loyalty_cli import clock
 from loyalty_cli.errors import InvalidInput
 from loyalty_cli.reporting import nps
 from loyalty_cli.surveys import parse_score
@@ -124,3 +128,43 @@ def test_whole_scores_from_0_to_10_are_read(text):
 def test_other_scores_are_refused(text):
     with pytest.raises(InvalidInput, match="whole number from 0 to 10"):
         parse_score(text)
+
+
+class AnswersOnly:
+    """A shop holding survey answers and nothing else: what `report` reads for --by month and store."""
+
+    def __init__(self, docs: list[dict]):
+        self.answers = SimpleNamespace(all=lambda: iter(docs))
+
+    def programme(self):
+        return SimpleNamespace(tz=ZoneInfo("Europe/Riga"))
+
+
+answer_docs = st.lists(
+    st.builds(
+        lambda minutes, score, store: {
+            "at": clock.iso(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)),
+            "card": "100000000009",
+            "score": score,
+            **({"store": store} if store else {}),
+        },
+        st.integers(min_value=0, max_value=60 * 24 * 330),
+        st.integers(min_value=0, max_value=10),
+        st.sampled_from([None, "Centrs", "Agenskalns"]),
+    ),
+    max_size=200,
+)
+
+
+@given(answer_docs, st.sampled_from(["month", "store"]), st.dates(date(2026, 1, 1), date(2026, 11, 30)))
+def test_the_groups_add_up_to_the_total_and_the_total_to_the_answers_of_the_period(docs, by, first):
+    shop = AnswersOnly(sorted(docs, key=lambda doc: doc["at"]))
+    last = date(2026, 11, 30)
+    result = nps.report(shop, first, last, by)
+    since = clock.iso(clock.start_of_day(first, ZoneInfo("Europe/Riga")))
+    assert result.total == nps.tally("total", [doc["score"] for doc in docs if doc["at"] >= since])
+    for name in nps.CATEGORIES:
+        assert sum(getattr(row, name) for row in result.rows) == getattr(result.total, name)
+    assert len({row.key for row in result.rows}) == len(result.rows)
+    if by == "month" and result.total.count:
+        assert result.rows[0].key == f"{first:%Y-%m}" and result.rows[-1].key == "2026-11"
