@@ -14,6 +14,7 @@ from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
 from .context import DAY, Env, output_options, pass_env
+from .nps import nps_report
 from .render import emit_csv, emit_json, emit_pairs, emit_table
 from .translated import Group
 
@@ -25,7 +26,10 @@ as_of_option = click.option("--as-of", type=DAY, help="Evaluate as of the end of
 @click.group(cls=Group)
 def report():
     """Reports: summary, tiers, RFM segments, points about to expire, the day's activity,
-    membership plans."""
+    membership plans, NPS."""
+
+
+report.add_command(nps_report)
 
 
 def _as_of(env: Env, shop, as_of):

@@ -41,6 +41,7 @@ COMMANDS = {
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
     "migrate": "moving:migrate",
+    "nps": "nps:nps",
 }
 # Other spellings people type; they work but are not listed in --help.
 ALIASES = {"enrol"}

@@ -77,7 +77,16 @@ def flag(name: str) -> st.SearchStrategy[list[str]]:
 
 def csv_text() -> st.SearchStrategy[str]:
     row = st.lists(st.one_of(hostile, amounts, moments, members), min_size=0, max_size=6).map(",".join)
-    header = st.sampled_from(["card,amount,receipt,at", "name,phone,email,birthday,card", "", "x", "card"])
+    header = st.sampled_from(
+        [
+            "card,amount,receipt,at",
+            "name,phone,email,birthday,card",
+            "",
+            "x",
+            "card",
+            "card,score,comment,at,store",
+        ]
+    )
     return st.tuples(header, st.lists(row, max_size=6)).map(lambda t: "\n".join([t[0], *t[1]]))
 
 
@@ -239,6 +248,25 @@ COMMANDS = {
         option("--at", moments),
     ),
     "report rewards": line("report", "rewards", option("--from", days), option("--to", days), flag("--csv")),
+    "nps record": line(
+        "nps",
+        "record",
+        arg(members),
+        arg(st.one_of(st.integers(min_value=0, max_value=10).map(str), numbers, hostile)),
+        option("--comment", hostile),
+        option("--at", moments),
+        option("--store", hostile),
+    ),
+    "nps import": line("nps", "import", arg(st.just("@csv")), flag("--dry-run")),
+    "report nps": line(
+        "report",
+        "nps",
+        option("--from", days),
+        option("--to", days),
+        option("--by", st.one_of(st.sampled_from(["month", "segment", "store"]), hostile)),
+        flag("--comments"),
+        flag("--csv"),
+    ),
 }
 
 

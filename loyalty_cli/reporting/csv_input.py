@@ -9,6 +9,11 @@ No row is ever lost without a word: a cell never holds a line break in these fil
 record that runs over several lines means a quote was left open. Each line it swallowed is
 rejected on its own, with its line number, and so is a line with a cell longer than any a
 shop types. `imported + skipped + rejected` always equals the rows of the file.
+
+A survey tool's export is the exception: its free-text answers keep the line breaks people
+typed, inside quotes. Read with `cells_over_lines`, a quoted cell may run over several
+lines, each row is numbered by the line it starts on, and a quote left open is reported at
+the row where it was opened (the rows after it cannot be told apart).
 """
 
 from __future__ import annotations
@@ -59,8 +64,13 @@ class Sheet:
         return len(self.rows) + len(self.bad_lines)
 
 
-def read(path: Path, required: tuple[str, ...], encoding: str | None = None) -> Sheet:
-    """The header and rows of a CSV file; InvalidInput (exit 2) when it cannot be read at all."""
+def read(
+    path: Path, required: tuple[str, ...], encoding: str | None = None, *, cells_over_lines: bool = False
+) -> Sheet:
+    """The header and rows of a CSV file; InvalidInput (exit 2) when it cannot be read at all.
+
+    With `cells_over_lines`, a quoted cell may hold line breaks (see the module's docstring).
+    """
     text, bom = _decode(path, encoding)
     lines = io.StringIO(text, newline="").readlines()
     if not lines:
@@ -70,7 +80,10 @@ def read(path: Path, required: tuple[str, ...], encoding: str | None = None) -> 
     columns = [name.lower() for name in header]
     _check_header(path, header, columns, required, delimiter)
     sheet = Sheet(path, header, columns, delimiter, bom)
-    _read_rows(sheet, lines, text)
+    if cells_over_lines:
+        _read_records(sheet, text)
+    else:
+        _read_rows(sheet, lines, text)
     return sheet
 
 
@@ -163,6 +176,27 @@ def _read_rows(sheet: Sheet, lines: list[str], text: str) -> None:
             _take(sheet, number, record, long_lines, guarded)
         sheet.bad_lines.sort(key=lambda bad: bad.line)
     _check_last_line(sheet, lines)
+
+
+def _read_records(sheet: Sheet, text: str) -> None:
+    """Rows whose quoted cells may hold line breaks, each numbered by the line it starts on."""
+    if len(text) >= csv.field_size_limit():
+        csv.field_size_limit(min(len(text) + 1, sys.maxsize))  # a long cell is ours to report
+    guarded = "'" in text
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sheet.delimiter, strict=True)
+    next(reader)
+    start = reader.line_num + 1
+    try:
+        for record in reader:
+            if any(record):  # not a blank line
+                _take(sheet, start, record, {start}, guarded)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        if "end of data" in str(error):
+            reason = _("a quote opened on this line is not closed before the file ends")
+        else:
+            reason = _("a quote on this line is neither at the start nor at the end of a cell")
+        sheet.bad_lines.append(BadLine(start, {}, reason))
 
 
 def _check_last_line(sheet: Sheet, lines: list[str]) -> None:
