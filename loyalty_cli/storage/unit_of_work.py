@@ -11,7 +11,7 @@ run time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -32,6 +32,10 @@ class Store(Protocol):
 
     def transaction(self, *, create: bool = False, dry_run: bool = False) -> AbstractContextManager[Shop]:
         """One writer at a time (waiting up to --wait): everything written at the end, or nothing."""
+
+    def version(self) -> Hashable:
+        """A cheap token that changes whenever a transaction commits (None before `init`),
+        so that a long-running session re-reads only when the data changed underneath it."""
 
 
 class Members(Protocol):
