@@ -134,8 +134,9 @@ def _warm_up() -> None:
 
     from . import members, points  # noqa: F401
 
-    gc.enable()  # the session lives long: what each action leaves behind must be freed
-    gc.freeze()
+    if not gc.isenabled():  # `loyalty` turns it off for a one-shot command (cli.main)
+        gc.enable()  # the session lives long: what each action leaves behind must be freed
+        gc.freeze()
 
 
 # -- what the cashier sees -----------------------------------------------------------------

@@ -135,7 +135,8 @@ def _is_amount(text: str, serving: bool) -> bool:
     decimals (12,30; 12,3O is a mistyped one), and while a customer is served a short
     number too (12). A long number is a card or a phone, `+371...` a phone."""
     tokens = text.split()
-    if not re.match(r"^-?[0-9.,]", tokens[0]):
+    whole = cards.normalise(text)
+    if not re.match(r"^-?[0-9.,]", tokens[0]) or (len(whole) > AMOUNT_DIGITS and whole.isalnum()):
         return False
     head = " ".join(tokens[: _amount_length(tokens)])
     if "," in head or "." in head:
@@ -176,10 +177,10 @@ def _purchase(text: str, cashback: bool) -> Purchase:
 def _payment(text: str, cashback: bool) -> checkout.Payment:
     """`pay all`, `pay 200` (points), or `pay 3,45` (money, in a cashback programme)."""
     if text.casefold() == "all":
-        return checkout.Payment(pay_all=True)
+        return checkout.Payment(everything=True)
     if cashback or not text.isdigit():
-        return checkout.Payment(pay_amount=parse_amount(text))
-    return checkout.Payment(pay_points=_count(text))
+        return checkout.Payment(amount=parse_amount(text))
+    return checkout.Payment(points=_count(text))
 
 
 def _redeem(rest: str, cashback: bool) -> Redeem:
