@@ -65,19 +65,22 @@ def till(env: Env, place):
     terminal = on_terminal(sys.stdin) and on_terminal(sys.stdout)
     screen = Screen(terminal)
     session = counter.Till(env.store(), lambda: clock.Clock.system().now, operator=env.operator, place=place)
-    programme = session.reading().programme()  # no programme: refused before the first line
+    session.reading()  # no programme: refused before the first line
     _warm_up()
     if terminal:
         screen.note(_("Till ready. Scan a card; ? for help, q to quit."))
     for line in _lines(terminal, session, screen):
         try:
-            action = counter.read_line(line, serving=session.card is not None, cashback=programme.cashback)
+            cashback = session.kept("cashback", lambda shop: shop.programme().cashback)
+            action = counter.read_line(line, serving=session.card is not None, cashback=cashback)
             if isinstance(action, counter.Quit):
                 break
             _do(session, action, screen)
-            programme = session.reading().programme() if not isinstance(action, counter.Help) else programme
         except LoyaltyError as error:
             screen.error(str(error))
+        finally:
+            session.rest()
+    session.forget()
 
 
 def _do(session: counter.Till, action, screen: Screen) -> None:
@@ -104,14 +107,22 @@ def _do(session: counter.Till, action, screen: Screen) -> None:
 
 def _lines(terminal: bool, session: counter.Till, screen: Screen):
     """The lines typed: with a prompt and a history on a terminal (readline), else read as
-    they come; the end of the input ends the session."""
-    if not terminal:
-        yield from sys.stdin
-        return
-    with contextlib.suppress(ImportError):  # input() gains line editing and a history
-        import readline  # noqa: F401
+    they come; the end of the input ends the session.
+
+    Before each line, what the last action left behind is freed (its shop holds reference
+    cycles): while the cashier types, never during an action.
+    """
+    if terminal:
+        with contextlib.suppress(ImportError):  # input() gains line editing and a history
+            import readline  # noqa: F401
     while True:
-        gc.collect()  # while the cashier types: never during an action
+        gc.collect()
+        if not terminal:
+            line = sys.stdin.readline()
+            if not line:
+                return
+            yield line
+            continue
         try:
             yield input(_prompt(session))
         except EOFError:

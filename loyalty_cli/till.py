@@ -252,26 +252,37 @@ class Till:
         The version is taken before reading, so a change made meanwhile is read next time.
         """
         self._tick()
-        version = self.store.version()
-        if self._shop is None or version != self._version:
-            self.forget()
+        self._check_version()
+        if self._shop is None:
             self._shop = self.store.read()
-            self._version = version
         return self._shop
-
-    def forget(self) -> None:
-        """Drop what was read (a store that holds a snapshot open lets it go)."""
-        close = getattr(self._shop, "close", None)
-        if close is not None:
-            close()
-        self._shop, self._version, self._kept = None, None, {}
 
     def kept(self, key, compute: Callable[[Shop], object]):
         """`compute(shop)` for the data as it stands, worked out once per version of it."""
-        shop = self.reading()
+        self._check_version()
         if key not in self._kept:
-            self._kept[key] = compute(shop)
+            self._kept[key] = compute(self.reading())
         return self._kept[key]
+
+    def rest(self) -> None:
+        """Between actions: a reading that holds a transaction open on its store (a
+        PostgreSQL snapshot) is let go, so that an idle till holds nothing on the server;
+        what was worked out from it is kept while the version stays."""
+        close = getattr(self._shop, "close", None)
+        if close is not None:
+            close()
+            self._shop = None
+
+    def forget(self) -> None:
+        """Drop everything read."""
+        self.rest()
+        self._shop, self._version, self._kept = None, None, {}
+
+    def _check_version(self) -> None:
+        version = self.store.version()
+        if version != self._version or version is None:
+            self.forget()
+            self._version = version
 
     def look_up(self, text: str) -> dict:
         """The member named by card or phone (UnknownMember if none); they are now served."""

@@ -94,6 +94,8 @@ def test_an_open_session_never_blocks_maintain_and_sees_its_change(loyalty):
         process.stdin.write(f"{card}\n12,30\n")
         process.stdin.flush()
         assert any("balance 12" in line for line in out.until("balance 12"))
+        if loyalty.on_postgres:
+            assert _transactions_left_open(loyalty.database) == []
         # The session is open, idle, its input still open: maintain runs beside it.
         started = time.monotonic()
         done = subprocess.run(
@@ -121,6 +123,26 @@ def test_an_open_session_never_blocks_maintain_and_sees_its_change(loyalty):
             process.wait()
     assert loyalty.json("member", "show", card)["balance"] == 38
     loyalty("verify")
+
+
+def _transactions_left_open(url: str) -> list[str]:
+    """The states of the connections of the URL's schema (named after it) that hold a
+    transaction open while idle."""
+    import psycopg2
+
+    schema = url.rsplit("application_name=", 1)[1]
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT state FROM pg_stat_activity WHERE application_name = %s AND pid <> pg_backend_pid()"
+                " AND state LIKE 'idle in transaction%%'",
+                (schema,),
+            )
+            return [row[0] for row in cur.fetchall()]
+    finally:
+        conn.close()
 
 
 @pytest.mark.folder_only
