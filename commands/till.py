@@ -135,7 +135,7 @@ def _lines(terminal: bool, session: counter.Till, screen: Screen):
 def _prompt(session: counter.Till) -> str:
     if session.card is None:
         return _("card or phone> ")
-    return _("{card}> ").format(card=cards.display(session.card))
+    return f"{cards.display(session.card)}> "
 
 
 def _warm_up() -> None:

@@ -202,3 +202,16 @@ def test_in_a_cashback_programme_redeem_and_pay_take_money():
 def test_a_line_that_is_no_action_is_refused(line):
     with pytest.raises(InvalidInput):
         counter.read_line(line, serving=True)
+
+
+def test_the_member_is_shown_in_russian_with_the_right_plural(loyalty):
+    card = loyalty.enroll("Ilze Ozola", "--birthday", "1990-11-22")
+    loyalty("adjust", card, "21", "--reason", "opening")
+    done = loyalty("--lang", "ru", "till", input=f"{card}\nr 2,5\nq\n")
+    assert "  Баланс 21 балл\n  Сегодня день рождения!\n" in done.stdout
+    assert done.stderr == "Ошибка: '2,5' — не целое число баллов\n"
+
+
+def test_the_help_of_the_till_is_in_latvian(loyalty):
+    done = loyalty("--lang", "lv", "till", input="?\n")
+    assert "izmantot 200 punktus" in done.stdout
