@@ -228,7 +228,7 @@ def _member_lines(shop, member: dict) -> list[tuple[str, str | None]]:
             text = _("NOT SERVED: {refusal}").format(refusal=refusal)
             if why:
                 text += " " + _("({reason})").format(reason=why)
-            lines.append(("  " + text, "warn"))
+            lines.append(("  " + text, "refused"))
             return lines
     units = member["points"]["balance"]
     spendable = pending.spendable(member, today.isoformat())
@@ -262,14 +262,18 @@ def _expiring_soon(programme, document: dict, today: date) -> str | None:
     last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
     if last > today + timedelta(days=EXPIRY_SOON_DAYS):
         return None
-    value = soonest["points"]
+    value, fields = soonest["points"], {"day": formats.day(last)}
     if isinstance(value, str):  # cashback: money
-        return _("{amount} of cashback lapses on {day}").format(
-            amount=formats.money(Decimal(value), programme.currency), day=formats.day(last)
+        fields["amount"] = formats.money(Decimal(value), programme.currency)
+        if last < today:  # lapsed by the rules; the nightly job has not taken them yet
+            return _("{amount} of cashback lapsed on {day}").format(**fields)
+        return _("{amount} of cashback lapses on {day}").format(**fields)
+    fields["count"] = formats.number(value)
+    if last < today:
+        return ngettext("{count} point lapsed on {day}", "{count} points lapsed on {day}", value).format(
+            **fields
         )
-    return ngettext("{count} point lapses on {day}", "{count} points lapse on {day}", value).format(
-        count=formats.number(value), day=formats.day(last)
-    )
+    return ngettext("{count} point lapses on {day}", "{count} points lapse on {day}", value).format(**fields)
 
 
 def _search(session: counter.Till, text: str, screen: Screen) -> None:
