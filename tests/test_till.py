@@ -62,6 +62,12 @@ def test_a_birthday_today_and_points_about_to_lapse_are_pointed_out(loyalty):
     assert "15 points lapse on 2026-11-30" in shown
 
 
+def test_points_past_their_expiry_before_maintain_ran_are_said_to_have_lapsed(loyalty):
+    card = loyalty.enroll("Ilze Ozola", now="2025-10-01T10:00:00+00:00")
+    loyalty("adjust", card, "3", "--reason", "old card", now="2025-10-02T10:00:00+00:00")
+    assert "3 points lapsed on 2026-10-31" in _session(loyalty, card, "q").stdout
+
+
 def test_an_unknown_card_is_refused_in_one_line_and_the_session_goes_on(loyalty, anna):
     before = loyalty.snapshot()
     done = _session(loyalty, "999999999999", "12,30", anna, "q")
