@@ -71,8 +71,7 @@ def till(env: Env, place):
         screen.note(_("Till ready. Scan a card; ? for help, q to quit."))
     for line in _lines(terminal, session, screen):
         try:
-            cashback = session.kept("cashback", lambda shop: shop.programme().cashback)
-            action = counter.read_line(line, serving=session.card is not None, cashback=cashback)
+            action = counter.read_line(line, serving=session.card is not None)
             if isinstance(action, counter.Quit):
                 break
             _do(session, action, screen)

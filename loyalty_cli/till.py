@@ -79,12 +79,13 @@ class Purchase(NamedTuple):
 
 
 class Redeem(NamedTuple):
-    """`r N` (points; money in a cashback programme) or `r REWARD`."""
+    """`r N` (points), `r 3,45` (money: a cashback programme's balance) or `r REWARD`."""
 
     points: int | None = None
     amount: Decimal | None = None
     reward: str | None = None
     receipt: str | None = None
+    typed: str = ""  # what the cashier typed, for a refusal
 
 
 class Refund(NamedTuple):
@@ -97,12 +98,12 @@ class Refund(NamedTuple):
 Action = Next | Quit | Help | LookUp | Search | Purchase | Redeem | Refund
 
 
-def read_line(line: str, *, serving: bool, cashback: bool = False) -> Action:
+def read_line(line: str, *, serving: bool) -> Action:
     """The action a typed line asks for; InvalidInput (one line, nothing done) if it is not one.
 
     `serving`: a customer is being served, so an amount is a purchase (without one it is
-    refused: scan a card first). `cashback`: the programme's balance is money, so `r 3,45`
-    spends money rather than points.
+    refused: scan a card first). A line is read without the programme: whether `r 3` means
+    points or money (in a cashback programme) is settled in the action's transaction.
     """
     text = line.strip()
     if not text:
@@ -120,13 +121,13 @@ def read_line(line: str, *, serving: bool, cashback: bool = False) -> Action:
             raise InvalidInput(_("type what to look for after the slash, such as /berz"))
         return Search(found)
     if command in REDEEM:
-        return _redeem(rest, cashback)
+        return _redeem(rest)
     if command in REFUND:
         return _refund(rest)
     if _is_amount(text, serving):
         if not serving:
             raise InvalidInput(_("no customer yet: scan a card or type a phone number first"))
-        return _purchase(text, cashback)
+        return _purchase(text)
     return LookUp(text)
 
 
@@ -154,7 +155,7 @@ def _amount_length(tokens: list[str]) -> int:
     return count
 
 
-def _purchase(text: str, cashback: bool) -> Purchase:
+def _purchase(text: str) -> Purchase:
     tokens = text.split()
     length = _amount_length(tokens)
     amount = parse_amount(" ".join(tokens[:length]))
@@ -168,22 +169,22 @@ def _purchase(text: str, cashback: bool) -> Purchase:
         if token.startswith("#"):
             receipt = _receipt(token)
         elif token.casefold() in ("pay", "p"):
-            payment = _payment(rest.pop(0) if rest else "all", cashback)
+            payment = _payment(rest.pop(0) if rest else "all")
         else:
             raise _not_understood(token)
     return Purchase(amount, receipt, payment)
 
 
-def _payment(text: str, cashback: bool) -> checkout.Payment:
-    """`pay all`, `pay 200` (points), or `pay 3,45` (money, in a cashback programme)."""
+def _payment(text: str) -> checkout.Payment:
+    """`pay all`, `pay 200` (points), or `pay 3,45` (money's worth of them, or cashback)."""
     if text.casefold() == "all":
         return checkout.Payment(everything=True)
-    if cashback or not text.isdigit():
+    if not text.isdigit():
         return checkout.Payment(amount=parse_amount(text))
     return checkout.Payment(points=_count(text))
 
 
-def _redeem(rest: str, cashback: bool) -> Redeem:
+def _redeem(rest: str) -> Redeem:
     tokens = rest.split()
     receipt = None
     if tokens and tokens[-1].startswith("#"):
@@ -191,12 +192,10 @@ def _redeem(rest: str, cashback: bool) -> Redeem:
     if not tokens:
         raise InvalidInput(_("say what to redeem: r 200 (points) or r NAME (a reward)"))
     what = " ".join(tokens)
-    if cashback and _LOOKS_LIKE_AMOUNT.match(what):
-        return Redeem(amount=parse_amount(what), receipt=receipt)
     if what.isdigit():
-        return Redeem(points=_count(what), receipt=receipt)
+        return Redeem(points=_count(what), receipt=receipt, typed=what)
     if _LOOKS_LIKE_AMOUNT.match(what):
-        raise InvalidInput(_("{text!r} is not a whole number of points").format(text=what))
+        return Redeem(amount=parse_amount(what), receipt=receipt, typed=what)
     return Redeem(reward=what, receipt=receipt)
 
 
@@ -242,7 +241,6 @@ class Till:
         self.card: str | None = None  # the customer being served
         self._shop: Shop | None = None
         self._version: Hashable = None
-        self._kept: dict = {}
 
     # -- reading ----------------------------------------------------------------------
 
@@ -257,17 +255,10 @@ class Till:
             self._shop = self.store.read()
         return self._shop
 
-    def kept(self, key, compute: Callable[[Shop], object]):
-        """`compute(shop)` for the data as it stands, worked out once per version of it."""
-        self._check_version()
-        if key not in self._kept:
-            self._kept[key] = compute(self.reading())
-        return self._kept[key]
-
     def rest(self) -> None:
         """Between actions: a reading that holds a transaction open on its store (a
-        PostgreSQL snapshot) is let go, so that an idle till holds nothing on the server;
-        what was worked out from it is kept while the version stays."""
+        PostgreSQL snapshot) is let go, so that an idle till holds nothing on the server.
+        A reading that holds nothing (the data folder's, in memory) is kept."""
         close = getattr(self._shop, "close", None)
         if close is not None:
             close()
@@ -276,7 +267,7 @@ class Till:
     def forget(self) -> None:
         """Drop everything read."""
         self.rest()
-        self._shop, self._version, self._kept = None, None, {}
+        self._shop, self._version = None, None
 
     def _check_version(self) -> None:
         version = self.store.version()
@@ -304,6 +295,9 @@ class Till:
     def purchase(self, action: Purchase, then=None):
         """Record a purchase by the customer being served (points.purchase)."""
         with self._changing() as (shop, at):
+            payment = action.payment
+            if payment.points and shop.programme().cashback:  # `pay 3`: 3.00 of cashback
+                payment = checkout.Payment(amount=Decimal(payment.points))
             done = points.purchase(
                 shop,
                 self._served(),
@@ -312,7 +306,7 @@ class Till:
                 operator=self.operator,
                 receipt=action.receipt,
                 store=self.place,
-                payment=action.payment,
+                payment=payment,
             )
             return done, then(shop, done) if then else None
 
@@ -333,11 +327,18 @@ class Till:
                 )
                 done = taken.done
             else:
+                count, amount = action.points, action.amount
+                if shop.programme().cashback and count is not None:  # `r 3`: 3.00 of cashback
+                    count, amount = None, Decimal(count)
+                elif not shop.programme().cashback and amount is not None:  # `r 1,5`: a slip
+                    raise InvalidInput(
+                        _("{text!r} is not a whole number of points").format(text=action.typed)
+                    )
                 done = points.redeem(
                     shop,
                     self._served(),
-                    action.points,
-                    amount=action.amount,
+                    count,
+                    amount=amount,
                     at=at,
                     operator=self.operator,
                     receipt=action.receipt,

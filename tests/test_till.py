@@ -97,6 +97,24 @@ def test_a_typo_in_the_amount_is_refused_in_one_line_and_nothing_is_written(loya
     assert loyalty.snapshot() == before
 
 
+def test_in_a_cashback_programme_the_till_redeems_and_pays_money(loyalty, anna):
+    loyalty("program", "set", "earn.mode", "cashback")
+    loyalty("program", "set", "earn.cashback_percent", "10")
+    done = _session(loyalty, anna, "50,00", "r 2", "10,00 pay 1,50", "q")
+    assert done.stderr == ""
+    assert "-€2.00 cashback spent; balance €3.00" in done.stdout
+    assert loyalty.json("member", "show", anna)["balance"] == "2.35"
+    loyalty("verify")
+
+
+def test_money_typed_to_redeem_in_a_points_programme_is_refused(loyalty, anna):
+    loyalty("adjust", anna, "300", "--reason", "opening")
+    before = loyalty.snapshot()
+    done = _session(loyalty, anna, "r 1,5", "q")
+    assert done.stderr == "Error: '1,5' is not a whole number of points\n"
+    assert loyalty.snapshot() == before
+
+
 def test_the_session_goes_on_after_a_refusal(loyalty, anna):
     done = _session(loyalty, anna, "12,3O", "12,30", "q")
     assert "balance 12" in done.stdout
@@ -177,7 +195,7 @@ def test_the_till_speaks_latvian(loyalty, anna):
         ("12,30 #R-123", counter.Purchase(Decimal("12.30"), "R-123")),
         ("12,30 pay 200", counter.Purchase(Decimal("12.30"), None, checkout.Payment(points=200))),
         ("12,30 pay all #R1", counter.Purchase(Decimal("12.30"), "R1", checkout.Payment(everything=True))),
-        ("r 200", counter.Redeem(points=200)),
+        ("r 200", counter.Redeem(points=200, typed="200")),
         ("redeem Free coffee #R2", counter.Redeem(reward="Free coffee", receipt="R2")),
         ("refund K1-45", counter.Refund("K1-45")),
         ("refund K1-45 4,00", counter.Refund("K1-45", Decimal("4.00"))),
@@ -197,14 +215,14 @@ def test_a_short_number_is_a_card_when_nobody_is_served():
     assert counter.read_line("1234", serving=False) == counter.LookUp("1234")
 
 
-def test_in_a_cashback_programme_redeem_and_pay_take_money():
-    assert counter.read_line("r 3,45", serving=True, cashback=True) == counter.Redeem(amount=Decimal("3.45"))
-    assert counter.read_line("9,00 pay 1,50", serving=True, cashback=True) == counter.Purchase(
+def test_money_to_redeem_or_pay_with_is_read_as_money():
+    assert counter.read_line("r 3,45", serving=True) == counter.Redeem(amount=Decimal("3.45"), typed="3,45")
+    assert counter.read_line("9,00 pay 1,50", serving=True) == counter.Purchase(
         Decimal("9.00"), None, checkout.Payment(amount=Decimal("1.50"))
     )
 
 
-@pytest.mark.parametrize("line", ["12 30", "12,3O", "1,00 7", "r", "r 1,5", "refund", "/", "12,30 #"])
+@pytest.mark.parametrize("line", ["12 30", "12,3O", "1,00 7", "r", "refund", "/", "12,30 #"])
 def test_a_line_that_is_no_action_is_refused(line):
     with pytest.raises(InvalidInput):
         counter.read_line(line, serving=True)
