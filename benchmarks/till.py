@@ -108,7 +108,7 @@ def figures(bench, figure, copy_shop, runs: int) -> list:
             "<= 1/3 of a one-shot purchase",
             ratio <= BUDGET,
             f"{ratio:.2f}x the one-shot purchase; memory {memory_after / 1024:.0f} MB, "
-            f"{grown:+.1f} MB over {count} actions",
+            f"{grown:+.1f} MB over {3 * count} actions and scans",
         ),
         figure(
             "till: purchases typed back to back, no pause",

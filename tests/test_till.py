@@ -25,16 +25,50 @@ def anna(loyalty) -> str:
     return loyalty.enroll("Anna Bērziņa", "--phone", "29123456")
 
 
-def test_a_scripted_session_records_purchase_redeem_and_refund_exactly(loyalty, anna):
+def test_a_scripted_session_records_exactly_what_the_ledger_then_holds(loyalty, anna):
     loyalty("reward", "add", "Coffee", "--points", "5")
-    done = _session(loyalty, anna, "12,30 #K1-1", "20.00", "r 3", "r coffee", "refund K1-1 2,30", "q")
-    assert done.stderr == ""
+    blocked = loyalty.enroll("Jānis Kalniņš")
+    loyalty("member", "block", blocked, "--reason", "lost card")
+    done = _session(
+        loyalty,
+        "999999999999",  # an unknown card
+        anna,
+        "12,30 #K1-1",
+        "12,3O",  # a typo in the amount
+        "20.00",
+        "r 3",
+        "r coffee",
+        "refund K1-1 2,30",
+        "",
+        blocked,
+        "5,00",  # a blocked member's purchase
+        "q",
+    )
+    assert done.stderr.splitlines() == [
+        "Error: no member with card or phone '999999999999'",
+        "Error: '12,3O' is not an amount of money (use 12.30 or 12,30)",
+        f"Error: member {blocked} is blocked",
+    ]
     assert "+12 points for €12.30 (receipt K1-1); balance 12" in done.stdout
-    assert "balance 32" in done.stdout
     assert "-3 points (worth €0.03); balance 29" in done.stdout
     assert "Coffee for 5 points; balance 24" in done.stdout
     assert "refunded €2.30 of receipt K1-1, -2 points; balance 22" in done.stdout
+    shop = loyalty.store().read()
+    entries = [(e.kind, e.points, e.amount, e.operator) for e in shop.ledger.entries(anna)]
+    receipt = next(e.receipt for e in shop.ledger.entries(anna) if e.amount == "20.00")
+    assert entries == [
+        ("earn", 12, "12.30", "tester"),
+        ("earn", 20, "20.00", "tester"),
+        ("redeem", -3, None, "tester"),
+        ("redeem", -5, None, "tester"),
+        ("refund", -2, "2.30", "tester"),
+    ]
+    assert receipt.startswith("L")  # made up, as `purchase` does without --receipt
+    assert list(shop.ledger.entries(blocked)) == []
+    if hasattr(shop, "close"):
+        shop.close()
     assert _balance(loyalty, anna) == 22
+    assert loyalty.json("member", "show", blocked)["balance"] == 0
     loyalty("verify")
 
 
