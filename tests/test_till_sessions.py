@@ -37,6 +37,17 @@ def test_the_version_changes_with_every_commit_and_not_with_reads_or_refusals(lo
     assert store.version() not in (first, second)
 
 
+def test_the_mail_outbox_alone_does_not_move_the_version(loyalty):
+    card = loyalty.enroll("Anna Bērziņa")
+    store = loyalty.store()
+    before = store.version()
+    with store.transaction() as shop:
+        shop.outbox.mark("offer-test", card, "sent")
+    with store.transaction() as shop:
+        assert shop.outbox.of("offer-test")[card]["state"] == "sent"
+    assert store.version() == before
+
+
 def test_no_programme_has_no_version(empty_loyalty):
     assert empty_loyalty.store().version() is None
 

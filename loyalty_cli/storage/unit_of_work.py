@@ -34,8 +34,10 @@ class Store(Protocol):
         """One writer at a time (waiting up to --wait): everything written at the end, or nothing."""
 
     def version(self) -> Hashable:
-        """A cheap token that changes whenever a transaction commits (None before `init`),
-        so that a long-running session re-reads only when the data changed underneath it."""
+        """A cheap token that changes whenever a transaction commits a change of the
+        programme, members, ledger or records (None before `init`), so that a long-running
+        session reads again only when the data changed underneath it. The mail outbox and
+        survey answers alone do not move it."""
 
 
 class Members(Protocol):

@@ -82,8 +82,10 @@ class Store:
     def version(self) -> tuple[int, int, int, int] | None:
         """The hot file's identity, size and modification time (ns); None without a programme.
 
-        Every commit replaces the hot file (partitions are written before it, and a restore
-        puts it in place last), so this changes whenever the data does; one stat, no read.
+        Every commit that changes the programme, members, ledger or records replaces the
+        hot file (partitions are written before it, and a restore puts it in place last),
+        so this changes whenever they do; one stat, no read. The mail outbox and survey
+        answers are journals appended beside it: they do not move the version.
         """
         try:
             found = os.stat(self.hot_path)

@@ -251,9 +251,11 @@ class PostgresStore:
     def version(self) -> tuple[int, str] | None:
         """The meta row's next_id and row version (xmin); None without a programme.
 
-        Every commit rewrites the meta row (PgShop.commit), so this changes whenever the
-        data does. One round trip on a connection of its own, kept open and in autocommit,
-        so that an idle session holds no transaction.
+        Every commit that changes the programme, members, ledger or records rewrites the
+        meta row (PgShop.commit), so this changes whenever they do (not with the mail
+        outbox and survey answers alone, as on the data folder). One round trip on a
+        connection of its own, kept open and in autocommit, so that an idle session holds
+        no transaction.
         """
         for attempt in (1, 2):
             try:
@@ -509,6 +511,21 @@ class PgShop:
             )
         )
 
+    def _journals_only(self) -> bool:
+        """Whether the outbox and the answers are all this transaction changed."""
+        return not any(
+            (
+                self._program_changed,
+                self._meta_changed,
+                self.members.dirty,
+                self.ledger.dirty,
+                self.draws.dirty,
+                self.rewards.dirty,
+                self.plans.dirty,
+                self.partners.dirty,
+            )
+        )
+
     def journals_exist(self) -> bool:
         """Whether the outbox's and the answers' tables exist (a database made before them)."""
         if self._journals is None:
@@ -549,9 +566,12 @@ class PgShop:
 
     def commit(self) -> None:
         """Write every buffered change, then COMMIT (a message of its own: a till stopped
-        before sending it leaves nothing behind). The meta row is always rewritten, so that
-        its row version tells PostgresStore.version() that something changed."""
-        self._meta_changed = True
+        before sending it leaves nothing behind). The meta row is rewritten whenever the
+        programme, members, ledger or records changed, so that its row version tells
+        PostgresStore.version() (a transaction of the outbox or answers alone leaves it, as
+        on the folder, where those are journals beside the hot file)."""
+        if self.changed and not self._journals_only():
+            self._meta_changed = True
         self.flush()
         self._cur.execute("COMMIT")
 
