@@ -273,3 +273,21 @@ def test_the_member_is_shown_in_russian_with_the_right_plural(loyalty):
 def test_the_help_of_the_till_is_in_latvian(loyalty):
     done = loyalty("--lang", "lv", "till", input="?\n")
     assert "izmantot 200 punktus" in done.stdout
+
+
+def test_on_a_terminal_the_till_prompts_and_colours_its_answers(loyalty, anna):
+    from loyalty_cli.cli import cli
+
+    done = loyalty.runner.invoke(
+        cli,
+        [*loyalty.where(), "--operator", "tester", "till"],
+        input=f"{anna}\n12,30\n12,3O\n",
+        env={"LOYALTY_NOW": loyalty.now, "TTY_COMPATIBLE": "1", "FORCE_COLOR": "1", "NO_COLOR": ""},
+    )
+    assert done.exit_code == 0, done.output
+    assert "Till ready." in done.stdout
+    assert "card or phone> " in done.stdout
+    assert f"{anna[:4]} {anna[4:8]} {anna[8:]}> " in done.stdout
+    assert "\x1b[32mAnna Bērziņa" in done.stdout  # green: recorded
+    assert "\x1b[1;31mError: '12,3O' is not an amount" in done.stderr  # red: refused
+    assert _balance(loyalty, anna) == 12
