@@ -15,6 +15,7 @@ from loyalty_cli import balances, bonuses, cards, clock, formats, pending, proje
 from loyalty_cli import till as counter
 from loyalty_cli.errors import LoyaltyError
 from loyalty_cli.language import N_, _, ngettext
+from loyalty_cli.text_fields import printable_lines
 
 from .context import Env, pass_env
 from .render import on_terminal, printable
@@ -69,7 +70,7 @@ def till(env: Env, place):
     _warm_up()
     if terminal:
         screen.note(_("Till ready. Scan a card; ? for help, q to quit."))
-    for line in _lines(terminal, session, screen):
+    for line in _lines(terminal, session):
         try:
             action = counter.read_line(line, serving=session.card is not None)
             if isinstance(action, counter.Quit):
@@ -104,7 +105,7 @@ def _do(session: counter.Till, action, screen: Screen) -> None:
         screen.done(shown)
 
 
-def _lines(terminal: bool, session: counter.Till, screen: Screen):
+def _lines(terminal: bool, session: counter.Till):
     """The lines typed: with a prompt and a history on a terminal (readline), else read as
     they come; the end of the input ends the session.
 
@@ -160,7 +161,8 @@ class Screen:
 
     STYLES: ClassVar[dict[str, str]] = {
         "member": "bold",
-        "warn": "bold red",
+        "refused": "bold red",
+        "warn": "bold yellow",
         "happy": "bold magenta",
         "done": "green",
         "note": "dim",
@@ -176,7 +178,7 @@ class Screen:
             self.errors = Console(stderr=True, highlight=False)
 
     def say(self, text: str, style: str | None = None) -> None:
-        text = printable(text) if "\n" not in text else "\n".join(printable(t) for t in text.split("\n"))
+        text = printable_lines(text)
         if self.console is None:
             click.echo(text)
         else:

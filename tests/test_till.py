@@ -278,10 +278,12 @@ def test_the_help_of_the_till_is_in_latvian(loyalty):
 def test_on_a_terminal_the_till_prompts_and_colours_its_answers(loyalty, anna):
     from loyalty_cli.cli import cli
 
+    blocked = loyalty.enroll("Jānis Kalniņš")
+    loyalty("member", "block", blocked)
     done = loyalty.runner.invoke(
         cli,
         [*loyalty.where(), "--operator", "tester", "till"],
-        input=f"{anna}\n12,30\n12,3O\n",
+        input=f"{anna}\n12,30\n12,3O\n{blocked}\n",
         env={"LOYALTY_NOW": loyalty.now, "TTY_COMPATIBLE": "1", "FORCE_COLOR": "1", "NO_COLOR": ""},
     )
     assert done.exit_code == 0, done.output
@@ -290,4 +292,5 @@ def test_on_a_terminal_the_till_prompts_and_colours_its_answers(loyalty, anna):
     assert f"{anna[:4]} {anna[4:8]} {anna[8:]}> " in done.stdout
     assert "\x1b[32mAnna Bērziņa" in done.stdout  # green: recorded
     assert "\x1b[1;31mError: '12,3O' is not an amount" in done.stderr  # red: refused
+    assert f"\x1b[1;31m  NOT SERVED: member {blocked} is blocked" in done.stdout
     assert _balance(loyalty, anna) == 12
