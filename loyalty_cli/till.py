@@ -21,7 +21,8 @@ The lines a cashier types (see `HELP` in commands/till.py):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -366,22 +367,10 @@ class Till:
         self.store.clock = Clock(at)
         return at
 
-    def _changing(self):
-        return _Changing(self)
-
-
-class _Changing:
-    """One transaction of the till: (shop, moment); what was read is dropped after a commit
-    (the version moved), and kept after a refusal (nothing was written)."""
-
-    def __init__(self, till: Till):
-        self.till = till
-
-    def __enter__(self):
-        at = self.till._tick()
-        self._transaction = self.till.store.transaction()
-        shop = self._transaction.__enter__()
-        return shop, at
-
-    def __exit__(self, kind, error, trace):
-        return self._transaction.__exit__(kind, error, trace)
+    @contextmanager
+    def _changing(self) -> Iterator[tuple[Shop, datetime]]:
+        """One transaction of the store, and the moment of the action. What was read stays:
+        the next reading sees the version moved by a commit (a refusal writes nothing)."""
+        at = self._tick()
+        with self.store.transaction() as shop:
+            yield shop, at
