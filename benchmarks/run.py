@@ -3,6 +3,7 @@
     python benchmarks/run.py                 # the reference shop: 20,000 members, 36 months
     python benchmarks/run.py --members 2000  # a quicker, smaller run (README is not written)
     python benchmarks/run.py --database URL  # the PostgreSQL figures (postgres.py), only those
+    python benchmarks/run.py --till          # the till's figures (till.py), only those
 
 The reference shop is built once and cached in benchmarks/cache/ (delete it to rebuild).
 Every figure is the median of --runs runs (default 5) of a fresh `loyalty` process; the
@@ -71,9 +72,18 @@ def main() -> None:
         "and write only the PostgreSQL section of README.md",
     )
     parser.add_argument("--till-purchases", type=int, default=100, help="purchases per till (--database)")
+    parser.add_argument(
+        "--till",
+        action="store_true",
+        help="measure only an action of `loyalty till` against a one-shot purchase (till.py), "
+        "and write only the till's section of README.md",
+    )
     args = parser.parse_args()
     if args.database:
         run_postgres(args)
+        return
+    if args.till:
+        run_till(args)
         return
     bench = Bench(args.cache / f"m{args.members}-{args.months}", args.members, args.months, args.runs)
     figures = bench.run_all()
@@ -427,6 +437,22 @@ def run_postgres(args) -> None:
         print(f"\nwrote the PostgreSQL section of {HERE / 'README.md'}")
 
 
+def run_till(args) -> None:
+    """The till's figures on a copy of the cached reference shop."""
+    import till
+
+    bench = Bench(args.cache / f"m{args.members}-{args.months}", args.members, args.months, args.runs)
+    figures = till.figures(bench, Figure, copy_shop, args.runs)
+    table = render(figures)
+    print(table)
+    if args.members == 20_000 and args.months == 36:
+        block = f"Measured on {time.strftime('%Y-%m-%d')}: {machine()}.\n\n{table}"
+        write_section(TILL_HEADING, "{{TILL}}", TILL_BEGIN, TILL_END, block)
+        print(f"\nwrote the till's section of {HERE / 'README.md'}")
+
+
+TILL_BEGIN, TILL_END = "<!-- till figures -->", "<!-- /till figures -->"
+TILL_HEADING = "## The till"
 POSTGRES_BEGIN, POSTGRES_END = "<!-- postgres figures -->", "<!-- /postgres figures -->"
 POSTGRES_HEADING = "## PostgreSQL"
 
@@ -440,12 +466,24 @@ def postgres_block(text: str) -> str:
 
 def write_postgres_section(block: str) -> None:
     """Replace README.md's PostgreSQL section by the template's, with these figures; the rest stays."""
+    write_section(POSTGRES_HEADING, "{{POSTGRES}}", POSTGRES_BEGIN, POSTGRES_END, block)
+
+
+def kept_block(text: str, begin: str, end: str) -> str:
+    """The figures between `begin` and `end` in a README, or a note that there are none."""
+    if begin in text and end in text:
+        return text.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+    return "Not measured yet."
+
+
+def write_section(heading: str, placeholder: str, begin: str, end: str, block: str) -> None:
+    """Replace README.md's section `heading` by the template's, with these figures; the rest stays."""
     template = (HERE / "README.template.md").read_text(encoding="utf-8")
-    section = _section(template, POSTGRES_HEADING)
-    section = section.replace("{{POSTGRES}}", f"{POSTGRES_BEGIN}\n{block}\n{POSTGRES_END}")
+    section = _section(template, heading)
+    section = section.replace(placeholder, f"{begin}\n{block}\n{end}")
     readme = HERE / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    old = _section(text, POSTGRES_HEADING)
+    old = _section(text, heading)
     text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
     readme.write_text(text, encoding="utf-8")
 
@@ -492,6 +530,8 @@ def write_readme(table: str, bench: Bench) -> None:
     readme = HERE / "README.md"
     kept = postgres_block(readme.read_text(encoding="utf-8")) if readme.exists() else postgres_block("")
     text = text.replace("{{POSTGRES}}", f"{POSTGRES_BEGIN}\n{kept}\n{POSTGRES_END}")
+    kept = kept_block(readme.read_text(encoding="utf-8") if readme.exists() else "", TILL_BEGIN, TILL_END)
+    text = text.replace("{{TILL}}", f"{TILL_BEGIN}\n{kept}\n{TILL_END}")
     (HERE / "README.md").write_text(text, encoding="utf-8")
 
 

@@ -70,7 +70,7 @@ def birthdays(shop: Shop, day: date, *, operator: str) -> list[BonusGiven]:
     end = clock.iso(clock.start_of_day(day + timedelta(days=1), programme.tz))
     given = []
     for stored in list(shop.members.all()):
-        if not _born_on(stored.get("birthday"), day) or stored.get("birthday_bonus_year", 0) >= day.year:
+        if not born_on(stored.get("birthday"), day) or stored.get("birthday_bonus_year", 0) >= day.year:
             continue
         if stored.get("merged_into"):  # its card takes no points: the record it joined has its birthday
             continue
@@ -94,7 +94,7 @@ def late_birthday(shop: Shop, member: dict, *, at: datetime, operator: str) -> B
     done = shop.meta.get("birthdays_through")
     if amount <= 0 or done is None or done < day.isoformat() or member["status"] != "active":
         return None
-    if not _born_on(member.get("birthday"), day) or member.get("birthday_bonus_year", 0) >= day.year:
+    if not born_on(member.get("birthday"), day) or member.get("birthday_bonus_year", 0) >= day.year:
         return None
     member["birthday_bonus_year"] = day.year
     return give(shop, member, amount, f"birthday {day.year}", at=at, operator=operator)
@@ -113,7 +113,9 @@ def first_active_moment(member: dict, start: str, end: str) -> str | None:
     return None
 
 
-def _born_on(birthday: str | None, day: date) -> bool:
+def born_on(birthday: str | None, day: date) -> bool:
+    """Whether `day` is the birthday (YYYY-MM-DD) of someone born then; 29 February
+    falls on the 28th in other years."""
     if not birthday:
         return False
     wanted = day.strftime("%m-%d")

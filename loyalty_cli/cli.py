@@ -42,6 +42,7 @@ COMMANDS = {
     "restore": "safekeeping:restore",
     "migrate": "moving:migrate",
     "nps": "nps:nps",
+    "till": "till:till",
 }
 # Other spellings people type; they work but are not listed in --help.
 ALIASES = {"enrol"}

@@ -11,7 +11,7 @@ run time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -32,6 +32,12 @@ class Store(Protocol):
 
     def transaction(self, *, create: bool = False, dry_run: bool = False) -> AbstractContextManager[Shop]:
         """One writer at a time (waiting up to --wait): everything written at the end, or nothing."""
+
+    def version(self) -> Hashable:
+        """A cheap token that changes whenever a transaction commits a change of the
+        programme, members, ledger or records (None before `init`), so that a long-running
+        session reads again only when the data changed underneath it. The mail outbox and
+        survey answers alone do not move it."""
 
 
 class Members(Protocol):

@@ -79,6 +79,20 @@ class Store:
         """True when a programme has been created here."""
         return self.hot_path.exists()
 
+    def version(self) -> tuple[int, int, int, int] | None:
+        """The hot file's identity, size and modification time (ns); None without a programme.
+
+        Every commit that changes the programme, members, ledger or records replaces the
+        hot file (partitions are written before it, and a restore puts it in place last),
+        so this changes whenever they do; one stat, no read. The mail outbox and survey
+        answers are journals appended beside it: they do not move the version.
+        """
+        try:
+            found = os.stat(self.hot_path)
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+
     def read(self) -> Shop:
         """A consistent read-only snapshot; takes no lock (writers replace files atomically)."""
         if (self.root / RESTORE_READY).is_dir():

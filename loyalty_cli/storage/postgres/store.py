@@ -203,6 +203,7 @@ class PostgresStore:
         self.wait = wait
         self.clock = clock
         self.on_wait = on_wait
+        self._probe = None  # version()'s own connection, kept open between its calls
 
     @property
     def place(self) -> str:
@@ -246,6 +247,36 @@ class PostgresStore:
                 return bool(cur.fetchone()[0])
         finally:
             conn.close()
+
+    def version(self) -> tuple[int, str] | None:
+        """The meta row's next_id and row version (xmin); None without a programme.
+
+        Every commit that changes the programme, members, ledger or records rewrites the
+        meta row (PgShop.commit), so this changes whenever they do (not with the mail
+        outbox and survey answers alone, as on the data folder). One round trip on a
+        connection of its own, kept open and in autocommit, so that an idle session holds
+        no transaction.
+        """
+        for attempt in (1, 2):
+            try:
+                if self._probe is None or self._probe.closed:
+                    self._probe = self.connect()
+                    self._probe.autocommit = True
+                with self._probe.cursor() as cur:
+                    cur.execute("SELECT next_id, xmin::text FROM meta WHERE id = 1")
+                    row = cur.fetchone()
+                return None if row is None else (row[0], row[1])
+            except self._driver.errors.UndefinedTable:
+                return None
+            except (self._driver.OperationalError, self._driver.InterfaceError) as error:
+                self._probe = None  # a server restarted, a link that went away: once more
+                if attempt == 2:
+                    raise DataProblem(
+                        _("lost the connection to the loyalty database at {place} ({reason})").format(
+                            place=self.place, reason=(str(error).strip().splitlines() or ["?"])[0]
+                        )
+                    ) from None
+        return None
 
     def read(self) -> PgShop:
         """A consistent read-only snapshot; never waits for writers.
@@ -480,6 +511,21 @@ class PgShop:
             )
         )
 
+    def _journals_only(self) -> bool:
+        """Whether the outbox and the answers are all this transaction changed."""
+        return not any(
+            (
+                self._program_changed,
+                self._meta_changed,
+                self.members.dirty,
+                self.ledger.dirty,
+                self.draws.dirty,
+                self.rewards.dirty,
+                self.plans.dirty,
+                self.partners.dirty,
+            )
+        )
+
     def journals_exist(self) -> bool:
         """Whether the outbox's and the answers' tables exist (a database made before them)."""
         if self._journals is None:
@@ -520,7 +566,12 @@ class PgShop:
 
     def commit(self) -> None:
         """Write every buffered change, then COMMIT (a message of its own: a till stopped
-        before sending it leaves nothing behind)."""
+        before sending it leaves nothing behind). The meta row is rewritten whenever the
+        programme, members, ledger or records changed, so that its row version tells
+        PostgresStore.version() (a transaction of the outbox or answers alone leaves it, as
+        on the folder, where those are journals beside the hot file)."""
+        if self.changed and not self._journals_only():
+            self._meta_changed = True
         self.flush()
         self._cur.execute("COMMIT")
 
