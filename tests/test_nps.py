@@ -445,12 +445,20 @@ def test_a_quote_left_open_refuses_the_file_at_its_line(loyalty, anna, tmp_path)
     assert loyalty.snapshot() == before
 
 
+def test_a_quote_left_open_in_the_header_refuses_the_file_at_line_1(loyalty, tmp_path):
+    before = loyalty.snapshot()
+    result = loyalty("nps", "import", write(tmp_path, 'card,score,"comment\n'), expect=1)
+    assert "line 1: a quote opened on this line is not closed before the file ends" in result.stderr
+    assert loyalty.snapshot() == before
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
         ("card,comment\n1,x\n", "needs a column with the score"),
         ("name,score\nAnna,9\n", "needs a column naming the member"),
         ("", "is empty"),
+        ('"', "needs a column naming the member"),
     ],
 )
 def test_a_file_without_the_needed_columns_is_a_usage_error(loyalty, tmp_path, text, reason):

@@ -184,9 +184,10 @@ def _read_records(sheet: Sheet, text: str) -> None:
         csv.field_size_limit(min(len(text) + 1, sys.maxsize))  # a long cell is ours to report
     guarded = "'" in text
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sheet.delimiter, strict=True)
-    next(reader)
-    start = reader.line_num + 1
+    start = 1
     try:
+        next(reader)  # the header row, read already (a quote left open in it is reported here)
+        start = reader.line_num + 1
         for record in reader:
             if any(record):  # not a blank line
                 _take(sheet, start, record, {start}, guarded)
