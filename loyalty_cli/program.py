@@ -73,7 +73,7 @@ KEY_HELP = {
     "earn.mode": N_("points, or cashback: purchases earn money (earn.cashback_percent of what is paid)"),
     "earn.cashback_percent": N_("cashback % of the money paid, in cashback mode"),
     "earn.pending_days": N_("days what a purchase earns stays pending (the return window; 0 = none)"),
-    "mail.server": N_("smtp://user@host:587 (STARTTLS) or smtps://user@host:465; password: LOYALTY_SMTP_PASSWORD"),
+    "mail.server": N_("smtp://user@host:587 or smtps://user@host:465 (password: LOYALTY_SMTP_PASSWORD)"),
     "mail.from": N_('the sender of mail to members, "Name <address>"'),
 }
 
