@@ -37,15 +37,14 @@ def envelope(letter: Letter, *, campaign: str, sender: tuple[str, str], at: date
         raise InvalidInput(_("the letter has a malformed address or subject")) from None
     message["Date"] = format_datetime(at)
     message["Message-ID"] = message_id(campaign, letter.card, address)
-    message["Content-Language"] = letter.language
     message["List-Unsubscribe"] = f"<mailto:{address}?subject=STOP>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(letter.text, cte="quoted-printable")
     if letter.html is not None:
         message.add_alternative(letter.html, subtype="html", cte="quoted-printable")
     for filename, mime_type, content in letter.attachments:
-        main, _slash, sub = mime_type.partition("/")
-        message.add_attachment(content, maintype=main, subtype=sub or "octet-stream", filename=filename)
+        _attach(message, filename, mime_type, content)
+    message["Content-Language"] = letter.language  # after the body: setting a body clears Content-*
     return message
 
 
@@ -67,6 +66,22 @@ def trial_letter(shop: str) -> tuple[str, str]:
         "If you can read it, mail to members will arrive too."
     ).format(shop=shop)
     return subject, text + "\n"
+
+
+def _attach(message: EmailMessage, filename: str, mime_type: str, content: bytes) -> None:
+    """An attachment; a text one (an HTML statement) declared as UTF-8 so it reads as written."""
+    main, _slash, sub = mime_type.partition("/")
+    if main == "text":
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            message.add_attachment(text, subtype=sub or "plain", filename=filename, cte="base64")
+            return
+    message.add_attachment(
+        content, maintype=main or "application", subtype=sub or "octet-stream", filename=filename
+    )
 
 
 def _address(name: str, address: str):
