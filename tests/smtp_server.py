@@ -8,6 +8,7 @@ certificate for 127.0.0.1 is made once per test session with the openssl command
 
 from __future__ import annotations
 
+import asyncio
 import email
 import shutil
 import socket
@@ -46,6 +47,7 @@ class MailRoom:
     received: list[Received] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 No such user"
     down_after: int | None = None  # messages taken before answering 421 to everything
+    hold_after: int | None = None  # the message after which the answer is held back (a crash's moment)
     logins: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -77,6 +79,9 @@ class MailRoom:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
             )
+            held = len(self.received) == self.hold_after
+        if held:  # the message is here, its sender does not know it yet
+            await asyncio.sleep(5)
         return "250 Message accepted for delivery"
 
     def _down(self) -> bool:

@@ -3,6 +3,7 @@ happens half-way (a 5xx, the server going down, a crash), the dry run, limit and
 
 from __future__ import annotations
 
+import os
 import stat
 import time
 from collections import Counter
@@ -195,3 +196,47 @@ def test_a_campaign_through_starttls_never_prints_the_password(
         assert PASSWORD not in result.stdout + result.stderr
     assert tls_mail_room.recipients() == ["anna@example.lv", "anna@example.lv"]
     assert tls_mail_room.received[0].message["From"] == "info@example.lv"
+
+
+def test_a_run_killed_half_way_then_run_again_sends_no_letter_twice(shop, mail_room, tmp_path):
+    """A real process is killed (SIGKILL) the moment the server has its second letter, before it
+    hears that the server took it: that letter is unsure; the next run sends the others once."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import NOW
+
+    order = sorted(shop.cards[name] for name, address, consent in MEMBERS if address and consent)
+    mail_room.hold_after = 2
+    script = Path(__file__).with_name("mail_trial.py")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            *shop.where(),
+            "--wait",
+            "60",
+            "trial-mail",
+            "campaign",
+            "offer-autumn",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LOYALTY_NOW": NOW, "LOYALTY_OPERATOR": "cron"},
+    )
+    deadline = time.monotonic() + 8
+    while len(mail_room.received) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, process.stderr.read()
+    assert len(mail_room.received) == 2
+    assert outbox(shop)[order[1]] == "sending"
+    mail_room.hold_after = None
+    rerun = campaign(shop)
+    assert rerun["cards"]["unsure"] == [order[1]]
+    assert rerun["cards"]["sent"] == order[2:]
+    assert Counter(mail_room.recipients()) == {address: 1 for address in MAILED}
