@@ -225,19 +225,21 @@ def _send_one(
     try:
         postbox.send(message, letter.to)
     except LetterRefused as refusal:
-        _record(store, campaign.id, card, FAILED, moment, error=str(refusal))
-        run.failed[card] = str(refusal)
-        tell(card, "failed", str(refusal))
+        reason = _without_address(str(refusal), letter.to)
+        _record(store, campaign.id, card, FAILED, moment, error=reason)
+        run.failed[card] = reason
+        tell(card, "failed", reason)
         return
     except ServerProblem as problem:
-        run.stopped = str(problem)
+        reason = _without_address(str(problem), letter.to)
+        run.stopped = reason
         if problem.unsure:  # the server may have it: left `sending`, never sent twice
             run.unsure.append(card)
-            tell(card, "unsure", str(problem))
+            tell(card, "unsure", reason)
         else:  # refused for now (4xx) or never handed over: the next run sends it
-            _record(store, campaign.id, card, FAILED, moment, error=str(problem))
-            run.failed[card] = str(problem)
-            tell(card, "stopped", str(problem))
+            _record(store, campaign.id, card, FAILED, moment, error=reason)
+            run.failed[card] = reason
+            tell(card, "stopped", reason)
         return
     _record_sent(store, campaign, letter, clock, moment)
     run.sent.append(card)
@@ -270,6 +272,14 @@ def _record_sent(store, campaign: Campaign, letter: Letter, clock: Clock, moment
                 campaign.on_sent(shop, letter, clock)
     except LoyaltyError as refusal:
         _record(store, campaign.id, letter.card, SENT, moment, note=str(refusal))
+
+
+def _without_address(reason: str, address: str) -> str:
+    """The server's reason without the member's address (servers often quote it): the outbox
+    and the output name cards, never addresses."""
+    import re
+
+    return re.sub(re.escape(address), "<member>", reason, flags=re.IGNORECASE) if address else reason
 
 
 def _file_name(card: str) -> str:
