@@ -242,3 +242,20 @@ def test_a_run_killed_half_way_then_run_again_sends_no_letter_twice(shop, mail_r
     assert rerun["cards"]["unsure"] == [order[1]]
     assert rerun["cards"]["sent"] == order[2:]
     assert Counter(mail_room.recipients()) == {address: 1 for address in MAILED}
+
+
+def test_a_campaign_tells_people_in_latvian(shop, mail_room):
+    mail_room.refused["janis@example.lv"] = "550 5.1.1 Mailbox unavailable"
+    result = shop("--lang", "lv", "trial-mail", "campaign", "offer-autumn", expect=1)
+    assert f"nosūtīta {shop.cards['Anna Bērziņa']}" in result.stdout
+    assert f"neizdevās {shop.cards['Jānis Kalniņš']}  550 5.1.1 Mailbox unavailable" in result.stdout
+    assert "Nosūtītas:" in result.stdout and "Izlaisti:" in result.stdout
+    assert "Sūta offer-autumn caur 127.0.0.1:" in result.stderr
+
+
+def test_a_stopped_campaign_says_so_in_russian(shop, mail_room):
+    shop("program", "set", "mail.server", f"smtp://127.0.0.1:{free_port()}")
+    result = shop("--lang", "ru", "trial-mail", "campaign", "offer-autumn", expect=3)
+    assert "не удаётся связаться с почтовым сервером 127.0.0.1:" in result.stderr
+    assert "неотправленные письма ждут следующего запуска" in result.stderr
+    assert "Оставлено на следующий запуск: 4" in result.stdout

@@ -173,3 +173,21 @@ def test_mail_test_refused_address_is_exit_1(loyalty, mail_room, trial_commands)
 def test_mail_test_without_a_server_set_says_how_to_set_one(loyalty, trial_commands):
     result = loyalty("trial-mail", "test", "anna@example.lv", expect=1)
     assert "loyalty program set mail.server" in result.stderr
+
+
+def test_mail_test_says_what_it_did_in_russian(loyalty, mail_room, trial_commands):
+    set_up(loyalty, mail_room.url())
+    result = loyalty("--lang", "ru", "trial-mail", "test", "anna@example.lv")
+    assert "Проверочное письмо отправлено на anna@example.lv через 127.0.0.1:" in result.stdout
+    assert mail_room.received[0].message["Subject"] == "Проверочное письмо от Test shop"
+
+
+def test_a_password_in_the_url_is_refused_in_latvian(loyalty):
+    result = loyalty(
+        "--lang", "lv", "program", "set", "mail.server", "smtp://a:Hunter2secret@smtp.example.lv", expect=2
+    )
+    assert (
+        "mail.server nedrīkst saturēt paroli; norādiet to vides mainīgajā LOYALTY_SMTP_PASSWORD"
+        in result.stderr
+    )
+    assert "Hunter2secret" not in result.stderr

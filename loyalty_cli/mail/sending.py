@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 from loyalty_cli import clock as clocks
 from loyalty_cli.errors import InvalidInput, LoyaltyError
-from loyalty_cli.language import N_
 from loyalty_cli.mail.envelopes import envelope
 from loyalty_cli.mail.transport import LetterRefused, Postbox, ServerProblem
 
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
     from loyalty_cli.mail.settings import MailSettings
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
-ALREADY_SENT = N_("already sent")  # stored untranslated (JSON); shown through _()
+ALREADY_SENT = "already sent"  # a reason in --json, like the campaigns' (data: not translated)
 
 # What the runner tells as it goes: (card, outcome, detail); outcome is one of the Run's lists.
 Report = Callable[[str, str, str | None], None]
