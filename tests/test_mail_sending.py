@@ -259,3 +259,31 @@ def test_a_stopped_campaign_says_so_in_russian(shop, mail_room):
     assert "не удаётся связаться с почтовым сервером 127.0.0.1:" in result.stderr
     assert "неотправленные письма ждут следующего запуска" in result.stderr
     assert "Оставлено на следующий запуск: 4" in result.stdout
+
+
+def test_a_letter_another_run_sent_meanwhile_is_not_sent_again(shop, mail_room):
+    """Two runs of one campaign at once (cron and a person): each letter is claimed in a
+    transaction that looks again, so the one another run took after this run began is left."""
+    from mail_trial import trial_campaign
+
+    from loyalty_cli.clock import Clock
+    from loyalty_cli.mail import sending, settings
+
+    store = shop.store()
+    taken = shop.cards["Anna Bērziņa"]
+    campaign = trial_campaign("offer-autumn")
+    composing = campaign.letters
+
+    def letters(reader):
+        for letter in composing(reader):
+            if letter.card == taken:  # the other run claims and sends it now
+                with store.transaction() as writing:
+                    writing.outbox.mark("offer-autumn", taken, "sent", at="2026-11-22T12:00:00+00:00")
+            yield letter
+
+    campaign.letters = letters
+    programme = store.read().programme()
+    run = sending.send_campaign(store, campaign, settings.mail_settings(programme.settings), Clock.system())
+    assert taken not in run.sent and run.skipped[taken] == "already sent"
+    assert "anna@example.lv" not in mail_room.recipients()
+    assert len(run.sent) == 3
