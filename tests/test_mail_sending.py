@@ -287,3 +287,37 @@ def test_a_letter_another_run_sent_meanwhile_is_not_sent_again(shop, mail_room):
     assert taken not in run.sent and run.skipped[taken] == "already sent"
     assert "anna@example.lv" not in mail_room.recipients()
     assert len(run.sent) == 3
+
+
+def test_no_snapshot_stays_open_while_the_letters_go_out(shop, mail_room):
+    """On PostgreSQL a read snapshot held for a whole (throttled) campaign would hold back the
+    database's clean-up: the letters are composed first, and the snapshot ended."""
+    if not shop.on_postgres:
+        pytest.skip("a snapshot is an open transaction on PostgreSQL only")
+    import psycopg2
+    from mail_trial import trial_campaign
+
+    from loyalty_cli.clock import Clock
+    from loyalty_cli.mail import sending, settings
+
+    open_transactions = []
+
+    def on_sent(writing, letter, clock):
+        watcher = psycopg2.connect(shop.database)
+        watcher.autocommit = True
+        with watcher.cursor() as cur:
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = current_setting('application_name')"
+                " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )
+            open_transactions.append(cur.fetchone()[0])
+        watcher.close()
+
+    campaign = trial_campaign("offer-autumn")
+    campaign.on_sent = on_sent
+    store = shop.store()
+    mail = settings.mail_settings(store.read().programme().settings)
+    run = sending.send_campaign(store, campaign, mail, Clock.system())
+    assert len(run.sent) == 4
+    assert open_transactions == [1, 1, 1, 1]  # the "sent" transaction itself, nothing else

@@ -1,8 +1,9 @@
 """Running a campaign: each letter sent at most once per member, whatever happens half-way.
 
 The outbox in the store remembers, per campaign and member, what became of the letter.
-For each letter the runner commits three short steps, and the store's lock is never held
-while the mail server is talked to:
+The letters due are composed first, from one snapshot of the shop (released before the
+first letter goes). Then for each letter the runner commits three short steps, and the
+store's lock is never held while the mail server is talked to:
 
 1. claim: a transaction marks the letter `sending`;
 2. send: the message goes to the mail server;
@@ -121,25 +122,75 @@ def send_campaign(
     known = reader.outbox.of(campaign.id)
     sender = (settings.sender_name, settings.sender_address)
     moment = clocks.iso(clock.now)
-    postbox = Postbox(settings)  # connected at the first letter to send, closed at the end
-    try:
+    with _Spool() as due:
         for letter in campaign.letters(reader):
             state = (known.get(letter.card) or {}).get("state")
             if state == SENT:
                 run.skipped[letter.card] = ALREADY_SENT
-                continue
-            if state == SENDING and not resend_unsure:
+            elif state == SENDING and not resend_unsure:
                 run.unsure.append(letter.card)
                 tell(letter.card, "unsure", None)
-                continue
-            if run.stopped or pace.reached(len(run.sent)):
-                run.left += 1
-                continue
-            _send_one(store, campaign, letter, postbox, run, pace, state, sender, clock, moment, tell)
-    finally:
-        postbox.close()
+            else:
+                due.add(letter, state)
+        _release(reader)  # composed: no snapshot stays open while the letters go out
+        postbox = Postbox(settings)  # connected at the first letter to send, closed at the end
+        try:
+            for index, (letter, state) in enumerate(due):
+                if run.stopped or pace.reached(len(run.sent)):
+                    run.left += len(due) - index
+                    break
+                _send_one(store, campaign, letter, postbox, run, pace, state, sender, clock, moment, tell)
+        finally:
+            postbox.close()
     run.skipped = {**campaign.skipped, **run.skipped}
     return run
+
+
+class _Spool:
+    """The letters due, composed at once from one snapshot of the shop and kept in a file
+    without a name (gone with the process, readable by it alone), then read back one by one.
+
+    Composing first means the snapshot (on PostgreSQL an open transaction, which holds back
+    the database's clean-up) is released in seconds, not kept for the hours a throttled
+    campaign may take; and memory holds one letter at a time, attachments included.
+    """
+
+    def __init__(self):
+        self._file = None
+        self._count = 0
+
+    def __enter__(self) -> _Spool:
+        import tempfile
+
+        self._file = tempfile.TemporaryFile(prefix="loyalty-mail-")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, letter: Letter, state: str | None) -> None:
+        import pickle
+
+        pickle.dump((letter, state), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __iter__(self):
+        import pickle
+
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)
+
+
+def _release(reader) -> None:
+    """Let go of a read-only shop's snapshot now (a store that keeps one open offers close())."""
+    close = getattr(reader, "close", None)
+    if close is not None:
+        close()
 
 
 def dry_run(
