@@ -139,7 +139,18 @@ def send_test(env: Env, address: str, *, as_json: bool = False) -> None:
 
 
 def _tell(card: str, outcome: str, detail: str | None) -> None:
-    """One line a letter, as it happens: "sent    2000000000013"."""
+    """One line a letter, as it happens: "sent    2000000000013"; how many are due, on stderr."""
+    if outcome == "due":
+        from loyalty_cli import formats
+        from loyalty_cli.language import ngettext
+
+        count = int(detail or 0)
+        note(
+            ngettext("{count} letter to send", "{count} letters to send", count).format(
+                count=formats.number(count)
+            )
+        )
+        return
     label = _label(outcome)
     line = f"{label:<8} {card}"
     if detail and outcome in ("failed", "unsure", "stopped"):

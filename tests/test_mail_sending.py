@@ -251,6 +251,13 @@ def test_a_campaign_tells_people_in_latvian(shop, mail_room):
     assert f"neizdevās {shop.cards['Jānis Kalniņš']}  550 5.1.1 Mailbox unavailable" in result.stdout
     assert "Nosūtītas:" in result.stdout and "Izlaisti:" in result.stdout
     assert "Sūta offer-autumn caur 127.0.0.1:" in result.stderr
+    assert "4 vēstules jānosūta" in result.stderr
+
+
+def test_the_letters_due_are_counted_with_the_right_plural_in_russian(shop, mail_room):
+    shop("trial-mail", "campaign", "offer-autumn", "--limit", "3")
+    result = shop("--lang", "ru", "trial-mail", "campaign", "offer-autumn")
+    assert "1 письмо к отправке" in result.stderr
 
 
 def test_a_stopped_campaign_says_so_in_russian(shop, mail_room):

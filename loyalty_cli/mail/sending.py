@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 ALREADY_SENT = "already sent"  # a reason in --json, like the campaigns' (data: not translated)
 
-# What the runner tells as it goes: (card, outcome, detail); outcome is one of the Run's lists.
+# What the runner tells as it goes: (card, outcome, detail); outcome is one of the Run's lists,
+# or "due" (card "", detail the number of letters to send) once they are composed.
 Report = Callable[[str, str, str | None], None]
 
 
@@ -133,6 +134,7 @@ def send_campaign(
             else:
                 due.add(letter, state)
         _release(reader)  # composed: no snapshot stays open while the letters go out
+        tell("", "due", str(len(due)))
         postbox = Postbox(settings)  # connected at the first letter to send, closed at the end
         try:
             for index, (letter, state) in enumerate(due):
