@@ -328,3 +328,12 @@ def test_no_snapshot_stays_open_while_the_letters_go_out(shop, mail_room):
     run = sending.send_campaign(store, campaign, mail, Clock.system())
     assert len(run.sent) == 4
     assert open_transactions == [1, 1, 1, 1]  # the "sent" transaction itself, nothing else
+
+
+def test_a_dry_run_into_a_folder_that_cannot_be_made_is_exit_3_in_one_line(shop, mail_room, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = shop("trial-mail", "campaign", "offer-autumn", "--dry-run", str(blocker / "letters"), expect=3)
+    assert result.stderr.startswith("Error: could not write")
+    assert "Traceback" not in result.stderr
+    assert mail_room.received == []

@@ -214,7 +214,8 @@ def dry_run(
     run = Run(campaign.id)
     reader = store.read()
     known = reader.outbox.of(campaign.id)
-    files.ensure_dir(folder)
+    with files.reporting(folder):  # a folder that cannot be made: one line, exit 3
+        files.ensure_dir(folder)
     for letter in campaign.letters(reader):
         state = (known.get(letter.card) or {}).get("state")
         if state == SENT:
@@ -233,7 +234,8 @@ def dry_run(
             tell(letter.card, "failed", str(error))
             continue
         path = folder / f"{_file_name(letter.card)}.eml"
-        _write_private(path, message.as_bytes())
+        with files.reporting(path):
+            _write_private(path, message.as_bytes())
         run.written.append(str(path))
         tell(letter.card, "written", str(path))
     run.skipped = {**campaign.skipped, **run.skipped}
