@@ -61,14 +61,14 @@ def run_campaign(
 ) -> None:
     """Send `campaign` (or write its dry run) and tell what became of each letter; exits 1 or 3
     as the module's docstring says."""
-    from loyalty_cli.mail import sending, settings
+    from loyalty_cli.mail import previews, sending, settings
 
     store = env.store()
     programme = store.read().programme()
     report = None if as_json else _tell
     if dry_run is not None:
         sender = _sender_for_dry_run(programme)
-        run = sending.dry_run(
+        run = previews.preview(
             store,
             campaign,
             sender,
