@@ -64,7 +64,9 @@ def run_campaign(
     from loyalty_cli.mail import previews, sending, settings
 
     store = env.store()
-    programme = store.read().programme()
+    reader = store.read()
+    programme = reader.programme()
+    sending.release(reader)  # a campaign may take hours: no snapshot of the shop stays open
     report = None if as_json else _tell
     if dry_run is not None:
         sender = _sender_for_dry_run(programme)
@@ -105,11 +107,13 @@ def send_test(env: Env, address: str, *, as_json: bool = False) -> None:
     server cannot be reached or refuses the login, 1 if it refuses the address."""
     from loyalty_cli import members
     from loyalty_cli.errors import Refused
-    from loyalty_cli.mail import envelopes, settings, transport
+    from loyalty_cli.mail import envelopes, sending, settings, transport
     from loyalty_cli.mail.letters import Letter
 
     address = members.clean_email(address) or ""
-    programme = env.store().read().programme()
+    reader = env.store().read()
+    programme = reader.programme()
+    sending.release(reader)
     mail = settings.mail_settings(programme.settings)
     subject, text = envelopes.trial_letter(programme.name)
     letter = Letter(card="test", to=address, subject=subject, text=text)

@@ -16,7 +16,9 @@ from loyalty_cli.commands.mail_run import campaign_options, run_campaign, send_t
 from loyalty_cli.mail.letters import Campaign, Letter
 
 
-def trial_campaign(campaign_id: str, *, count_in_meta: bool = False) -> Campaign:
+def trial_campaign(
+    campaign_id: str, *, count_in_meta: bool = False, watch_snapshots: bool = False
+) -> Campaign:
     """Letters to members with consent and an e-mail; the others skipped with the reason."""
 
     def letters(shop):
@@ -37,9 +39,18 @@ def trial_campaign(campaign_id: str, *, count_in_meta: bool = False) -> Campaign
 
     def on_sent(shop, letter, clock):
         shop.meta["trial_letters"] = shop.meta.get("trial_letters", 0) + 1
+        if watch_snapshots:  # PostgreSQL: other connections of this programme inside a transaction
+            (row,) = shop.query(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE application_name = current_setting('application_name')"
+                " AND state LIKE %s AND pid <> pg_backend_pid()",
+                ("idle in transaction%",),
+            )
+            shop.meta["open_snapshots"] = [*shop.meta.get("open_snapshots", []), row[0]]
         shop.touch_meta()
 
-    campaign = Campaign(id=campaign_id, letters=letters, on_sent=on_sent if count_in_meta else None)
+    wanted = count_in_meta or watch_snapshots
+    campaign = Campaign(id=campaign_id, letters=letters, on_sent=on_sent if wanted else None)
     return campaign
 
 
@@ -59,10 +70,12 @@ def trial_test(env, address, as_json):
 @trial_mail.command("campaign")
 @click.argument("campaign_id")
 @click.option("--count-in-meta", is_flag=True)
+@click.option("--watch-snapshots", is_flag=True)
 @campaign_options
 @pass_env
-def trial_run(env, campaign_id, count_in_meta, **options):
-    run_campaign(env, trial_campaign(campaign_id, count_in_meta=count_in_meta), **options)
+def trial_run(env, campaign_id, count_in_meta, watch_snapshots, **options):
+    campaign = trial_campaign(campaign_id, count_in_meta=count_in_meta, watch_snapshots=watch_snapshots)
+    run_campaign(env, campaign, **options)
 
 
 if __name__ == "__main__":

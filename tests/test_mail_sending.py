@@ -330,6 +330,13 @@ def test_no_snapshot_stays_open_while_the_letters_go_out(shop, mail_room):
     assert open_transactions == [1, 1, 1, 1]  # the "sent" transaction itself, nothing else
 
 
+def test_the_campaign_command_keeps_no_snapshot_open_either(shop, mail_room):
+    if not shop.on_postgres:
+        pytest.skip("a snapshot is an open transaction on PostgreSQL only")
+    campaign(shop, "--watch-snapshots")
+    assert shop.store().read().meta["open_snapshots"] == [0, 0, 0, 0]
+
+
 def test_a_dry_run_into_a_folder_that_cannot_be_made_is_exit_3_in_one_line(shop, mail_room, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

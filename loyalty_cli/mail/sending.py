@@ -131,7 +131,7 @@ def send_campaign(
                 tell(letter.card, "unsure", None)
             else:
                 due.add(letter, state)
-        _release(reader)  # composed: no snapshot stays open while the letters go out
+        release(reader)  # composed: no snapshot stays open while the letters go out
         tell("", "due", str(len(due)))
         postbox = Postbox(settings)  # connected at the first letter to send, closed at the end
         try:
@@ -186,7 +186,7 @@ class _Spool:
             yield pickle.load(self._file)
 
 
-def _release(reader) -> None:
+def release(reader) -> None:
     """Let go of a read-only shop's snapshot now (a store that keeps one open offers close())."""
     close = getattr(reader, "close", None)
     if close is not None:
