@@ -63,6 +63,8 @@ def test_members_with_consent_and_an_email_get_one_letter_each(shop, mail_room):
         shop.cards["Ilze Liepa"]: "no e-mail",
     }
     assert set(outbox(shop).values()) == {"sent"}
+    record = shop.store().read().outbox.of("offer-autumn")[shop.cards["Anna Bērziņa"]]
+    assert record["at"] == "2026-11-22T12:00:00+00:00"  # the command's clock (and the time the run took)
 
 
 def test_a_second_run_sends_nothing_again(shop, mail_room):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from loyalty_cli import clock as clocks
@@ -120,7 +121,7 @@ def send_campaign(
     reader = store.read()
     known = reader.outbox.of(campaign.id)
     sender = (settings.sender_name, settings.sender_address)
-    moment = clocks.iso(clock.now)
+    moment = _moments(clock)
     with _Spool() as due:
         for letter in campaign.letters(reader):
             state = (known.get(letter.card) or {}).get("state")
@@ -186,6 +187,13 @@ class _Spool:
             yield pickle.load(self._file)
 
 
+def _moments(clock: Clock) -> Callable[[], str]:
+    """When each step happens: the command's moment plus the time the run has taken, so the
+    outbox tells when an unsure letter was claimed even in a campaign of several hours."""
+    started = time.monotonic()
+    return lambda: clocks.iso(clock.now + timedelta(seconds=round(time.monotonic() - started)))
+
+
 def release(reader) -> None:
     """Let go of a read-only shop's snapshot now (a store that keeps one open offers close())."""
     close = getattr(reader, "close", None)
@@ -203,7 +211,7 @@ def _send_one(
     state,
     sender,
     clock,
-    moment: str,
+    moment: Callable[[], str],
     tell: Report,
 ) -> None:
     """Claim, send and record one letter, each step its own transaction."""
@@ -251,28 +259,28 @@ def _send_one(
     tell(card, "sent", None)
 
 
-def _claim(store, campaign_id: str, card: str, seen: str | None, moment: str) -> bool:
+def _claim(store, campaign_id: str, card: str, seen: str | None, moment: Callable[[], str]) -> bool:
     """Mark the letter `sending`, unless another run has claimed or sent it since it was read."""
     with store.transaction() as shop:
         now = (shop.outbox.of(campaign_id).get(card) or {}).get("state")
         if now != seen and now in (SENDING, SENT):
             return False
-        shop.outbox.mark(campaign_id, card, SENDING, at=moment)
+        shop.outbox.mark(campaign_id, card, SENDING, at=moment())
     return True
 
 
-def _record(store, campaign_id: str, card: str, state: str, moment: str, **details) -> None:
+def _record(store, campaign_id: str, card: str, state: str, moment: Callable[[], str], **details) -> None:
     with store.transaction() as shop:
-        shop.outbox.mark(campaign_id, card, state, at=moment, **details)
+        shop.outbox.mark(campaign_id, card, state, at=moment(), **details)
 
 
-def _record_sent(store, campaign: Campaign, letter: Letter, clock: Clock, moment: str) -> None:
+def _record_sent(store, campaign: Campaign, letter: Letter, clock: Clock, moment: Callable[[], str]) -> None:
     """Mark the letter sent, with what the campaign does then (an offer's points) in the same
     transaction; if that is refused (the member was blocked meanwhile), the letter is still
     recorded as sent, with the refusal as a note."""
     try:
         with store.transaction() as shop:
-            shop.outbox.mark(campaign.id, letter.card, SENT, at=moment)
+            shop.outbox.mark(campaign.id, letter.card, SENT, at=moment())
             if campaign.on_sent is not None:
                 campaign.on_sent(shop, letter, clock)
     except LoyaltyError as refusal:
