@@ -108,12 +108,13 @@ def start(
     starttls: ssl.SSLContext | None = None,
     tls: ssl.SSLContext | None = None,
     login: bool = False,
+    idle: float | None = None,
 ):
     """A running aiosmtpd controller serving `room` (stop it with .stop())."""
     from aiosmtpd.controller import Controller
 
     room.port = free_port()
-    options: dict = {}
+    options: dict = {} if idle is None else {"timeout": idle}  # seconds before an idle client is cut off
     if starttls is not None:
         options.update(tls_context=starttls, require_starttls=False)
     if login:

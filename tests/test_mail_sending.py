@@ -346,3 +346,19 @@ def test_a_dry_run_into_a_folder_that_cannot_be_made_is_exit_3_in_one_line(shop,
     assert result.stderr.startswith("Error: could not write")
     assert "Traceback" not in result.stderr
     assert mail_room.received == []
+
+
+def test_a_connection_the_server_closed_while_idle_is_opened_again(shop, mail_room):
+    """A slow --per-minute leaves the connection idle between letters; a server that cuts idle
+    clients off must not stop the run."""
+    from smtp_server import MailRoom, start
+
+    hasty = MailRoom()
+    controller = start(hasty, idle=0.3)
+    try:
+        shop("program", "set", "mail.server", hasty.url())
+        result = campaign(shop, "--per-minute", "120")  # 0.5 s apart: idle longer than 0.3 s
+    finally:
+        controller.stop()
+    assert (result["sent"], result["stopped"]) == (4, None)
+    assert Counter(hasty.recipients()) == {address: 1 for address in MAILED}

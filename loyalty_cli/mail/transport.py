@@ -47,6 +47,10 @@ class ServerProblem(DataProblem):
         self.unsure = unsure
 
 
+class _Stale(Exception):
+    """A connection reused for the next letter turned out closed before the letter went."""
+
+
 class Postbox:
     """An open connection to the mail server, used as a context manager.
 
@@ -132,23 +136,45 @@ class Postbox:
         self._smtp = smtp
 
     def send(self, message: EmailMessage, to: str) -> None:
-        """Hand `message` to the server for `to`: LetterRefused (5xx) or ServerProblem."""
+        """Hand `message` to the server for `to`: LetterRefused (5xx) or ServerProblem.
+
+        A connection left idle between letters (a slow `--per-minute`) may have been closed
+        by the server meanwhile: found closed before the letter was handed over, it is
+        opened afresh once.
+        """
+        reused = self._smtp is not None
+        if not reused:
+            self.open()
+        try:
+            self._hand_over(message, to, reused=reused)
+        except _Stale:
+            self._drop()
+            self.open()
+            self._hand_over(message, to, reused=False)
+
+    def _hand_over(self, message: EmailMessage, to: str, *, reused: bool) -> None:
         import smtplib
 
         smtp = self._smtp
-        if smtp is None:
-            self.open()
-            smtp = self._smtp
         server = self.settings.server
         handed_over = False
         try:
-            code, answer = smtp.mail(self.settings.sender_address)
+            try:
+                code, answer = smtp.mail(self.settings.sender_address)
+            except (smtplib.SMTPServerDisconnected, OSError):
+                if reused:
+                    raise _Stale() from None
+                raise
+            if code == 421 and reused:  # "closing the connection": it was idle too long
+                raise _Stale()
             _check(code, answer, sender=True)
             code, answer = smtp.rcpt(to)
             _check(code, answer)
             handed_over = True  # from here the server may have the message even if no answer comes
             code, answer = smtp.data(message.as_bytes(policy=_wire_policy()))
             _check(code, answer)
+        except _Stale:
+            raise
         except (LetterRefused, ServerProblem):
             self._reset()
             raise
