@@ -46,6 +46,8 @@ DEFAULTS: dict[str, object] = {
     "earn.mode": "points",
     "earn.cashback_percent": "0",
     "earn.pending_days": 0,
+    "mail.server": "",
+    "mail.from": "",
 }
 
 # Shown in `program set --help`, translated there.
@@ -71,6 +73,8 @@ KEY_HELP = {
     "earn.mode": N_("points, or cashback: purchases earn money (earn.cashback_percent of what is paid)"),
     "earn.cashback_percent": N_("cashback % of the money paid, in cashback mode"),
     "earn.pending_days": N_("days what a purchase earns stays pending (the return window; 0 = none)"),
+    "mail.server": N_("smtp://user@host:587 or smtps://user@host:465 (password: LOYALTY_SMTP_PASSWORD)"),
+    "mail.from": N_('the sender of mail to members, "Name <address>"'),
 }
 
 
@@ -228,7 +232,15 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "earn.mode": _mode,
     "earn.cashback_percent": lambda v: str(_percent(v, "earn.cashback_percent")),
     "earn.pending_days": _days,
+    "mail.server": lambda v: _mail_settings().parse_server(v),
+    "mail.from": lambda v: _mail_settings().parse_sender(v),
 }
+
+
+def _mail_settings():
+    from loyalty_cli.mail import settings  # only `program set mail.*` needs it
+
+    return settings
 
 
 def check_change(settings: dict, before: dict, *, has_entries: bool) -> None:

@@ -260,3 +260,7 @@ def loyalty_process(url: str, *args: str) -> subprocess.Popen:
         text=True,
         env={**os.environ, "LOYALTY_DATABASE_URL": url, "LOYALTY_NOW": NOW, "LOYALTY_OPERATOR": "till"},
     )
+
+
+# --- Mail: a real SMTP server on loopback (tests/smtp_server.py) -------------------------
+from smtp_server import certificate, mail_room, smtps_mail_room, tls_mail_room  # noqa: E402, F401
