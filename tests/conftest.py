@@ -50,6 +50,7 @@ STORES = ("folder", "postgres") if DATABASE_URL else ("folder",)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "folder_only: about the data folder's files; not run on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_only: about PostgreSQL itself; only with a test database")
 
 
 def pytest_generate_tests(metafunc):
@@ -58,6 +59,8 @@ def pytest_generate_tests(metafunc):
         kinds = STORES
         if metafunc.definition.get_closest_marker("folder_only"):
             kinds = ("folder",)
+        if metafunc.definition.get_closest_marker("postgres_only"):
+            kinds = ("postgres",) if DATABASE_URL else ()
         metafunc.parametrize("store_kind", kinds, indirect=True)
 
 

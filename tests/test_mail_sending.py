@@ -298,11 +298,10 @@ def test_a_letter_another_run_sent_meanwhile_is_not_sent_again(shop, mail_room):
     assert len(run.sent) == 3
 
 
+@pytest.mark.postgres_only
 def test_no_snapshot_stays_open_while_the_letters_go_out(shop, mail_room):
     """On PostgreSQL a read snapshot held for a whole (throttled) campaign would hold back the
     database's clean-up: the letters are composed first, and the snapshot ended."""
-    if not shop.on_postgres:
-        pytest.skip("a snapshot is an open transaction on PostgreSQL only")
     import psycopg2
     from mail_trial import trial_campaign
 
@@ -332,9 +331,8 @@ def test_no_snapshot_stays_open_while_the_letters_go_out(shop, mail_room):
     assert open_transactions == [1, 1, 1, 1]  # the "sent" transaction itself, nothing else
 
 
+@pytest.mark.postgres_only
 def test_the_campaign_command_keeps_no_snapshot_open_either(shop, mail_room):
-    if not shop.on_postgres:
-        pytest.skip("a snapshot is an open transaction on PostgreSQL only")
     campaign(shop, "--watch-snapshots")
     assert shop.store().read().meta["open_snapshots"] == [0, 0, 0, 0]
 

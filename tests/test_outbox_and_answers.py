@@ -243,3 +243,33 @@ def test_verify_reports_a_journal_changed_by_hand(loyalty):
     (loyalty.data_dir / "surveys" / "answers.jsonl").write_bytes(b'{"card": 1}\n[1, 2]\n')
     result = loyalty("verify", expect=3)
     assert "answers.jsonl: line 2 is damaged" in result.output
+
+
+@pytest.mark.folder_only
+def test_the_outbox_reads_only_new_lines_yet_sees_every_change(loyalty, monkeypatch):
+    from loyalty_cli.storage.folder import journals
+
+    cards = [loyalty.enroll(f"Member {n}") for n in range(3)]
+    mark(loyalty, "offer-x", cards[0], "sent")
+    assert list(read(loyalty).outbox.of("offer-x")) == cards[:1]
+    path = loyalty.data_dir / "outbox" / "offer-x.jsonl"
+    # Another process appends: only the new line is read (and parsed).
+    journals.append(path, [{"campaign": "offer-x", "card": cards[1], "state": "sent", "at": AT}])
+    parsed = []
+    real = journals._parse
+    monkeypatch.setattr(journals, "_parse", lambda *a: parsed.append(a[1].count(b"\n")) or real(*a))
+    assert list(read(loyalty).outbox.of("offer-x")) == cards[:2]
+    assert parsed == [1]
+    # A hand edit of the end, of the same length, is noticed and the file read again whole.
+    path.write_bytes(path.read_bytes().replace(b'"sent","at"', b'"fail","at"'))
+    assert {c: d["state"] for c, d in read(loyalty).outbox.of("offer-x").items()} == {
+        cards[0]: "fail",
+        cards[1]: "fail",
+    }
+    # An erasure rewrites the journal as a new file: read again whole.
+    loyalty("member", "erase", cards[0], "--yes")
+    assert list(read(loyalty).outbox.of("offer-x")) == cards[1:2]
+    # A line without a card is damage, not a crash.
+    journals.append(path, [{"campaign": "offer-x", "state": "sent"}])
+    with pytest.raises(DataProblem, match="line 2 is damaged"):
+        read(loyalty).outbox.of("offer-x")

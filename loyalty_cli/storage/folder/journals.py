@@ -50,9 +50,13 @@ def read(path: Path) -> list[dict]:
         raise DataProblem(
             _("cannot read {path}: {reason}").format(path=path, reason=files.reason(error))
         ) from None
-    complete = raw[: raw.rfind(b"\n") + 1]  # a torn last line never counts
+    return _parse(path, raw[: raw.rfind(b"\n") + 1], 1)  # a torn last line never counts
+
+
+def _parse(path: Path, complete: bytes, first_line: int) -> list[dict]:
+    """The documents of whole lines, the first of them line `first_line` of the file."""
     docs = []
-    for number, line in enumerate(complete.splitlines(), start=1):
+    for number, line in enumerate(complete.splitlines(), start=first_line):
         try:
             doc = orjson.loads(line)
         except orjson.JSONDecodeError:
@@ -106,6 +110,57 @@ def rewrite(path: Path, docs: list[dict]) -> None:
         files.fsync_dir(path.parent)
 
 
+class _LatestByCard:
+    """Each campaign journal's latest record per card, read once per process and then only
+    its new lines: a campaign that looks at its outbox before every letter (sending.py)
+    does not read the whole journal again each time. A journal rewritten (an erasure makes
+    a new file), shorter than it was (a torn line cut off) or changed at the end of what
+    was read (by hand) is read again whole; `verify` reads every line (check_files)."""
+
+    def __init__(self):
+        # path -> ((device, inode), bytes read, the last bytes read, lines read, latest by card)
+        self._known: dict[Path, tuple[tuple[int, int], int, bytes, int, dict[str, dict]]] = {}
+
+    def of(self, path: Path) -> dict[str, dict]:
+        try:
+            with open(path, "rb") as handle:
+                identity, offset, end, lines, latest = self._still_known(path, handle)
+                handle.seek(offset)
+                tail = handle.read()
+        except FileNotFoundError:
+            self._known.pop(path, None)
+            return {}
+        except OSError as error:
+            raise DataProblem(
+                _("cannot read {path}: {reason}").format(path=path, reason=files.reason(error))
+            ) from None
+        complete = tail[: tail.rfind(b"\n") + 1]
+        docs = _parse(path, complete, lines + 1)
+        for number, doc in enumerate(docs, start=lines + 1):
+            if not isinstance(doc.get("card"), str):
+                raise DataProblem(
+                    _("{path}: line {line} is damaged; it was edited by hand").format(path=path, line=number)
+                )
+            latest[doc["card"]] = doc
+        if complete:
+            end = (end + complete)[-64:]
+        self._known[path] = (identity, offset + len(complete), end, lines + len(docs), latest)
+        return latest
+
+    def _still_known(self, path: Path, handle) -> tuple[tuple[int, int], int, bytes, int, dict[str, dict]]:
+        info = os.fstat(handle.fileno())
+        identity = (info.st_dev, info.st_ino)
+        known = self._known.get(path)
+        if known is not None and known[0] == identity and known[1] <= info.st_size:
+            offset, end = known[1], known[2]
+            if os.pread(handle.fileno(), len(end), offset - len(end)) == end:
+                return known
+        return identity, 0, b"", 0, {}
+
+
+_LATEST = _LatestByCard()
+
+
 class Outbox:
     """Which member each campaign's letter went to: the latest state of each, by campaign."""
 
@@ -124,9 +179,9 @@ class Outbox:
 
     def of(self, campaign: str) -> dict[str, dict]:
         """The latest record of each member in the campaign, by card."""
-        latest: dict[str, dict] = {}
-        for doc in (*read(self._path(campaign)), *self._pending.get(campaign, ())):
-            latest[doc["card"]] = doc
+        latest = {card: dict(doc) for card, doc in _LATEST.of(self._path(campaign)).items()}
+        for doc in self._pending.get(campaign, ()):
+            latest[doc["card"]] = dict(doc)
         for card in self._forgotten:
             latest.pop(card, None)
         return latest
