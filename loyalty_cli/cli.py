@@ -38,6 +38,7 @@ COMMANDS = {
     "partner": "partners:partner",
     "plan": "plans:plan",
     "reward": "rewards:reward",
+    "card": "cards:card",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
     "migrate": "moving:migrate",
