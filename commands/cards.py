@@ -7,7 +7,7 @@ import click
 from loyalty_cli import files, formats, printed_cards
 from loyalty_cli.language import _, ngettext
 
-from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
+from .context import DAY, OUTPUT_FILE, Env, json_option, member_argument, pass_env
 from .render import emit_json, note
 from .translated import Command, Group
 
@@ -18,7 +18,7 @@ def card():
 
 
 @card.command("print", cls=Command)
-@click.argument("member_refs", metavar="MEMBER...", nargs=-1)
+@member_argument("member_refs", "MEMBER...", nargs=-1)
 @click.option("--new-since", "since", type=DAY, help="Every active member enrolled on this day or later.")
 @click.option("--output", required=True, type=OUTPUT_FILE, help="The PDF file to write (A4).")
 @json_option

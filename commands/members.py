@@ -27,7 +27,7 @@ from loyalty_cli import (
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
-from .context import AMOUNT, DAY, Env, json_option, output_options, pass_env
+from .context import AMOUNT, DAY, Env, json_option, member_argument, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table, note
 from .translated import Command, Group
 
@@ -107,7 +107,7 @@ def member():
 
 
 @member.command("show")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.option("--as-of", type=DAY, help="Show what the member held (points, tier) at the end of this day.")
 @json_option
 @pass_env
@@ -421,7 +421,7 @@ def _shown_row(row: dict, programme) -> dict:
 
 
 @member.command("edit")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.option("--name")
 @click.option("--phone", help="New phone; an empty string removes it.")
 @click.option("--email", help="New e-mail; an empty string removes it.")
@@ -454,7 +454,7 @@ def _status_options(function):
     function = pass_env(function)
     function = json_option(function)
     function = click.option("--reason", help="Why; kept with the member.")(function)
-    return click.argument("member_ref", metavar="MEMBER")(function)
+    return member_argument()(function)
 
 
 @member.command("block")
@@ -592,7 +592,7 @@ def member_merge(env: Env, keep, other, yes, as_json):
 
 
 @member.command("erase")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.option("--yes", is_flag=True, help="Really erase; it cannot be undone.")
 @json_option
 @pass_env
@@ -645,7 +645,7 @@ def member_erase(env: Env, member_ref, yes, as_json):
 
 
 @member.command("export")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @pass_env
 def member_export(env: Env, member_ref):
     """Print everything held about one member as one JSON document.
@@ -730,7 +730,7 @@ def member_json(doc: dict, programme, day: date) -> dict:
 
 
 @member.command("subscribe")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.argument("plan_name", metavar="PLAN")
 @click.option("--paid", type=AMOUNT, metavar="AMOUNT", help="The fee paid.  [default: the plan's fee]")
 @click.option("--at", "when", metavar="WHEN", help="When it was bought (ISO 8601), if not now.")

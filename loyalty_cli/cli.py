@@ -39,6 +39,7 @@ COMMANDS = {
     "plan": "plans:plan",
     "reward": "rewards:reward",
     "card": "cards:card",
+    "completion": "completion:completion",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
     "migrate": "moving:migrate",
