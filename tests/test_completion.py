@@ -170,7 +170,10 @@ def test_bash_completes_a_member_through_the_script(loyalty, tmp_path):
     script = tmp_path / "loyalty.bash"
     script.write_text(CliRunner().invoke(cli, ["completion", "bash"]).stdout)
     words = " ".join(shlex.quote(word) for word in ["loyalty", *loyalty.where(), "member", "show", "ann"])
-    run = f'source {script}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _loyalty_completion loyalty; echo "${{COMPREPLY[@]}}"'
+    run = (
+        f"source {script}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); "
+        '_loyalty_completion loyalty; echo "${COMPREPLY[@]}"'
+    )
     env = {**os.environ, "PATH": f"{LOYALTY.parent}:{os.environ['PATH']}"}
     done = subprocess.run(["bash", "-c", run], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.split() == [card]
