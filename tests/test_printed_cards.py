@@ -235,7 +235,7 @@ def test_a_card_in_latvian_for_the_operator_in_russian(loyalty, tmp_path):
     card = loyalty.enroll("Kārlis Vītols", "--language", "lv")
     output = tmp_path / "cards.pdf"
     result = loyalty("--lang", "ru", "card", "print", card, "--output", output)
-    assert result.stdout == f"Записано карт: 1 в {output} (1 страница)\n"
+    assert result.stdout == f"Записана 1 карта в {output} (1 страница)\n"
     assert "Lojalitātes karte" in pdf_text(output)
 
 
