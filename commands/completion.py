@@ -22,6 +22,9 @@ SHELLS = ("bash", "zsh", "fish")
 PROGRAM = "loyalty"
 COMPLETE_VAR = "_LOYALTY_COMPLETE"
 MEMBERS_SHOWN = 40
+# A Tab gives up on a database server that does not answer after this many seconds (libpq's
+# least), where a command waits 10.
+CONNECT_SECONDS = 2
 # The values of the settings that take one of a few words.
 SETTING_VALUES = {
     "language": ("en", "lv", "ru"),
@@ -130,10 +133,11 @@ def _shop(ctx: click.Context):
     from .context import Env
 
     options = ctx.find_root().params
+    database = options.get("database")
+    if database and "connect_timeout=" not in database:
+        database += ("&" if "?" in database else "?") + f"connect_timeout={CONNECT_SECONDS}"
     try:
-        env = Env.create(
-            data_dir=options.get("data_dir"), operator="completion", wait=0, database=options.get("database")
-        )
+        env = Env.create(data_dir=options.get("data_dir"), operator="completion", wait=0, database=database)
         store = env.store()
         return store.read() if store.exists() else None
     except Exception:  # whatever the store says, a Tab press prints nothing but completions

@@ -177,3 +177,10 @@ def test_bash_completes_a_member_through_the_script(loyalty, tmp_path):
     env = {**os.environ, "PATH": f"{LOYALTY.parent}:{os.environ['PATH']}"}
     done = subprocess.run(["bash", "-c", run], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.split() == [card]
+
+
+def test_a_database_that_cannot_be_reached_completes_nothing():
+    env = {"_LOYALTY_COMPLETE": "bash_complete", "COMP_CWORD": "4"}
+    env["COMP_WORDS"] = "loyalty --database postgresql://nobody@127.0.0.1:1/loyalty purchase a"
+    result = CliRunner().invoke(cli, [], env=env, prog_name="loyalty")
+    assert (result.exit_code, result.output.strip()) == (0, "")
