@@ -61,6 +61,7 @@ class Sheets:
     cards: tuple[PrintedCard, ...]
     pages: int
     missing: dict[str, str]  # card -> letters printed as empty boxes
+    font_lacked: frozenset[str] = frozenset()  # every letter fpdf2 itself found missing
 
 
 def chosen(shop: Shop, refs: Iterable[str]) -> list[PrintedCard]:
@@ -130,7 +131,11 @@ def sheets(printed: list[PrintedCard], made_at: datetime) -> Sheets:
         lacking = _draw_card(pdf, card, x, y)
         if lacking:
             missing[card.card] = lacking
-    return Sheets(bytes(pdf.output()), tuple(printed), pdf.page, missing)
+    document = bytes(pdf.output())
+    lacked = frozenset(
+        chr(code) for font in pdf.fonts.values() for code in getattr(font, "missing_glyphs", ())
+    )
+    return Sheets(document, tuple(printed), pdf.page, missing, lacked)
 
 
 def barcode_modules(card: str) -> str:

@@ -13,6 +13,7 @@ import re
 import shutil
 import stat
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,24 @@ def test_the_barcode_symbol_is_code_128_of_the_card():
     modules = printed_cards.barcode_modules("1234")
     assert modules.startswith("11010011100") and modules.endswith("1100011101011")
     assert len(modules) == 11 * 4 + 13
+
+
+def test_the_font_has_every_letter_of_latvian_russian_and_greek_names_as_fpdf2_sees_it():
+    names = [
+        "Zane Ābele-Šķēle Žūriņa Ūdre Ģirts Ļaudis",
+        "Анна Кузнецова-Ёлкина Щукина",
+        "Γιώργος Παπαδόπουλος",
+    ]
+    printed = [
+        printed_cards.PrintedCard(f"12340000000{i}", name, "Maiznīca Rīts", "lv")
+        for i, name in enumerate(names)
+    ]
+    made = printed_cards.sheets(printed, datetime(2026, 11, 22, tzinfo=timezone.utc))
+    assert made.font_lacked == frozenset() and made.missing == {}
+
+
+def test_letters_the_font_lacks_are_found_as_fpdf2_finds_them():
+    printed = [printed_cards.PrintedCard("123400000001", "王小明 Wang", "Shop", "en")]
+    made = printed_cards.sheets(printed, datetime(2026, 11, 22, tzinfo=timezone.utc))
+    assert made.font_lacked == frozenset("王小明")
+    assert made.missing == {"123400000001": "王小明"}
