@@ -62,10 +62,10 @@ pass_env = click.make_pass_decorator(Env)
 
 def member_argument(name: str = "member_ref", metavar: str = "MEMBER", **kwargs):
     """A MEMBER argument (a card or a phone): Tab completes it from the members' cards and names."""
-    return click.argument(name, metavar=metavar, shell_complete=_complete_member, **kwargs)
+    return click.argument(name, metavar=metavar, shell_complete=complete_member, **kwargs)
 
 
-def _complete_member(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+def complete_member(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     from .completion import complete_member  # only a Tab press needs it
 
     return complete_member(ctx, param, incomplete)

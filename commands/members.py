@@ -27,7 +27,7 @@ from loyalty_cli import (
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
-from .context import AMOUNT, DAY, Env, json_option, member_argument, output_options, pass_env
+from .context import AMOUNT, DAY, Env, complete_member, json_option, member_argument, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table, note
 from .translated import Command, Group
 
@@ -55,7 +55,12 @@ LIST_MOMENTS = ("enrolled_at", "last_purchase")
 @click.option("--email", help="E-mail address.")
 @click.option("--birthday", help="Date of birth, YYYY-MM-DD.")
 @click.option("--card", help="Use this card number instead of generating one.")
-@click.option("--referred-by", metavar="MEMBER", help="Card or phone of the member who referred them.")
+@click.option(
+    "--referred-by",
+    metavar="MEMBER",
+    shell_complete=complete_member,
+    help="Card or phone of the member who referred them.",
+)
 @click.option("--consent/--no-consent", default=False, help="Agreed to receive offers.  [default: no]")
 @click.option(
     "--language",
@@ -501,7 +506,7 @@ def _change_status(env: Env, member_ref: str, action: str, reason, as_json: bool
 
 
 @member.command("replace-card")
-@click.argument("old", metavar="OLD")
+@member_argument("old", "OLD")
 @click.option("--card", "new_card", metavar="NEW", help="The new card's number.  [default: a new number]")
 @click.option("--reason", metavar="TEXT", help="Why (lost, damaged ...); kept on the ledger.")
 @json_option
@@ -547,8 +552,8 @@ def member_replace_card(env: Env, old, new_card, reason, as_json):
 
 
 @member.command("merge")
-@click.argument("keep", metavar="KEEP")
-@click.argument("other", metavar="OTHER")
+@member_argument("keep", "KEEP")
+@member_argument("other", "OTHER")
 @click.option("--yes", is_flag=True, help="Really merge; it cannot be undone.")
 @json_option
 @pass_env

@@ -185,3 +185,11 @@ def test_a_database_that_cannot_be_reached_completes_nothing():
     env["COMP_WORDS"] = "loyalty --database postgresql://nobody@127.0.0.1:1/loyalty purchase a"
     result = CliRunner().invoke(cli, [], env=env, prog_name="loyalty")
     assert (result.exit_code, result.output.strip()) == (0, "")
+
+
+def test_the_cards_of_a_merge_a_replacement_and_a_referrer_complete_too(loyalty):
+    anna = loyalty.enroll("Anna Bērziņa", "--card", "123400000001")
+    assert values(tab(loyalty, "member", "merge", "1234")) == [anna]
+    assert values(tab(loyalty, "member", "merge", anna, "1234")) == [anna]
+    assert values(tab(loyalty, "member", "replace-card", "1234")) == [anna]
+    assert values(tab(loyalty, "enroll", "Ivars", "--referred-by", "1234")) == [anna]
