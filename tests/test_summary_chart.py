@@ -130,3 +130,22 @@ def test_a_small_value_still_gets_a_mark():
     flows = [MonthFlow("2026-10", 10_000, 0), MonthFlow("2026-11", 1, 0)]
     lines = summary_chart.lines(flows, 60)
     assert next(line for line in lines if line.startswith("2026-11")).split()[1:3] == ["1", "#"]
+
+
+def test_in_cashback_mode_the_chart_shows_money(loyalty):
+    loyalty("program", "set", "earn.mode", "cashback")
+    loyalty("program", "set", "earn.cashback_percent", "3")
+    anna = loyalty.enroll("Anna", "--at", "2026-09-01")
+    loyalty("purchase", anna, "100", "--at", "2026-10-01T10:00")
+    loyalty("purchase", anna, "50", "--pay-points", "100", "--receipt", "R2")
+    lines = chart(loyalty, 160)
+    assert lines[0] == "Cashback per month, and purchases"
+    figures = {
+        line[:7]: [word for word in line.split()[1:] if not word.startswith("#")]
+        for line in lines
+        if line.startswith("2026-1")
+    }
+    assert figures == {
+        "2026-10": ["€3.00", "€0.00", "€0.00", "1"],
+        "2026-11": ["€1.47", "€1.00", "€0.00", "1"],
+    }
