@@ -193,3 +193,11 @@ def test_the_cards_of_a_merge_a_replacement_and_a_referrer_complete_too(loyalty)
     assert values(tab(loyalty, "member", "merge", anna, "1234")) == [anna]
     assert values(tab(loyalty, "member", "replace-card", "1234")) == [anna]
     assert values(tab(loyalty, "enroll", "Ivars", "--referred-by", "1234")) == [anna]
+
+
+def test_zsh_and_fish_describe_commands_and_options_in_the_operators_language(monkeypatch):
+    monkeypatch.setenv("LOYALTY_LANG", "ru")
+    assert tab(None, "card", "pr", shell="zsh")[0][1].startswith("Напечатать карты участников")
+    assert tab(None, "card", "print", "--new", shell="fish") == [
+        ("--new-since", "Все активные участники, зарегистрированные в этот день или позже.")
+    ]
