@@ -140,10 +140,52 @@ def sheets(printed: list[PrintedCard], made_at: datetime) -> Sheets:
 
 def barcode_modules(card: str) -> str:
     """The Code 128 symbol of `card` as modules, "1" a bar and "0" a space, without the
-    quiet zones (python-barcode encodes it: code set C packs two digits in a symbol)."""
+    quiet zones (python-barcode encodes it: code set C packs two digits in a symbol).
+
+    The symbol is read back before it is used. python-barcode 0.16 drops a leading "99"
+    from a number in code set C (its issue #251: one generated card in ninety starts so),
+    and a card must never scan as another number: such a card is encoded in code set B,
+    one character a symbol, which reads back right.
+    """
+    from barcode.charsets import code128
     from barcode.codex import Code128
 
-    return Code128(card).build()[0]
+    modules = Code128(card).build()[0]
+    if _read_back(modules, code128) == card:
+        return modules
+    values = [code128.START_CODES["B"], *(ord(char) - 32 for char in card)]
+    check = (values[0] + sum(place * value for place, value in enumerate(values[1:], start=1))) % 103
+    modules = "".join(code128.CODES[value] for value in [*values, check]) + code128.STOP + "11"
+    if _read_back(modules, code128) != card:
+        raise ValueError(f"no Code 128 symbol reads back as {card!r}")  # a bug, not a refusal
+    return modules
+
+
+def _read_back(modules: str, code128) -> str | None:
+    """What a scanner reads from the modules (digits and letters), or None if the check
+    symbol is wrong."""
+    patterns = {pattern: value for value, pattern in enumerate(code128.CODES)}
+    body = modules[: -(len(code128.STOP) + 2)]
+    values = [patterns.get(body[at : at + 11]) for at in range(0, len(body), 11)]
+    if None in values or len(values) < 2:
+        return None
+    *values, check = values
+    if (values[0] + sum(place * value for place, value in enumerate(values[1:], start=1))) % 103 != check:
+        return None
+    sets = {value: name for name, value in code128.START_CODES.items()}
+    switches = {99: "C", 100: "B", 101: "A"}  # in the other two sets
+    characters = {"A": 64, "B": 96}  # values that are a character (space onwards) in A and B
+    current, text = sets.get(values[0]), ""
+    for value in values[1:]:
+        if current == "C" and value < 100:
+            text += f"{value:02d}"
+        elif value < characters.get(current, 0):
+            text += chr(value + 32)
+        elif switches.get(value, current) != current:
+            current = switches[value]
+        else:
+            return None
+    return text
 
 
 def _printed(shop: Shop, member: dict) -> PrintedCard:
