@@ -60,6 +60,17 @@ def _say_waiting() -> None:
 pass_env = click.make_pass_decorator(Env)
 
 
+def member_argument(name: str = "member_ref", metavar: str = "MEMBER", **kwargs):
+    """A MEMBER argument (a card or a phone): Tab completes it from the members' cards and names."""
+    return click.argument(name, metavar=metavar, shell_complete=complete_member, **kwargs)
+
+
+def complete_member(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    from .completion import complete_member  # only a Tab press needs it
+
+    return complete_member(ctx, param, incomplete)
+
+
 def json_option(function):
     """--json: one JSON document on stdout instead of text for people."""
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(function)

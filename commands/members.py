@@ -27,7 +27,7 @@ from loyalty_cli import (
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
-from .context import AMOUNT, DAY, Env, json_option, output_options, pass_env
+from .context import AMOUNT, DAY, Env, complete_member, json_option, member_argument, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table, note
 from .translated import Command, Group
 
@@ -55,7 +55,12 @@ LIST_MOMENTS = ("enrolled_at", "last_purchase")
 @click.option("--email", help="E-mail address.")
 @click.option("--birthday", help="Date of birth, YYYY-MM-DD.")
 @click.option("--card", help="Use this card number instead of generating one.")
-@click.option("--referred-by", metavar="MEMBER", help="Card or phone of the member who referred them.")
+@click.option(
+    "--referred-by",
+    metavar="MEMBER",
+    shell_complete=complete_member,
+    help="Card or phone of the member who referred them.",
+)
 @click.option("--consent/--no-consent", default=False, help="Agreed to receive offers.  [default: no]")
 @click.option(
     "--language",
@@ -107,7 +112,7 @@ def member():
 
 
 @member.command("show")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.option("--as-of", type=DAY, help="Show what the member held (points, tier) at the end of this day.")
 @json_option
 @pass_env
@@ -421,7 +426,7 @@ def _shown_row(row: dict, programme) -> dict:
 
 
 @member.command("edit")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.option("--name")
 @click.option("--phone", help="New phone; an empty string removes it.")
 @click.option("--email", help="New e-mail; an empty string removes it.")
@@ -454,7 +459,7 @@ def _status_options(function):
     function = pass_env(function)
     function = json_option(function)
     function = click.option("--reason", help="Why; kept with the member.")(function)
-    return click.argument("member_ref", metavar="MEMBER")(function)
+    return member_argument()(function)
 
 
 @member.command("block")
@@ -501,7 +506,7 @@ def _change_status(env: Env, member_ref: str, action: str, reason, as_json: bool
 
 
 @member.command("replace-card")
-@click.argument("old", metavar="OLD")
+@member_argument("old", "OLD")
 @click.option("--card", "new_card", metavar="NEW", help="The new card's number.  [default: a new number]")
 @click.option("--reason", metavar="TEXT", help="Why (lost, damaged ...); kept on the ledger.")
 @json_option
@@ -547,8 +552,8 @@ def member_replace_card(env: Env, old, new_card, reason, as_json):
 
 
 @member.command("merge")
-@click.argument("keep", metavar="KEEP")
-@click.argument("other", metavar="OTHER")
+@member_argument("keep", "KEEP")
+@member_argument("other", "OTHER")
 @click.option("--yes", is_flag=True, help="Really merge; it cannot be undone.")
 @json_option
 @pass_env
@@ -592,7 +597,7 @@ def member_merge(env: Env, keep, other, yes, as_json):
 
 
 @member.command("erase")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.option("--yes", is_flag=True, help="Really erase; it cannot be undone.")
 @json_option
 @pass_env
@@ -645,7 +650,7 @@ def member_erase(env: Env, member_ref, yes, as_json):
 
 
 @member.command("export")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @pass_env
 def member_export(env: Env, member_ref):
     """Print everything held about one member as one JSON document.
@@ -730,7 +735,7 @@ def member_json(doc: dict, programme, day: date) -> dict:
 
 
 @member.command("subscribe")
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.argument("plan_name", metavar="PLAN")
 @click.option("--paid", type=AMOUNT, metavar="AMOUNT", help="The fee paid.  [default: the plan's fee]")
 @click.option("--at", "when", metavar="WHEN", help="When it was bought (ISO 8601), if not now.")

@@ -9,7 +9,7 @@ from loyalty_cli import points as core
 from loyalty_cli.language import N_, _, ngettext
 from loyalty_cli.money import to_text
 
-from .context import AMOUNT, Env, json_option, pass_env
+from .context import AMOUNT, Env, json_option, member_argument, pass_env
 from .render import emit_json, printable
 from .translated import Command
 
@@ -56,7 +56,7 @@ Worked receipt: a Silver member (3 %, x1.25); discount.threshold 50 at 5 %; rede
 
 
 @click.command(cls=Command, epilog=_ORDER)
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.argument("amount", type=AMOUNT)
 @click.option("--receipt", help="The till receipt; recording it twice is refused.  [default: generated]")
 @click.option("--at", "when", metavar="WHEN", help="When it happened (ISO 8601), if not now.")
@@ -212,7 +212,7 @@ def _bill_line(programme, bill) -> str:
 
 
 @click.command(cls=Command, epilog=_ORDER)
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.argument("amount", type=AMOUNT)
 @click.option("--at", "when", metavar="WHEN", help="Quote as of this moment (ISO 8601), if not now.")
 @payment_options
@@ -278,7 +278,7 @@ def quote(env: Env, member_ref, amount, when, pay_points, pay_amount, pay_all, a
 
 
 @click.command(cls=Command)
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.argument("points", type=int, required=False)
 @click.option(
     "--amount",
@@ -376,7 +376,7 @@ def redeem(env: Env, member_ref, points, amount, reward, receipt, reason, partne
 
 
 @click.command(cls=Command, context_settings={"ignore_unknown_options": True})
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.argument("points", metavar="POINTS")
 @click.option("--reason", required=True, help="Why; kept on the ledger entry (required).")
 @click.option("--at", "when", metavar="WHEN", help="When it takes effect (ISO 8601), if not now.")

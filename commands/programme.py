@@ -9,6 +9,7 @@ from loyalty_cli import program as rules
 from loyalty_cli.errors import Refused
 from loyalty_cli.language import N_, _, ngettext
 
+from .completion import complete_setting, complete_setting_value
 from .context import Env, json_option, pass_env
 from .render import emit_json, emit_pairs, note
 from .translated import Command, Group, help_text
@@ -137,8 +138,8 @@ class _SettingCommand(Command):
 
 
 @program.command("set", cls=_SettingCommand)
-@click.argument("key", metavar="KEY")
-@click.argument("value")
+@click.argument("key", metavar="KEY", shell_complete=complete_setting)
+@click.argument("value", shell_complete=complete_setting_value)
 @json_option
 @pass_env
 def program_set(env: Env, key, value, as_json):

@@ -38,26 +38,38 @@ def _as_of(env: Env, shop, as_of):
 
 @report.command("summary")
 @as_of_option
+@click.option(
+    "--chart",
+    is_flag=True,
+    help="Show the last 12 months as bars: points issued, redeemed and expired, and purchases.",
+)
 @output_options
 @pass_env
-def summary(env: Env, as_of, as_json, as_csv):
+def summary(env: Env, as_of, chart, as_json, as_csv):
     """Members, points issued, redeemed, expired and outstanding, the liability and rates.
 
     The liability is the outstanding points at `redeem.value`. Also the loyalty discounts
     given on purchases and the points still pending; in cashback mode every figure is money.
     On a terminal a chart of points issued and redeemed per month for the last 12 months
-    follows.
+    follows. --chart shows the last 12 months instead, as bars: points issued, redeemed
+    and expired, and the number of purchases.
 
     \b
     Example:
       loyalty report summary
+      loyalty report summary --chart
       loyalty report summary --as-of 2026-06-30 --json
     """
     from loyalty_cli.reporting import reports
 
+    if chart and (as_json or as_csv):
+        raise click.UsageError(_("--chart draws for people; --json and --csv are for programs: choose one"))
     shop = env.store().read()
     programme = shop.programme()
     result = reports.summary(shop, _as_of(env, shop, as_of))
+    if chart:
+        _show_chart(result, partial(balances.figure, programme))
+        return
     document = summary_json(result, programme)
     if as_json:
         emit_json(document)
@@ -85,6 +97,27 @@ def summary(env: Env, as_of, as_json, as_csv):
         click.echo("")
         for line in chart_lines(result.monthly, show=shown, cashback=result.cashback):
             click.echo(line)
+
+
+def _show_chart(result, shown) -> None:
+    """`report summary --chart`: rich on a terminal, plain lines when piped."""
+    from . import summary_chart
+    from .render import on_terminal, printable
+
+    terminal = on_terminal()
+    width = summary_chart.width_for(terminal)
+    drawn = summary_chart.lines(
+        result.monthly, width, show=shown, cashback=result.cashback, on_terminal=terminal
+    )
+    if not terminal:
+        for line in drawn:
+            click.echo(printable(line))
+        return
+    from rich.console import Console
+
+    console = Console(highlight=False, width=width)
+    for line in drawn:
+        console.print(line, soft_wrap=True)
 
 
 # The points figures of the summary: money (cents of cashback) in cashback mode.
@@ -135,7 +168,14 @@ def summary_json(result, programme) -> dict:
     if result.cashback:
         document["cashback_outstanding"] = to_text(result.cashback_outstanding)
     document["monthly"] = [
-        {"month": f.month, "issued": value(f.issued), "redeemed": value(f.redeemed)} for f in result.monthly
+        {
+            "month": f.month,
+            "issued": value(f.issued),
+            "redeemed": value(f.redeemed),
+            "expired": value(f.expired),
+            "purchases": f.purchases,
+        }
+        for f in result.monthly
     ]
     return document
 

@@ -63,6 +63,11 @@ class LazyGroup(Group):
             return getattr(importlib.import_module(f"loyalty_cli.commands.{module}"), attribute)
         return super().get_command(ctx, name)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str):
+        from .completion import complete_commands  # only a Tab press needs it
+
+        return complete_commands(self, ctx, incomplete, super().shell_complete)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Bytes that are not UTF-8 reach Python as lone surrogates; they could never be saved.
         # (NUL cannot come from a shell, but can from a program calling us.)

@@ -22,7 +22,7 @@ from loyalty_cli.language import _, ngettext
 from loyalty_cli.money import to_text
 from loyalty_cli.reporting import statements as core
 
-from .context import DAY, OUTPUT_FILE, Env, json_option, pass_env
+from .context import DAY, OUTPUT_FILE, Env, json_option, member_argument, pass_env
 from .render import deliver, emit_json, json_text, note, on_terminal
 from .translated import Command, LanguageChoice
 
@@ -60,7 +60,7 @@ format_option = click.option(
 
 
 @click.command(cls=Command)
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.option("--from", "start", type=DAY, help="First day of the period.  [default: 1st of this month]")
 @click.option("--to", "end", type=DAY, help="Last day of the period.  [default: today]")
 @format_option

@@ -156,6 +156,14 @@ class Command(click.Command):
         finally:
             _showing_help = False
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list:
+        # What zsh and fish show beside each option, in the active language as on --help.
+        items = super().shell_complete(ctx, incomplete)
+        for item in items:
+            if item.help:
+                item.help = language.gettext(item.help)
+        return items
+
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)
         if not _showing_help or language.active() == language.ENGLISH:

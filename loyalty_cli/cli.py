@@ -38,6 +38,8 @@ COMMANDS = {
     "partner": "partners:partner",
     "plan": "plans:plan",
     "reward": "rewards:reward",
+    "card": "cards:card",
+    "completion": "completion:completion",
     "backup": "safekeeping:backup",
     "restore": "safekeeping:restore",
     "migrate": "moving:migrate",

@@ -82,6 +82,31 @@ def find_members(
     return found[:limit] if limit else found
 
 
+def starting_with(shop: Shop, prefix: str, limit: int = 40) -> list[tuple[str, str]]:
+    """(card, name) of the members whose card starts with `prefix` (spaces and dashes
+    ignored), or one of whose names does (case and diacritics ignored): what a shell
+    completes a MEMBER argument with. Closed members and merged cards are left out;
+    at most `limit`, in enrolment order."""
+    card_prefix = cards.normalise(prefix)
+    name_prefix = fold(prefix.strip())
+    found = []
+    for row in shop.members.stored_rows():
+        if isinstance(row, dict):  # a document stored whole (edited by hand)
+            row = member_rows.to_row(row)
+        if not isinstance(row, list) or len(row) <= _STATUS or row[_STATUS] not in ("active", "blocked"):
+            continue
+        card, name = row[_CARD], row[_NAME]
+        if not isinstance(card, str) or not isinstance(name, str):
+            continue
+        if card.startswith(card_prefix) or (
+            name_prefix and any(word.startswith(name_prefix) for word in fold(name).replace("-", " ").split())
+        ):
+            found.append((card, name))
+            if len(found) >= limit:
+                break
+    return found
+
+
 def fold(text: str) -> str:
     """Text without case and diacritics: "Bērziņa" -> "berzina", "Ёлка" -> "елка"."""
     if text.isascii():

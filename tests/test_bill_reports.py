@@ -103,8 +103,8 @@ def test_summary_in_cashback_mode_gives_every_figure_as_money(cashback):
         "cashback_outstanding": "3.47",
     }
     assert summary["monthly"][-2:] == [
-        {"month": "2026-10", "issued": "3.00", "redeemed": "0.00"},
-        {"month": "2026-11", "issued": "1.47", "redeemed": "1.00"},
+        {"month": "2026-10", "issued": "3.00", "redeemed": "0.00", "expired": "0.00", "purchases": 1},
+        {"month": "2026-11", "issued": "1.47", "redeemed": "1.00", "expired": "0.00", "purchases": 1},
     ]
 
 

@@ -121,8 +121,8 @@ def test_summary_for_scripts_has_monthly_flows_for_twelve_months(loyalty):
     monthly = loyalty.json("report", "summary")["monthly"]
     assert [m["month"] for m in monthly][::11] == ["2025-12", "2026-11"]
     assert (monthly[0], monthly[-1]) == (
-        {"month": "2025-12", "issued": 20, "redeemed": 0},
-        {"month": "2026-11", "issued": 0, "redeemed": 5},
+        {"month": "2025-12", "issued": 20, "redeemed": 0, "expired": 0, "purchases": 1},
+        {"month": "2026-11", "issued": 0, "redeemed": 5, "expired": 0, "purchases": 0},
     )
 
 

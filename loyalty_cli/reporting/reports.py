@@ -26,11 +26,13 @@ RATE_PLACES = 4
 
 @dataclass(frozen=True)
 class MonthFlow:
-    """Points issued and redeemed in one shop-local month."""
+    """Points issued, redeemed and expired in one shop-local month, and its purchases."""
 
     month: str
     issued: int
     redeemed: int
+    expired: int = 0
+    purchases: int = 0  # purchases recorded (earn entries), not money
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def summary(shop: Shop, as_of: date) -> Summary:
     active_since = clock.iso(clock.start_of_day(as_of - timedelta(days=ACTIVE_DAYS - 1), tz))
     months = [clock.add_months(as_of.strftime("%Y-%m"), -i) for i in reversed(range(CHART_MONTHS))]
     chart_since = clock.iso(clock.start_of_day(date.fromisoformat(months[0] + "-01"), tz))
-    flows = {month: [0, 0] for month in months}
+    flows = {month: [0, 0, 0, 0] for month in months}  # issued, redeemed, expired, purchases
     totals: Counter[str] = Counter()
     purchases: Counter[str] = Counter()
     active: set[str] = set()
@@ -131,9 +133,16 @@ def summary(shop: Shop, as_of: date) -> Summary:
             purchases[buyer] += 1
             if entry.at >= active_since:
                 active.add(buyer)
-        if entry.at >= chart_since and (kind == "redeem" or (kind in ISSUING and points > 0)):
-            column = 1 if kind == "redeem" else 0
-            flows[clock.month_of(clock.from_iso(entry.at), tz)][column] += abs(points)
+        if entry.at >= chart_since:
+            flow = flows[clock.month_of(clock.from_iso(entry.at), tz)]
+            if kind == "redeem":
+                flow[1] -= points
+            elif kind == "expire":
+                flow[2] -= points
+            elif kind in ISSUING and points > 0:
+                flow[0] += points
+            if kind == "earn":
+                flow[3] += 1
     outstanding = sum(m["points"]["balance"] for m in shop.members.all()) - later
     buyers = len(purchases)
     held = _pending_on(shop, as_of, later_pending)
