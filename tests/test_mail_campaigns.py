@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from loyalty_cli.commands.statement_html import page
 from loyalty_cli.commands.statements import text
+
 from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.mail import campaigns, offers
 
@@ -84,7 +84,7 @@ def test_a_statement_letter_holds_the_statement_and_attaches_the_page_in_the_mem
     assert "oktobris 2026" in anna.subject
     (name, mime, body), *_ = anna.attachments
     assert (name, mime) == (f"statement-2026-10-{cards['anna']}.html", "text/html")
-    assert body.startswith(b"<!DOCTYPE html>") and '<html lang="lv">'.encode() in body
+    assert body.startswith(b"<!DOCTYPE html>") and b'<html lang="lv">' in body
 
 
 def test_member_data_is_escaped_in_the_html_letter(shop_with_members):
@@ -187,7 +187,7 @@ def make_offer(loyalty, tmp_path, **given):
 
 
 def test_an_offer_goes_to_one_segment(shop_with_members, tmp_path):
-    loyalty, cards = shop_with_members
+    loyalty, _cards = shop_with_members
     newcomer = loyalty.enroll("Ieva", "--email", "ieva@example.lv", "--consent")
     campaign = make_offer(loyalty, tmp_path)
     assert campaign.id == "offer-winter"

@@ -41,7 +41,7 @@ def send(loyalty, campaign):
 
 
 def test_the_letter_tells_the_bonus_and_its_last_day_in_the_members_language(offered):
-    loyalty, card, campaign = offered
+    loyalty, _card, campaign = offered
     (letter,) = campaign.letters(loyalty.store().read())
     assert letter.subject == "100 punktu for you"
     assert "valid until 15.12.2026." in letter.text
