@@ -215,7 +215,7 @@ class Greetings:
             if self.run is not None:
                 sent, failed = len(self.run.sent), len(self.run.failed)
                 note(
-                    _("Birthday mail: {sent} sent, {failed} failed.").format(
+                    _("Birthday mail, sent: {sent}; failed: {failed}.").format(
                         sent=formats.number(sent), failed=formats.number(failed)
                     )
                 )

@@ -30,20 +30,20 @@ from loyalty_cli.storage.unit_of_work import Shop
 STATEMENT_SUBJECT = N_("{shop}: your loyalty statement for {month}")
 STATEMENT_BODY = N_(
     "Dear {name},\n\n"
-    "here is your loyalty statement for {month}. Your balance at the end of the month: {balance}.\n\n"
+    "Here is your loyalty statement for {month}. Your balance at the end of the month: {balance}.\n\n"
     "The statement is below, and attached as a page to print."
 )
 EXPIRING_SUBJECT = N_("{shop}: points on your card expire on {expiry_date}")
 EXPIRING_BODY = N_(
     "Dear {name},\n\n"
-    "part of your balance at {shop} is about to expire.\n\n"
+    "Part of your balance at {shop} is about to expire.\n\n"
     "Expiring on {expiry_date}: {expiring}\n"
     "Your balance: {balance}\n"
     "Card: {card}\n\n"
     "Use them at your next visit before they expire."
 )
 BIRTHDAY_SUBJECT = N_("Happy birthday, {first_name}!")
-BIRTHDAY_BODY = N_("Dear {name},\n\neveryone at {shop} wishes you a happy birthday!")
+BIRTHDAY_BODY = N_("Dear {name},\n\nEveryone at {shop} wishes you a happy birthday!")
 BIRTHDAY_PRESENT = N_("As a present we have added {bonus} to your card {card}. Your balance: {balance}.")
 
 
