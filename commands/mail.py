@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from loyalty_cli import formats
-from loyalty_cli.errors import ExitStatus, InvalidInput
+from loyalty_cli.errors import ExitStatus, InvalidInput, Refused
 from loyalty_cli.language import _
 
 from .context import DAY, Env, json_option, pass_env
@@ -60,7 +60,8 @@ def statements(env: Env, month, **options):
     """Mail each member their statement of a month.
 
     For members with entries or points in the month: the statement in the letter, and
-    attached as a page to print, in the member's language.
+    attached as a page to print, in the member's language. A month is mailed once it is
+    over (--dry-run previews one that is not).
 
     \b
     Example:
@@ -68,11 +69,19 @@ def statements(env: Env, month, **options):
       loyalty mail statements --month 2026-10 --per-minute 30
     """
     from loyalty_cli.mail import campaigns
+    from loyalty_cli.reporting.statements import month_period
 
     from .statement_html import page
     from .statements import text
 
     today = _today(env, None, options)
+    if month_period(month)[1] >= today and options.get("dry_run") is None:
+        # Mailed once per month and member: a month not over yet would be mailed half done.
+        raise Refused(
+            _("{month} is not over yet: its statements are mailed from the day after it ends").format(
+                month=month.strip()
+            )
+        )
     campaign = campaigns.statements(month, render_text=text, render_html=page, day=today)
     run_campaign(env, campaign, **options)
 

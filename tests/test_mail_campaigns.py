@@ -256,3 +256,29 @@ def test_bonus_points_and_their_last_day_go_together_and_must_make_sense(shop_wi
         make_offer(loyalty, tmp_path, bonus=0, valid_until=date(2026, 12, 15))
     with pytest.raises(InvalidInput, match="cannot name an offer"):
         make_offer(loyalty, tmp_path, name="Winter Sale!")
+
+
+def test_letters_are_written_in_latvian_and_russian_for_members_who_speak_them(shop_with_members):
+    loyalty, cards = shop_with_members
+    letters = letters_of(loyalty, statements_campaign())
+    anna, boris = letters[cards["anna"]], letters[cards["boris"]]
+    assert anna.text.startswith("Labdien, Anna Bērziņa!\n")
+    assert "Jūsu atlikums mēneša beigās: 20 punktu." in anna.text
+    assert "atbildiet ar STOP" in anna.text
+    assert boris.text.startswith("Здравствуйте, Boris <b>Petrov</b>!\n")
+    assert "Ваш баланс на конец месяца: 20 баллов." in boris.text
+    assert "ответьте STOP" in boris.text
+
+
+def test_the_main_offer_template_speaks_the_programmes_language(shop_with_members, tmp_path):
+    loyalty, cards = shop_with_members
+    loyalty("program", "set", "language", "lv")
+    template = write_template(
+        tmp_path, "ziema.txt", "Subject: Ziema\n\nSveiki, {first_name}! Jums ir {balance}."
+    )
+    boris = letters_of(loyalty, make_offer(loyalty, tmp_path, segment="loyal", template=template))[
+        cards["boris"]
+    ]
+    assert boris.language == "lv"  # no ziema.ru.txt: the whole letter in the template's language
+    assert "Jums ir 20 punktu." in boris.text
+    assert "atbildiet ar STOP" in boris.text

@@ -66,6 +66,30 @@ def test_mail_statements_sends_each_member_with_consent_their_statement_once(loy
     assert len(mail_room.received) == 2
 
 
+def test_statements_of_a_month_not_over_are_refused_unless_previewed(loyalty, members, mail_room, tmp_path):
+    set_up(loyalty, mail_room)
+    before = loyalty.snapshot()
+    result = loyalty("mail", "statements", "--month", "2026-11", expect=1)
+    assert "not over yet" in result.stderr
+    assert loyalty.snapshot() == before
+    loyalty("mail", "statements", "--month", "2026-11", "--dry-run", str(tmp_path / "preview"))
+    assert mail_room.received == []
+
+
+def test_a_refusal_is_said_in_the_operators_language(loyalty, members, mail_room, tmp_path):
+    set_up(loyalty, mail_room)
+    template = tmp_path / "offer.txt"
+    template.write_text("Subject: Sveiki\n\n{vards}\n", encoding="utf-8")
+    result = loyalty(
+        "--lang", "lv", "mail", "offer", "--segment", "loyal", "--template", str(template), expect=1
+    )
+    assert "nezināms aizstājējs {vards}" in result.stderr
+    result = loyalty(
+        "--lang", "ru", "mail", "offer", "--segment", "loyal", "--template", str(template), expect=1
+    )
+    assert "неизвестная подстановка {vards}" in result.stderr
+
+
 def test_a_dry_run_writes_the_letters_and_sends_and_records_nothing(loyalty, members, mail_room, tmp_path):
     set_up(loyalty, mail_room)
     before = loyalty.snapshot()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from loyalty_cli import balances, clock, formats, language, lots, pending, points
+from loyalty_cli import balances, clock, formats, language, lots, members, pending, points
 from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.language import _
 from loyalty_cli.mail import recipients, templates, writing
@@ -70,6 +70,8 @@ def offer(
                 skipped[member["card"]] = reason
                 continue
             code = statement_core.language_of(shown, member)
+            if code not in wordings:  # the main template speaks the programme's language
+                code = members.default_language(shown)
             wording = wordings.get(code, wordings[None])
             with language.speaking(code):
                 values = recipients.values(shown, member, day)
@@ -162,8 +164,9 @@ def _check_bonus(programme: Programme, bonus: int | None, valid_until: date | No
 
 
 def _wordings(template: Path, subject: str | None, allowed: tuple[str, ...]) -> dict[str | None, Wording]:
-    """The offer's wording for everyone (key None) and for each language with a template of
-    its own beside the main one (offer.lv.txt)."""
+    """The offer's wording for everyone (key None: the main template, written in the
+    programme's language) and for each language with a template of its own beside it
+    (offer.lv.txt)."""
     found: dict[str | None, Wording] = {None: _wording(template, subject, allowed)}
     for code in language.LANGUAGES:
         path = templates.translation_of(template, code)
