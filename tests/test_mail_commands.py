@@ -183,3 +183,19 @@ def test_maintain_without_a_mail_server_does_its_jobs_and_mails_nothing(loyalty,
 def test_every_mail_command_has_help_with_an_example(loyalty, command):
     shown = loyalty("mail", command, "--help").stdout
     assert "Example:" in shown and f"loyalty mail {command}" in shown
+
+
+def test_a_mail_server_down_during_maintain_keeps_the_jobs_and_the_next_run_greets(
+    loyalty, members, mail_room
+):
+    set_up(loyalty, mail_room)
+    loyalty("program", "set", "bonus.birthday", "50")
+    loyalty("program", "set", "mail.birthdays", "true")
+    mail_room.down_after = 0
+    result = loyalty("maintain", now=BIRTHDAY_NOW, expect=3)
+    assert "next run" in result.stderr
+    assert loyalty.json("member", "show", members["anna"])["balance"] == 70  # the bonus is kept
+    assert mail_room.received == []
+    mail_room.down_after = None
+    loyalty("maintain", now="2026-11-22T13:00:00+00:00")
+    assert mail_room.recipients() == ["anna@example.lv"]
