@@ -137,9 +137,15 @@ def birthdays(env: Env, as_of, **options):
 
 
 @mail.command("offer", cls=Command)
-@click.option("--segment", help="Mail the members of this RFM segment (see `loyalty report segments`).")
-@click.option("--tier", help="Mail the members of this tier.")
-@click.option("--subject", help="The letter's subject (else the template's first line, Subject: ...).")
+@click.option(
+    "--segment",
+    metavar="SEGMENT",
+    help="Mail the members of this RFM segment (see `loyalty report segments`).",
+)
+@click.option("--tier", metavar="TIER", help="Mail the members of this tier.")
+@click.option(
+    "--subject", metavar="TEXT", help="The letter's subject (else the template's first line, Subject: ...)."
+)
 @click.option(
     "--template",
     required=True,
