@@ -282,3 +282,12 @@ def test_the_main_offer_template_speaks_the_programmes_language(shop_with_member
     assert boris.language == "lv"  # no ziema.ru.txt: the whole letter in the template's language
     assert "Jums ir 20 punktu." in boris.text
     assert "atbildiet ar STOP" in boris.text
+
+
+def test_mail_birthdays_is_a_programme_switch_refusing_anything_but_true_or_false(loyalty):
+    before = loyalty.snapshot()
+    result = loyalty("program", "set", "mail.birthdays", "sometimes", expect=2)
+    assert "mail.birthdays" in result.stderr
+    assert loyalty.snapshot() == before
+    loyalty("program", "set", "mail.birthdays", "on")
+    assert loyalty.json("program", "show")["mail.birthdays"] == "true"
