@@ -16,10 +16,12 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def offered(loyalty, tmp_path):
-    """Ieva (consent, e-mail, no purchases) and the offer `winter` of 100 points until 15 December."""
+    """Ieva (lv, consent, e-mail, no purchases) and the offer `winter` of 100 points until 15
+    December, with a Latvian template beside the main one."""
     card = loyalty.enroll("Ieva Kalniņa", "--email", "ieva@example.lv", "--consent", "--language", "lv")
     template = tmp_path / "winter.txt"
     template.write_text("Subject: {bonus} for you\n\n{bonus}, valid until {valid_until}.\n", encoding="utf-8")
+    (tmp_path / "winter.lv.txt").write_text("Subject: {bonus} jums\n\n{bonus}, derīgi līdz {valid_until}.\n")
     campaign = offers.offer(
         loyalty.store().read().programme(),
         template=template,
@@ -43,8 +45,8 @@ def send(loyalty, campaign):
 def test_the_letter_tells_the_bonus_and_its_last_day_in_the_members_language(offered):
     loyalty, _card, campaign = offered
     (letter,) = campaign.letters(loyalty.store().read())
-    assert letter.subject == "100 punktu for you"
-    assert "valid until 15.12.2026." in letter.text
+    assert letter.subject == "100 punktu jums"
+    assert "derīgi līdz 15.12.2026." in letter.text
 
 
 def test_the_bonus_is_an_offer_entry_credited_when_the_letter_is_sent(offered):
