@@ -21,7 +21,9 @@ def offered(loyalty, tmp_path):
     card = loyalty.enroll("Ieva Kalniņa", "--email", "ieva@example.lv", "--consent", "--language", "lv")
     template = tmp_path / "winter.txt"
     template.write_text("Subject: {bonus} for you\n\n{bonus}, valid until {valid_until}.\n", encoding="utf-8")
-    (tmp_path / "winter.lv.txt").write_text("Subject: {bonus} jums\n\n{bonus}, derīgi līdz {valid_until}.\n")
+    (tmp_path / "winter.lv.txt").write_text(
+        "Subject: {bonus} jums\n\n{bonus}, derīgi līdz {valid_until}.\n", encoding="utf-8"
+    )
     campaign = offers.offer(
         loyalty.store().read().programme(),
         template=template,
