@@ -183,7 +183,7 @@ def offer(env: Env, segment, tier, subject, template, bonus_points, valid_until,
     """
     from loyalty_cli.mail import offers
 
-    programme = env.store().read().programme()
+    programme = _programme(env)
     today = env.clock.today(programme.tz)
     campaign = offers.offer(
         programme,
@@ -200,9 +200,20 @@ def offer(env: Env, segment, tier, subject, template, bonus_points, valid_until,
     run_campaign(env, campaign, **options)
 
 
+def _programme(env: Env):
+    """The programme's settings, read without keeping the shop's snapshot open (a campaign
+    may take hours: the runner reads the shop itself)."""
+    from loyalty_cli.mail.sending import release
+
+    reader = env.store().read()
+    programme = reader.programme()
+    release(reader)
+    return programme
+
+
 def _today(env: Env, as_of: date | None, options: dict) -> date:
     """The shop's today, or --as-of: an earlier day, or a later one only in a dry run."""
-    today = env.clock.today(env.store().read().programme().tz)
+    today = env.clock.today(_programme(env).tz)
     if as_of is not None and as_of > today and options.get("dry_run") is None:
         raise InvalidInput(
             _("--as-of {day} is after today; preview it with --dry-run DIR").format(day=as_of.isoformat())
