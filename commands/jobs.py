@@ -30,6 +30,8 @@ def maintain(env: Env, as_of, dry_run, as_json):
     """Run every due nightly job: expiry, birthdays, tier review, scheduled draws.
 
     Membership plans whose last day has passed are ended (cleared from the members).
+    With mail.birthdays true (and the mail server set up), the day's birthday greetings
+    are mailed too, as `loyalty mail birthdays` does; a dry run mails nothing.
 
     Every day since the last run is done in order, so after missed nights one run catches
     up and writes the same entries the nightly runs would have. Run again for a day that
@@ -45,15 +47,23 @@ def maintain(env: Env, as_of, dry_run, as_json):
     """
     store = env.store()
     with store.transaction(dry_run=dry_run) as shop:
-        day = jobs.job_day(as_of, env.clock, shop.programme().tz, dry_run=dry_run)
+        programme = shop.programme()
+        day = jobs.job_day(as_of, env.clock, programme.tz, dry_run=dry_run)
         result = jobs.maintain(shop, day, operator=env.operator, now=env.clock)
+    greetings = None
+    if programme.mail_birthdays and not dry_run:  # a dry run sends nothing
+        from .mail import greet_birthdays
+
+        greetings = greet_birthdays(env, store, programme, day)
     if as_json:
-        emit_json({**result.to_json(), "dry_run": dry_run})
-        return
-    if not result.days:
+        mailed = {"mail_birthdays": greetings.as_json()} if greetings else {}
+        emit_json({**result.to_json(), "dry_run": dry_run, **mailed})
+    elif not result.days:
         click.echo(_("Nothing to do: the jobs are done through {day}.").format(day=formats.day(day)))
-        return
-    click.echo(_maintained(result, day, dry_run))
+    else:
+        click.echo(_maintained(result, day, dry_run))
+    if greetings:
+        greetings.finish(as_json)
 
 
 @click.command(cls=Command)

@@ -45,6 +45,7 @@ COMMANDS = {
     "migrate": "moving:migrate",
     "nps": "nps:nps",
     "till": "till:till",
+    "mail": "mail:mail",
 }
 # Other spellings people type; they work but are not listed in --help.
 ALIASES = {"enrol"}

@@ -18,6 +18,9 @@ from loyalty_cli.language import _
 # "replace" (a new card for a lost one) and "merge" (two records of one customer) move a
 # card's history onto `to_card`; they change no points (see card_moves.py).
 # `membership`: a paid membership plan bought or renewed (its fee earns nothing; see plans).
+# `offer`: bonus points of a mailed offer (mail offer --bonus-points), in a lot of their own
+# that lapses at the end of the month of the offer's last day (`until`); its receipt is
+# "offer:CAMPAIGN:CARD", so that a member is never credited twice for one offer.
 # `confirm` moves pending points into their expiry lot when the return window ends (pending.py).
 KINDS = (
     "earn",
@@ -32,6 +35,7 @@ KINDS = (
     "merge",
     "confirm",
     "membership",
+    "offer",
 )
 GENESIS = "0" * 64
 
@@ -71,7 +75,7 @@ class LedgerEntry(NamedTuple):
     partner: str | None = None  # earn, redeem: the partner shop where it happened
     plan: str | None = None  # membership: the plan bought
     fee: str | None = None  # membership: the fee paid (money; not spend, earns nothing)
-    until: str | None = None  # membership: the last day (YYYY-MM-DD) the membership runs
+    until: str | None = None  # membership, offer: the last day (YYYY-MM-DD) it runs
 
     def to_doc(self) -> dict:
         """The stored form: every field that has a value."""

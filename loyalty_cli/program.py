@@ -48,6 +48,7 @@ DEFAULTS: dict[str, object] = {
     "earn.pending_days": 0,
     "mail.server": "",
     "mail.from": "",
+    "mail.birthdays": "false",
 }
 
 # Shown in `program set --help`, translated there.
@@ -75,6 +76,7 @@ KEY_HELP = {
     "earn.pending_days": N_("days what a purchase earns stays pending (the return window; 0 = none)"),
     "mail.server": N_("smtp://user@host:587 or smtps://user@host:465 (password: LOYALTY_SMTP_PASSWORD)"),
     "mail.from": N_('the sender of mail to members, "Name <address>"'),
+    "mail.birthdays": N_("true: maintain mails a birthday greeting to members with consent and an e-mail"),
 }
 
 
@@ -234,6 +236,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "earn.pending_days": _days,
     "mail.server": lambda v: _mail_settings().parse_server(v),
     "mail.from": lambda v: _mail_settings().parse_sender(v),
+    "mail.birthdays": _flag,
 }
 
 
@@ -349,6 +352,11 @@ class Programme:
     @property
     def pending_days(self) -> int:
         return int(self.settings.get("earn.pending_days") or 0)
+
+    @property
+    def mail_birthdays(self) -> bool:
+        """Whether `maintain` mails the day's birthday greetings (mail birthdays)."""
+        return self.settings.get("mail.birthdays") == "true"
 
     def bonus(self, kind: str) -> int:
         """Points for the welcome, birthday or referral bonus (0 = none)."""

@@ -156,7 +156,7 @@ def _count(row: Activity, entry: LedgerEntry) -> None:
         row.points_expired -= points
     elif kind == "adjust":
         row.points_adjusted += points
-    elif kind in ("bonus", "prize"):
+    elif kind in ("bonus", "prize", "offer"):
         row.points_bonus += points
     else:
         row.points_other += points

@@ -20,7 +20,7 @@ from loyalty_cli.storage.unit_of_work import Shop
 
 ACTIVE_DAYS = 90
 CHART_MONTHS = 12
-ISSUING = ("earn", "bonus", "prize", "adjust", "opening")
+ISSUING = ("earn", "bonus", "prize", "adjust", "opening", "offer")
 RATE_PLACES = 4
 
 

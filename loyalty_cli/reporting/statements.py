@@ -292,6 +292,8 @@ def wording(
             if reason.lower().startswith(word):
                 return text, ()
         return (N_("Bonus: {reason}"), (("reason", reason),)) if reason else (N_("entry|Bonus"), ())
+    if entry.kind == "offer":
+        return N_("Offer: {reason}"), (("reason", reason),)
     if entry.kind == "prize":
         return (N_("Prize: {reason}"), (("reason", reason),)) if reason else (N_("Prize"), ())
     if entry.kind == "adjust":
