@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from loyalty_cli.commands.statement_html import page
 from loyalty_cli.commands.statements import text
+from mail_readers import EARLY, enroll_readers
 
 from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.mail import campaigns, offers
@@ -23,28 +24,11 @@ def shop_with_members(loyalty):
     """Anna (lv, consent, e-mail, birthday today), Boris (ru, consent, e-mail), Cilla (e-mail,
     no consent), Dace (consent, no e-mail), Egils (consent, e-mail, blocked); each bought."""
     loyalty("program", "set", "expiry.months", "1")
-    early = ("--at", "2026-09-01T10:00:00+00:00")
-    cards = {
-        "anna": loyalty.enroll(
-            "Anna Bērziņa",
-            "--email",
-            "anna@example.lv",
-            "--consent",
-            "--language",
-            "lv",
-            "--birthday",
-            "1990-11-22",
-            *early,
-        ),
-        "boris": loyalty.enroll(
-            "Boris <b>Petrov</b>", "--email", "boris@example.lv", "--consent", "--language", "ru", *early
-        ),
-        "cilla": loyalty.enroll("Cilla", "--email", "cilla@example.lv", "--birthday", "1985-11-22", *early),
-        "dace": loyalty.enroll("Dace", "--consent", "--birthday", "1980-11-22", *early),
-        "egils": loyalty.enroll(
-            "Egils", "--email", "egils@example.lv", "--consent", "--birthday", "1970-11-22", *early
-        ),
-    }
+    cards = enroll_readers(loyalty, boris="Boris <b>Petrov</b>")
+    cards["dace"] = loyalty.enroll("Dace", "--consent", "--birthday", "1980-11-22", *EARLY)
+    cards["egils"] = loyalty.enroll(
+        "Egils", "--email", "egils@example.lv", "--consent", "--birthday", "1970-11-22", *EARLY
+    )
     for card in cards.values():
         loyalty("purchase", card, "20", "--at", "2026-10-05T10:00:00+00:00")
     loyalty("member", "block", cards["egils"], "--reason", "card lost")

@@ -7,9 +7,7 @@ import email
 from email.policy import default
 
 import pytest
-
-pytest.importorskip("loyalty_cli.commands.mail_run")  # the runner (commands/mail_run.py)
-pytest.importorskip("aiosmtpd")
+from mail_readers import enroll_readers
 
 BIRTHDAY_NOW = "2026-11-22T12:00:00+00:00"
 
@@ -18,24 +16,7 @@ BIRTHDAY_NOW = "2026-11-22T12:00:00+00:00"
 def members(loyalty):
     """Anna (lv, consent, e-mail, birthday today), Boris (ru, consent, e-mail), Cilla (e-mail,
     no consent); each bought in October."""
-    early = ("--at", "2026-09-01T10:00:00+00:00")
-    cards = {
-        "anna": loyalty.enroll(
-            "Anna Bērziņa",
-            "--email",
-            "anna@example.lv",
-            "--consent",
-            "--language",
-            "lv",
-            "--birthday",
-            "1990-11-22",
-            *early,
-        ),
-        "boris": loyalty.enroll(
-            "Boris", "--email", "boris@example.lv", "--consent", "--language", "ru", *early
-        ),
-        "cilla": loyalty.enroll("Cilla", "--email", "cilla@example.lv", "--birthday", "1985-11-22", *early),
-    }
+    cards = enroll_readers(loyalty)
     for card in cards.values():
         loyalty("purchase", card, "20", "--at", "2026-10-05T10:00:00+00:00")
     return cards
