@@ -7,6 +7,7 @@ dropped afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -424,11 +425,11 @@ def test_tills_killed_at_random_moments_lose_nothing_acknowledged_and_leave_noth
     assert 1 < len(acknowledged) < KILLED_RUNS + 1, "the kills should fall before and after the end"
 
 
-def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was_skipped(store, database_url):
-    """PostgreSQL only warns when a user who does not own a table vacuums it: the erasure
-    must not pass for complete while the old row versions stay."""
+@contextlib.contextmanager
+def till_role(database_url: str):
+    """The URL of a role that may read, insert and update the tables but owns none of them
+    and may not delete (a till's role, as docs/postgresql.md describes a strict one)."""
     psycopg2 = pytest.importorskip("psycopg2")
-    card = enroll(store)
     till = f"till_{secrets.token_hex(4)}"
     admin = psycopg2.connect(database_url)
     admin.autocommit = True
@@ -439,8 +440,19 @@ def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was
             cur.execute(
                 f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {current_schema(cur)} TO {till}"
             )
-        as_till = database_url.replace("postgres@", f"{till}@", 1)
+        yield database_url.replace("postgres@", f"{till}@", 1)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP OWNED BY {till}")
+            cur.execute(f"DROP ROLE IF EXISTS {till}")
+        admin.close()
 
+
+def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was_skipped(store, database_url):
+    """PostgreSQL only warns when a user who does not own a table vacuums it: the erasure
+    must not pass for complete while the old row versions stay."""
+    card = enroll(store)
+    with till_role(database_url) as as_till:
         result = run(as_till, "member", "erase", card, "--yes")
 
         assert result.returncode == 3
@@ -449,30 +461,13 @@ def test_an_erasure_by_a_user_who_cannot_vacuum_is_saved_and_says_the_vacuum_was
         assert "run the command again as the owner of the tables" in result.stderr
         assert store.read().members.get(card)["name"] is None
         assert run(database_url, "member", "erase", card, "--yes").returncode == 0  # the owner finishes it
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP OWNED BY {till}")
-            cur.execute(f"DROP ROLE IF EXISTS {till}")
-        admin.close()
 
 
 def test_a_command_the_database_user_may_not_do_is_one_line_exit_3_and_saves_nothing(store, database_url):
-    psycopg2 = pytest.importorskip("psycopg2")
     card = enroll(store)
     with store.transaction() as shop:
         shop.outbox.mark("statements-2026-10", card, "sent", at=AT)
-    till = f"till_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(database_url)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE ROLE {till} LOGIN")
-            cur.execute(f"GRANT USAGE ON SCHEMA {current_schema(cur)} TO {till}")
-            cur.execute(
-                f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA {current_schema(cur)} TO {till}"
-            )
-        as_till = database_url.replace("postgres@", f"{till}@", 1)
-
+    with till_role(database_url) as as_till:
         result = run(as_till, "member", "erase", card, "--yes")  # the outbox's rows need DELETE
 
         assert result.returncode == 3
@@ -482,11 +477,6 @@ def test_a_command_the_database_user_may_not_do_is_one_line_exit_3_and_saves_not
         assert "nothing was saved" in result.stderr
         assert store.read().members.get(card)["name"] == "Anna Bērziņa"
         assert list(store.read().outbox.of("statements-2026-10")) == [card]
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP OWNED BY {till}")
-            cur.execute(f"DROP ROLE IF EXISTS {till}")
-        admin.close()
 
 
 def current_schema(cur) -> str:

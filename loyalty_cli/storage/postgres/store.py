@@ -496,23 +496,10 @@ class PgShop:
     @property
     def changed(self) -> bool:
         """Whether the transaction has anything to write."""
-        return any(
-            (
-                self._program_changed,
-                self._meta_changed,
-                self.members.dirty,
-                self.ledger.dirty,
-                self.draws.dirty,
-                self.rewards.dirty,
-                self.plans.dirty,
-                self.partners.dirty,
-                self.outbox.dirty,
-                self.answers.dirty,
-            )
-        )
+        return not self._journals_only() or self.outbox.dirty or self.answers.dirty
 
     def _journals_only(self) -> bool:
-        """Whether the outbox and the answers are all this transaction changed."""
+        """Whether the outbox and the answers are all this transaction changed (if anything)."""
         return not any(
             (
                 self._program_changed,
