@@ -38,7 +38,10 @@ def campaign_options(function):
         help="Send at most N letters a minute (for providers with a rate limit).",
     )(function)
     function = click.option(
-        "--limit", type=click.IntRange(min=1), metavar="N", help="Send at most N letters this run."
+        "--limit",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Hand at most N letters to the mail server this run (refused ones count).",
     )(function)
     function = click.option(
         "--dry-run",
@@ -157,7 +160,7 @@ def _tell(card: str, outcome: str, detail: str | None) -> None:
         return
     label = _label(outcome)
     line = f"{label:<8} {card}"
-    if detail and outcome in ("failed", "unsure", "stopped"):
+    if detail and outcome in ("failed", "unsure", "stopped", "skipped"):
         line += f"  {printable(detail)}"
     if outcome == "stopped":
         return  # said once, at the end
@@ -169,6 +172,7 @@ def _label(outcome: str) -> str:
         "sent": _("sent"),
         "failed": _("failed"),
         "unsure": _("unsure"),
+        "skipped": _("skipped"),
         "written": _("written"),
         "stopped": _("stopped"),
     }

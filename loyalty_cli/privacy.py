@@ -73,6 +73,8 @@ def erase(store, member_ref: str, *, now: clock.Clock, operator: str) -> Erasure
             already = bool(member.get("erased_at"))
             if not already:
                 erase_member(shop, member, at=now.now, operator=operator)
+            else:  # an erasure interrupted before the journals were written: finished now
+                forget_in_journals(shop, member["card"])
         try:
             # Backups may hold the member's row under a card they had before it was replaced.
             earlier = card_moves.replaced_cards(shop, member["card"])
@@ -97,6 +99,8 @@ def _erase_in_database(store, member_ref: str, *, now: clock.Clock, operator: st
         already = bool(member.get("erased_at"))
         if not already:
             erase_member(shop, member, at=now.now, operator=operator)
+        else:
+            forget_in_journals(shop, member["card"])
     # Committed: the old document is now a dead row version until it is vacuumed away.
     store.vacuum(("members", "ledger", "outbox", "answers"))
     return Erasure(member["card"], member["erased_at"], already, [], [])
@@ -111,12 +115,18 @@ def erase_member(shop: Shop, member: dict, *, at: datetime, operator: str) -> Le
     member["status_reason"] = ERASED
     member["erased_at"] = clock.iso(at)
     shop.members.put(member)
-    # What the mail outbox knew of the member, and the comments of their survey answers.
-    shop.outbox.forget(member["card"])
-    shop.answers.forget(member["card"])
+    forget_in_journals(shop, member["card"])
     return points.record(
         shop, member, at=at, operator=operator, kind="adjust", points=0, lots={}, reason=ERASED
     )
+
+
+def forget_in_journals(shop: Shop, card: str) -> None:
+    """What the mail outbox knew of the member and the comments of their survey answers,
+    under every card they held (replaced, or merged into theirs), forgotten."""
+    for each in card_moves.history_cards(shop, card):
+        shop.outbox.forget(each)
+        shop.answers.forget(each)
 
 
 def erase_again(store: Store, cards: list[str], *, now: clock.Clock, operator: str) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from loyalty_cli import balances, clock, formats, language, lots, members, pending, points
+from loyalty_cli import balances, card_moves, clock, formats, language, lots, members, pending, points
 from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.language import _
 from loyalty_cli.mail import recipients, templates, writing
@@ -86,7 +86,13 @@ def offer(
         """The offer's bonus to the member the letter went to, once."""
         member = shop.members.get(letter.card)
         receipt = f"offer:{name}:{letter.card}"
-        if member is None or member.get("merged_into") or shop.ledger.by_receipt(receipt):
+        if member is None or member.get("merged_into"):
+            return
+        # Credited already, under this card or one the member held before (a replaced card).
+        if any(
+            shop.ledger.by_receipt(f"offer:{name}:{each}")
+            for each in card_moves.history_cards(shop, member["card"])
+        ):
             return
         pending.confirm(shop, member, now.now, operator=operator)
         points.record(

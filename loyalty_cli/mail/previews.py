@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from loyalty_cli.errors import InvalidInput
 from loyalty_cli.mail.envelopes import envelope
-from loyalty_cli.mail.sending import ALREADY_SENT, SENDING, SENT, Report, Run
+from loyalty_cli.mail.sending import ALREADY_SENT, SENDING, SENT, Report, Run, state_of
 
 if TYPE_CHECKING:
     from loyalty_cli.clock import Clock
@@ -43,7 +43,7 @@ def preview(
     with files.reporting(folder):  # a folder that cannot be made: one line, exit 3
         files.ensure_dir(folder)
     for letter in campaign.letters(reader):
-        state = (known.get(letter.card) or {}).get("state")
+        state = state_of(reader, known, letter.card)
         if state == SENT:
             run.skipped[letter.card] = ALREADY_SENT
             continue

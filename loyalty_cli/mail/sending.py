@@ -10,6 +10,11 @@ store's lock is never held while the mail server is talked to:
 3. record: a transaction marks it `sent` (and runs the campaign's `on_sent`, such as an
    offer's points) or `failed` with the server's reason.
 
+The outbox is read under every card the member has held (a replaced card's letter went to
+the same person), and the claim looks at the member again: one erased, blocked or who
+withdrew their consent while a long campaign ran gets nothing, nor does a letter composed
+for an address the member has changed since (the next run writes to the new one).
+
 A run that is killed between 1 and 3 leaves `sending` behind: the letter may have gone.
 Such a letter is *unsure*: the next runs report it and do not send it again, unless told to
 (`resend_unsure`). A `failed` letter is sent again by the next run. A letter already `sent`
@@ -25,8 +30,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from loyalty_cli import card_moves
 from loyalty_cli import clock as clocks
-from loyalty_cli.errors import InvalidInput, LoyaltyError
+from loyalty_cli.errors import InvalidInput, LoyaltyError, Refused
+from loyalty_cli.mail import recipients
 from loyalty_cli.mail.envelopes import envelope
 from loyalty_cli.mail.transport import LetterRefused, Postbox, ServerProblem
 
@@ -37,6 +44,7 @@ if TYPE_CHECKING:
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 ALREADY_SENT = "already sent"  # a reason in --json, like the campaigns' (data: not translated)
+ADDRESS_CHANGED = "e-mail changed"  # since the letter was composed: the next run writes anew
 
 # What the runner tells as it goes: (card, outcome, detail); outcome is one of the Run's lists,
 # or "due" (card "", detail the number of letters to send) once they are composed.
@@ -53,6 +61,7 @@ class Run:
     failed: dict[str, str] = field(default_factory=dict)  # card -> the server's reason
     unsure: list[str] = field(default_factory=list)  # claimed by a run that never recorded the end
     left: int = 0  # letters for the next run: --limit reached, or the run stopped
+    tried: int = 0  # letters handed to the mail server (what --limit counts)
     stopped: str | None = None  # why the run stopped before the end (the mail server), or None
     written: list[str] = field(default_factory=list)  # a dry run's files
 
@@ -124,7 +133,7 @@ def send_campaign(
     moment = _moments(clock)
     with _Spool() as due:
         for letter in campaign.letters(reader):
-            state = (known.get(letter.card) or {}).get("state")
+            state = state_of(reader, known, letter.card)
             if state == SENT:
                 run.skipped[letter.card] = ALREADY_SENT
             elif state == SENDING and not resend_unsure:
@@ -137,7 +146,7 @@ def send_campaign(
         postbox = Postbox(settings)  # connected at the first letter to send, closed at the end
         try:
             for index, (letter, state) in enumerate(due):
-                if run.stopped or pace.reached(len(run.sent)):
+                if run.stopped or pace.reached(run.tried):
                     run.left += len(due) - index
                     break
                 _send_one(store, campaign, letter, postbox, run, pace, state, sender, clock, moment, tell)
@@ -194,6 +203,13 @@ def _moments(clock: Clock) -> Callable[[], str]:
     return lambda: clocks.iso(clock.now + timedelta(seconds=round(time.monotonic() - started)))
 
 
+def state_of(shop, known: dict[str, dict], card: str) -> str | None:
+    """The letter's state in the campaign (`known`: its outbox), under any card the member
+    has held: sent under one of them is sent; else claimed (unsure); else failed; else None."""
+    states = {(known.get(each) or {}).get("state") for each in card_moves.history_cards(shop, card)}
+    return next((state for state in (SENT, SENDING, FAILED) if state in states), None)
+
+
 def release(reader) -> None:
     """Let go of a read-only shop's snapshot now (a store that keeps one open offers close())."""
     close = getattr(reader, "close", None)
@@ -232,9 +248,12 @@ def _send_one(
         run.left += 1
         tell(card, "stopped", str(problem))
         return
-    if not _claim(store, campaign.id, card, state, moment):
-        run.skipped[card] = ALREADY_SENT  # another run took it meanwhile
+    refused = _claim(store, campaign.id, letter, state, moment)
+    if refused is not None:  # another run took it meanwhile, or the member changed
+        run.skipped[card] = refused
+        tell(card, "skipped", refused)
         return
+    run.tried += 1
     try:
         postbox.send(message, letter.to)
     except LetterRefused as refusal:
@@ -254,19 +273,35 @@ def _send_one(
             run.failed[card] = reason
             tell(card, "stopped", reason)
         return
-    _record_sent(store, campaign, letter, clock, moment)
+    try:
+        _record_sent(store, campaign, letter, clock, moment)
+    except LoyaltyError as problem:  # busy, or the store failed: the letter went, unrecorded
+        run.stopped = str(problem)
+        run.unsure.append(card)
+        tell(card, "unsure", str(problem))
+        return
     run.sent.append(card)
     tell(card, "sent", None)
 
 
-def _claim(store, campaign_id: str, card: str, seen: str | None, moment: Callable[[], str]) -> bool:
-    """Mark the letter `sending`, unless another run has claimed or sent it since it was read."""
+def _claim(
+    store, campaign_id: str, letter: Letter, seen: str | None, moment: Callable[[], str]
+) -> str | None:
+    """Mark the letter `sending`; or, without marking anything, why it must not go: another
+    run has claimed or sent it since it was read, or the member can no longer be mailed
+    (erased, blocked, consent withdrawn) or has another address now."""
     with store.transaction() as shop:
-        now = (shop.outbox.of(campaign_id).get(card) or {}).get("state")
+        now = state_of(shop, shop.outbox.of(campaign_id), letter.card)
         if now != seen and now in (SENDING, SENT):
-            return False
-        shop.outbox.mark(campaign_id, card, SENDING, at=moment())
-    return True
+            return ALREADY_SENT
+        member = shop.members.get(letter.card)
+        why = recipients.why_not(member) if member is not None else "unknown member"
+        if why is None and member.get("email") != letter.to:
+            why = ADDRESS_CHANGED
+        if why is not None:
+            return why
+        shop.outbox.mark(campaign_id, letter.card, SENDING, at=moment())
+    return None
 
 
 def _record(store, campaign_id: str, card: str, state: str, moment: Callable[[], str], **details) -> None:
@@ -277,13 +312,14 @@ def _record(store, campaign_id: str, card: str, state: str, moment: Callable[[],
 def _record_sent(store, campaign: Campaign, letter: Letter, clock: Clock, moment: Callable[[], str]) -> None:
     """Mark the letter sent, with what the campaign does then (an offer's points) in the same
     transaction; if that is refused (the member was blocked meanwhile), the letter is still
-    recorded as sent, with the refusal as a note."""
+    recorded as sent, with the refusal as a note. A busy or failing store is the caller's:
+    the letter stays `sending` (unsure), so that it is neither sent nor credited twice."""
     try:
         with store.transaction() as shop:
             shop.outbox.mark(campaign.id, letter.card, SENT, at=moment())
             if campaign.on_sent is not None:
                 campaign.on_sent(shop, letter, clock)
-    except LoyaltyError as refusal:
+    except Refused as refusal:
         _record(store, campaign.id, letter.card, SENT, moment, note=str(refusal))
 
 
