@@ -129,7 +129,7 @@ def test_an_unknown_card_lets_the_customer_before_go_so_the_next_amount_goes_to_
     janis = loyalty.enroll("Jānis Kalniņš", "--phone", "20000000")
     done = _session(loyalty, anna, "1,00", "2799 9999 9999", "50,00", "+37120000000", "20,00", "q", expect=1)
     assert done.stderr.splitlines() == [
-        "Error: no member with card or phone '279999999999'",
+        "Error: no member with card or phone '2799 9999 9999'",
         "Error: no customer yet: scan a card or type a phone number first",
     ]
     assert _purchases(loyalty, anna) == ["1.00"]
