@@ -30,6 +30,7 @@ HELP = N_(
   12,30              a purchase of 12.30 by the customer (12.30 too)
   12,30 #K1-45       ... with its receipt number (otherwise one is made up)
   12,30 pay 200      ... paying 200 points of it (pay all: all they can spend)
+  1234,50 !          ... recorded even above the largest purchase
   r 200              redeem 200 points (r 3,45 in a cashback programme)
   r Coffee           redeem a reward of the catalogue
   refund K1-45       refund a receipt (refund K1-45 4,00: part of it)
@@ -55,7 +56,8 @@ def till(env: Env, place):
     and nothing is recorded; the session goes on.
 
     On a terminal the answers are coloured and the lines have a history (arrow keys);
-    piped, the till reads lines and prints plain answers, so it can be scripted.
+    piped, the till reads lines and prints plain answers, so it can be scripted: the
+    session then exits 1 when any line was refused (all the others are recorded).
 
     \b
     Example:
@@ -81,6 +83,8 @@ def till(env: Env, place):
         finally:
             session.rest()
     session.forget()
+    if screen.refused and not on_terminal(sys.stdin):
+        raise SystemExit(1)  # a script learns that some of its lines were not recorded
 
 
 def _do(session: counter.Till, action, screen: Screen) -> None:
@@ -169,6 +173,7 @@ class Screen:
     }
 
     def __init__(self, terminal: bool):
+        self.refused = 0  # lines refused so far
         self.console = None
         self.errors = None
         if terminal:
@@ -196,6 +201,7 @@ class Screen:
             self.say(text, "done" if index == 0 else None)
 
     def error(self, message: str) -> None:
+        self.refused += 1
         text = _("Error: {message}").format(message=printable(message))
         if self.errors is None:
             click.echo(text, err=True)

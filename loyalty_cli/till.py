@@ -11,7 +11,8 @@ The lines a cashier types (see `HELP` in commands/till.py):
 
     2733 7699 0225        a card (spaces and dashes ignored) or a phone: the customer
     12,30                 a purchase of 12.30 (also 12.30; `12,30 #K1-45` names the receipt,
-                          `12,30 pay 200` / `pay all` pays with points)
+                          `12,30 pay 200` / `pay all` pays with points, `1234,50 !` records
+                          one above purchase.max_amount)
     r 200  | r Coffee     redeem points, or a reward of the catalogue (`redeem` too)
     refund K1-45 [4,00]   refund a receipt, all of what is left or part of it
     /berz                 look members up by name, e-mail, card or phone
@@ -27,9 +28,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from loyalty_cli import cards, checkout, members, points, refunds
+from loyalty_cli import cards, checkout, formats, members, points, refunds
 from loyalty_cli.clock import Clock
-from loyalty_cli.errors import InvalidInput
+from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.language import _
 from loyalty_cli.money import parse_amount
 from loyalty_cli.storage.unit_of_work import Shop, Store
@@ -38,6 +39,8 @@ QUIT = ("q", "quit", "exit")
 HELP = ("?", "h", "help")
 REDEEM = ("r", "redeem")
 REFUND = ("refund",)
+# After an amount: it is meant, even above purchase.max_amount (`--confirm` of `purchase`).
+CONFIRM = "!"
 # A typed amount has at most this many digits before its decimals; a longer number is a
 # card or a phone, which selects another customer.
 AMOUNT_DIGITS = 6
@@ -77,6 +80,7 @@ class Purchase(NamedTuple):
     amount: Decimal
     receipt: str | None = None
     payment: checkout.Payment = checkout.NO_PAYMENT
+    confirmed: bool = False  # `!`: the amount is meant, even above purchase.max_amount
 
 
 class Redeem(NamedTuple):
@@ -160,7 +164,7 @@ def _purchase(text: str) -> Purchase:
     tokens = text.split()
     length = _amount_length(tokens)
     amount = parse_amount(" ".join(tokens[:length]))
-    receipt, payment = None, checkout.NO_PAYMENT
+    receipt, payment, confirmed = None, checkout.NO_PAYMENT, False
     rest = tokens[length:]
     if rest and re.match(r"^[0-9.,]+$", rest[0]):
         parse_amount(text)  # "12 30": refused as the whole line, not as its "30"
@@ -170,10 +174,14 @@ def _purchase(text: str) -> Purchase:
         if token.startswith("#"):
             receipt = _receipt(token)
         elif token.casefold() in ("pay", "p"):
-            payment = _payment(rest.pop(0) if rest else "all")
+            if not rest or rest[0].startswith("#") or rest[0] == CONFIRM:
+                raise InvalidInput(_("say how many: pay 200 or pay all"))
+            payment = _payment(rest.pop(0))
+        elif token == CONFIRM:
+            confirmed = True
         else:
             raise _not_understood(token)
-    return Purchase(amount, receipt, payment)
+    return Purchase(amount, receipt, payment, confirmed)
 
 
 def _payment(text: str) -> checkout.Payment:
@@ -277,15 +285,25 @@ class Till:
             self._version = version
 
     def look_up(self, text: str) -> dict:
-        """The member named by card or phone (UnknownMember if none); they are now served."""
+        """The member named by card or phone (UnknownMember if none); they are now served.
+
+        The customer served before is let go first: after an unknown card nobody is
+        served, so the next amount is refused rather than recorded for the one before.
+        """
+        self.card = None
         member = members.find(self.reading(), text)
         self.card = member["card"]
         return member
 
     def search(self, text: str, limit: int) -> list[dict]:
-        """Members matching `text` (member_search), at most `limit` + 1 (to tell there are more)."""
+        """Members matching `text` (member_search), at most `limit` + 1 (to tell there are more).
+
+        A search is a new customer: the one served before is let go first (a single match
+        is then served through `look_up`).
+        """
         from loyalty_cli import member_search
 
+        self.card = None
         return member_search.find_members(self.reading(), search=text, limit=limit + 1)
 
     def next_customer(self) -> None:
@@ -297,6 +315,7 @@ class Till:
         """Record a purchase by the customer being served (points.purchase)."""
         with self._changing() as (shop, at):
             payment = action.payment
+            self._within_limit(shop, action)
             if payment.points and shop.programme().cashback:  # `pay 3`: 3.00 of cashback
                 payment = checkout.Payment(amount=Decimal(payment.points))
             done = points.purchase(
@@ -308,8 +327,26 @@ class Till:
                 receipt=action.receipt,
                 store=self.place,
                 payment=payment,
+                confirmed=action.confirmed,
             )
             return done, then(shop, done) if then else None
+
+    def _within_limit(self, shop: Shop, action: Purchase) -> None:
+        """Refuse an amount above purchase.max_amount (a slip such as 1230 for 12.30) unless
+        it ends with `!`: the rule of `points.purchase`, said the way the till confirms."""
+        programme = shop.programme()
+        limit = programme.max_purchase
+        if limit is not None and action.amount > limit and not action.confirmed:
+            members.require_active(members.find(shop, self._served()))  # who comes first
+            raise Refused(
+                _(
+                    "{amount} is above the largest purchase ({limit}); check the amount, "
+                    "or type it again with ! after it to record it (such as 1234,50 !)"
+                ).format(
+                    amount=formats.money(action.amount, programme.currency),
+                    limit=formats.money(limit, programme.currency),
+                )
+            )
 
     def redeem(self, action: Redeem, then=None):
         """Spend the served customer's points, money or a reward (points.redeem, rewards.redeem)."""

@@ -11,9 +11,10 @@ from loyalty_cli import till as counter
 from loyalty_cli.errors import InvalidInput
 
 
-def _session(loyalty, *lines: str, place: str | None = None):
+def _session(loyalty, *lines: str, place: str | None = None, expect: int = 0):
+    """A piped session of `lines`; it exits 1 when any line was refused (`expect`)."""
     args = ["till", *(["--store", place] if place else [])]
-    return loyalty(*args, input="".join(f"{line}\n" for line in lines))
+    return loyalty(*args, input="".join(f"{line}\n" for line in lines), expect=expect)
 
 
 def _balance(loyalty, card: str) -> int:
@@ -43,6 +44,7 @@ def test_a_scripted_session_records_exactly_what_the_ledger_then_holds(loyalty, 
         blocked,
         "5,00",  # a blocked member's purchase
         "q",
+        expect=1,
     )
     assert done.stderr.splitlines() == [
         "Error: no member with card or phone '999999999999'",
@@ -104,7 +106,7 @@ def test_points_past_their_expiry_before_maintain_ran_are_said_to_have_lapsed(lo
 
 def test_an_unknown_card_is_refused_in_one_line_and_the_session_goes_on(loyalty, anna):
     before = loyalty.snapshot()
-    done = _session(loyalty, "999999999999", "12,30", anna, "q")
+    done = _session(loyalty, "999999999999", "12,30", anna, "q", expect=1)
     assert done.stderr.splitlines() == [
         "Error: no member with card or phone '999999999999'",
         "Error: no customer yet: scan a card or type a phone number first",
@@ -113,11 +115,98 @@ def test_an_unknown_card_is_refused_in_one_line_and_the_session_goes_on(loyalty,
     assert loyalty.snapshot() == before
 
 
+def _purchases(loyalty, card: str) -> list[str]:
+    """The amounts of the purchases the ledger holds for `card`, oldest first."""
+    shop = loyalty.store().read()
+    try:
+        return [e.amount for e in shop.ledger.entries(card) if e.kind == "earn"]
+    finally:
+        if hasattr(shop, "close"):
+            shop.close()
+
+
+def test_an_unknown_card_lets_the_customer_before_go_so_the_next_amount_goes_to_nobody(loyalty, anna):
+    janis = loyalty.enroll("Jānis Kalniņš", "--phone", "20000000")
+    done = _session(loyalty, anna, "1,00", "2799 9999 9999", "50,00", "+37120000000", "20,00", "q", expect=1)
+    assert done.stderr.splitlines() == [
+        "Error: no member with card or phone '2799 9999 9999'",
+        "Error: no customer yet: scan a card or type a phone number first",
+    ]
+    assert _purchases(loyalty, anna) == ["1.00"]
+    assert _purchases(loyalty, janis) == ["20.00"]
+    loyalty("verify")
+
+
+def test_a_search_without_a_single_match_lets_the_customer_before_go(loyalty, anna):
+    kalnina = loyalty.enroll("Anna Kalniņa")
+    done = _session(loyalty, anna, "1,00", "/nobody", "5,00", anna, "2,00", "/anna", "7,00", "q", expect=1)
+    assert done.stderr.splitlines() == [
+        "Error: no member matches 'nobody'",
+        "Error: no customer yet: scan a card or type a phone number first",
+        "Error: no customer yet: scan a card or type a phone number first",
+    ]
+    assert _purchases(loyalty, anna) == ["1.00", "2.00"]
+    assert _purchases(loyalty, kalnina) == []
+
+
+@pytest.mark.parametrize("line", ["12,30 pay", "12,30 p", "12,30 pay #K1", "12,30 p !"])
+def test_pay_without_how_many_is_refused_and_nothing_is_spent(loyalty, anna, line):
+    loyalty("adjust", anna, "500", "--reason", "opening")
+    before = loyalty.snapshot()
+    done = _session(loyalty, anna, line, "q", expect=1)
+    assert done.stderr == "Error: say how many: pay 200 or pay all\n"
+    assert loyalty.snapshot() == before
+    assert _balance(loyalty, anna) == 500
+
+
+def test_a_purchase_above_the_largest_is_recorded_at_the_till_with_an_exclamation_mark(loyalty, anna):
+    janis = loyalty.enroll("Jānis Kalniņš")
+    loyalty("program", "set", "purchase.max_amount", "1000")
+    done = _session(loyalty, anna, "1234,50", "1 234,50 ! #K9", janis, "1500", "q", expect=1)
+    assert done.stderr.splitlines() == [
+        "Error: €1,234.50 is above the largest purchase (€1,000.00); check the amount, "
+        "or type it again with ! after it to record it (such as 1234,50 !)",
+        "Error: €1,500.00 is above the largest purchase (€1,000.00); check the amount, "
+        "or type it again with ! after it to record it (such as 1234,50 !)",
+    ]
+    assert "(receipt K9)" in done.stdout
+    assert _purchases(loyalty, anna) == ["1234.50"]
+    assert _purchases(loyalty, janis) == []
+    loyalty("verify")
+
+
+def test_a_blocked_member_is_refused_as_blocked_even_above_the_largest_purchase(loyalty):
+    card = loyalty.enroll("Jānis Kalniņš")
+    loyalty("member", "block", card)
+    loyalty("program", "set", "purchase.max_amount", "1000")
+    before = loyalty.snapshot()
+    done = _session(loyalty, card, "2000", "2000 !", "q", expect=1)
+    assert done.stderr.splitlines() == [f"Error: member {card} is blocked"] * 2
+    assert loyalty.snapshot() == before
+
+
+def test_a_piped_session_exits_1_when_a_line_was_refused_and_records_the_others(loyalty, anna):
+    assert _session(loyalty, anna, "1,00", "q").exit_code == 0
+    done = _session(loyalty, anna, "2,00", "12,3O", "3,00", "q", expect=1)
+    assert done.stderr == "Error: '12,3O' is not an amount of money (use 12.30 or 12,30)\n"
+    assert _purchases(loyalty, anna) == ["1.00", "2.00", "3.00"]
+
+
+def test_the_till_refusals_of_these_lines_speak_latvian_and_russian(loyalty, anna):
+    loyalty("program", "set", "purchase.max_amount", "1000")
+    lv = loyalty("--lang", "lv", "till", input=f"{anna}\n12,30 pay\n1500\n", expect=1)
+    ru = loyalty("--lang", "ru", "till", input=f"{anna}\n12,30 pay\n1500\n", expect=1)
+    assert lv.stderr.splitlines()[0] == "Kļūda: pasakiet, cik: pay 200 vai pay all"
+    assert "1500 !" not in lv.stderr and "!" in lv.stderr.splitlines()[1]
+    assert ru.stderr.splitlines()[0] == "Ошибка: скажите сколько: pay 200 или pay all"
+    assert _purchases(loyalty, anna) == []
+
+
 def test_a_blocked_member_is_shown_clearly_and_their_purchase_refused_with_nothing_written(loyalty):
     card = loyalty.enroll("Jānis Kalniņš")
     loyalty("member", "block", card, "--reason", "lost card")
     before = loyalty.snapshot()
-    done = _session(loyalty, card, "12,30", "r 1", "q")
+    done = _session(loyalty, card, "12,30", "r 1", "q", expect=1)
     assert f"NOT SERVED: member {card} is blocked (lost card)" in done.stdout
     assert done.stderr.splitlines() == [f"Error: member {card} is blocked"] * 2
     assert loyalty.snapshot() == before
@@ -126,7 +215,7 @@ def test_a_blocked_member_is_shown_clearly_and_their_purchase_refused_with_nothi
 @pytest.mark.parametrize("typo", ["12,3O", "12..30", "12 30", "-5", "0", "12,30 xyz", "12,30 p4y"])
 def test_a_typo_in_the_amount_is_refused_in_one_line_and_nothing_is_written(loyalty, anna, typo):
     before = loyalty.snapshot()
-    done = _session(loyalty, anna, typo, "q")
+    done = _session(loyalty, anna, typo, "q", expect=1)
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("Error: ")
     assert loyalty.snapshot() == before
 
@@ -144,19 +233,19 @@ def test_in_a_cashback_programme_the_till_redeems_and_pays_money(loyalty, anna):
 def test_money_typed_to_redeem_in_a_points_programme_is_refused(loyalty, anna):
     loyalty("adjust", anna, "300", "--reason", "opening")
     before = loyalty.snapshot()
-    done = _session(loyalty, anna, "r 1,5", "q")
+    done = _session(loyalty, anna, "r 1,5", "q", expect=1)
     assert done.stderr == "Error: '1,5' is not a whole number of points\n"
     assert loyalty.snapshot() == before
 
 
 def test_the_session_goes_on_after_a_refusal(loyalty, anna):
-    done = _session(loyalty, anna, "12,3O", "12,30", "q")
+    done = _session(loyalty, anna, "12,3O", "12,30", "q", expect=1)
     assert "balance 12" in done.stdout
     assert _balance(loyalty, anna) == 12
 
 
 def test_an_empty_line_ends_the_customer(loyalty, anna):
-    done = _session(loyalty, anna, "", "5,00", "q")
+    done = _session(loyalty, anna, "", "5,00", "q", expect=1)
     assert "no customer yet" in done.stderr
     assert _balance(loyalty, anna) == 0
 
@@ -229,6 +318,8 @@ def test_the_till_speaks_latvian(loyalty, anna):
         ("12,30 #R-123", counter.Purchase(Decimal("12.30"), "R-123")),
         ("12,30 pay 200", counter.Purchase(Decimal("12.30"), None, checkout.Payment(points=200))),
         ("12,30 pay all #R1", counter.Purchase(Decimal("12.30"), "R1", checkout.Payment(everything=True))),
+        ("1234,50 !", counter.Purchase(Decimal("1234.50"), None, checkout.NO_PAYMENT, True)),
+        ("1 234,50 ! #R3", counter.Purchase(Decimal("1234.50"), "R3", checkout.NO_PAYMENT, True)),
         ("r 200", counter.Redeem(points=200, typed="200")),
         ("redeem Free coffee #R2", counter.Redeem(reward="Free coffee", receipt="R2")),
         ("refund K1-45", counter.Refund("K1-45")),
@@ -256,7 +347,9 @@ def test_money_to_redeem_or_pay_with_is_read_as_money():
     )
 
 
-@pytest.mark.parametrize("line", ["12 30", "12,3O", "1,00 7", "r", "refund", "/", "12,30 #"])
+@pytest.mark.parametrize(
+    "line", ["12 30", "12,3O", "1,00 7", "r", "refund", "/", "12,30 #", "12,30 pay", "12,30 p", "12,30 !!"]
+)
 def test_a_line_that_is_no_action_is_refused(line):
     with pytest.raises(InvalidInput):
         counter.read_line(line, serving=True)
@@ -265,7 +358,7 @@ def test_a_line_that_is_no_action_is_refused(line):
 def test_the_member_is_shown_in_russian_with_the_right_plural(loyalty):
     card = loyalty.enroll("Ilze Ozola", "--birthday", "1990-11-22")
     loyalty("adjust", card, "21", "--reason", "opening")
-    done = loyalty("--lang", "ru", "till", input=f"{card}\nr 2,5\nq\n")
+    done = loyalty("--lang", "ru", "till", input=f"{card}\nr 2,5\nq\n", expect=1)
     assert "  Баланс 21 балл\n  Сегодня день рождения!\n" in done.stdout
     assert done.stderr == "Ошибка: '2,5' — не целое число баллов\n"
 
