@@ -39,8 +39,8 @@ def completion(shell):
     """Print the Tab completion script for bash, zsh or fish.
 
     Tab then completes commands, options, the settings of `program set`, members (by the
-    start of a card number or of a name) and the tiers of `mail offer --tier`. Save the script where the shell looks for
-    completions, once, and open a new terminal.
+    start of a card number or of a name) and the tiers of `mail offer --tier`. Save the
+    script where the shell looks for completions, once, and open a new terminal.
 
     \b
     Example:
@@ -114,7 +114,7 @@ def complete_tier(ctx: click.Context, param: click.Parameter, incomplete: str) -
     return [
         CompletionItem(
             tier.name,
-            help=_("reached at {amount} spent in 12 months").format(
+            help=_("12-month spend from {amount}").format(
                 amount=formats.money(tier.spend, programme.currency)
             ),
         )
