@@ -38,6 +38,8 @@ COMMENT = N_("comment")
 ANSWER = N_("a survey answer")
 RESPONSE_ID = N_("response id")
 _WHOLE = re.compile(r"[0-9]{1,2}")
+# The columns a rejects file adds after the file's own (importing.write_rejects).
+REJECTS_COLUMNS = ("line", "reason")
 
 # The columns an import understands, each under the names survey tools and spreadsheets
 # give it (compared in lower case); the first found is used.
@@ -173,7 +175,11 @@ def read_sheet(path, encoding: str | None = None) -> csv_input.Sheet:
 
 
 def columns(names: list[str]) -> dict[str, str]:
-    """Which column of the file holds each field an import understands."""
+    """Which column of the file holds each field an import understands. A rejects file
+    (--rejects) ends in `line` and `reason`: the import's, not the survey's, so its
+    `reason` is never taken for a comment."""
+    if list(names[-2:]) == list(REJECTS_COLUMNS):
+        names = names[:-2]
     found = {}
     for role, candidates in COLUMNS.items():
         for candidate in candidates:

@@ -499,6 +499,15 @@ def test_the_rejected_rows_go_to_the_rejects_file_and_import_once_fixed(loyalty,
     ]
 
 
+def test_the_reason_of_a_rejects_file_is_not_taken_for_a_comment(loyalty, anna, tmp_path):
+    rejects = tmp_path / "bad-answers.csv"
+    loyalty("nps", "import", write(tmp_path, f"card,score\n{anna},11\n"), "--rejects", rejects, expect=1)
+    rejects.write_text(rejects.read_text().replace(",11,", ",10,"))
+    assert loyalty.json("nps", "import", rejects)["imported"] == 1
+    (stored,) = answers(loyalty)
+    assert stored["score"] == 10 and "comment" not in stored
+
+
 def test_a_quote_left_open_is_rejected_at_its_line(loyalty, anna, tmp_path):
     survey = write(tmp_path, f'card,score,comment\n{anna},9,fine\n{anna},3,"never closed\n{anna},9,x\n')
     result = loyalty("nps", "import", survey, expect=1)
