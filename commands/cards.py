@@ -36,7 +36,9 @@ def card_print(env: Env, member_refs, since, output, as_json):
       loyalty card print 29123456 123456789015 --output cards.pdf
       loyalty card print --new-since 2026-11-01 --output new-cards.pdf
     """
-    if bool(member_refs) == bool(since):
+    if not member_refs and since is None:
+        raise click.UsageError(_("name members or give --new-since"))
+    if member_refs and since is not None:
         raise click.UsageError(_("name the members, or give --new-since, but not both"))
     shop = env.store().read()
     if since is not None:

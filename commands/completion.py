@@ -3,9 +3,9 @@
 The script a shell loads calls `loyalty` back with `_LOYALTY_COMPLETE` set (Click's
 protocol) and the words typed so far; `loyalty` answers with what may come next: a
 command, an option, a programme setting for `program set` (and its values, where there
-are few), or a member's card for a MEMBER argument, found by the start of the card number
-or of a name. A completion never writes, never waits for a lock and never prints an error:
-a shop that cannot be read completes nothing.
+are few), a member's card for a MEMBER argument, found by the start of the card number
+or of a name, or a tier's name for `mail offer --tier`. A completion never writes, never
+waits for a lock and never prints an error: a shop that cannot be read completes nothing.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ SETTING_VALUES = {
 def completion(shell):
     """Print the Tab completion script for bash, zsh or fish.
 
-    Tab then completes commands, options, the settings of `program set` and members (by
-    the start of a card number or of a name). Save the script where the shell looks for
-    completions, once, and open a new terminal.
+    Tab then completes commands, options, the settings of `program set`, members (by the
+    start of a card number or of a name) and the tiers of `mail offer --tier`. Save the
+    script where the shell looks for completions, once, and open a new terminal.
 
     \b
     Example:
@@ -93,6 +93,34 @@ def complete_member(ctx: click.Context, param: click.Parameter, incomplete: str)
 
         found = [(card, name) for card, name in found if card.startswith(cards.normalise(incomplete))]
     return [CompletionItem(card, help=name) for card, name in found]
+
+
+def complete_tier(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """The programme's tiers whose name starts with `incomplete` (in any case, as the
+    commands take them), lowest first, each with the 12-month spend that reaches it."""
+    from click.shell_completion import CompletionItem
+
+    shop = _shop(ctx)
+    if shop is None:
+        return []
+    try:
+        programme = shop.programme()
+        tiers = programme.tiers
+    except Exception:  # a damaged programme completes nothing; the command itself will say why
+        return []
+    from loyalty_cli import formats
+
+    start = incomplete.casefold()
+    return [
+        CompletionItem(
+            tier.name,
+            help=_("12-month spend from {amount}").format(
+                amount=formats.money(tier.spend, programme.currency)
+            ),
+        )
+        for tier in tiers
+        if tier.name.casefold().startswith(start)
+    ]
 
 
 def complete_setting(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:

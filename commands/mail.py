@@ -17,6 +17,7 @@ from loyalty_cli import formats
 from loyalty_cli.errors import ExitStatus, InvalidInput, Refused
 from loyalty_cli.language import _
 
+from .completion import complete_tier
 from .context import DAY, Env, json_option, pass_env
 from .mail_run import campaign_options, run_campaign, send_test
 from .render import note, show_error
@@ -142,7 +143,7 @@ def birthdays(env: Env, as_of, **options):
     metavar="SEGMENT",
     help="Mail the members of this RFM segment (see `loyalty report segments`).",
 )
-@click.option("--tier", metavar="TIER", help="Mail the members of this tier.")
+@click.option("--tier", metavar="TIER", shell_complete=complete_tier, help="Mail the members of this tier.")
 @click.option(
     "--subject", metavar="TEXT", help="The letter's subject (else the template's first line, Subject: ...)."
 )

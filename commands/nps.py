@@ -9,9 +9,9 @@ import click
 
 from loyalty_cli import clock, formats, language, surveys
 from loyalty_cli.errors import InvalidInput
-from loyalty_cli.language import N_, _, ngettext
+from loyalty_cli.language import N_, _
 
-from .context import DAY, Env, json_option, output_options, pass_env
+from .context import DAY, OUTPUT_FILE, Env, json_option, member_argument, output_options, pass_env
 from .render import emit_csv, emit_json, emit_pairs, emit_table
 from .translated import Command, Group
 
@@ -51,7 +51,7 @@ def nps():
 
 # "-1" is an answer to refuse with its reason, not an option Click has never heard of.
 @nps.command("record", cls=Command, context_settings={"ignore_unknown_options": True})
-@click.argument("member_ref", metavar="MEMBER")
+@member_argument()
 @click.argument("score", type=Score())
 @click.option("--comment", metavar="TEXT", help="What the member said, in their words.")
 @click.option("--at", "when", metavar="WHEN", help="When they answered (ISO 8601), if not now.")
@@ -108,10 +108,17 @@ def record(env: Env, member_ref, score, comment, when, store, as_json):
 @click.option(
     "--encoding", metavar="ENC", help="The file's encoding when it is not UTF-8, such as cp1257 or cp1251."
 )
+@click.option("--strict", is_flag=True, help="Import nothing when any row is rejected.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option(
+    "--rejects",
+    type=OUTPUT_FILE,
+    help="Write the rows that were not imported, with the line and the reason, to this CSV file.",
+)
 @json_option
 @pass_env
-def import_answers(env: Env, path, encoding, dry_run, as_json):
+@click.pass_context
+def import_answers(ctx, env: Env, path, encoding, strict, dry_run, rejects, as_json):
     """Import survey answers from FILE, a CSV file from a survey tool or a spreadsheet.
 
     Columns (header names in any case): card or phone (the member), score (also nps or
@@ -120,41 +127,46 @@ def import_answers(env: Env, path, encoding, dry_run, as_json):
     of the answer). The delimiter (comma, semicolon or tab) is recognised; a quoted
     comment may run over several lines.
 
-    All or nothing: a bad row (an unknown member, a score that is not 0-10, a date in the
-    future ...) refuses the whole file, naming its line (exit 1), and nothing is recorded.
-    An answer already imported is skipped, by its ref or, without one, by its card, score,
-    date and store, so importing the same file again, or a later export that repeats the
-    earlier answers, never counts an answer twice.
+    As the other imports: the valid rows are recorded and every bad row (an unknown
+    member, a score that is not 0-10, a date in the future ...) is named with its line
+    (and written to --rejects); the exit status is 1 when any row was rejected. With
+    --strict a bad row records nothing. An answer already imported is skipped, by its ref
+    or, without one, by its card, score, date and store, so importing the same file again,
+    the fixed rejects, or a later export that repeats the earlier answers, never counts an
+    answer twice.
 
     \b
     Example:
       loyalty nps import survey-november.csv --dry-run
-      loyalty nps import survey-november.csv --encoding cp1257
+      loyalty nps import survey-november.csv --rejects bad-answers.csv
+      loyalty nps import survey-november.csv --encoding cp1257 --strict
     """
+    from loyalty_cli import importing
+
+    from .exchange import _report
+
     sheet = surveys.read_sheet(path, encoding)
-    with env.store().transaction(dry_run=dry_run) as shop:
-        result = surveys.import_answers(shop, sheet, now=env.clock, operator=env.operator)
-    if as_json:
-        emit_json({**result.to_json(), "dry_run": dry_run, "written": not dry_run and result.imported > 0})
-        return
-    if dry_run:
-        summary = ngettext(
-            "{count} row: would import {imported}, skipped {skipped} already recorded",
-            "{count} rows: would import {imported}, skipped {skipped} already recorded",
-            result.rows,
-        )
-    else:
-        summary = ngettext(
-            "{count} row: imported {imported}, skipped {skipped} already recorded",
-            "{count} rows: imported {imported}, skipped {skipped} already recorded",
-            result.rows,
-        )
-    count = formats.number
-    click.echo(
-        summary.format(
-            count=count(result.rows), imported=count(result.imported), skipped=count(result.skipped)
-        )
-    )
+    written = not dry_run
+    try:
+        with env.store().transaction(dry_run=dry_run) as shop:
+            result = surveys.import_answers(shop, sheet, now=env.clock, operator=env.operator)
+            if rejects is not None:  # before the commit: no import without its rejects
+                importing.write_rejects(rejects, sheet, result.rejected)
+            if strict and result.rejected:
+                raise _Rejected(result)
+    except _Rejected as refused:
+        result, written = refused.result, False
+    _report(result, dry_run=dry_run, strict=strict, written=written, rejects=rejects, as_json=as_json)
+    if result.rejected:
+        ctx.exit(1)
+
+
+class _Rejected(Exception):
+    """--strict: a row was rejected, so the transaction is abandoned."""
+
+    def __init__(self, result: surveys.Imported):
+        super().__init__("rows were rejected")
+        self.result = result
 
 
 FIGURES = (

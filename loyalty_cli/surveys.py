@@ -4,11 +4,13 @@ An answer is recorded at the till or in the back office (`nps record`), or comes
 the other answers of a survey from a survey tool's or a spreadsheet's CSV (`nps import`).
 Answers are appended, never edited; a member's erasure drops the comments of theirs.
 
-An import is all or nothing: one bad row refuses the whole file, naming its line, and
-nothing is written. Each imported answer keeps a `ref`: the file's response id when it has
-one, otherwise a digest of the row's card, score, moment and store as written, so the
-same file imported again (or a later export that repeats the earlier answers) never
-counts an answer twice.
+An import goes like the other imports (importing.py): the valid rows are recorded in one
+transaction and every bad row is set aside with its line and the reason, for the command
+to name them all (and write them to --rejects, or record nothing with --strict). Each
+imported answer keeps a `ref`: the file's response id when it has one, otherwise a digest
+of the row's card, score, moment and store as written, so the same file imported again
+(or a later export that repeats the earlier answers, or the rejected rows once fixed)
+never counts an answer twice.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from loyalty_cli import card_moves, cards, clock, members, text_fields, timeline
 from loyalty_cli.errors import InvalidInput, Refused
 from loyalty_cli.language import N_, _
 from loyalty_cli.reporting import csv_input
 from loyalty_cli.storage.unit_of_work import Shop
+
+if TYPE_CHECKING:  # an import loads the rules of the other imports only when it runs
+    from loyalty_cli.importing import Rejected
 
 LOWEST, HIGHEST = 0, 10
 # Survey comments run longer than the other fields people type.
@@ -32,6 +38,8 @@ COMMENT = N_("comment")
 ANSWER = N_("a survey answer")
 RESPONSE_ID = N_("response id")
 _WHOLE = re.compile(r"[0-9]{1,2}")
+# The columns a rejects file adds after the file's own (importing.write_rejects).
+REJECTS_COLUMNS = ("line", "reason")
 
 # The columns an import understands, each under the names survey tools and spreadsheets
 # give it (compared in lower case); the first found is used.
@@ -128,15 +136,22 @@ def answer(
 
 @dataclass
 class Imported:
-    """What an import did: the rows of the file, the answers added and those already there."""
+    """What an import did: the rows of the file, the answers added, those already there and
+    the rows rejected (in line order)."""
 
     rows: int = 0
     imported: int = 0
     skipped: int = 0
     answers: list[dict] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"rows": self.rows, "imported": self.imported, "skipped": self.skipped}
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "rejected": len(self.rejected),
+        }
 
 
 def read_sheet(path, encoding: str | None = None) -> csv_input.Sheet:
@@ -160,7 +175,11 @@ def read_sheet(path, encoding: str | None = None) -> csv_input.Sheet:
 
 
 def columns(names: list[str]) -> dict[str, str]:
-    """Which column of the file holds each field an import understands."""
+    """Which column of the file holds each field an import understands. A rejects file
+    (--rejects) ends in `line` and `reason`: the import's, not the survey's, so its
+    `reason` is never taken for a comment."""
+    if list(names[-2:]) == list(REJECTS_COLUMNS):
+        names = names[:-2]
     found = {}
     for role, candidates in COLUMNS.items():
         for candidate in candidates:
@@ -171,15 +190,16 @@ def columns(names: list[str]) -> dict[str, str]:
 
 
 def import_answers(shop: Shop, sheet: csv_input.Sheet, *, now: clock.Clock, operator: str) -> Imported:
-    """Add every answer of the file that is not already recorded, oldest first; refuse the whole
-    file (Refused, naming the line) at its first bad row."""
-    if sheet.bad_lines:
-        bad = sheet.bad_lines[0]
-        raise _bad_row(sheet, bad.line, bad.reason)
+    """Add every valid answer of the file that is not already recorded, oldest first; reject
+    every bad row (an unknown or erased member, a score that is not 0-10, a date in the
+    future ...) with its line and the reason."""
+    from loyalty_cli.importing import Rejected
+
     roles = columns(sheet.columns)
     known = {doc["ref"] for doc in shop.answers.all() if doc.get("ref")}
     tz = shop.programme().tz
     result = Imported(rows=sheet.size)
+    result.rejected.extend(Rejected(bad.line, bad.row, bad.reason) for bad in sheet.bad_lines)
     for line, row in sheet.rows:
         cells = {role: str(row.get(column) or "") for role, column in roles.items()}
         try:
@@ -191,13 +211,15 @@ def import_answers(shop: Shop, sheet: csv_input.Sheet, *, now: clock.Clock, oper
                 continue
             doc = _answer_of_row(shop, cells, now=now, tz=tz, operator=operator)
         except (Refused, InvalidInput) as error:  # a damaged file (exit 3) stays what it is
-            raise _bad_row(sheet, line, str(error)) from None
+            result.rejected.append(Rejected(line, row, str(error)))
+            continue
         known.add(ref)
         result.answers.append({**doc, "source": "import", "ref": ref})
     result.answers.sort(key=lambda doc: doc["at"])
     for doc in result.answers:
         shop.answers.add(doc)
     result.imported = len(result.answers)
+    result.rejected.sort(key=lambda item: item.line)
     return result
 
 
@@ -234,12 +256,4 @@ def _answer_of_row(shop: Shop, cells: dict[str, str], *, now: clock.Clock, tz, o
         operator=operator,
         comment=cells.get("comment") or None,
         store=cells.get("store") or None,
-    )
-
-
-def _bad_row(sheet: csv_input.Sheet, line: int, reason: str) -> Refused:
-    return Refused(
-        _("{path}, line {line}: {reason}; nothing was imported").format(
-            path=sheet.path, line=line, reason=reason
-        )
     )

@@ -201,3 +201,35 @@ def test_zsh_and_fish_describe_commands_and_options_in_the_operators_language(mo
     assert tab(None, "card", "print", "--new", shell="fish") == [
         ("--new-since", "Все активные участники, зарегистрированные в этот день или позже.")
     ]
+
+
+def test_nps_record_completes_its_member(loyalty):
+    anna = loyalty.enroll("Anna Bērziņa", "--card", "123400000001")
+    assert values(tab(loyalty, "nps", "record", "1234")) == [anna]
+    assert tab(loyalty, "nps", "record", "berz", shell="zsh") == [(anna, "Anna Bērziņa")]
+    assert values(tab(loyalty, "nps", "record", anna, "")) == []  # the score is not a member
+
+
+def test_mail_offer_completes_the_tiers_of_the_programme_in_any_case(loyalty):
+    loyalty("program", "set", "tiers", "Bronze:0:1,Silver:500:1.25,Gold:1000:1.5")
+    assert values(tab(loyalty, "mail", "offer", "--tier", "")) == ["Bronze", "Silver", "Gold"]
+    assert values(tab(loyalty, "mail", "offer", "--tier", "g")) == ["Gold"]
+    assert tab(loyalty, "mail", "offer", "--tier", "SIL", shell="zsh") == [
+        ("Silver", "12-month spend from €500.00")
+    ]
+
+
+def test_a_programme_without_tiers_or_a_missing_shop_completes_no_tier(loyalty, tmp_path):
+    assert values(tab(loyalty, "mail", "offer", "--tier", "")) == []
+    env = {"_LOYALTY_COMPLETE": "bash_complete", "COMP_CWORD": "6"}
+    env["COMP_WORDS"] = f"loyalty --data-dir {tmp_path / 'no-shop'} mail offer --tier G"
+    result = CliRunner().invoke(cli, [], env=env, prog_name="loyalty")
+    assert (result.exit_code, result.output.strip()) == (0, "")
+
+
+def test_a_tier_is_described_in_the_operators_language(loyalty, monkeypatch):
+    loyalty("program", "set", "tiers", "Bronze:0:1,Gold:1000:1.5")
+    monkeypatch.setenv("LOYALTY_LANG", "lv")
+    assert tab(loyalty, "mail", "offer", "--tier", "G", shell="zsh") == [
+        ("Gold", "pirkumu summa (12 mēnešos) no 1\u00a0000,00\u00a0€")
+    ]

@@ -322,6 +322,18 @@ def test_report_comments_lists_what_members_wrote_in_the_period(loyalty, anna, p
     assert "2026-11-03 18:20" in table and "Old news" in table and "detractor" in table
 
 
+def test_comments_are_listed_oldest_first_by_when_they_were_given_not_recorded(loyalty, anna, peter):
+    loyalty("nps", "record", anna, "9", "--comment", "Third", "--at", "2026-11-20T09:00")
+    loyalty("nps", "record", peter, "3", "--comment", "First", "--at", "2026-11-02T09:00")
+    loyalty("nps", "record", anna, "7", "--comment", "Second", "--at", "2026-11-10T09:00")
+    listed = loyalty.json("report", "nps", "--comments")["comments"]
+    assert [c["comment"] for c in listed] == ["First", "Second", "Third"]
+    lines = loyalty("report", "nps", "--comments", "--csv").stdout.splitlines()
+    assert [line.rsplit(",", 1)[1] for line in lines[1:]] == ["First", "Second", "Third"]
+    table = loyalty("report", "nps", "--comments").stdout
+    assert table.index("First") < table.index("Second") < table.index("Third")
+
+
 def test_comments_and_by_together_are_a_usage_error(loyalty):
     result = loyalty("report", "nps", "--comments", "--by", "month", expect=2)
     assert "give one of --by and --comments" in result.stderr
@@ -352,8 +364,11 @@ def test_import_records_every_row_and_a_rerun_adds_nothing(loyalty, anna, peter,
         "rows": 2,
         "imported": 2,
         "skipped": 0,
+        "rejected": 0,
         "dry_run": False,
+        "strict": False,
         "written": True,
+        "rejects": None,
     }
     stored = answers(loyalty)
     assert [(a["card"], a["score"], a.get("store"), a["at"]) for a in stored] == [
@@ -363,7 +378,7 @@ def test_import_records_every_row_and_a_rerun_adds_nothing(loyalty, anna, peter,
     assert all(a["ref"].startswith("row:") for a in stored)
     before = loyalty.snapshot()
     out = loyalty("nps", "import", survey).stdout
-    assert out == "2 rows: imported 0, skipped 2 already recorded\n"
+    assert out == "2 rows: imported 0, skipped 2 already recorded, rejected 0\n"
     assert loyalty.snapshot() == before
     assert loyalty.json("report", "nps")["total"]["count"] == 2
 
@@ -419,33 +434,88 @@ def test_import_by_response_id_skips_the_ids_already_imported(loyalty, anna, tmp
         ("{anna},9,31.02.2026", "31.02.2026"),
     ],
 )
-def test_a_bad_row_refuses_the_whole_file_naming_its_line(loyalty, anna, tmp_path, row, reason):
+def test_a_bad_row_is_rejected_naming_its_line_and_the_valid_rows_are_imported(
+    loyalty, anna, tmp_path, row, reason
+):
     survey = write(tmp_path, f"card,score,date\n{anna},10,\n{anna},9,\n{row.format(anna=anna)}\n")
-    before = loyalty.snapshot()
     result = loyalty("nps", "import", survey, expect=1)
-    assert f"{survey}, line 4: " in result.stderr
-    assert reason in result.stderr
-    assert "nothing was imported" in result.stderr
-    assert loyalty.snapshot() == before
+    assert result.stdout.startswith("3 rows: imported 2, skipped 0 already recorded, rejected 1; ")
+    (named,) = result.stderr.splitlines()
+    assert named.startswith("  line 4: ") and reason in named
+    assert [a["score"] for a in answers(loyalty)] == [10, 9]
 
 
-def test_an_erased_members_row_refuses_the_file(loyalty, anna, peter, tmp_path):
+def test_every_bad_row_is_named_at_once_with_its_line(loyalty, anna, peter, tmp_path):
     loyalty("member", "erase", peter, "--yes")
+    survey = write(
+        tmp_path,
+        f"card,score,date\n{anna},11,\n{anna},9,\n{peter},8,\n29999999,3,\n{anna},7,2026-12-01\n",
+    )
+    result = loyalty("nps", "import", survey, expect=1)
+    assert result.stdout == (
+        "5 rows: imported 1, skipped 0 already recorded, rejected 4;"
+        " name a file with --rejects to keep the rejected rows\n"
+    )
+    named = result.stderr.splitlines()
+    assert [line.split(":")[0] for line in named] == ["  line 2", "  line 4", "  line 5", "  line 6"]
+    assert "not '11'" in named[0] and "erased" in named[1]
+    assert "'29999999'" in named[2] and "in the future" in named[3]
+    assert [a["score"] for a in answers(loyalty)] == [9]
+
+
+def test_strict_records_nothing_when_any_row_is_bad(loyalty, anna, tmp_path):
+    survey = write(tmp_path, f"card,score\n{anna},9\n{anna},11\n")
     before = loyalty.snapshot()
-    result = loyalty("nps", "import", write(tmp_path, f"card,score\n{anna},9\n{peter},8\n"), expect=1)
-    assert "line 3" in result.stderr and "erased" in result.stderr
+    result = loyalty("nps", "import", survey, "--strict", expect=1)
+    assert "nothing was imported (--strict)" in result.stdout
+    assert "line 3: the score must be a whole number from 0 to 10, not '11'" in result.stderr
+    assert loyalty.snapshot() == before
+    document = loyalty.json("nps", "import", survey, "--strict", expect=1)
+    assert (document["imported"], document["rejected"], document["written"]) == (1, 1, False)
     assert loyalty.snapshot() == before
 
 
-def test_a_quote_left_open_refuses_the_file_at_its_line(loyalty, anna, tmp_path):
+def test_the_rejected_rows_go_to_the_rejects_file_and_import_once_fixed(loyalty, anna, tmp_path):
+    survey = write(
+        tmp_path,
+        f"Response ID;Card;Score;Comment\nr-1;{anna};9;Fine\nr-2;{anna};11;=1+1\nr-3;{anna};x;Slow till\n",
+    )
+    rejects = tmp_path / "bad-answers.csv"
+    result = loyalty("nps", "import", survey, "--rejects", rejects, expect=1)
+    assert f"the rejected rows are in {rejects}" in result.stdout
+    assert rejects.read_text().splitlines() == [
+        "Response ID;Card;Score;Comment;line;reason",
+        f"r-2;{anna};11;'=1+1;3;the score must be a whole number from 0 to 10, not '11'",
+        f"r-3;{anna};x;Slow till;4;the score must be a whole number from 0 to 10, not 'x'",
+    ]
+    fixed = rejects.read_text().replace(";11;", ";10;").replace(";x;", ";4;")
+    rejects.write_text(fixed)
+    assert loyalty.json("nps", "import", rejects)["imported"] == 2
+    assert loyalty.json("nps", "import", survey)["skipped"] == 3  # by their response ids: none twice
+    assert [(a["ref"], a["score"], a.get("comment")) for a in answers(loyalty)] == [
+        ("r-1", 9, "Fine"),
+        ("r-2", 10, "=1+1"),
+        ("r-3", 4, "Slow till"),
+    ]
+
+
+def test_the_reason_of_a_rejects_file_is_not_taken_for_a_comment(loyalty, anna, tmp_path):
+    rejects = tmp_path / "bad-answers.csv"
+    loyalty("nps", "import", write(tmp_path, f"card,score\n{anna},11\n"), "--rejects", rejects, expect=1)
+    rejects.write_text(rejects.read_text().replace(",11,", ",10,"))
+    assert loyalty.json("nps", "import", rejects)["imported"] == 1
+    (stored,) = answers(loyalty)
+    assert stored["score"] == 10 and "comment" not in stored
+
+
+def test_a_quote_left_open_is_rejected_at_its_line(loyalty, anna, tmp_path):
     survey = write(tmp_path, f'card,score,comment\n{anna},9,fine\n{anna},3,"never closed\n{anna},9,x\n')
-    before = loyalty.snapshot()
     result = loyalty("nps", "import", survey, expect=1)
     assert "line 3: a quote opened on this line is not closed before the file ends" in result.stderr
-    assert loyalty.snapshot() == before
+    assert [a.get("comment") for a in answers(loyalty)] == ["fine"]
 
 
-def test_a_quote_left_open_in_the_header_refuses_the_file_at_line_1(loyalty, tmp_path):
+def test_a_quote_left_open_in_the_header_is_rejected_at_line_1(loyalty, tmp_path):
     before = loyalty.snapshot()
     result = loyalty("nps", "import", write(tmp_path, 'card,score,"comment\n'), expect=1)
     assert "line 1: a quote opened on this line is not closed before the file ends" in result.stderr
@@ -471,12 +541,12 @@ def test_a_file_without_the_needed_columns_is_a_usage_error(loyalty, tmp_path, t
 def test_dry_run_checks_every_row_and_writes_nothing(loyalty, anna, tmp_path):
     before = loyalty.snapshot()
     out = loyalty("nps", "import", write(tmp_path, f"card,score\n{anna},9\n{anna},10\n"), "--dry-run").stdout
-    assert out == "2 rows: would import 2, skipped 0 already recorded\n"
+    assert out == "2 rows: would import 2, skipped 0 already recorded, rejected 0\n"
     assert loyalty.snapshot() == before
-    result = loyalty(
-        "nps", "import", write(tmp_path, f"card,score\n{anna},99\n", "bad.csv"), "--dry-run", expect=1
-    )
+    bad = write(tmp_path, f"card,score\n{anna},99\n{anna},9\n", "bad.csv")
+    result = loyalty("nps", "import", bad, "--dry-run", expect=1)
     assert "line 2" in result.stderr
+    assert loyalty.snapshot() == before
 
 
 def test_import_reads_what_survey_tools_write(loyalty, anna, tmp_path):
@@ -527,8 +597,16 @@ def test_record_and_its_refusals_in_latvian_and_russian(loyalty, anna):
 def test_import_summary_in_latvian_takes_the_plural_of_its_count(loyalty, anna, tmp_path):
     survey = write(tmp_path, f"card,score\n{anna},9\n{anna},10\n")
     assert loyalty("--lang", "lv", "nps", "import", survey).stdout == (
-        "2 rindas: importētas 2, izlaistas 0 (jau ierakstītas)\n"
+        "2 rindas: importētas 2, izlaistas 0 (jau ierakstītas), noraidītas 0\n"
     )
+
+
+def test_the_rejected_rows_are_named_in_latvian_and_russian(loyalty, anna, tmp_path):
+    survey = write(tmp_path, f"card,score\n{anna},9\n{anna},11\n")
+    latvian = loyalty("--lang", "lv", "nps", "import", survey, "--strict", expect=1)
+    assert "noraidītas 1" in latvian.stdout
+    russian = loyalty("--lang", "ru", "nps", "import", survey, "--strict", expect=1)
+    assert "оценка должна быть целым числом от 0 до 10, а не '11'" in russian.stderr
 
 
 def test_comments_in_latvian_show_the_moment_in_shop_time_and_the_category(loyalty, anna):

@@ -143,7 +143,11 @@ def given(shop: Shop, first: date | None, last: date) -> list[dict]:
     tz = shop.programme().tz
     since = clock.iso(clock.start_of_day(first, tz)) if first else ""
     until = clock.iso(clock.end_of_day(last, tz))
-    return [doc for doc in shop.answers.all() if since <= doc["at"] <= until]
+    # The store keeps answers in the order they were recorded, not given: one recorded with
+    # --at, or a survey imported late, comes after answers given since. Stable: answers of
+    # the same moment stay in the order they were recorded.
+    found = [doc for doc in shop.answers.all() if since <= doc["at"] <= until]
+    return sorted(found, key=lambda doc: doc["at"])
 
 
 def comments(shop: Shop, first: date | None, last: date) -> list[dict]:
