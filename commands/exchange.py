@@ -55,7 +55,9 @@ def _import_command(what: str, required: tuple[str, ...], run, help: str):
                     raise _Refused(result)
         except _Refused as refused:
             result, written = refused.result, False
-        _report(result, dry_run=dry_run, strict=strict, written=written, rejects=rejects, as_json=as_json)
+        report_import(
+            result, dry_run=dry_run, strict=strict, written=written, rejects=rejects, as_json=as_json
+        )
         if result.rejected:
             ctx.exit(1)
 
@@ -83,7 +85,7 @@ def _known_encoding(ctx, param, value):
         ) from None
 
 
-def _report(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_json: bool) -> None:
+def report_import(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_json: bool) -> None:
     rejected = len(result.rejected)
     if as_json:
         emit_json(

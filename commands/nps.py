@@ -143,7 +143,7 @@ def import_answers(ctx, env: Env, path, encoding, strict, dry_run, rejects, as_j
     """
     from loyalty_cli import importing
 
-    from .exchange import _report
+    from .exchange import report_import
 
     sheet = surveys.read_sheet(path, encoding)
     written = not dry_run
@@ -156,7 +156,7 @@ def import_answers(ctx, env: Env, path, encoding, strict, dry_run, rejects, as_j
                 raise _Rejected(result)
     except _Rejected as refused:
         result, written = refused.result, False
-    _report(result, dry_run=dry_run, strict=strict, written=written, rejects=rejects, as_json=as_json)
+    report_import(result, dry_run=dry_run, strict=strict, written=written, rejects=rejects, as_json=as_json)
     if result.rejected:
         ctx.exit(1)
 
