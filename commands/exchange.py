@@ -86,6 +86,8 @@ def _known_encoding(ctx, param, value):
 
 
 def report_import(result, *, dry_run: bool, strict: bool, written: bool, rejects, as_json: bool) -> None:
+    """What an import did (members, purchases, survey answers): --json, or a summary line
+    and the rejected rows with their lines on stderr."""
     rejected = len(result.rejected)
     if as_json:
         emit_json(
