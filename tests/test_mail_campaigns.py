@@ -180,6 +180,13 @@ def test_a_greeting_sent_on_the_birthday_is_not_offered_again_on_the_days_after(
     assert campaign.skipped == {}
 
 
+def test_a_greeting_sent_before_the_card_was_replaced_is_not_sent_late_to_the_new_card(shop_with_members):
+    loyalty, cards = shop_with_members
+    mark(loyalty, "birthdays-2026", cards["anna"], "sent")
+    loyalty("member", "replace-card", cards["anna"])
+    assert letters_of(loyalty, campaigns.birthdays(date(2026, 11, 23))) == {}
+
+
 def test_a_late_greeting_is_never_carried_into_the_next_years_campaign(loyalty):
     card = loyalty.enroll(
         "Ilze", "--email", "ilze@example.lv", "--consent", "--birthday", "1990-12-31", *EARLY

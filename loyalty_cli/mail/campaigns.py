@@ -23,9 +23,8 @@ from datetime import date, timedelta
 
 from loyalty_cli import balances, bonuses, formats, language, lots
 from loyalty_cli.language import N_, _
-from loyalty_cli.mail import recipients, writing
+from loyalty_cli.mail import recipients, sending, writing
 from loyalty_cli.mail.letters import Campaign, Letter
-from loyalty_cli.mail.sending import SENT
 from loyalty_cli.mail.templates import Template
 from loyalty_cli.reporting import statements as statement_core
 from loyalty_cli.storage.unit_of_work import Shop
@@ -153,14 +152,13 @@ def birthdays(day: date) -> Campaign:
         programme = shop.programme()
         bonus = programme.bonus("birthday")
         records = shop.outbox.of(campaign_id)
-        greeted = {card for card, record in records.items() if record.get("state") == SENT}
         for stored in list(shop.members.all()):
             birthday = stored.get("birthday")
             if bonuses.born_on(birthday, day):
                 member = shop.members.get(stored["card"])
                 if _left_out(member, skipped):
                     continue
-            elif stored["card"] not in greeted and any(bonuses.born_on(birthday, d) for d in earlier):
+            elif any(bonuses.born_on(birthday, d) for d in earlier) and not _greeted(shop, records, stored):
                 member = shop.members.get(stored["card"])
                 if recipients.why_not(member) is not None:
                     continue  # said on the birthday itself
@@ -182,6 +180,12 @@ def birthdays(day: date) -> Campaign:
                 )
 
     return Campaign(campaign_id, letters, skipped)
+
+
+def _greeted(shop: Shop, records: dict[str, dict], member: dict) -> bool:
+    """Whether the birthday campaign's outbox `records` hold a letter sent to `member`, under
+    any card they have held (a card replaced since the greeting went)."""
+    return sending.state_of(shop, records, member["card"]) == sending.SENT
 
 
 def _left_out(member: dict, skipped: dict[str, str]) -> bool:
