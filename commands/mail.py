@@ -8,14 +8,14 @@ and hands it to the runner (mail_run.py), which sends each member's letter once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
 from loyalty_cli import formats
 from loyalty_cli.errors import ExitStatus, InvalidInput, Refused
-from loyalty_cli.language import _
+from loyalty_cli.language import _, ngettext
 
 from .completion import complete_tier
 from .context import DAY, Env, json_option, pass_env
@@ -114,7 +114,23 @@ def expiring(env: Env, within, as_of, **options):
     """
     from loyalty_cli.mail import campaigns
 
-    run_campaign(env, campaigns.expiring(within, _today(env, as_of, options)), **options)
+    day = _today(env, as_of, options)
+    start = campaigns.reminders_start(within, day)
+    if start is not None and not options.get("as_json"):
+        note(_early(day, start + timedelta(days=within), start))
+    run_campaign(env, campaigns.expiring(within, day), **options)
+
+
+def _early(day: date, lapse: date, start: date) -> str:
+    """Why an expiry run sends nothing yet: when the points lapse, and when reminders start."""
+    away = (lapse - day).days
+    return ngettext(
+        "Nothing to send yet: points lapse at the end of the month ({lapse}), {count} day away;"
+        " reminders start {start}.",
+        "Nothing to send yet: points lapse at the end of the month ({lapse}), {count} days away;"
+        " reminders start {start}.",
+        away,
+    ).format(lapse=formats.day(lapse), count=formats.number(away), start=formats.day(start))
 
 
 @mail.command("birthdays", cls=Command)
@@ -161,7 +177,10 @@ def birthdays(env: Env, as_of, **options):
     help="Credit N points to each member mailed, when their letter is sent.",
 )
 @click.option(
-    "--valid-until", type=DAY, help="The last day the bonus points can be spent (with --bonus-points)."
+    "--valid-until",
+    type=DAY,
+    help="With --bonus-points: the points can be spent to the end of this day's month"
+    " (2026-12-15: to 2026-12-31, the day {valid_until} shows).",
 )
 @click.option(
     "--campaign", "name", metavar="NAME", help="The offer's name (default: the template's file name)."
@@ -175,7 +194,8 @@ def offer(env: Env, segment, tier, subject, template, bonus_points, valid_until,
     {expiring}, {expiry_date}, {tier} and {shop} (and {bonus}, {valid_until} with bonus
     points) are filled per member, and an unknown one is refused before anything is sent.
     Each member gets the offer NAME once; bonus points are an `offer` entry that lapses at
-    the end of the month of --valid-until.
+    the end of the month of --valid-until (points lapse at month ends), and {valid_until}
+    writes that last day.
 
     \b
     Example:

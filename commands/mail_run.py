@@ -106,14 +106,17 @@ def run_campaign(
 
 
 def send_test(env: Env, address: str, *, as_json: bool = False) -> None:
-    """`mail test ADDRESS`: one short message through the configured server; exit 3 if the
-    server cannot be reached or refuses the login, 1 if it refuses the address."""
+    """`mail test ADDRESS`: one short message through the configured server; exit 2 if
+    ADDRESS is empty or no e-mail address, 3 if the server cannot be reached or refuses the
+    login, 1 if it refuses the address."""
     from loyalty_cli import members
-    from loyalty_cli.errors import Refused
+    from loyalty_cli.errors import InvalidInput, Refused
     from loyalty_cli.mail import envelopes, sending, settings, transport
     from loyalty_cli.mail.letters import Letter
 
-    address = members.clean_email(address) or ""
+    address = members.clean_email(address)  # InvalidInput (exit 2) when it is no address
+    if address is None:
+        raise InvalidInput(_("give the address to send the test message to, such as me@example.lv"))
     reader = env.store().read()
     programme = reader.programme()
     sending.release(reader)

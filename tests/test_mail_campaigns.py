@@ -141,7 +141,8 @@ def test_birthday_greetings_go_to_the_members_born_that_day_under_the_years_id(s
         cards["dace"]: "no e-mail",
         cards["egils"]: "blocked",
     }
-    assert letters_of(loyalty, campaigns.birthdays(date(2026, 11, 23))) == {}
+    assert letters_of(loyalty, campaigns.birthdays(date(2026, 11, 21))) == {}
+    assert letters_of(loyalty, campaigns.birthdays(date(2026, 11, 26))) == {}  # too late even to catch up
 
 
 def test_a_birthday_greeting_names_the_bonus_the_member_has_had(shop_with_members):
@@ -152,6 +153,46 @@ def test_a_birthday_greeting_names_the_bonus_the_member_has_had(shop_with_member
     anna = letters_of(loyalty, campaigns.birthdays(date(2026, 11, 22)))[cards["anna"]]
     assert "50 punktu" in anna.text
     assert "70 punktu" in anna.text  # 20 + 50
+
+
+def mark(loyalty, campaign_id, card, state, **details):
+    """Record in the outbox what became of a member's letter, as the runner does."""
+    with loyalty.store().transaction() as shop:
+        shop.outbox.mark(campaign_id, card, state, at="2026-11-22T12:00:00+00:00", **details)
+
+
+def test_a_greeting_not_sent_on_the_birthday_goes_with_the_runs_of_the_next_three_days(shop_with_members):
+    loyalty, cards = shop_with_members
+    mark(loyalty, "birthdays-2026", cards["anna"], "failed", error="550 5.1.1 Mailbox unavailable")
+    for late in (23, 24, 25):
+        campaign = campaigns.birthdays(date(2026, 11, late))
+        assert campaign.id == "birthdays-2026"
+        assert set(letters_of(loyalty, campaign)) == {cards["anna"]}
+        assert campaign.skipped == {}  # those left out were told on the birthday itself
+    assert letters_of(loyalty, campaigns.birthdays(date(2026, 11, 26))) == {}
+
+
+def test_a_greeting_sent_on_the_birthday_is_not_offered_again_on_the_days_after(shop_with_members):
+    loyalty, cards = shop_with_members
+    mark(loyalty, "birthdays-2026", cards["anna"], "sent")
+    campaign = campaigns.birthdays(date(2026, 11, 23))
+    assert letters_of(loyalty, campaign) == {}
+    assert campaign.skipped == {}
+
+
+def test_a_greeting_sent_before_the_card_was_replaced_is_not_sent_late_to_the_new_card(shop_with_members):
+    loyalty, cards = shop_with_members
+    mark(loyalty, "birthdays-2026", cards["anna"], "sent")
+    loyalty("member", "replace-card", cards["anna"])
+    assert letters_of(loyalty, campaigns.birthdays(date(2026, 11, 23))) == {}
+
+
+def test_a_late_greeting_is_never_carried_into_the_next_years_campaign(loyalty):
+    card = loyalty.enroll(
+        "Ilze", "--email", "ilze@example.lv", "--consent", "--birthday", "1990-12-31", *EARLY
+    )
+    assert set(letters_of(loyalty, campaigns.birthdays(date(2026, 12, 31)))) == {card}
+    assert letters_of(loyalty, campaigns.birthdays(date(2027, 1, 1))) == {}  # birthdays-2027
 
 
 def write_template(tmp_path, name, text):

@@ -4,6 +4,7 @@ SMTP server (tests/smtp_server.py) or written as a dry run; and `maintain`'s bir
 from __future__ import annotations
 
 import email
+import json
 from email.policy import default
 
 import pytest
@@ -119,7 +120,7 @@ def test_an_offer_credits_its_bonus_to_each_member_mailed_and_never_twice(
     # Cilla gave no consent: no letter, no points.
     assert loyalty.json("member", "show", members["cilla"])["balance"] == 20
     letter = messages_to(mail_room)["anna@example.lv"].get_body(("plain",)).get_content()
-    assert "Dear Anna, 100 points until 2026-12-15." in letter  # the programme's language
+    assert "Dear Anna, 100 points until 2026-12-31." in letter  # the month's end, in the programme's language
     assert loyalty.json("verify")["ok"] is True
 
 
@@ -132,6 +133,68 @@ def test_expiry_reminders_go_once_a_month_however_often_cron_runs(loyalty, membe
     sent = loyalty.json("mail", "expiring", "--within", "14", now="2026-11-22T08:00:00+00:00")
     assert (sent["campaign"], sent["sent"]) == ("expiring-2026-11", 2)
     assert loyalty.json("mail", "expiring", "--within", "14", now="2026-11-23T08:00:00+00:00")["sent"] == 0
+
+
+def test_an_early_expiry_run_says_when_the_points_lapse_and_when_reminders_start(loyalty, members, mail_room):
+    loyalty("program", "set", "expiry.months", "1")  # October's points lapse at the end of November
+    for card in (members["anna"], members["boris"]):
+        loyalty("purchase", card, "5", "--at", "2026-10-06T10:00:00+00:00")
+    set_up(loyalty, mail_room)
+    early = loyalty("mail", "expiring", "--within", "7", now="2026-11-01T08:00:00+00:00")
+    assert (
+        "points lapse at the end of the month (2026-11-30), 29 days away; reminders start 2026-11-23."
+        in early.stderr
+    )
+    assert mail_room.received == []
+    due = loyalty("mail", "expiring", "--within", "7", now="2026-11-29T08:00:00+00:00")
+    assert "reminders start" not in due.stderr
+    assert sorted(mail_room.recipients()) == ["anna@example.lv", "boris@example.lv"]
+    latvian = loyalty("--lang", "lv", "mail", "expiring", "--within", "14", now="2026-12-01T08:00:00+00:00")
+    assert "(31.12.2026.), pēc 30 dienām" in latvian.stderr and "17.12.2026." in latvian.stderr
+    russian = loyalty("--lang", "ru", "mail", "expiring", "--within", "9", now="2026-12-10T08:00:00+00:00")
+    assert "(31.12.2026), через 21 день" in russian.stderr and "22.12.2026" in russian.stderr
+
+
+def test_an_early_expiry_run_with_json_prints_only_its_document(loyalty, members, mail_room):
+    set_up(loyalty, mail_room)
+    result = loyalty("mail", "expiring", "--within", "7", "--json", now="2026-11-01T08:00:00+00:00")
+    assert json.loads(result.stdout)["sent"] == 0
+    assert "reminders start" not in result.stderr
+
+
+def test_a_greeting_the_server_refused_on_the_birthday_goes_with_a_later_run(loyalty, members, mail_room):
+    set_up(loyalty, mail_room)
+    mail_room.refused["anna@example.lv"] = "550 5.2.2 Mailbox full"
+    refused = loyalty.json("mail", "birthdays", now=BIRTHDAY_NOW, expect=1)
+    assert refused["failed"] == 1 and mail_room.received == []
+    del mail_room.refused["anna@example.lv"]
+    late = loyalty.json("mail", "birthdays", now="2026-11-24T09:00:00+00:00")
+    assert (late["sent"], late["skipped"]) == (1, 0)
+    assert mail_room.recipients() == ["anna@example.lv"]
+    assert loyalty.json("mail", "birthdays", now="2026-11-25T09:00:00+00:00")["sent"] == 0
+    assert len(mail_room.received) == 1
+
+
+def test_a_greeting_missed_for_more_than_three_days_is_not_sent(loyalty, members, mail_room):
+    set_up(loyalty, mail_room)
+    assert loyalty.json("mail", "birthdays", now="2026-11-26T09:00:00+00:00")["sent"] == 0
+    assert mail_room.received == []
+
+
+@pytest.mark.parametrize("address", ["", "   ", "not-an-address"])
+def test_mail_test_refuses_an_empty_or_malformed_address_with_exit_2(loyalty, mail_room, address):
+    set_up(loyalty, mail_room)
+    before = loyalty.snapshot()
+    result = loyalty("mail", "test", address, expect=2)
+    assert result.stderr.count("\n") == 1 and "Error:" in result.stderr
+    assert mail_room.received == []
+    assert loyalty.snapshot() == before
+
+
+def test_the_offer_help_says_bonus_points_last_to_the_end_of_the_month(loyalty):
+    shown = " ".join(loyalty("mail", "offer", "--help").stdout.split())
+    assert "to the end of this day's month" in shown
+    assert "2026-12-31" in shown
 
 
 def test_maintain_mails_the_birthday_greetings_when_mail_birthdays_is_on(loyalty, members, mail_room):

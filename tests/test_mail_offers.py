@@ -48,7 +48,8 @@ def test_the_letter_tells_the_bonus_and_its_last_day_in_the_members_language(off
     loyalty, _card, campaign = offered
     (letter,) = campaign.letters(loyalty.store().read())
     assert letter.subject == "100 punktu jums"
-    assert "derīgi līdz 15.12.2026." in letter.text
+    # --valid-until 2026-12-15: the points lapse with December's lot, at the end of the month.
+    assert "derīgi līdz 31.12.2026." in letter.text
 
 
 def test_the_bonus_is_an_offer_entry_credited_when_the_letter_is_sent(offered):

@@ -8,7 +8,9 @@ each member one letter per mailing however often the command runs:
 - `expiring-YYYY-MM`: a reminder to members with points lapsing at the end of that month,
   once the end of the month is within the days asked for; a daily cron line mails each
   member once per month their points lapse in.
-- `birthdays-YYYY`: a greeting to members whose birthday it is (once a year each).
+- `birthdays-YYYY`: a greeting to members whose birthday it is (once a year each); a
+  greeting that could not go out (the server refused it, was down, or no run was made that
+  day) is sent by the runs of the next `LATE_DAYS` days of the same year.
 
 Texts are the programme's own, translated; a letter is written in the member's language.
 Offers, written by the shop, are in offers.py.
@@ -21,7 +23,7 @@ from datetime import date, timedelta
 
 from loyalty_cli import balances, bonuses, formats, language, lots
 from loyalty_cli.language import N_, _
-from loyalty_cli.mail import recipients, writing
+from loyalty_cli.mail import recipients, sending, writing
 from loyalty_cli.mail.letters import Campaign, Letter
 from loyalty_cli.mail.templates import Template
 from loyalty_cli.reporting import statements as statement_core
@@ -45,6 +47,7 @@ EXPIRING_BODY = N_(
 BIRTHDAY_SUBJECT = N_("Happy birthday, {first_name}!")
 BIRTHDAY_BODY = N_("Dear {name},\n\nEveryone at {shop} wishes you a happy birthday!")
 BIRTHDAY_PRESENT = N_("As a present we have added {bonus} to your card {card}. Your balance: {balance}.")
+LATE_DAYS = 3  # a greeting not sent on the birthday is still sent this many days later
 
 
 def statements(
@@ -92,11 +95,11 @@ def expiring(within: int, day: date) -> Campaign:
     """Reminders to members with points lapsing at the end of `day`'s month, when that end
     is at most `within` days after `day`; none otherwise (the run is early)."""
     month = day.strftime("%Y-%m")
-    lapse = recipients.last_day(month)
     skipped: dict[str, str] = {}
+    lapse = recipients.last_day(month)
 
     def letters(shop: Shop) -> Iterator[Letter]:
-        if lapse > day + timedelta(days=within):
+        if reminders_start(within, day) is not None:
             return
         programme = shop.programme()
         for stored in list(shop.members.all()):
@@ -120,19 +123,46 @@ def expiring(within: int, day: date) -> Campaign:
     return Campaign(f"expiring-{month}", letters, skipped)
 
 
+def reminders_start(within: int, day: date) -> date | None:
+    """The first day `expiring(within, ...)` reminds of the points lapsing at the end of
+    `day`'s month, when that day is still to come (a run on `day` sends nothing); None when
+    the reminders are due on `day`."""
+    start = recipients.last_day(day.strftime("%Y-%m")) - timedelta(days=within)
+    return start if start > day else None
+
+
 def birthdays(day: date) -> Campaign:
     """Greetings to active members whose birthday is `day` (29 February counts on the 28th
-    in other years); the letter names the birthday bonus when the member has had it."""
+    in other years); the letter names the birthday bonus when the member has had it.
+
+    Members whose birthday was in the `LATE_DAYS` days before `day`, in the same year, and
+    whose greeting was not sent get it too: a greeting the server refused or could not take,
+    or one due on a day without a run, goes late rather than never. Those already greeted,
+    or left out (no consent ...), are not mentioned again.
+    """
+    campaign_id = f"birthdays-{day.year}"
+    earlier = [
+        day - timedelta(days=back)
+        for back in range(1, LATE_DAYS + 1)
+        if (day - timedelta(days=back)).year == day.year  # last year's greetings are another campaign
+    ]
     skipped: dict[str, str] = {}
 
     def letters(shop: Shop) -> Iterator[Letter]:
         programme = shop.programme()
         bonus = programme.bonus("birthday")
+        records = shop.outbox.of(campaign_id)
         for stored in list(shop.members.all()):
-            if not bonuses.born_on(stored.get("birthday"), day):
-                continue
-            member = shop.members.get(stored["card"])
-            if _left_out(member, skipped):
+            birthday = stored.get("birthday")
+            if bonuses.born_on(birthday, day):
+                member = shop.members.get(stored["card"])
+                if _left_out(member, skipped):
+                    continue
+            elif any(bonuses.born_on(birthday, d) for d in earlier) and not _greeted(shop, records, stored):
+                member = shop.members.get(stored["card"])
+                if recipients.why_not(member) is not None:
+                    continue  # said on the birthday itself
+            else:
                 continue
             with language.speaking(statement_core.language_of(programme, member)):
                 values = recipients.values(programme, member, day)
@@ -149,7 +179,13 @@ def birthdays(day: date) -> Campaign:
                     values=values,
                 )
 
-    return Campaign(f"birthdays-{day.year}", letters, skipped)
+    return Campaign(campaign_id, letters, skipped)
+
+
+def _greeted(shop: Shop, records: dict[str, dict], member: dict) -> bool:
+    """Whether the birthday campaign's outbox `records` hold a letter sent to `member`, under
+    any card they have held (a card replaced since the greeting went)."""
+    return sending.state_of(shop, records, member["card"]) == sending.SENT
 
 
 def _left_out(member: dict, skipped: dict[str, str]) -> bool:

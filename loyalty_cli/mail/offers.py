@@ -5,7 +5,8 @@ With bonus points, each member mailed is credited an `offer` entry when their le
 recorded as sent (in the same transaction, so a letter never sent credits nothing and a
 retry never credits twice: its receipt is "offer:NAME:CARD"). The points join a lot of
 their own that lapses at the end of the month of the offer's last day (points lapse at
-month ends, like every lot), whatever expiry.months says.
+month ends, like every lot), whatever expiry.months says; the letter's `{valid_until}` says
+that day (--valid-until 2026-12-15: 2026-12-31).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def offer(
     _check_bonus(programme, bonus, valid_until, day)
     allowed = recipients.MEMBER_PLACEHOLDERS + (OFFER_PLACEHOLDERS if bonus else ())
     wordings = _wordings(template, subject, allowed)
+    # The letter tells the day the points really lapse: the end of the month of valid_until.
+    spendable_until = recipients.last_day(valid_until.strftime("%Y-%m")) if bonus else None
     skipped: dict[str, str] = {}
 
     def letters(shop: Shop) -> Iterator[Letter]:
@@ -77,7 +80,7 @@ def offer(
                 values = recipients.values(shown, member, day)
                 if bonus:
                     values["bonus"] = balances.amount(shown, bonus)
-                    values["valid_until"] = formats.day(valid_until)
+                    values["valid_until"] = formats.day(spendable_until)
                 yield writing.letter(
                     member, shop=shown.name, subject=wording.subject, body=wording.body, values=values
                 )
