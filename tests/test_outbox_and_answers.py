@@ -273,3 +273,17 @@ def test_the_outbox_reads_only_new_lines_yet_sees_every_change(loyalty, monkeypa
     journals.append(path, [{"campaign": "offer-x", "state": "sent"}])
     with pytest.raises(DataProblem, match="line 2 is damaged"):
         read(loyalty).outbox.of("offer-x")
+
+
+def test_the_outbox_gives_the_records_of_some_cards_only(loyalty):
+    anna, janis, olga = loyalty.enroll("Anna"), loyalty.enroll("Jānis"), loyalty.enroll("Olga")
+    mark(loyalty, "offer-x", anna, "sent")
+    mark(loyalty, "offer-x", janis, "failed")
+    with loyalty.store().transaction() as shop:
+        shop.outbox.mark("offer-x", olga, "sending", at=AT)
+        assert {c: d["state"] for c, d in shop.outbox.of("offer-x", [janis, olga]).items()} == {
+            janis: "failed",
+            olga: "sending",
+        }
+        assert shop.outbox.of("offer-x", ["000000000000"]) == {}
+    assert list(read(loyalty).outbox.of("offer-x", [anna])) == [anna]

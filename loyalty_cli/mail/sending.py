@@ -291,7 +291,8 @@ def _claim(
     run has claimed or sent it since it was read, or the member can no longer be mailed
     (erased, blocked, consent withdrawn) or has another address now."""
     with store.transaction() as shop:
-        now = state_of(shop, shop.outbox.of(campaign_id), letter.card)
+        cards = card_moves.history_cards(shop, letter.card)
+        now = state_of(shop, shop.outbox.of(campaign_id, cards), letter.card)
         if now != seen and now in (SENDING, SENT):
             return ALREADY_SENT
         member = shop.members.get(letter.card)

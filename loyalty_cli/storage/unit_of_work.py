@@ -119,8 +119,9 @@ class Outbox(Protocol):
     later run finds was left by a run that stopped half-way: the letter may have gone.
     """
 
-    def of(self, campaign: str) -> dict[str, dict]:
-        """The latest record of each member in the campaign, by card:
+    def of(self, campaign: str, cards: list[str] | None = None) -> dict[str, dict]:
+        """The latest record of each member in the campaign (of `cards` only, if given: what
+        a campaign looks at before each letter), by card:
         {"campaign", "card", "state", "at", ...details}."""
 
     def mark(self, campaign: str, card: str, state: str, **details) -> None:

@@ -177,11 +177,14 @@ class Outbox:
     def _path(self, campaign: str) -> Path:
         return self._folder / f"{check_campaign(campaign)}{SUFFIX}"
 
-    def of(self, campaign: str) -> dict[str, dict]:
-        """The latest record of each member in the campaign, by card."""
-        latest = {card: dict(doc) for card, doc in _LATEST.of(self._path(campaign)).items()}
+    def of(self, campaign: str, cards: list[str] | None = None) -> dict[str, dict]:
+        """The latest record of each member in the campaign (of `cards` only, if given), by card."""
+        stored = _LATEST.of(self._path(campaign))
+        wanted = stored if cards is None else {c: stored[c] for c in cards if c in stored}
+        latest = {card: dict(doc) for card, doc in wanted.items()}
         for doc in self._pending.get(campaign, ()):
-            latest[doc["card"]] = dict(doc)
+            if cards is None or doc["card"] in cards:
+                latest[doc["card"]] = dict(doc)
         for card in self._forgotten:
             latest.pop(card, None)
         return latest

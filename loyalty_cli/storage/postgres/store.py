@@ -983,16 +983,28 @@ class PgOutbox:
     def dirty(self) -> bool:
         return bool(self._changed or self._forgotten)
 
-    def of(self, campaign: str) -> dict[str, dict]:
-        """The latest record of each member in the campaign, by card."""
+    def of(self, campaign: str, cards: list[str] | None = None) -> dict[str, dict]:
+        """The latest record of each member in the campaign (of `cards` only, if given), by card."""
         journals.check_campaign(campaign)
         latest: dict[str, dict] = {}
         if self._shop.journals_exist():
-            rows = self._shop.query(
-                "SELECT card, doc FROM outbox WHERE campaign = %s ORDER BY seq", (campaign,)
-            )
+            if cards is None:
+                rows = self._shop.query(
+                    "SELECT card, doc FROM outbox WHERE campaign = %s ORDER BY seq", (campaign,)
+                )
+            else:
+                rows = self._shop.query(
+                    "SELECT card, doc FROM outbox WHERE campaign = %s AND card = ANY(%s) ORDER BY seq",
+                    (campaign, list(cards)),
+                )
             latest = {card: doc for card, doc in rows}
-        latest.update({card: _copy(doc) for (c, card), doc in self._changed.items() if c == campaign})
+        latest.update(
+            {
+                card: _copy(doc)
+                for (c, card), doc in self._changed.items()
+                if c == campaign and (cards is None or card in cards)
+            }
+        )
         for card in self._forgotten:
             latest.pop(card, None)
         return latest
