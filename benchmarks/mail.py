@@ -1,0 +1,259 @@
+"""The mail campaign figures of `benchmarks/run.py --mail`: one whole `loyalty mail offer`
+campaign on a copy of the reference shop, to a mail server on this machine.
+
+On a copy of the cached reference shop, the first LETTERS members of the Bronze tier (by
+card) are given consent and an e-mail address in one transaction of the store's own API
+(the other members of the tier are the campaign's "no consent" skips). A local SMTP server
+(aiosmtpd, in a process of its own, on a free loopback port) accepts every message and
+throws it away; `mail.server` and `mail.from` point at it. Then one `loyalty mail offer
+--tier Bronze` campaign (no bonus points: each letter is three outbox-only transactions,
+claim, send, record) runs as one whole process, and each of its "sent" lines is timestamped
+as it is read (the process writes unbuffered). Measured:
+
+- the whole campaign (start-up, composing every letter from one reading of the shop, the
+  letters) and letters per second over it;
+- the time before the first letter went (start-up and composing);
+- the per-letter time, the interval between two "sent" lines, of the first 10 % of the
+  letters against the last 10 % (medians): the outbox is looked up before every letter,
+  so a lookup that grew with the campaign would show as a larger last 10 %;
+- the campaign run again once it is finished: nothing to send (every letter "already
+  sent"), the median of --runs processes.
+
+With a database URL, the same on PostgreSQL: the prepared folder copy is moved with
+`loyalty migrate --to URL --yes` into a schema of its own, `bench_mail` (made afresh on
+each run; not timed), and the campaign runs there.
+
+    python benchmarks/mail.py --serve    # the SMTP server alone: prints its port, stops at EOF
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+NOW = "2026-11-15T12:00:00+00:00"
+TIER = "Bronze"
+SCHEMA = "bench_mail"
+TEMPLATE = """Subject: Something for you, {first_name}
+
+Dear {name},
+
+your card {card} holds {balance}. Come and see what is new at {shop}.
+"""
+
+
+def figures(bench, figure, copy_shop, *, letters: int, runs: int, database: str | None) -> tuple[list, list]:
+    """The mail rows of the table (Figure objects, made by `figure`) and notes on the conditions."""
+    bench.prepare()
+    work = bench.cache / "work-mail"
+    copy_shop(bench.full_shop, work)
+    template = bench.cache / "work-mail-template" / "bench.txt"
+    template.parent.mkdir(exist_ok=True)
+    template.write_text(TEMPLATE, encoding="utf-8")
+    load = os.getloadavg()[0]
+    given = give_consent(work, letters)
+    server = Server()
+    try:
+        bench.loyalty_run(work, "program", "set", "mail.server", f"smtp://127.0.0.1:{server.port}")
+        bench.loyalty_run(work, "program", "set", "mail.from", "Reference shop <shop@example.lv>")
+        rows = store_figures(bench, figure, "folder", work, None, template, given, runs)
+        if database:
+            url = with_schema(database, SCHEMA)
+            fresh_schema(database)
+            migrated = subprocess.run(
+                [bench.loyalty, "migrate", "--to", url, "--yes"],
+                env=environment(work, None),
+                capture_output=True,
+                text=True,
+            )
+            if migrated.returncode != 0:
+                raise SystemExit(f"loyalty migrate failed: {migrated.stderr.strip()}")
+            rows += store_figures(bench, figure, "PostgreSQL", work, url, template, given, runs)
+    finally:
+        received = server.stop()
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(template.parent, ignore_errors=True)
+    conditions = [
+        f"{given:,} of the tier's members have consent and an e-mail; the campaign skips the others "
+        f"({bench.members:,} members in the shop)",
+        f"the SMTP server took {received:,} messages in all (aiosmtpd on 127.0.0.1, no TLS, "
+        "each message accepted and discarded)",
+        f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, on the 2 cores",
+    ]
+    return rows, conditions
+
+
+def give_consent(shop: Path, count: int) -> int:
+    """Consent and an e-mail for the first `count` active members of the tier, by card, in one
+    transaction; returns how many there were."""
+    from loyalty_cli import members
+    from loyalty_cli.clock import UTC, Clock, parse_datetime
+    from loyalty_cli.storage.folder.store import Store
+
+    clock = Clock(parse_datetime(NOW, UTC))
+    store = Store(shop, 60, clock)
+    with store.transaction() as writable:
+        cards = sorted(
+            m["card"] for m in writable.members.all() if m.get("tier") == TIER and m.get("status") == "active"
+        )[:count]
+        for card in cards:
+            member = writable.members.require(card)
+            changes = {"consent": True, "email": f"m{card}@example.lv"}
+            members.edit(writable, member, changes, clock.now.date())
+    return len(cards)
+
+
+def environment(shop: Path, url: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("LOYALTY_DATABASE_URL", "LOYALTY_DATA_DIR")}
+    env.update(LOYALTY_NOW=NOW, LOYALTY_WAIT="60", LOYALTY_OPERATOR="bench", PYTHONUNBUFFERED="1")
+    if url is None:
+        env["LOYALTY_DATA_DIR"] = str(shop)
+    else:
+        env["LOYALTY_DATABASE_URL"] = url
+    return env
+
+
+def campaign(bench, shop: Path, url: str | None, template: Path) -> tuple[float, list[float]]:
+    """One `mail offer` process: its whole time, and when each "sent" line was read (seconds
+    from the start)."""
+    command = [
+        bench.loyalty,
+        "mail",
+        "offer",
+        "--tier",
+        TIER,
+        "--template",
+        str(template),
+        "--campaign",
+        "bench",
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=environment(shop, url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    stamps = []
+    for line in process.stdout:
+        if line.startswith("sent "):
+            stamps.append(time.perf_counter() - started)
+    errors = process.stderr.read()
+    process.wait()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"loyalty mail offer failed ({process.returncode}): {errors.strip()}")
+    return elapsed, stamps
+
+
+def store_figures(
+    bench, figure, store: str, shop: Path, url: str | None, template: Path, given: int, runs: int
+):
+    elapsed, stamps = campaign(bench, shop, url, template)
+    if len(stamps) != given:
+        raise SystemExit(f"the campaign sent {len(stamps)} letters, not {given}")
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    tenth = max(len(gaps) // 10, 1)
+    first, last = statistics.median(gaps[:tenth]), statistics.median(gaps[-tenth:])
+    again = []
+    for _ in range(runs):
+        seconds, sent = campaign(bench, shop, url, template)
+        if sent:
+            raise SystemExit(f"the finished campaign sent {len(sent)} letters again")
+        again.append(seconds)
+    return [
+        figure(
+            f"mail offer, {given:,} letters, whole campaign, {store}",
+            elapsed,
+            "s",
+            note=f"{given / elapsed:.1f} letters/s overall; one run",
+        ),
+        figure(
+            f"mail offer, before the first letter, {store}",
+            stamps[0] * 1000,
+            "ms",
+            note="start-up, one reading of the shop, every letter composed, the connection, the first letter",
+        ),
+        figure(
+            f"mail offer, a letter in the first 10 %, {store}", first * 1000, "ms", note=f"{tenth} letters"
+        ),
+        figure(
+            f"mail offer, a letter in the last 10 %, {store}",
+            last * 1000,
+            "ms",
+            note=f"{last / first:.2f}x the first 10 %",
+        ),
+        figure(
+            f"mail offer run again, nothing to send, {store}",
+            statistics.median(again) * 1000,
+            "ms",
+            note=f"{runs} runs; every letter already sent",
+        ),
+    ]
+
+
+def with_schema(url: str, schema: str) -> str:
+    from postgres import with_schema as schema_url
+
+    return schema_url(url, schema)
+
+
+def fresh_schema(url: str) -> None:
+    from loyalty_cli.storage.postgres.store import PostgresStore
+
+    conn = PostgresStore(url).connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE; CREATE SCHEMA "{SCHEMA}"')
+        conn.commit()
+    finally:
+        conn.close()
+
+
+class Server:
+    """The SMTP server in a process of its own (this file with --serve)."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.port = int(self.process.stdout.readline())
+
+    def stop(self) -> int:
+        """Stop it; how many messages it took."""
+        self.process.stdin.close()
+        count = int(self.process.stdout.readline() or 0)
+        self.process.wait(timeout=30)
+        return count
+
+
+def serve() -> None:
+    """Accept every message and discard it; print the port, and at EOF on stdin the count."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Discard:
+        taken = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Discard.taken += 1
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Discard(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print(port, flush=True)
+    sys.stdin.read()
+    controller.stop()
+    print(Discard.taken, flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        serve()
