@@ -86,7 +86,13 @@ def main() -> None:
         "on the folder and, with --database, on PostgreSQL; write only the mail section of README.md",
     )
     parser.add_argument(
-        "--mail-letters", type=int, default=2000, metavar="N", help="letters in the campaign (--mail)"
+        "--mail-letters",
+        type=int,
+        nargs="+",
+        default=[2000],
+        metavar="N",
+        help="letters in the campaign (--mail); several numbers: a campaign of each on the folder, "
+        "the first on PostgreSQL",
     )
     args = parser.parse_args()
     if args.mail:
