@@ -6,9 +6,9 @@ card) are given consent and an e-mail address in one transaction of the store's 
 (the other members of the tier are the campaign's "no consent" skips). A local SMTP server
 (aiosmtpd, in a process of its own, on a free loopback port) accepts every message and
 throws it away; `mail.server` and `mail.from` point at it. Then one `loyalty mail offer
---tier Bronze` campaign (no bonus points: each letter is three outbox-only transactions,
-claim, send, record) runs as one whole process, and each of its "sent" lines is timestamped
-as it is read (the process writes unbuffered). Measured:
+--tier Bronze` campaign (no bonus points: each letter is two outbox-only transactions,
+the claim and, after the send, the record) runs as one whole process, and each of its
+"sent" lines is timestamped as it is read (the process writes unbuffered). Measured:
 
 - the whole campaign (start-up, composing every letter from one reading of the shop, the
   letters) and letters per second over it;
