@@ -4,6 +4,7 @@
     python benchmarks/run.py --members 2000  # a quicker, smaller run (README is not written)
     python benchmarks/run.py --database URL  # the PostgreSQL figures (postgres.py), only those
     python benchmarks/run.py --till          # the till's figures (till.py), only those
+    python benchmarks/run.py --mail [--database URL]  # a mail campaign's figures (mail.py), only those
 
 The reference shop is built once and cached in benchmarks/cache/ (delete it to rebuild).
 Every figure is the median of --runs runs (default 5) of a fresh `loyalty` process; the
@@ -78,7 +79,25 @@ def main() -> None:
         help="measure only an action of `loyalty till` against a one-shot purchase (till.py), "
         "and write only the till's section of README.md",
     )
+    parser.add_argument(
+        "--mail",
+        action="store_true",
+        help="measure only a whole `loyalty mail offer` campaign to a local mail server (mail.py), "
+        "on the folder and, with --database, on PostgreSQL; write only the mail section of README.md",
+    )
+    parser.add_argument(
+        "--mail-letters",
+        type=int,
+        nargs="+",
+        default=[2000],
+        metavar="N",
+        help="letters in the campaign (--mail); several numbers: a campaign of each on the folder, "
+        "the first on PostgreSQL",
+    )
     args = parser.parse_args()
+    if args.mail:
+        run_mail(args)
+        return
     if args.database:
         run_postgres(args)
         return
@@ -451,6 +470,27 @@ def run_till(args) -> None:
         print(f"\nwrote the till's section of {HERE / 'README.md'}")
 
 
+def run_mail(args) -> None:
+    """A mail campaign's figures on a copy of the cached reference shop (and on PostgreSQL)."""
+    import mail
+
+    bench = Bench(args.cache / f"m{args.members}-{args.months}", args.members, args.months, args.runs)
+    figures, conditions = mail.figures(
+        bench, Figure, copy_shop, letters=args.mail_letters, runs=args.runs, database=args.database
+    )
+    table = render(figures)
+    print(table)
+    for line in conditions:
+        print(f"- {line}")
+    if args.members == 20_000 and args.months == 36:
+        notes = "\n".join(f"- {line}" for line in conditions)
+        block = f"Measured on {time.strftime('%Y-%m-%d')}: {machine()}.\n\n{table}\n\n{notes}"
+        write_section(MAIL_HEADING, "{{MAIL}}", MAIL_BEGIN, MAIL_END, block)
+        print(f"\nwrote the mail section of {HERE / 'README.md'}")
+
+
+MAIL_BEGIN, MAIL_END = "<!-- mail figures -->", "<!-- /mail figures -->"
+MAIL_HEADING = "## Mail campaigns"
 TILL_BEGIN, TILL_END = "<!-- till figures -->", "<!-- /till figures -->"
 TILL_HEADING = "## The till"
 POSTGRES_BEGIN, POSTGRES_END = "<!-- postgres figures -->", "<!-- /postgres figures -->"
@@ -532,6 +572,8 @@ def write_readme(table: str, bench: Bench) -> None:
     text = text.replace("{{POSTGRES}}", f"{POSTGRES_BEGIN}\n{kept}\n{POSTGRES_END}")
     kept = kept_block(readme.read_text(encoding="utf-8") if readme.exists() else "", TILL_BEGIN, TILL_END)
     text = text.replace("{{TILL}}", f"{TILL_BEGIN}\n{kept}\n{TILL_END}")
+    kept = kept_block(readme.read_text(encoding="utf-8") if readme.exists() else "", MAIL_BEGIN, MAIL_END)
+    text = text.replace("{{MAIL}}", f"{MAIL_BEGIN}\n{kept}\n{MAIL_END}")
     (HERE / "README.md").write_text(text, encoding="utf-8")
 
 
