@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,14 @@ def test_a_bash_tab_loads_no_command_module():
         "print(sorted(m for m in sys.modules if m.startswith('loyalty_cli.commands.')))\n"
     )
     env = {**os.environ, "_LOYALTY_COMPLETE": "bash_complete", "COMP_WORDS": "loyalty ", "COMP_CWORD": "1"}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tempfile.gettempdir(),  # outside the checkout: the installed package is imported
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "plain,purchase" in done.stdout
     loaded = ast.literal_eval(done.stdout.splitlines()[-1])
     from loyalty_cli.cli import COMMANDS
