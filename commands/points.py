@@ -350,29 +350,31 @@ def redeem(env: Env, member_ref, points, amount, reward, receipt, reason, partne
                 "pending": balances.json_value(programme, waiting),
             }
         )
-    elif programme.cashback:
-        click.echo(
-            _("{card}: -{amount} cashback spent; balance {balance}").format(
-                card=done.entry.card,
-                amount=balances.figure(programme, spent),
-                balance=balances.figure(programme, done.balance),
-            )
-        )
     else:
-        click.echo(
-            ngettext(
-                "{card}: -{count} point (worth {value}); balance {balance}",
-                "{card}: -{count} points (worth {value}); balance {balance}",
-                spent,
-            ).format(
-                card=done.entry.card,
-                count=formats.number(spent),
-                value=formats.money(value, programme.currency),
-                balance=formats.number(done.balance),
-            )
-        )
+        click.echo(spent_line(done, programme))
     if done.entry.partner and not as_json:
         click.echo("  " + _("At partner shop {partner}").format(partner=done.entry.partner))
+
+
+def spent_line(done, programme) -> str:
+    """What a redemption took, for people: points and their worth, or cashback (money)."""
+    spent = -done.entry.points
+    if programme.cashback:
+        return _("{card}: -{amount} cashback spent; balance {balance}").format(
+            card=done.entry.card,
+            amount=balances.figure(programme, spent),
+            balance=balances.figure(programme, done.balance),
+        )
+    return ngettext(
+        "{card}: -{count} point (worth {value}); balance {balance}",
+        "{card}: -{count} points (worth {value}); balance {balance}",
+        spent,
+    ).format(
+        card=done.entry.card,
+        count=formats.number(spent),
+        value=formats.money(checkout.unit_value(programme) * spent, programme.currency),
+        balance=formats.number(done.balance),
+    )
 
 
 @click.command(cls=Command, context_settings={"ignore_unknown_options": True})

@@ -327,7 +327,6 @@ def _after_purchase(shop, done) -> list[str]:
 
 
 def _after_redeem(shop, done) -> list[str]:
-    from loyalty_cli import checkout
 
     programme = shop.programme()
     spent = -done.entry.points
@@ -342,23 +341,10 @@ def _after_redeem(shop, done) -> list[str]:
             count=formats.number(spent),
             balance=formats.number(done.balance),
         )
-    elif programme.cashback:
-        text = _("{card}: -{amount} cashback spent; balance {balance}").format(
-            card=done.entry.card,
-            amount=balances.figure(programme, spent),
-            balance=balances.figure(programme, done.balance),
-        )
     else:
-        text = ngettext(
-            "{card}: -{count} point (worth {value}); balance {balance}",
-            "{card}: -{count} points (worth {value}); balance {balance}",
-            spent,
-        ).format(
-            card=done.entry.card,
-            count=formats.number(spent),
-            value=formats.money(checkout.unit_value(programme) * spent, programme.currency),
-            balance=formats.number(done.balance),
-        )
+        from .points import spent_line
+
+        text = spent_line(done, programme)
     return [text]
 
 
