@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from loyalty_cli.errors import InvalidInput
 from loyalty_cli.mail.envelopes import envelope
-from loyalty_cli.mail.sending import ALREADY_SENT, SENDING, SENT, Report, Run, state_of
+from loyalty_cli.mail.sending import Report, Run, due_letters
 
 if TYPE_CHECKING:
     from loyalty_cli.clock import Clock
@@ -39,17 +39,9 @@ def preview(
     tell = report or (lambda card, outcome, detail: None)
     run = Run(campaign.id)
     reader = store.read()
-    known = reader.outbox.of(campaign.id)
     with files.reporting(folder):  # a folder that cannot be made: one line, exit 3
         files.ensure_dir(folder)
-    for letter in campaign.letters(reader):
-        state = state_of(reader, known, letter.card)
-        if state == SENT:
-            run.skipped[letter.card] = ALREADY_SENT
-            continue
-        if state == SENDING and not resend_unsure:
-            run.unsure.append(letter.card)
-            continue
+    for letter, _state in due_letters(reader, campaign, run, resend_unsure=resend_unsure):
         if limit is not None and len(run.written) >= limit:
             run.left += 1
             continue

@@ -25,7 +25,7 @@ connection) the run stops, and the letters not yet sent wait for the next run.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -128,20 +128,14 @@ def send_campaign(
     tell = report or (lambda card, outcome, detail: None)
     run = Run(campaign.id)
     reader = store.read()
-    known = reader.outbox.of(campaign.id)
     sender = (settings.sender_name, settings.sender_address)
     moment = _moments(clock)
     with _Spool() as due:
-        for letter in campaign.letters(reader):
-            state = state_of(reader, known, letter.card)
-            if state == SENT:
-                run.skipped[letter.card] = ALREADY_SENT
-            elif state == SENDING and not resend_unsure:
-                run.unsure.append(letter.card)
-                tell(letter.card, "unsure", None)
-            else:
-                due.add(letter, state)
+        for letter, state in due_letters(reader, campaign, run, resend_unsure=resend_unsure):
+            due.add(letter, state)
         release(reader)  # composed: no snapshot stays open while the letters go out
+        for card in run.unsure:
+            tell(card, "unsure", None)
         tell("", "due", str(len(due)))
         postbox = Postbox(settings)  # connected at the first letter to send, closed at the end
         try:
@@ -154,6 +148,23 @@ def send_campaign(
             postbox.close()
     run.skipped = {**campaign.skipped, **run.skipped}
     return run
+
+
+def due_letters(
+    reader, campaign: Campaign, run: Run, *, resend_unsure: bool
+) -> Iterator[tuple[Letter, str | None]]:
+    """The campaign's letters still to send, each with its state in the outbox (None, failed,
+    or unsure when resent); a letter already sent goes to `run.skipped`, an unsure one (not
+    resent) to `run.unsure`."""
+    known = reader.outbox.of(campaign.id)
+    for letter in campaign.letters(reader):
+        state = state_of(reader, known, letter.card)
+        if state == SENT:
+            run.skipped[letter.card] = ALREADY_SENT
+        elif state == SENDING and not resend_unsure:
+            run.unsure.append(letter.card)
+        else:
+            yield letter, state
 
 
 class _Spool:
